@@ -1,0 +1,4 @@
+//! Criterion benchmarks of the `itsm` crates; see `benches/README.md`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

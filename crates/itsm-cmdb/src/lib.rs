@@ -1,0 +1,4 @@
+//! `itsm-cmdb` (under construction).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -1,0 +1,117 @@
+//! The ITIL 4 vocabulary shared by the `itsm` crates: typed ids, records,
+//! states and their categories, impact, urgency and the priority matrix, and
+//! the ticket timeline that the lifecycle engine writes and the SLA clock reads.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use itsm_core::{
+//!     Impact, Incident, IncidentId, IncidentState, PersonId, Priority, PriorityMatrix, RecordNumber,
+//!     Urgency, Validate,
+//! };
+//!
+//! let opened = Utc.with_ymd_and_hms(2026, 3, 2, 9, 15, 0).unwrap();
+//! let matrix = PriorityMatrix::servicenow();
+//! let mut incident = Incident::new(
+//!     IncidentId::new_v7(opened, [7; 10]),
+//!     "INC0001234".parse::<RecordNumber>()?,
+//!     PersonId::from_u128(1),
+//!     "Payroll portal returns HTTP 500",
+//!     opened,
+//! );
+//! incident.impact = Impact::High;
+//! incident.urgency = Urgency::High;
+//! incident.priority = matrix.priority(incident.impact, incident.urgency)?;
+//! assert_eq!(incident.priority, Priority::P1);
+//! assert!(incident.validate().is_empty());
+//!
+//! // Resolving without a resolution code breaks a rule, reported with its path.
+//! incident.state = IncidentState::Resolved;
+//! incident.resolved_at = Some(opened + chrono::Duration::hours(2));
+//! let problems = incident.validate();
+//! assert!(problems.iter().any(|v| v.path == "resolution_code"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What this crate is for
+//! The shared model: every other crate of the family (lifecycle, SLA, CMDB)
+//! and every product that embeds them speaks in these types, and integrators
+//! exchange them as JSON validated by the schemas of [`schema_bundle`].
+//!
+//! # What it is not for
+//! `itsm-core` knows nothing about graphs, clocks, time zones or workflow
+//! engines. It reads no clock and performs no I/O: callers pass instants and
+//! random bytes in.
+//!
+//! # Wire format
+//! Every type serialises with `serde` in `snake_case`, and its `Display` and
+//! `FromStr` use the same names. Every public type has a JSON Schema (draft
+//! 2020-12); adding an optional field or an enum variant is a minor schema
+//! change (enums are `#[non_exhaustive]` where they will grow), anything else a
+//! major one that bumps [`SCHEMA_VERSION`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod wire;
+
+mod change;
+mod error;
+mod id;
+mod incident;
+mod json;
+mod number;
+mod priority;
+mod problem;
+mod request;
+mod schema;
+mod state;
+mod timeline;
+mod validate;
+mod value;
+
+pub use change::{
+    Approval, ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeRisk, ChangeType, Release, ReleaseType,
+};
+pub use error::CoreError;
+pub use id::{
+    CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId, ProblemId,
+    ReleaseId, RoleId, ServiceId, ServiceRequestId,
+};
+pub use incident::{Channel, Incident, IncidentResolutionCode};
+pub use json::from_json;
+pub use number::{NumberPrefix, RecordNumber};
+pub use priority::{Impact, Priority, PriorityCell, PriorityMatrix, PriorityMatrixDefinition, Urgency};
+pub use problem::{KnowledgeArticle, KnownError, Problem};
+pub use request::{
+    ConfigurationItemRef, Criticality, Group, Person, Role, Service, ServiceKind, ServiceRequest, ServiceStatus,
+};
+pub use schema::{SCHEMA_BASE, SCHEMA_VERSION, SchemaBundle, SchemaDocument};
+pub use state::{
+    ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState, OnHoldReason,
+    ProblemResolutionCode, ProblemState, RecordKind, RecordState, ReleaseState, ServiceRequestState, StateCategory,
+};
+pub use timeline::{CommentVisibility, Timeline, TimelineChange, TimelineEvent};
+pub use validate::{Validate, Violation};
+pub use value::{Extensions, FieldValue};
+
+/// The schemas of every root type of this crate.
+#[must_use]
+pub fn schema_bundle() -> SchemaBundle {
+    SchemaBundle::new("core")
+        .with::<Incident>("incident")
+        .with::<Problem>("problem")
+        .with::<KnownError>("known_error")
+        .with::<KnowledgeArticle>("knowledge_article")
+        .with::<Change>("change")
+        .with::<Release>("release")
+        .with::<ServiceRequest>("service_request")
+        .with::<Service>("service")
+        .with::<ConfigurationItemRef>("configuration_item_ref")
+        .with::<Person>("person")
+        .with::<Group>("group")
+        .with::<Role>("role")
+        .with::<PriorityMatrixDefinition>("priority_matrix")
+        .with::<Timeline>("timeline")
+        .with::<TimelineEvent>("timeline_event")
+        .with::<Violation>("violation")
+}

@@ -1,0 +1,231 @@
+//! [`ServiceRequest`], [`Service`], [`ConfigurationItemRef`], and the people:
+//! [`Person`], [`Group`], [`Role`].
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::state::plain_enum;
+use crate::{
+    Approval, ApprovalStatus, CatalogItemId, Channel, CiId, Extensions, GroupId, PersonId, Priority, RecordNumber,
+    RoleId, ServiceId, ServiceRequestId, ServiceRequestState,
+};
+
+/// A service request: a request from a user for something that is a normal
+/// part of service delivery (ITIL 4), ordered from the service catalog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceRequest {
+    /// The request's id.
+    pub id: ServiceRequestId,
+    /// Its human-readable number (`REQ…`).
+    pub number: RecordNumber,
+    /// The catalog item ordered.
+    pub catalog_item: CatalogItemId,
+    /// One line a person reads in a list.
+    pub short_description: String,
+    /// How many of the item.
+    #[serde(default = "one")]
+    pub quantity: u32,
+    /// Who asked.
+    pub requested_by: PersonId,
+    /// Who it is for (may differ from who asked).
+    pub requested_for: PersonId,
+    /// How it was requested.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// The state.
+    pub state: ServiceRequestState,
+    /// The overall approval status.
+    pub approval: ApprovalStatus,
+    /// Each approver's decision.
+    #[serde(default)]
+    pub approvals: Vec<Approval>,
+    /// The priority.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// The fulfilment group.
+    #[serde(default)]
+    pub assignment_group: Option<GroupId>,
+    /// The fulfiller.
+    #[serde(default)]
+    pub assigned_to: Option<PersonId>,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// When it is due.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Custom fields (the catalog item's variables), round-tripped untouched.
+    #[serde(default)]
+    pub extensions: Extensions,
+}
+
+fn one() -> u32 {
+    1
+}
+
+plain_enum!(
+    /// Whether a service faces the business or supports other services.
+    ServiceKind {
+        /// Delivered to customers and users.
+        Business,
+        /// Supports business services; not seen by users.
+        Technical,
+    }
+);
+
+plain_enum!(
+    /// How critical a service is to the business (ServiceNow's business criticality).
+    Criticality {
+        /// 1 - most critical.
+        MostCritical,
+        /// 2 - somewhat critical.
+        SomewhatCritical,
+        /// 3 - less critical.
+        LessCritical,
+        /// 4 - not critical.
+        NotCritical,
+    }
+);
+
+plain_enum!(
+    /// Where a service stands in the service portfolio.
+    ServiceStatus {
+        /// Being designed or built.
+        Pipeline,
+        /// Live, in the service catalog.
+        Live,
+        /// Withdrawn.
+        Retired,
+    }
+);
+
+/// A service: a means of enabling value co-creation by facilitating outcomes
+/// that customers want to achieve (ITIL 4).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Service {
+    /// The service's id.
+    pub id: ServiceId,
+    /// Its name (`Online banking`).
+    pub name: String,
+    /// Business or technical.
+    pub kind: ServiceKind,
+    /// How critical it is.
+    pub criticality: Criticality,
+    /// Where it stands in the portfolio.
+    pub status: ServiceStatus,
+    /// What it does.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The service owner.
+    #[serde(default)]
+    pub owner: Option<PersonId>,
+    /// The group that supports it (the default assignment group).
+    #[serde(default)]
+    pub support_group: Option<GroupId>,
+    /// The configuration item that stands for it in the CMDB.
+    #[serde(default)]
+    pub configuration_item: Option<CiId>,
+    /// Custom fields, round-tripped untouched.
+    #[serde(default)]
+    pub extensions: Extensions,
+}
+
+/// A reference to a configuration item kept in a CMDB: enough to show it on
+/// a ticket without loading the CMDB.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct ConfigurationItemRef {
+    /// The item's id.
+    pub id: CiId,
+    /// Its class name (`linux_server`, `database`, …).
+    pub class: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A person: a caller, an agent, an approver, a manager.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Person {
+    /// The person's id.
+    pub id: PersonId,
+    /// Their full name.
+    pub name: String,
+    /// Their login name.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// Their e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Whether they can still log in and be assigned work.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Their IANA time zone (`Europe/London`).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Their manager.
+    #[serde(default)]
+    pub manager: Option<PersonId>,
+    /// The groups they belong to.
+    #[serde(default)]
+    pub groups: Vec<GroupId>,
+    /// The roles granted to them directly.
+    #[serde(default)]
+    pub roles: Vec<RoleId>,
+    /// Custom fields, round-tripped untouched.
+    #[serde(default)]
+    pub extensions: Extensions,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A group: an assignment group, a CAB, a team.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Group {
+    /// The group's id.
+    pub id: GroupId,
+    /// Its name (`Service Desk`).
+    pub name: String,
+    /// What it does.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Its e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Whether work may still be assigned to it.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Its manager.
+    #[serde(default)]
+    pub manager: Option<PersonId>,
+    /// Its parent group.
+    #[serde(default)]
+    pub parent: Option<GroupId>,
+    /// Its members.
+    #[serde(default)]
+    pub members: Vec<PersonId>,
+    /// The roles its members inherit.
+    #[serde(default)]
+    pub roles: Vec<RoleId>,
+    /// Custom fields, round-tripped untouched.
+    #[serde(default)]
+    pub extensions: Extensions,
+}
+
+/// A role: a set of permissions (`itil`, `problem_manager`, `change_manager`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Role {
+    /// The role's id.
+    pub id: RoleId,
+    /// Its name, as guards and policies refer to it (`problem_manager`).
+    pub name: String,
+    /// What it grants.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Custom fields, round-tripped untouched.
+    #[serde(default)]
+    pub extensions: Extensions,
+}

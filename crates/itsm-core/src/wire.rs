@@ -1,0 +1,24 @@
+//! Wire-name helpers shared by every enum of the crate.
+
+/// Implements `FromStr` for a `snake_case` enum from its strum names, with a
+/// [`CoreError::InvalidName`](crate::CoreError::InvalidName) that lists the
+/// accepted names (strum's own error type stays out of our public API).
+macro_rules! impl_from_str {
+    ($($ty:ty => $field:expr),+ $(,)?) => {$(
+        impl std::str::FromStr for $ty {
+            type Err = $crate::CoreError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                use strum::IntoEnumIterator;
+                Self::iter().find(|v| <&'static str>::from(*v) == s).ok_or_else(|| {
+                    $crate::CoreError::InvalidName {
+                        field: $field,
+                        value: s.to_owned(),
+                        expected: Self::iter().map(<&'static str>::from).collect::<Vec<_>>().join(", "),
+                    }
+                })
+            }
+        }
+    )+};
+}
+pub(crate) use impl_from_str;

@@ -1,0 +1,4 @@
+//! `itsm-lifecycle` (under construction).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

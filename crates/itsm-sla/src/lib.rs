@@ -1,0 +1,4 @@
+//! `itsm-sla` (under construction).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
