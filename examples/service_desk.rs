@@ -1,1 +1,3 @@
+//! Under construction: the service desk walk-through.
+
 fn main() {}

@@ -1,0 +1,3 @@
+//! Bench under construction.
+
+fn main() {}
