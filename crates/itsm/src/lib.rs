@@ -1,0 +1,43 @@
+//! The `itsm` family in one dependency: the ITIL vocabulary of
+//! [`itsm-core`](itsm_core) at the root, and the engines behind features.
+//!
+//! ```
+//! use itsm::{Impact, Priority, PriorityMatrix, Urgency};
+//!
+//! let matrix = PriorityMatrix::preset("servicenow_3x3")?;
+//! assert_eq!(matrix.priority(Impact::High, Urgency::High)?, Priority::P1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What this crate is for
+//! Depending on one crate and choosing the engines you need:
+//! `itsm = { version = "0.1", default-features = false, features = ["sla"] }`.
+//! It adds no logic of its own; each module is the crate of the same name.
+//!
+//! # Features
+//! - `lifecycle` (default): [`lifecycle`], the workflow engine and the ITIL default flows.
+//! - `sla` (default): [`sla`], business calendars and the SLA clock.
+//! - `cmdb` (default): [`cmdb`], configuration items and impact analysis.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use itsm_core::*;
+
+/// The workflow engine and the ITIL default flows: the `itsm-lifecycle` crate.
+#[cfg(feature = "lifecycle")]
+pub mod lifecycle {
+    pub use itsm_lifecycle::*;
+}
+
+/// Business calendars, business time and the SLA clock: the `itsm-sla` crate.
+#[cfg(feature = "sla")]
+pub mod sla {
+    pub use itsm_sla::*;
+}
+
+/// Configuration items, relationships and impact analysis: the `itsm-cmdb` crate.
+#[cfg(feature = "cmdb")]
+pub mod cmdb {
+    pub use itsm_cmdb::*;
+}
