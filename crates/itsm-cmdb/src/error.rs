@@ -10,4 +10,68 @@ pub enum CmdbError {
         /// The id, as text.
         id: String,
     },
+    /// CMDB data (definitions, CIs or relationships) broke one or more rules;
+    /// every problem is listed, each with its JSON path (`cis[12].attributes.ram_gb`).
+    #[error("{} problem(s) in cmdb data: {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// Every problem found.
+        problems: Vec<itsm_core::Violation>,
+    },
+    /// A CI with this id already exists.
+    #[error("configuration item {id} already exists")]
+    DuplicateCi {
+        /// The id, as text.
+        id: String,
+    },
+    /// A relationship that the CMDB does not hold.
+    #[error("unknown relationship {source_id} {relationship_type} {target_id}")]
+    UnknownRelationship {
+        /// The source CI's id, as text.
+        source_id: String,
+        /// The relationship type key.
+        relationship_type: String,
+        /// The target CI's id, as text.
+        target_id: String,
+    },
+    /// No governance rule allows a relationship between these classes.
+    #[error(
+        "no rule allows {source_class} {relationship_type} {target_class} (nor any rule for their ancestors)"
+    )]
+    RelationshipNotAllowed {
+        /// The source CI's class.
+        source_class: String,
+        /// The relationship type key.
+        relationship_type: String,
+        /// The target CI's class.
+        target_class: String,
+    },
+    /// Removing a CI that a dependent relationship requires.
+    #[error(
+        "cannot remove configuration item {id}: {dependent} requires it through {relationship_type}, a dependent relationship"
+    )]
+    RequiredByDependent {
+        /// The CI that was to be removed.
+        id: String,
+        /// The CI that cannot exist without it.
+        dependent: String,
+        /// The dependent relationship type.
+        relationship_type: String,
+    },
+    /// An incoming record cannot be identified: no identification rule
+    /// applies to its class, or it carries none of the identifying attribute sets.
+    #[error("cannot identify a {class} record: {reason}")]
+    Unidentifiable {
+        /// The record's class.
+        class: String,
+        /// Why, in a sentence.
+        reason: String,
+    },
+    /// JSON that does not parse as CMDB data.
+    #[error("invalid json at {path}: {message}")]
+    Json {
+        /// The JSON path of the offending value (`.` for the document itself).
+        path: String,
+        /// What the parser reported, with line and column.
+        message: String,
+    },
 }
