@@ -11,7 +11,10 @@ mod error;
 mod local;
 mod units;
 
+pub use calendar::{BusinessCalendar, ExtraWorkingDate, Holiday, WeekSchedule, WorkingInterval};
+pub use compiled::CompiledCalendar;
 pub use error::SlaError;
+pub use units::{BusinessDuration, DurationSpec};
 
 // ---- SLA definitions and clock (owned by the clock work) ----
 mod clock;

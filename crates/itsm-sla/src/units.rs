@@ -1,1 +1,168 @@
-//! Under construction.
+//! The three units of SLA time, which never convert into one another:
+//! business time ([`BusinessDuration`]), working days and calendar days
+//! (both variants of [`DurationSpec`]).
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub, SubAssign};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An amount of business time: working seconds counted by a calendar.
+///
+/// Whole seconds; on the wire an integer number of seconds. Arithmetic
+/// saturates (it never overflows or panics): `a - b` is zero when `b > a`.
+/// Use [`checked_add`](Self::checked_add) and [`checked_sub`](Self::checked_sub)
+/// to detect it.
+///
+/// ```
+/// use itsm_sla::BusinessDuration;
+/// let four_hours = BusinessDuration::from_hours(4);
+/// assert_eq!(four_hours.as_secs(), 14_400);
+/// assert_eq!(four_hours - BusinessDuration::from_minutes(30), BusinessDuration::from_secs(12_600));
+/// assert_eq!(BusinessDuration::ZERO - four_hours, BusinessDuration::ZERO);
+/// assert_eq!(four_hours.to_string(), "4:00:00");
+/// ```
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(transparent)]
+pub struct BusinessDuration(u64);
+
+impl BusinessDuration {
+    /// No business time.
+    pub const ZERO: Self = Self(0);
+    /// The largest representable amount.
+    pub const MAX: Self = Self(u64::MAX);
+
+    /// `secs` seconds of business time.
+    #[must_use]
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// `minutes` minutes of business time (saturating).
+    #[must_use]
+    pub const fn from_minutes(minutes: u64) -> Self {
+        Self(minutes.saturating_mul(60))
+    }
+
+    /// `hours` hours of business time (saturating).
+    #[must_use]
+    pub const fn from_hours(hours: u64) -> Self {
+        Self(hours.saturating_mul(3600))
+    }
+
+    /// The number of whole seconds.
+    #[must_use]
+    pub const fn as_secs(self) -> u64 {
+        self.0
+    }
+
+    /// Whether this is zero.
+    #[must_use]
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `self + other`, or `None` on overflow.
+    #[must_use]
+    pub const fn checked_add(self, other: Self) -> Option<Self> {
+        match self.0.checked_add(other.0) {
+            Some(v) => Some(Self(v)),
+            None => None,
+        }
+    }
+
+    /// `self - other`, or `None` when `other > self`.
+    #[must_use]
+    pub const fn checked_sub(self, other: Self) -> Option<Self> {
+        match self.0.checked_sub(other.0) {
+            Some(v) => Some(Self(v)),
+            None => None,
+        }
+    }
+}
+
+impl Add for BusinessDuration {
+    type Output = Self;
+    fn add(self, rhs: Self) -> Self {
+        Self(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign for BusinessDuration {
+    fn add_assign(&mut self, rhs: Self) {
+        *self = *self + rhs;
+    }
+}
+
+impl Sub for BusinessDuration {
+    type Output = Self;
+    fn sub(self, rhs: Self) -> Self {
+        Self(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl SubAssign for BusinessDuration {
+    fn sub_assign(&mut self, rhs: Self) {
+        *self = *self - rhs;
+    }
+}
+
+impl std::iter::Sum for BusinessDuration {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::ZERO, Add::add)
+    }
+}
+
+impl fmt::Display for BusinessDuration {
+    /// `H:MM:SS`, hours unbounded: `42:30:00`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(f, "{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    }
+}
+
+/// An amount of SLA time in one of three units that never convert silently.
+///
+/// On the wire: `{"unit": "business_time", "seconds": 14400}`,
+/// `{"unit": "working_days", "days": 3, "end_of_working_day": true}` or
+/// `{"unit": "calendar_days", "days": 5}`. Apply one with
+/// [`CompiledCalendar::add_span`](crate::CompiledCalendar::add_span).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "unit", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DurationSpec {
+    /// Working seconds counted by the calendar.
+    BusinessTime {
+        /// The business time.
+        seconds: BusinessDuration,
+    },
+    /// The same local wall time (or the close of business, with
+    /// `end_of_working_day`) on the N-th working day after the start's local date.
+    WorkingDays {
+        /// N.
+        days: u32,
+        /// Land on the closing instant of that working day instead of the start's wall time.
+        #[serde(default)]
+        end_of_working_day: bool,
+    },
+    /// The same local wall time N local days later in the calendar's zone
+    /// (23, 24 or 25 hours per day across DST changes).
+    CalendarDays {
+        /// N.
+        days: u32,
+    },
+}
