@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::plain_enum;
 use crate::{
-    ChangeId, ChangeState, CiId, Extensions, GroupId, Impact, IncidentId, PersonId, Priority, ProblemId,
-    RecordNumber, ReleaseId, ReleaseState, ServiceId,
+    ChangeId, ChangeState, CiId, Extensions, GroupId, Impact, IncidentId, PersonId, Priority,
+    ProblemId, RecordNumber, ReleaseId, ReleaseState, ServiceId,
 };
 
 plain_enum!(

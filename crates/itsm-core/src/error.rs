@@ -9,7 +9,9 @@ use crate::{Impact, Priority, Urgency, Violation};
 #[non_exhaustive]
 pub enum CoreError {
     /// A string is not a valid id.
-    #[error("invalid {kind} id {value:?}: expected a UUID such as \"0190e3a4-7b7c-7cc3-8f0e-1d2c3b4a5968\"")]
+    #[error(
+        "invalid {kind} id {value:?}: expected a UUID such as \"0190e3a4-7b7c-7cc3-8f0e-1d2c3b4a5968\""
+    )]
     InvalidId {
         /// The kind of record the id names.
         kind: &'static str,
@@ -43,7 +45,9 @@ pub enum CoreError {
         problems: Vec<String>,
     },
     /// A matrix was asked for a cell it does not define.
-    #[error("priority matrix {matrix:?} defines no priority for impact {impact} and urgency {urgency}")]
+    #[error(
+        "priority matrix {matrix:?} defines no priority for impact {impact} and urgency {urgency}"
+    )]
     UndefinedCell {
         /// The matrix's name.
         matrix: String,

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::plain_enum;
 use crate::{
-    ChangeId, CiId, Extensions, GroupId, Impact, IncidentId, IncidentState, MajorIncidentState, OnHoldReason,
-    PersonId, Priority, ProblemId, RecordNumber, ServiceId, Urgency,
+    ChangeId, CiId, Extensions, GroupId, Impact, IncidentId, IncidentState, MajorIncidentState,
+    OnHoldReason, PersonId, Priority, ProblemId, RecordNumber, ServiceId, Urgency,
 };
 
 plain_enum!(
@@ -97,6 +97,7 @@ impl Incident {
             parent_incident: None,
             problem: None,
             caused_by_change: None,
+            change_request: None,
             major_incident_state: None,
             extensions: Extensions::new(),
         }
@@ -186,12 +187,17 @@ pub struct Incident {
     /// The parent incident, for a child or duplicate incident.
     #[serde(default)]
     pub parent_incident: Option<IncidentId>,
-    /// The problem recorded for its cause.
+    /// The problem recorded for its cause; required while the incident is on
+    /// hold awaiting a problem.
     #[serde(default)]
     pub problem: Option<ProblemId>,
     /// The change that caused it.
     #[serde(default)]
     pub caused_by_change: Option<ChangeId>,
+    /// The change that will fix it (ServiceNow's `rfc`); required while the
+    /// incident is on hold awaiting a change.
+    #[serde(default)]
+    pub change_request: Option<ChangeId>,
     /// The major-incident state; `None` for an ordinary incident never proposed as major.
     #[serde(default)]
     pub major_incident_state: Option<MajorIncidentState>,

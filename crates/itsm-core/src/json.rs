@@ -19,10 +19,16 @@ use crate::CoreError;
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CoreError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(path_error)?;
-    deserializer.end().map_err(|e| CoreError::Json { path: ".".to_owned(), message: e.to_string() })?;
+    deserializer.end().map_err(|e| CoreError::Json {
+        path: ".".to_owned(),
+        message: e.to_string(),
+    })?;
     Ok(value)
 }
 
 fn path_error(error: serde_path_to_error::Error<serde_json::Error>) -> CoreError {
-    CoreError::Json { path: error.path().to_string(), message: error.inner().to_string() }
+    CoreError::Json {
+        path: error.path().to_string(),
+        message: error.inner().to_string(),
+    }
 }

@@ -63,6 +63,7 @@ mod number;
 mod priority;
 mod problem;
 mod request;
+mod rules;
 mod schema;
 mod state;
 mod timeline;
@@ -70,25 +71,30 @@ mod validate;
 mod value;
 
 pub use change::{
-    Approval, ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeRisk, ChangeType, Release, ReleaseType,
+    Approval, ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeRisk, ChangeType,
+    Release, ReleaseType,
 };
 pub use error::CoreError;
 pub use id::{
-    CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId, ProblemId,
-    ReleaseId, RoleId, ServiceId, ServiceRequestId,
+    CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId,
+    ProblemId, ReleaseId, RoleId, ServiceId, ServiceRequestId,
 };
 pub use incident::{Channel, Incident, IncidentResolutionCode};
 pub use json::from_json;
 pub use number::{NumberPrefix, RecordNumber};
-pub use priority::{Impact, Priority, PriorityCell, PriorityMatrix, PriorityMatrixDefinition, Urgency};
+pub use priority::{
+    Impact, Priority, PriorityCell, PriorityMatrix, PriorityMatrixDefinition, Urgency,
+};
 pub use problem::{KnowledgeArticle, KnownError, Problem};
 pub use request::{
-    ConfigurationItemRef, Criticality, Group, Person, Role, Service, ServiceKind, ServiceRequest, ServiceStatus,
+    ConfigurationItemRef, Criticality, Group, Person, Role, Service, ServiceKind, ServiceRequest,
+    ServiceStatus,
 };
 pub use schema::{SCHEMA_BASE, SCHEMA_VERSION, SchemaBundle, SchemaDocument};
 pub use state::{
     ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState, OnHoldReason,
-    ProblemResolutionCode, ProblemState, RecordKind, RecordState, ReleaseState, ServiceRequestState, StateCategory,
+    ProblemResolutionCode, ProblemState, RecordKind, RecordState, ReleaseState,
+    ServiceRequestState, StateCategory,
 };
 pub use timeline::{CommentVisibility, Timeline, TimelineChange, TimelineEvent};
 pub use validate::{Validate, Violation};

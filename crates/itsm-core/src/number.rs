@@ -11,8 +11,21 @@ use crate::CoreError;
 
 /// The record kinds that carry a human-readable number, with their prefix.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -117,11 +130,16 @@ impl FromStr for RecordNumber {
     type Err = CoreError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = |reason| CoreError::InvalidNumber { value: s.to_owned(), reason };
+        let invalid = |reason| CoreError::InvalidNumber {
+            value: s.to_owned(),
+            reason,
+        };
         let (prefix, digits) = NumberPrefix::ALL
             .iter()
             .find_map(|p| s.strip_prefix(p.letters()).map(|rest| (*p, rest)))
-            .ok_or_else(|| invalid("unknown prefix (expected INC, PRB, KE, CHG, RLSE, REQ or KB)"))?;
+            .ok_or_else(|| {
+                invalid("unknown prefix (expected INC, PRB, KE, CHG, RLSE, REQ or KB)")
+            })?;
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("the prefix must be followed by digits only"));
         }
@@ -132,9 +150,13 @@ impl FromStr for RecordNumber {
             return Err(invalid("more than 18 digits"));
         }
         if digits.len() > 7 && digits.starts_with('0') {
-            return Err(invalid("a number of more than 7 digits has no leading zero"));
+            return Err(invalid(
+                "a number of more than 7 digits has no leading zero",
+            ));
         }
-        let value = digits.parse().map_err(|_| invalid("the digits do not form a number"))?;
+        let value = digits
+            .parse()
+            .map_err(|_| invalid("the digits do not form a number"))?;
         Ok(Self { prefix, value })
     }
 }

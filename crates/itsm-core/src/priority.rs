@@ -60,8 +60,21 @@ level_enum!(
 /// ServiceNow's five priorities are P1 (critical) to P5 (planning). GLPI's six
 /// are P1 (major), P2 (very high), P3 (high), P4 (medium), P5 (low), P6 (very low).
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -160,16 +173,24 @@ impl PriorityMatrix {
         }
         for (i, urgency) in definition.urgencies.iter().enumerate() {
             if definition.urgencies[..i].contains(urgency) {
-                problems.push(format!("urgencies[{i}]: urgency {urgency} is declared twice"));
+                problems.push(format!(
+                    "urgencies[{i}]: urgency {urgency} is declared twice"
+                ));
             }
         }
         let mut table = BTreeMap::new();
         for (i, cell) in definition.cells.iter().enumerate() {
             if !definition.impacts.contains(&cell.impact) {
-                problems.push(format!("cells[{i}]: impact {} is not one of the declared impacts", cell.impact));
+                problems.push(format!(
+                    "cells[{i}]: impact {} is not one of the declared impacts",
+                    cell.impact
+                ));
             }
             if !definition.urgencies.contains(&cell.urgency) {
-                problems.push(format!("cells[{i}]: urgency {} is not one of the declared urgencies", cell.urgency));
+                problems.push(format!(
+                    "cells[{i}]: urgency {} is not one of the declared urgencies",
+                    cell.urgency
+                ));
             }
             if let Some(previous) = table.insert((cell.impact, cell.urgency), cell.priority) {
                 problems.push(format!(
@@ -181,14 +202,19 @@ impl PriorityMatrix {
         for impact in &definition.impacts {
             for urgency in &definition.urgencies {
                 if !table.contains_key(&(*impact, *urgency)) {
-                    problems.push(format!("missing cell for impact {impact} and urgency {urgency}"));
+                    problems.push(format!(
+                        "missing cell for impact {impact} and urgency {urgency}"
+                    ));
                 }
             }
         }
         if problems.is_empty() {
             Ok(Self { definition, table })
         } else {
-            Err(CoreError::InvalidMatrix { name: definition.name, problems })
+            Err(CoreError::InvalidMatrix {
+                name: definition.name,
+                problems,
+            })
         }
     }
 
@@ -197,11 +223,14 @@ impl PriorityMatrix {
     /// # Errors
     /// [`CoreError::UndefinedCell`] when the matrix does not use that impact or urgency.
     pub fn priority(&self, impact: Impact, urgency: Urgency) -> Result<Priority, CoreError> {
-        self.table.get(&(impact, urgency)).copied().ok_or_else(|| CoreError::UndefinedCell {
-            matrix: self.definition.name.clone(),
-            impact,
-            urgency,
-        })
+        self.table
+            .get(&(impact, urgency))
+            .copied()
+            .ok_or_else(|| CoreError::UndefinedCell {
+                matrix: self.definition.name.clone(),
+                impact,
+                urgency,
+            })
     }
 
     /// The definition this matrix was built from.
@@ -271,22 +300,39 @@ impl PriorityMatrix {
         Self::preset_table(
             "itil_4x4",
             &[Impact::VeryHigh, Impact::High, Impact::Medium, Impact::Low],
-            &[Urgency::VeryHigh, Urgency::High, Urgency::Medium, Urgency::Low],
-            &[[P1, P1, P2, P3], [P1, P2, P3, P4], [P2, P3, P4, P4], [P3, P4, P4, P5]],
+            &[
+                Urgency::VeryHigh,
+                Urgency::High,
+                Urgency::Medium,
+                Urgency::Low,
+            ],
+            &[
+                [P1, P1, P2, P3],
+                [P1, P2, P3, P4],
+                [P2, P3, P4, P4],
+                [P3, P4, P4, P5],
+            ],
         )
     }
 
     /// GLPI's default 5×5 table. GLPI's priorities very high (5) … very low
-    /// (1) are P2 … P6 here; GLPI's "major" (P1) is set by hand, never by its
-    /// default matrix.
+    /// (1) are P2 … P6 here; GLPI's "major" (6, our P1) is set by hand, never
+    /// by its default matrix.
     ///
     /// | impact \ urgency | very high | high | medium | low | very low |
     /// |---|---|---|---|---|---|
-    /// | very high | P2 | P2 | P3 | P4 | P4 |
+    /// | very high | P2 | P2 | P3 | P4 | P5 |
     /// | high      | P2 | P3 | P3 | P4 | P5 |
-    /// | medium    | P2 | P3 | P4 | P5 | P5 |
-    /// | low       | P3 | P4 | P5 | P5 | P6 |
-    /// | very low  | P3 | P4 | P5 | P6 | P6 |
+    /// | medium    | P3 | P3 | P4 | P5 | P5 |
+    /// | low       | P4 | P4 | P5 | P5 | P6 |
+    /// | very low  | P5 | P5 | P5 | P6 | P6 |
+    ///
+    /// Source: the `priority_matrix` default of GLPI's configuration, written
+    /// by `install/empty_data.php` in glpi-project/glpi (the same string
+    /// appears in the SQL install dumps of older releases): `{"1":{"1":1,"2":1,"3":2,"4":2,"5":2},"2":{"1":1,"2":2,"3":2,"4":3,"5":3},
+    /// "3":{"1":2,"2":2,"3":3,"4":4,"5":4},"4":{"1":2,"2":3,"3":4,"4":4,"5":5},
+    /// "5":{"1":2,"2":3,"3":4,"4":5,"5":5}}`, keyed by urgency then impact,
+    /// 1 being very low and 5 very high (the table is symmetric).
     #[must_use]
     pub fn glpi() -> Self {
         use Priority::{P2, P3, P4, P5, P6};
@@ -295,11 +341,11 @@ impl PriorityMatrix {
             &Impact::ALL,
             &Urgency::ALL,
             &[
-                [P2, P2, P3, P4, P4],
+                [P2, P2, P3, P4, P5],
                 [P2, P3, P3, P4, P5],
-                [P2, P3, P4, P5, P5],
-                [P3, P4, P5, P5, P6],
-                [P3, P4, P5, P6, P6],
+                [P3, P3, P4, P5, P5],
+                [P4, P4, P5, P5, P6],
+                [P5, P5, P5, P6, P6],
             ],
         )
     }
@@ -315,7 +361,11 @@ impl PriorityMatrix {
         for (impact, row) in impacts.iter().zip(rows) {
             for (urgency, priority) in urgencies.iter().zip(row) {
                 table.insert((*impact, *urgency), *priority);
-                cells.push(PriorityCell { impact: *impact, urgency: *urgency, priority: *priority });
+                cells.push(PriorityCell {
+                    impact: *impact,
+                    urgency: *urgency,
+                    priority: *priority,
+                });
             }
         }
         let definition = PriorityMatrixDefinition {

@@ -5,9 +5,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChangeId, CiId, Extensions, GroupId, Impact, IncidentId, KnowledgeArticleId, KnowledgeState, KnownErrorId,
-    KnownErrorState, PersonId, Priority, ProblemId, ProblemResolutionCode, ProblemState, RecordNumber, ServiceId,
-    Urgency,
+    ChangeId, CiId, Extensions, GroupId, Impact, IncidentId, KnowledgeArticleId, KnowledgeState,
+    KnownErrorId, KnownErrorState, PersonId, Priority, ProblemId, ProblemResolutionCode,
+    ProblemState, RecordNumber, ServiceId, Urgency,
 };
 
 /// A problem: the cause, or potential cause, of one or more incidents (ITIL 4).

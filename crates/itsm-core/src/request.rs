@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::plain_enum;
 use crate::{
-    Approval, ApprovalStatus, CatalogItemId, Channel, CiId, Extensions, GroupId, PersonId, Priority, RecordNumber,
-    RoleId, ServiceId, ServiceRequestId, ServiceRequestState,
+    Approval, ApprovalStatus, CatalogItemId, Channel, CiId, Extensions, GroupId, PersonId,
+    Priority, RecordNumber, RoleId, ServiceId, ServiceRequestId, ServiceRequestState,
 };
 
 /// A service request: a request from a user for something that is a normal

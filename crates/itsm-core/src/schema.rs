@@ -43,7 +43,10 @@ impl std::fmt::Debug for SchemaBundle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchemaBundle")
             .field("namespace", &self.namespace)
-            .field("roots", &self.roots.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "roots",
+                &self.roots.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -52,7 +55,11 @@ impl SchemaBundle {
     /// An empty bundle for one crate's types (`core`, `sla`, `cmdb`, `lifecycle`).
     #[must_use]
     pub fn new(namespace: &str) -> Self {
-        Self { namespace: namespace.to_owned(), roots: Vec::new(), shared: Self::settings().into_generator() }
+        Self {
+            namespace: namespace.to_owned(),
+            roots: Vec::new(),
+            shared: Self::settings().into_generator(),
+        }
     }
 
     fn settings() -> SchemaSettings {
@@ -62,13 +69,18 @@ impl SchemaBundle {
     /// The `$id` of a root type's schema.
     #[must_use]
     pub fn id_of(&self, name: &str) -> String {
-        format!("{SCHEMA_BASE}/{SCHEMA_VERSION}/{}/{name}.schema.json", self.namespace)
+        format!(
+            "{SCHEMA_BASE}/{SCHEMA_VERSION}/{}/{name}.schema.json",
+            self.namespace
+        )
     }
 
     /// Adds a root type under a `snake_case` file name.
     #[must_use]
     pub fn with<T: JsonSchema>(mut self, name: &str) -> Self {
-        let mut schema = Self::settings().into_generator().into_root_schema_for::<T>();
+        let mut schema = Self::settings()
+            .into_generator()
+            .into_root_schema_for::<T>();
         schema.insert("$id".to_owned(), self.id_of(name).into());
         // Registers the type and everything it uses in the shared `$defs`.
         self.shared.subschema_for::<T>();
@@ -93,7 +105,10 @@ impl SchemaBundle {
             })
             .collect();
         let mut bundle = serde_json::Map::new();
-        bundle.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+        bundle.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
         bundle.insert("$id".into(), self.id_of("bundle").into());
         bundle.insert(
             "title".into(),

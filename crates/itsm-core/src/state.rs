@@ -6,8 +6,21 @@ use serde::{Deserialize, Serialize};
 /// What a state means, whatever the workflow: lets the SLA and reporting code
 /// reason about "paused" or "resolved" without knowing a workflow's states.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -9,8 +9,19 @@ use crate::{FieldValue, GroupId, PersonId, Priority, RecordKind, StateCategory, 
 
 /// Who may read a comment.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -150,7 +161,11 @@ impl Timeline {
                 out.push(Violation::new(
                     format!("events[{i}].at"),
                     "out_of_order",
-                    format!("{} is before the previous event ({})", event.at, self.events[i - 1].at),
+                    format!(
+                        "{} is before the previous event ({})",
+                        event.at,
+                        self.events[i - 1].at
+                    ),
                 ));
             }
             match &event.change {
@@ -171,7 +186,9 @@ impl Timeline {
                         out.push(Violation::new(
                             format!("events[{i}].from"),
                             "state_mismatch",
-                            format!("the change starts from {from:?} but the record was in {state:?}"),
+                            format!(
+                                "the change starts from {from:?} but the record was in {state:?}"
+                            ),
                         ));
                     }
                     current = Some(to);

@@ -22,8 +22,16 @@ pub struct Violation {
 impl Violation {
     /// A violation at `path` of `rule`.
     #[must_use]
-    pub fn new(path: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), rule: rule.into(), message: message.into() }
+    pub fn new(
+        path: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            rule: rule.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -44,6 +52,10 @@ pub trait Validate {
     /// [`CoreError::Invalid`] with every violated rule.
     fn check(&self) -> Result<(), CoreError> {
         let violations = self.validate();
-        if violations.is_empty() { Ok(()) } else { Err(CoreError::Invalid { violations }) }
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid { violations })
+        }
     }
 }

@@ -1,0 +1,1213 @@
+//! The rules of every record: the [`Validate`] implementations.
+//!
+//! Rule codes are stable `snake_case` names; the table below is the whole
+//! vocabulary (a new code is a minor change, renaming one a major change).
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `empty` | a required text is empty or only whitespace |
+//! | `wrong_number_prefix` | the record number has another kind's prefix (`PRB…` on an incident) |
+//! | `required_when_on_hold` | on hold without a reason, or awaiting a problem/change that is not linked |
+//! | `required_when_resolved` | resolved or closed without a resolution code, notes or time |
+//! | `required_when_closed` | closed without a closing time or close code |
+//! | `required_in_state` | a field the current state needs is missing |
+//! | `not_allowed_in_state` | a field is set in a state that cannot have it (`closed_at` on an open record) |
+//! | `before_opened_at`, `before_created_at`, `before_resolved_at`, `before_requested_at`, `before_last_reopened_at`, `before_published_at`, `before_actual_end` | an instant is earlier than the one it must follow |
+//! | `end_before_start` | a window ends before it starts |
+//! | `without_start` | a window has an end but no start |
+//! | `without_timestamp` | a "by" field is set without its "at" field |
+//! | `required_when_reopened`, `not_reopened` | `reopen_count` and `last_reopened_at` disagree |
+//! | `self_reference` | a record names itself as its parent, duplicate or manager |
+//! | `inconsistent_with_state` | two state fields contradict each other |
+//! | `required_when_duplicate`, `not_allowed_unless_duplicate` | duplicate resolution and `duplicate_of`/`parent_incident` disagree |
+//! | `required_when_known_error`, `not_allowed_unless_known_error` | known-error flag without root cause and workaround, or a known-error record without the flag |
+//! | `required_when_fix_applied` | a problem fixed without root cause or fix notes |
+//! | `required_for_implementation` | a normal or emergency change implemented without a planned window or plans |
+//! | `approval_required` | a change or request moves on without approval |
+//! | `inconsistent_with_approvals` | the overall approval status contradicts the approvers' decisions |
+//! | `required_when_decided`, `not_allowed_undecided` | `decided_at` set iff the decision is approved or rejected |
+//! | `required_when_rejected` | a rejection without a comment |
+//! | `required_when_published`, `required_when_retired` | a knowledge article's state without its time |
+//! | `duplicate_entry` | the same id (or keyword, or approver) listed twice |
+//! | `out_of_range` | a number outside its range (a quantity of 0) |
+//! | `invalid_email` | an e-mail address without the shape `local@domain.tld` |
+//! | `invalid_name` | a role name with whitespace |
+
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::hash::Hash;
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    Approval, ApprovalDecision, ApprovalStatus, Change, ChangeState, ChangeType,
+    ConfigurationItemRef, Group, Incident, IncidentResolutionCode, IncidentState, KnowledgeArticle,
+    KnowledgeState, KnownError, KnownErrorState, MajorIncidentState, NumberPrefix, OnHoldReason,
+    Person, Problem, ProblemResolutionCode, ProblemState, RecordNumber, Release, ReleaseState,
+    Role, Service, ServiceRequest, ServiceRequestState, Timeline, Validate, Violation,
+};
+
+type Instant = DateTime<Utc>;
+
+/// Collects violations.
+struct Rules {
+    out: Vec<Violation>,
+}
+
+fn blank(text: &str) -> bool {
+    text.trim().is_empty()
+}
+
+impl Rules {
+    fn new() -> Self {
+        Self { out: Vec::new() }
+    }
+
+    fn add(&mut self, path: impl Into<String>, rule: &'static str, message: impl Into<String>) {
+        self.out.push(Violation::new(path, rule, message));
+    }
+
+    /// `empty`: a required text is empty or whitespace.
+    fn text(&mut self, path: &str, value: &str) {
+        if blank(value) {
+            self.add(path, "empty", format!("{path} is empty ({value:?})"));
+        }
+    }
+
+    /// `empty`: an optional text, when set, is not blank.
+    fn opt_text(&mut self, path: &str, value: Option<&String>) {
+        if let Some(value) = value {
+            self.text(path, value);
+        }
+    }
+
+    /// `wrong_number_prefix`.
+    fn number(&mut self, number: &RecordNumber, expected: NumberPrefix) {
+        if number.prefix() != expected {
+            self.add(
+                "number",
+                "wrong_number_prefix",
+                format!(
+                    "number {number} does not start with {} as a {expected} number must",
+                    expected.letters()
+                ),
+            );
+        }
+    }
+
+    /// A field that must be set, with the reason in `why` ("when resolved").
+    fn required<T>(&mut self, path: &str, value: Option<&T>, rule: &'static str, why: &str) {
+        if value.is_none() {
+            self.add(path, rule, format!("{path} is required {why}"));
+        }
+    }
+
+    /// A text that must be set and not blank.
+    fn required_text(&mut self, path: &str, value: Option<&String>, rule: &'static str, why: &str) {
+        match value {
+            None => self.add(path, rule, format!("{path} is required {why}")),
+            Some(text) if blank(text) => {
+                self.add(path, rule, format!("{path} is required {why} but is blank"))
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// `not_allowed_in_state` (or `rule`): a field that must stay unset.
+    fn forbidden<T: Display>(
+        &mut self,
+        path: &str,
+        value: Option<&T>,
+        rule: &'static str,
+        why: &str,
+    ) {
+        if let Some(value) = value {
+            self.add(
+                path,
+                rule,
+                format!("{path} ({value}) must not be set {why}"),
+            );
+        }
+    }
+
+    /// `rule` when `value` is before `bound`.
+    fn not_before(
+        &mut self,
+        path: &str,
+        value: Option<Instant>,
+        bound_path: &str,
+        bound: Option<Instant>,
+        rule: &'static str,
+    ) {
+        if let (Some(value), Some(bound)) = (value, bound)
+            && value < bound
+        {
+            self.add(
+                path,
+                rule,
+                format!("{path} ({value}) is before {bound_path} ({bound})"),
+            );
+        }
+    }
+
+    /// `end_before_start` and `without_start` for a window.
+    fn window(
+        &mut self,
+        start_path: &str,
+        start: Option<Instant>,
+        end_path: &str,
+        end: Option<Instant>,
+    ) {
+        match (start, end) {
+            (Some(start), Some(end)) if end < start => {
+                self.add(
+                    end_path,
+                    "end_before_start",
+                    format!("{end_path} ({end}) is before {start_path} ({start})"),
+                );
+            }
+            (None, Some(end)) => {
+                self.add(
+                    start_path,
+                    "without_start",
+                    format!("{end_path} is set ({end}) but {start_path} is not"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// `without_timestamp`: a "by" field set without its "at" field.
+    fn by_without_at<T>(
+        &mut self,
+        by_path: &str,
+        by: Option<&T>,
+        at_path: &str,
+        at: Option<Instant>,
+    ) {
+        if by.is_some() && at.is_none() {
+            self.add(
+                by_path,
+                "without_timestamp",
+                format!("{by_path} is set but {at_path} is not"),
+            );
+        }
+    }
+
+    /// `self_reference`.
+    fn not_self<T: PartialEq + Display>(
+        &mut self,
+        path: &str,
+        value: Option<&T>,
+        own: &T,
+        what: &str,
+    ) {
+        if value == Some(own) {
+            self.add(
+                path,
+                "self_reference",
+                format!("{path} ({own}) names the {what} itself"),
+            );
+        }
+    }
+
+    /// `duplicate_entry` for every repeated item of a list, at its index.
+    fn unique<T: Eq + Hash + Display>(&mut self, path: &str, items: &[T]) {
+        if items.len() < 2 {
+            return;
+        }
+        let mut seen = HashSet::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if !seen.insert(item) {
+                self.add(
+                    format!("{path}[{i}]"),
+                    "duplicate_entry",
+                    format!("{path}[{i}] ({item}) is listed twice"),
+                );
+            }
+        }
+    }
+
+    /// `invalid_email`.
+    fn email(&mut self, path: &str, value: Option<&String>) {
+        if let Some(email) = value
+            && !email_shape(email)
+        {
+            self.add(
+                path,
+                "invalid_email",
+                format!("{path} ({email:?}) is not an e-mail address like name@example.com"),
+            );
+        }
+    }
+
+    fn finish(self) -> Vec<Violation> {
+        self.out
+    }
+}
+
+/// `local@domain.tld`: one `@`, no whitespace or control characters, a
+/// non-empty local part, and a domain of non-empty dot-separated labels
+/// (at least two) that neither start nor end with a hyphen.
+fn email_shape(email: &str) -> bool {
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) || email.len() > 254 {
+        return false;
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || domain.contains('@') {
+        return false;
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+/// The rules every approval list shares ([`Change`] and [`ServiceRequest`]).
+fn approval_rules(
+    rules: &mut Rules,
+    status: ApprovalStatus,
+    approvals: &[Approval],
+    opened_at: Instant,
+) {
+    for (i, approval) in approvals.iter().enumerate() {
+        let at = |field: &str| format!("approvals[{i}].{field}");
+        let decided = matches!(
+            approval.decision,
+            ApprovalDecision::Approved | ApprovalDecision::Rejected
+        );
+        if decided {
+            rules.required(
+                &at("decided_at"),
+                approval.decided_at.as_ref(),
+                "required_when_decided",
+                &format!("when the decision is {}", approval.decision),
+            );
+        } else {
+            rules.forbidden(
+                &at("decided_at"),
+                approval.decided_at.as_ref(),
+                "not_allowed_undecided",
+                &format!("while the decision is {}", approval.decision),
+            );
+        }
+        if approval.decision == ApprovalDecision::Rejected {
+            rules.required_text(
+                &at("comment"),
+                approval.comment.as_ref(),
+                "required_when_rejected",
+                "with a rejection",
+            );
+        }
+        rules.not_before(
+            &at("requested_at"),
+            approval.requested_at,
+            "opened_at",
+            Some(opened_at),
+            "before_opened_at",
+        );
+        rules.not_before(
+            &at("decided_at"),
+            approval.decided_at,
+            "opened_at",
+            Some(opened_at),
+            "before_opened_at",
+        );
+        rules.not_before(
+            &at("decided_at"),
+            approval.decided_at,
+            &at("requested_at"),
+            approval.requested_at,
+            "before_requested_at",
+        );
+        if approvals[..i]
+            .iter()
+            .any(|a| a.approver == approval.approver && a.group == approval.group)
+        {
+            rules.add(
+                at("approver"),
+                "duplicate_entry",
+                format!(
+                    "{} ({}) is asked twice for the same approval",
+                    at("approver"),
+                    approval.approver
+                ),
+            );
+        }
+    }
+    if approvals.is_empty() {
+        return;
+    }
+    let any = |d: ApprovalDecision| approvals.iter().any(|a| a.decision == d);
+    let consistent = match status {
+        ApprovalStatus::NotRequested => approvals
+            .iter()
+            .all(|a| a.decision == ApprovalDecision::Canceled),
+        ApprovalStatus::Requested => any(ApprovalDecision::Requested),
+        ApprovalStatus::Approved => any(ApprovalDecision::Approved),
+        ApprovalStatus::Rejected => any(ApprovalDecision::Rejected),
+    };
+    if !consistent {
+        let decisions: Vec<&'static str> = approvals.iter().map(|a| a.decision.into()).collect();
+        rules.add(
+            "approval",
+            "inconsistent_with_approvals",
+            format!(
+                "approval is {status} but the approvers' decisions are [{}]",
+                decisions.join(", ")
+            ),
+        );
+    }
+}
+
+impl Validate for Incident {
+    fn validate(&self) -> Vec<Violation> {
+        use IncidentState as S;
+        let mut r = Rules::new();
+        let state = self.state;
+        r.number(&self.number, NumberPrefix::Incident);
+        r.text("short_description", &self.short_description);
+        r.unique("configuration_items", &self.configuration_items);
+
+        // On hold.
+        if state == S::OnHold {
+            r.required(
+                "on_hold_reason",
+                self.on_hold_reason.as_ref(),
+                "required_when_on_hold",
+                "when on hold",
+            );
+            match self.on_hold_reason {
+                Some(OnHoldReason::AwaitingProblem) => {
+                    r.required(
+                        "problem",
+                        self.problem.as_ref(),
+                        "required_when_on_hold",
+                        "when awaiting a problem",
+                    );
+                }
+                Some(OnHoldReason::AwaitingChange) => r.required(
+                    "change_request",
+                    self.change_request.as_ref(),
+                    "required_when_on_hold",
+                    "when awaiting a change",
+                ),
+                _ => {}
+            }
+        } else {
+            r.forbidden(
+                "on_hold_reason",
+                self.on_hold_reason.as_ref(),
+                "not_allowed_in_state",
+                &format!("while the state is {state}"),
+            );
+        }
+
+        // Resolution.
+        let resolved = matches!(state, S::Resolved | S::Closed);
+        if resolved {
+            let why = format!("when {state}");
+            r.required(
+                "resolution_code",
+                self.resolution_code.as_ref(),
+                "required_when_resolved",
+                &why,
+            );
+            r.required_text(
+                "resolution_notes",
+                self.resolution_notes.as_ref(),
+                "required_when_resolved",
+                &why,
+            );
+            r.required(
+                "resolved_at",
+                self.resolved_at.as_ref(),
+                "required_when_resolved",
+                &why,
+            );
+        }
+        if matches!(state, S::New | S::InProgress | S::OnHold) {
+            let why = format!("while the state is {state}");
+            r.forbidden(
+                "resolved_at",
+                self.resolved_at.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+        }
+        if state == S::Closed {
+            r.required(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "required_when_closed",
+                "when closed",
+            );
+        } else if state != S::Canceled {
+            r.forbidden(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "not_allowed_in_state",
+                &format!("while the state is {state}"),
+            );
+        }
+        if self.resolution_code == Some(IncidentResolutionCode::Duplicate) {
+            r.required(
+                "parent_incident",
+                self.parent_incident.as_ref(),
+                "required_when_duplicate",
+                "when the resolution code is duplicate",
+            );
+        }
+
+        // Time order.
+        let opened = Some(self.opened_at);
+        r.not_before(
+            "resolved_at",
+            self.resolved_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "resolved_at",
+            self.resolved_at,
+            "before_resolved_at",
+        );
+        r.not_before(
+            "last_reopened_at",
+            self.last_reopened_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        if resolved {
+            r.not_before(
+                "resolved_at",
+                self.resolved_at,
+                "last_reopened_at",
+                self.last_reopened_at,
+                "before_last_reopened_at",
+            );
+        }
+        r.by_without_at(
+            "resolved_by",
+            self.resolved_by.as_ref(),
+            "resolved_at",
+            self.resolved_at,
+        );
+        r.by_without_at(
+            "closed_by",
+            self.closed_by.as_ref(),
+            "closed_at",
+            self.closed_at,
+        );
+        r.by_without_at(
+            "last_reopened_by",
+            self.last_reopened_by.as_ref(),
+            "last_reopened_at",
+            self.last_reopened_at,
+        );
+
+        // Reopening.
+        match (self.reopen_count, self.last_reopened_at) {
+            (0, Some(at)) => r.add(
+                "last_reopened_at",
+                "not_reopened",
+                format!("last_reopened_at is set ({at}) but reopen_count is 0"),
+            ),
+            (n, None) if n > 0 => r.add(
+                "last_reopened_at",
+                "required_when_reopened",
+                format!("reopen_count is {n} but last_reopened_at is not set"),
+            ),
+            _ => {}
+        }
+
+        // Links.
+        r.not_self(
+            "parent_incident",
+            self.parent_incident.as_ref(),
+            &self.id,
+            "incident",
+        );
+
+        // Major incident.
+        if let Some(major) = self.major_incident_state {
+            let canceled = state == S::Canceled;
+            let contradicts = match major {
+                MajorIncidentState::Proposed | MajorIncidentState::Accepted => canceled,
+                MajorIncidentState::Canceled => !canceled,
+                _ => false,
+            };
+            if contradicts {
+                r.add(
+                    "major_incident_state",
+                    "inconsistent_with_state",
+                    format!("major_incident_state is {major} while the incident state is {state}"),
+                );
+            }
+        }
+        r.finish()
+    }
+}
+
+impl Validate for Problem {
+    fn validate(&self) -> Vec<Violation> {
+        use ProblemState as S;
+        let mut r = Rules::new();
+        let state = self.state;
+        r.number(&self.number, NumberPrefix::Problem);
+        r.text("short_description", &self.short_description);
+        r.unique("configuration_items", &self.configuration_items);
+        r.unique("related_incidents", &self.related_incidents);
+        r.unique("related_changes", &self.related_changes);
+
+        // Duplicates.
+        let duplicate = self.resolution_code == Some(ProblemResolutionCode::Duplicate);
+        if duplicate {
+            r.required(
+                "duplicate_of",
+                self.duplicate_of.as_ref(),
+                "required_when_duplicate",
+                "when the resolution code is duplicate",
+            );
+        } else {
+            r.forbidden(
+                "duplicate_of",
+                self.duplicate_of.as_ref(),
+                "not_allowed_unless_duplicate",
+                "unless the resolution code is duplicate",
+            );
+        }
+        r.not_self(
+            "duplicate_of",
+            self.duplicate_of.as_ref(),
+            &self.id,
+            "problem",
+        );
+
+        // Known error.
+        if self.known_error {
+            let why = "when the problem is a known error";
+            r.required_text(
+                "root_cause",
+                self.root_cause.as_ref(),
+                "required_when_known_error",
+                why,
+            );
+            r.required_text(
+                "workaround",
+                self.workaround.as_ref(),
+                "required_when_known_error",
+                why,
+            );
+        } else {
+            r.forbidden(
+                "known_error_record",
+                self.known_error_record.as_ref(),
+                "not_allowed_unless_known_error",
+                "unless known_error is true",
+            );
+        }
+
+        // Fix.
+        if state == S::FixInProgress {
+            r.required_text(
+                "root_cause",
+                self.root_cause.as_ref(),
+                "required_in_state",
+                "when the fix is in progress",
+            );
+        }
+        if self.resolution_code == Some(ProblemResolutionCode::FixApplied) {
+            let why = "when the resolution code is fix_applied";
+            r.required_text(
+                "root_cause",
+                self.root_cause.as_ref(),
+                "required_when_fix_applied",
+                why,
+            );
+            r.required_text(
+                "fix_notes",
+                self.fix_notes.as_ref(),
+                "required_when_fix_applied",
+                why,
+            );
+        }
+
+        // Resolution.
+        let resolved = matches!(state, S::Resolved | S::Closed);
+        if resolved {
+            let why = format!("when {state}");
+            r.required(
+                "resolution_code",
+                self.resolution_code.as_ref(),
+                "required_when_resolved",
+                &why,
+            );
+            r.required(
+                "resolved_at",
+                self.resolved_at.as_ref(),
+                "required_when_resolved",
+                &why,
+            );
+        } else {
+            let why = format!("while the state is {state}");
+            r.forbidden(
+                "resolution_code",
+                self.resolution_code.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+            r.forbidden(
+                "resolved_at",
+                self.resolved_at.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+        }
+        if state == S::Closed {
+            r.required(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "required_when_closed",
+                "when closed",
+            );
+        } else {
+            r.forbidden(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "not_allowed_in_state",
+                &format!("while the state is {state}"),
+            );
+        }
+
+        // Time order.
+        let opened = Some(self.opened_at);
+        r.not_before(
+            "resolved_at",
+            self.resolved_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "resolved_at",
+            self.resolved_at,
+            "before_resolved_at",
+        );
+        r.by_without_at(
+            "resolved_by",
+            self.resolved_by.as_ref(),
+            "resolved_at",
+            self.resolved_at,
+        );
+        r.finish()
+    }
+}
+
+impl Validate for KnownError {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.number(&self.number, NumberPrefix::KnownError);
+        r.text("title", &self.title);
+        r.text("root_cause", &self.root_cause);
+        r.text("workaround", &self.workaround);
+        r.opt_text("symptoms", self.symptoms.as_ref());
+        r.unique("configuration_items", &self.configuration_items);
+        match self.state {
+            KnownErrorState::Fixed => {
+                r.required(
+                    "fixed_at",
+                    self.fixed_at.as_ref(),
+                    "required_in_state",
+                    "when fixed",
+                );
+            }
+            KnownErrorState::Open => {
+                r.forbidden(
+                    "fixed_at",
+                    self.fixed_at.as_ref(),
+                    "not_allowed_in_state",
+                    "while the state is open",
+                );
+            }
+            _ => {}
+        }
+        r.not_before(
+            "fixed_at",
+            self.fixed_at,
+            "created_at",
+            Some(self.created_at),
+            "before_created_at",
+        );
+        r.finish()
+    }
+}
+
+impl Validate for KnowledgeArticle {
+    fn validate(&self) -> Vec<Violation> {
+        use KnowledgeState as S;
+        let mut r = Rules::new();
+        r.number(&self.number, NumberPrefix::KnowledgeArticle);
+        r.text("title", &self.title);
+        r.text("body", &self.body);
+        r.text("knowledge_base", &self.knowledge_base);
+        for (i, keyword) in self.keywords.iter().enumerate() {
+            r.text(&format!("keywords[{i}]"), keyword);
+        }
+        r.unique("keywords", &self.keywords);
+        match self.state {
+            S::Published => {
+                r.required(
+                    "published_at",
+                    self.published_at.as_ref(),
+                    "required_when_published",
+                    "when published",
+                );
+                r.forbidden(
+                    "retired_at",
+                    self.retired_at.as_ref(),
+                    "not_allowed_in_state",
+                    "while published",
+                );
+            }
+            S::Retired => {
+                r.required(
+                    "retired_at",
+                    self.retired_at.as_ref(),
+                    "required_when_retired",
+                    "when retired",
+                );
+            }
+            state => r.forbidden(
+                "retired_at",
+                self.retired_at.as_ref(),
+                "not_allowed_in_state",
+                &format!("while the state is {state}"),
+            ),
+        }
+        let created = Some(self.created_at);
+        r.not_before(
+            "updated_at",
+            self.updated_at,
+            "created_at",
+            created,
+            "before_created_at",
+        );
+        r.not_before(
+            "published_at",
+            self.published_at,
+            "created_at",
+            created,
+            "before_created_at",
+        );
+        r.not_before(
+            "retired_at",
+            self.retired_at,
+            "created_at",
+            created,
+            "before_created_at",
+        );
+        r.not_before(
+            "valid_to",
+            self.valid_to,
+            "created_at",
+            created,
+            "before_created_at",
+        );
+        r.not_before(
+            "valid_to",
+            self.valid_to,
+            "published_at",
+            self.published_at,
+            "before_published_at",
+        );
+        r.finish()
+    }
+}
+
+impl Validate for Change {
+    fn validate(&self) -> Vec<Violation> {
+        use ChangeState as S;
+        let mut r = Rules::new();
+        let state = self.state;
+        r.number(&self.number, NumberPrefix::Change);
+        r.text("short_description", &self.short_description);
+        r.unique("configuration_items", &self.configuration_items);
+        r.unique("related_problems", &self.related_problems);
+        r.unique("related_incidents", &self.related_incidents);
+
+        // Windows.
+        r.window(
+            "planned_start",
+            self.planned_start,
+            "planned_end",
+            self.planned_end,
+        );
+        r.window(
+            "actual_start",
+            self.actual_start,
+            "actual_end",
+            self.actual_end,
+        );
+        let opened = Some(self.opened_at);
+        r.not_before(
+            "actual_start",
+            self.actual_start,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "actual_end",
+            self.actual_end,
+            "before_actual_end",
+        );
+
+        let implementing = matches!(state, S::Implement | S::Review | S::Closed);
+        let authorised = matches!(state, S::Scheduled | S::Implement | S::Review | S::Closed);
+        let needs_cab = matches!(self.change_type, ChangeType::Normal | ChangeType::Emergency);
+        if implementing && needs_cab {
+            let why = format!("for a {} change in state {state}", self.change_type);
+            let rule = "required_for_implementation";
+            r.required("planned_start", self.planned_start.as_ref(), rule, &why);
+            r.required("planned_end", self.planned_end.as_ref(), rule, &why);
+            r.required_text(
+                "implementation_plan",
+                self.implementation_plan.as_ref(),
+                rule,
+                &why,
+            );
+            r.required_text("backout_plan", self.backout_plan.as_ref(), rule, &why);
+        }
+        if authorised && needs_cab && self.approval != ApprovalStatus::Approved {
+            r.add(
+                "approval",
+                "approval_required",
+                format!(
+                    "a {} change in state {state} must be approved, but approval is {}",
+                    self.change_type, self.approval
+                ),
+            );
+        }
+
+        // Implementation times follow the state.
+        if implementing {
+            r.required(
+                "actual_start",
+                self.actual_start.as_ref(),
+                "required_in_state",
+                &format!("in state {state}"),
+            );
+        } else if state != S::Canceled {
+            let why = format!("while the state is {state}");
+            r.forbidden(
+                "actual_start",
+                self.actual_start.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+        }
+        if matches!(state, S::Review | S::Closed) {
+            r.required(
+                "actual_end",
+                self.actual_end.as_ref(),
+                "required_in_state",
+                &format!("in state {state}"),
+            );
+        } else if state != S::Canceled {
+            let why = format!("while the state is {state}");
+            r.forbidden(
+                "actual_end",
+                self.actual_end.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+        }
+
+        // Closure.
+        if state == S::Closed {
+            r.required(
+                "close_code",
+                self.close_code.as_ref(),
+                "required_when_closed",
+                "when closed",
+            );
+            r.required_text(
+                "close_notes",
+                self.close_notes.as_ref(),
+                "required_when_closed",
+                "when closed",
+            );
+            r.required(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "required_when_closed",
+                "when closed",
+            );
+        } else if state != S::Canceled {
+            let why = format!("while the state is {state}");
+            r.forbidden(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+            r.forbidden(
+                "close_code",
+                self.close_code.as_ref(),
+                "not_allowed_in_state",
+                &why,
+            );
+        }
+
+        approval_rules(&mut r, self.approval, &self.approvals, self.opened_at);
+        r.finish()
+    }
+}
+
+impl Validate for Release {
+    fn validate(&self) -> Vec<Violation> {
+        use ReleaseState as S;
+        let mut r = Rules::new();
+        let state = self.state;
+        r.number(&self.number, NumberPrefix::Release);
+        r.text("short_description", &self.short_description);
+        r.opt_text("version", self.version.as_ref());
+        r.unique("configuration_items", &self.configuration_items);
+        r.unique("changes", &self.changes);
+        r.window(
+            "planned_start",
+            self.planned_start,
+            "planned_end",
+            self.planned_end,
+        );
+        r.window(
+            "actual_start",
+            self.actual_start,
+            "actual_end",
+            self.actual_end,
+        );
+        let opened = Some(self.opened_at);
+        r.not_before(
+            "actual_start",
+            self.actual_start,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        if matches!(state, S::Review | S::Closed) {
+            let why = format!("in state {state}");
+            r.required(
+                "actual_start",
+                self.actual_start.as_ref(),
+                "required_in_state",
+                &why,
+            );
+            r.required(
+                "actual_end",
+                self.actual_end.as_ref(),
+                "required_in_state",
+                &why,
+            );
+        }
+        if state == S::Closed {
+            r.required(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "required_when_closed",
+                "when closed",
+            );
+        } else if state != S::Canceled {
+            r.forbidden(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "not_allowed_in_state",
+                &format!("while the state is {state}"),
+            );
+        }
+        r.finish()
+    }
+}
+
+impl Validate for ServiceRequest {
+    fn validate(&self) -> Vec<Violation> {
+        use ServiceRequestState as S;
+        let mut r = Rules::new();
+        let state = self.state;
+        r.number(&self.number, NumberPrefix::ServiceRequest);
+        r.text("short_description", &self.short_description);
+        if self.quantity == 0 {
+            r.add(
+                "quantity",
+                "out_of_range",
+                "quantity is 0; at least 1 item must be ordered",
+            );
+        }
+
+        // State and approval agree.
+        let approval = self.approval;
+        let contradiction = match state {
+            S::Rejected => approval != ApprovalStatus::Rejected,
+            S::AwaitingApproval => approval != ApprovalStatus::Requested,
+            S::Approved | S::Fulfilment | S::ClosedComplete => {
+                matches!(
+                    approval,
+                    ApprovalStatus::Requested | ApprovalStatus::Rejected
+                )
+            }
+            _ => approval == ApprovalStatus::Rejected,
+        };
+        if contradiction {
+            r.add(
+                "state",
+                "inconsistent_with_state",
+                format!("state is {state} while approval is {approval}"),
+            );
+        }
+
+        // Closure.
+        let closed = matches!(state, S::Rejected | S::ClosedComplete | S::ClosedIncomplete);
+        if closed {
+            r.required(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "required_when_closed",
+                &format!("in state {state}"),
+            );
+        } else {
+            r.forbidden(
+                "closed_at",
+                self.closed_at.as_ref(),
+                "not_allowed_in_state",
+                &format!("while the state is {state}"),
+            );
+        }
+        let opened = Some(self.opened_at);
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        r.not_before(
+            "due_at",
+            self.due_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        approval_rules(&mut r, approval, &self.approvals, self.opened_at);
+        r.finish()
+    }
+}
+
+impl Validate for Service {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.text("name", &self.name);
+        r.opt_text("description", self.description.as_ref());
+        r.finish()
+    }
+}
+
+impl Validate for ConfigurationItemRef {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.text("class", &self.class);
+        r.text("name", &self.name);
+        r.finish()
+    }
+}
+
+impl Validate for Person {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.text("name", &self.name);
+        r.opt_text("user_name", self.user_name.as_ref());
+        r.opt_text("time_zone", self.time_zone.as_ref());
+        r.email("email", self.email.as_ref());
+        r.not_self("manager", self.manager.as_ref(), &self.id, "person");
+        r.unique("groups", &self.groups);
+        r.unique("roles", &self.roles);
+        r.finish()
+    }
+}
+
+impl Validate for Group {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.text("name", &self.name);
+        r.email("email", self.email.as_ref());
+        r.not_self("parent", self.parent.as_ref(), &self.id, "group");
+        r.unique("members", &self.members);
+        r.unique("roles", &self.roles);
+        r.finish()
+    }
+}
+
+impl Validate for Role {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.text("name", &self.name);
+        if !blank(&self.name) && self.name.chars().any(char::is_whitespace) {
+            r.add(
+                "name",
+                "invalid_name",
+                format!("name {:?} contains whitespace; role names are identifiers such as problem_manager", self.name),
+            );
+        }
+        r.finish()
+    }
+}
+
+impl Validate for Timeline {
+    fn validate(&self) -> Vec<Violation> {
+        Timeline::validate(self)
+    }
+}
