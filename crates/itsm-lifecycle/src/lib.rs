@@ -1,4 +1,117 @@
-//! `itsm-lifecycle` (under construction).
+//! A data-driven workflow engine for ITSM records, and the ITIL default flows
+//! for incident, major incident, problem, change, release and service request.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use itsm_core::{IncidentState, PersonId, StateCategory};
+//! use itsm_lifecycle::{incident_flow, Effect, Facts, Field, IncidentEvent, Workflow};
+//!
+//! let workflow = Workflow::new(incident_flow(), &Facts::itil())?;
+//! let agent = Some(PersonId::from_u128(7));
+//! let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 15, 0).unwrap();
+//!
+//! let start = workflow.apply(&IncidentState::New, &IncidentEvent::Start, agent, at, &Facts::itil())?;
+//!
+//! // Putting an incident on hold needs a reason; the clock pauses.
+//! let on_hold = Facts::itil().with_reason("awaiting_vendor");
+//! let hold = workflow.apply(&start.audit.to, &IncidentEvent::Hold, agent, at, &on_hold)?;
+//! assert_eq!(hold.audit.to, IncidentState::OnHold);
+//! assert_eq!(hold.to_category, StateCategory::Paused);
+//! assert!(hold.effects.contains(&Effect::SetReason { field: Field::ON_HOLD_REASON.to_owned() }));
+//!
+//! // Resolving without a resolution code is refused, and the error says why.
+//! let refused = workflow.apply(&IncidentState::OnHold, &IncidentEvent::Resolve, agent, at, &Facts::itil());
+//! assert!(refused.unwrap_err().to_string().contains("\"resolution_code\" is missing"));
+//!
+//! // Replaying the audit history reproduces the state.
+//! assert_eq!(workflow.replay(&[start.audit, hold.audit])?, &IncidentState::OnHold);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What this crate is for
+//! Deciding what may happen to a ticket next, and what that implies:
+//! [`Workflow::apply`] takes a record's current state, an event, an actor,
+//! an instant and a caller-supplied [`GuardContext`], and returns the
+//! [`Transition`] (its audit entry, its [`Effect`]s as data, its timeline
+//! event for the SLA clock) or a [`LifecycleError`] naming the guard,
+//! required field or reason that refused it. One engine serves the typed ITIL
+//! enums of `itsm-core` and fully dynamic `String` keys loaded from JSON
+//! ([`WorkflowDefinition::from_json`]); building a [`Workflow`] validates its
+//! definition and reports every problem at once. Definitions export as
+//! Mermaid ([`Workflow::to_mermaid`]) and Graphviz DOT ([`Workflow::to_dot`]).
+//!
+//! # What it is not for
+//! It stores nothing, reads no clock and performs no effect: the caller owns
+//! the record, passes `now`, and applies the effects. It knows nothing about
+//! SLA clocks, calendars or the CMDB. Guards are names: what "approved"
+//! means for a record is the caller's [`GuardContext`] (or the pure
+//! [`ApprovalPolicy`]).
+//!
+//! # Features
+//! - [`Workflow`]: validation with paths, dense compiled tables, `apply`,
+//!   [`Workflow::allowed_events`], [`Workflow::replay`] (a million entries in
+//!   a few milliseconds).
+//! - The default flows: [`incident_flow`], [`major_incident_flow`],
+//!   [`problem_flow`], [`change_flow`] (normal, standard, emergency),
+//!   [`release_flow`], [`service_request_flow`].
+//! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
+//!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
+//! - JSON Schemas of every definition type: [`schema_bundle`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod context;
+mod definition;
+mod diagram;
+mod engine;
+mod error;
+mod events;
+mod flows;
+mod key;
+mod policy;
+
+pub use context::{Facts, Field, Guard, GuardContext};
+pub use definition::{
+    DefinitionIssue, Effect, IssueKind, StateDefinition, TransitionDefinition, WorkflowDefinition,
+};
+pub use engine::{AuditEntry, Transition, Workflow};
+pub use error::{LifecycleError, Refusal, ReplayFault};
+pub use events::{
+    ChangeEvent, IncidentEvent, MajorIncidentEvent, ProblemEvent, ReleaseEvent, ServiceRequestEvent,
+};
+pub use flows::{
+    change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
+    service_request_flow,
+};
+pub use key::{EventKey, StateKey, WorkflowKey};
+pub use policy::{
+    ApprovalOutcome, ApprovalPolicy, AutoClose, cancel_pending_approvals, check_change_type_change,
+    incidents_to_resolve,
+};
+
+use itsm_core::SchemaBundle;
+
+/// The schemas of every root type of this crate (namespace `lifecycle`).
+/// Workflow definitions, audit entries and transitions are given with
+/// `String` keys: the typed ITIL keys serialise to the same strings.
+#[must_use]
+pub fn schema_bundle() -> SchemaBundle {
+    SchemaBundle::new("lifecycle")
+        .with::<WorkflowDefinition<String, String>>("workflow_definition")
+        .with::<AuditEntry<String, String>>("audit_entry")
+        .with::<Transition<String, String>>("transition")
+        .with::<DefinitionIssue>("definition_issue")
+        .with::<Refusal>("refusal")
+        .with::<ReplayFault>("replay_fault")
+        .with::<Facts>("facts")
+        .with::<ApprovalPolicy>("approval_policy")
+        .with::<ApprovalOutcome>("approval_outcome")
+        .with::<AutoClose>("auto_close")
+        .with::<IncidentEvent>("incident_event")
+        .with::<MajorIncidentEvent>("major_incident_event")
+        .with::<ProblemEvent>("problem_event")
+        .with::<ChangeEvent>("change_event")
+        .with::<ReleaseEvent>("release_event")
+        .with::<ServiceRequestEvent>("service_request_event")
+}

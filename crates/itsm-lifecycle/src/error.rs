@@ -1,0 +1,198 @@
+//! [`LifecycleError`], the one error type of this crate.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::DefinitionIssue;
+
+/// Why the engine refused a transition: one guard, required field or reason.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Refusal {
+    /// A guard did not allow the transition.
+    Guard {
+        /// The guard's name.
+        guard: String,
+    },
+    /// The target state requires a field the record does not have.
+    MissingField {
+        /// The field's name.
+        field: String,
+    },
+    /// The target state requires a reason and none was given.
+    MissingReason {
+        /// The reasons accepted.
+        expected: Vec<String>,
+    },
+    /// The reason given is not one the target state accepts.
+    InvalidReason {
+        /// The reason given.
+        reason: String,
+        /// The reasons accepted.
+        expected: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Guard { guard } => write!(f, "guard {guard:?} refused"),
+            Self::MissingField { field } => write!(f, "required field {field:?} is missing"),
+            Self::MissingReason { expected } => {
+                write!(f, "a reason is required (one of {})", expected.join(", "))
+            }
+            Self::InvalidReason { reason, expected } => {
+                write!(
+                    f,
+                    "reason {reason:?} is not accepted (expected one of {})",
+                    expected.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Why a replayed history entry does not fit the workflow.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReplayFault {
+    /// The entry starts from another state than the one the record was in.
+    WrongFrom {
+        /// The state the record was in.
+        expected: String,
+    },
+    /// The workflow has no transition for the entry's state and event.
+    NoTransition,
+    /// The workflow's transition leads elsewhere than the entry says.
+    WrongTarget {
+        /// The state the workflow leads to.
+        expected: String,
+    },
+    /// The entry is earlier than the one before it.
+    OutOfOrder,
+}
+
+impl std::fmt::Display for ReplayFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WrongFrom { expected } => write!(f, "the record was in {expected:?}"),
+            Self::NoTransition => f.write_str("the workflow has no such transition"),
+            Self::WrongTarget { expected } => write!(f, "the workflow leads to {expected:?}"),
+            Self::OutOfOrder => f.write_str("the entry is earlier than the previous one"),
+        }
+    }
+}
+
+/// Everything that can go wrong in `itsm-lifecycle`.
+///
+/// Messages are lower-case and name the workflow, the state, the event and
+/// the offending value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LifecycleError {
+    /// A workflow definition has problems; every one of them is listed.
+    #[error("workflow {workflow:?} is invalid: {} problem(s): {}", issues.len(), issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidDefinition {
+        /// The workflow's name.
+        workflow: String,
+        /// Every problem found.
+        issues: Vec<DefinitionIssue>,
+    },
+    /// The record's state is not a state of the workflow.
+    #[error("workflow {workflow:?} has no state {state:?}")]
+    UnknownState {
+        /// The workflow's name.
+        workflow: String,
+        /// The state's wire name.
+        state: String,
+    },
+    /// The record is in a terminal state; nothing may happen to it.
+    #[error("workflow {workflow:?}: state {state:?} is terminal, event {event:?} is refused")]
+    Terminal {
+        /// The workflow's name.
+        workflow: String,
+        /// The terminal state.
+        state: String,
+        /// The event refused.
+        event: String,
+    },
+    /// The workflow has no transition for this event from this state.
+    #[error("workflow {workflow:?}: event {event:?} is not allowed in state {state:?} (allowed: {})", if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") })]
+    NotAllowed {
+        /// The workflow's name.
+        workflow: String,
+        /// The record's state.
+        state: String,
+        /// The event refused.
+        event: String,
+        /// The events the workflow defines from this state.
+        allowed: Vec<String>,
+    },
+    /// A guard, a required field or a reason refused the transition; every
+    /// refusal is listed.
+    #[error("workflow {workflow:?}: event {event:?} from {state:?} to {to:?} refused: {}", refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Refused {
+        /// The workflow's name.
+        workflow: String,
+        /// The record's state.
+        state: String,
+        /// The event refused.
+        event: String,
+        /// The state the transition would have reached.
+        to: String,
+        /// Every reason for refusing.
+        refusals: Vec<Refusal>,
+    },
+    /// A history entry does not fit the workflow; the first such entry is reported.
+    #[error(
+        "workflow {workflow:?}: history entry {index} ({from:?} --{event}--> {to:?}) refused: {fault}"
+    )]
+    ReplayRefused {
+        /// The workflow's name.
+        workflow: String,
+        /// The entry's position in the history (0-based).
+        index: usize,
+        /// The entry's `from`.
+        from: String,
+        /// The entry's `event`.
+        event: String,
+        /// The entry's `to`.
+        to: String,
+        /// What does not fit.
+        fault: Box<ReplayFault>,
+    },
+    /// A change's type may change only while it is new and has no approvals.
+    #[error(
+        "change type may not change from {from} to {to}: the change is {state:?} with {approvals} approval(s); only a new change without approvals may change type"
+    )]
+    ChangeTypeLocked {
+        /// The current type.
+        from: String,
+        /// The requested type.
+        to: String,
+        /// The change's state.
+        state: String,
+        /// The approvals not cancelled.
+        approvals: usize,
+    },
+    /// A string is not a known name of an enumeration.
+    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    InvalidName {
+        /// The field or type being parsed.
+        field: &'static str,
+        /// The text that failed to parse.
+        value: String,
+        /// The accepted names, comma-separated.
+        expected: String,
+    },
+    /// JSON that does not parse as the expected type.
+    #[error("invalid JSON at {path}: {message}")]
+    Json {
+        /// The JSON path of the offending value (`.` for the document itself).
+        path: String,
+        /// What the parser reported, with line and column.
+        message: String,
+    },
+}

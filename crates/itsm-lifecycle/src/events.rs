@@ -1,0 +1,173 @@
+//! The events of the default ITIL flows, one enum per record kind.
+
+use std::borrow::Cow;
+
+use crate::LifecycleError;
+use crate::key::{EventKey, WorkflowKey};
+
+macro_rules! events {
+    (
+        $(#[$doc:meta])*
+        $name:ident { $( $(#[$vdoc:meta])* $variant:ident ),+ $(,)? }
+    ) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+            strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vdoc])* $variant, )+
+        }
+
+        impl $name {
+            /// Every event of this kind.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = LifecycleError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.iter().copied().find(|v| <&'static str>::from(*v) == s).ok_or_else(|| {
+                    LifecycleError::InvalidName {
+                        field: stringify!($name),
+                        value: s.to_owned(),
+                        expected: Self::ALL.iter().map(|v| <&'static str>::from(*v)).collect::<Vec<_>>().join(", "),
+                    }
+                })
+            }
+        }
+
+        impl WorkflowKey for $name {
+            fn wire_name(&self) -> Cow<'_, str> {
+                Cow::Borrowed(<&'static str>::from(*self))
+            }
+
+            fn ordinal(&self) -> Option<usize> {
+                Some(*self as usize)
+            }
+        }
+
+        impl EventKey for $name {}
+    };
+}
+
+events!(
+    /// What may happen to an incident.
+    IncidentEvent {
+        /// An agent starts working on it (new → in progress).
+        Start,
+        /// It is put on hold, with a reason (new or in progress → on hold).
+        Hold,
+        /// Work resumes (on hold → in progress); clears the on-hold reason.
+        Resume,
+        /// The caller answered while it awaited the caller (on hold → in progress).
+        CallerUpdated,
+        /// Service is restored (→ resolved); needs a resolution code and notes.
+        Resolve,
+        /// The caller or an agent rejects the resolution (resolved → in progress).
+        Reopen,
+        /// The resolution is confirmed, or auto-close fires (resolved → closed).
+        Close,
+        /// Raised in error or a duplicate (any open state → canceled).
+        Cancel,
+    }
+);
+
+events!(
+    /// What may happen to the major-incident state of an incident.
+    MajorIncidentEvent {
+        /// The major incident manager accepts the proposal.
+        Accept,
+        /// The major incident manager rejects the proposal.
+        Reject,
+        /// The incident was cancelled, or the major incident withdrawn.
+        Cancel,
+    }
+);
+
+events!(
+    /// What may happen to a problem.
+    ProblemEvent {
+        /// Start assessing it (new → assess).
+        Assess,
+        /// Start the root cause analysis (assess → root cause analysis).
+        Analyze,
+        /// Start fixing it (root cause analysis → fix in progress).
+        StartFix,
+        /// Resolve it with a resolution code (→ resolved).
+        Resolve,
+        /// Close it (resolved → closed).
+        Close,
+        /// Re-analyse a closed problem (closed → root cause analysis); authorised roles only.
+        Reanalyze,
+    }
+);
+
+events!(
+    /// What may happen to a change.
+    ChangeEvent {
+        /// Submit for technical assessment (new → assess).
+        Assess,
+        /// Ask the change authority (assess, or new for an emergency → authorize).
+        RequestAuthorization,
+        /// The approval policy is met (authorize → scheduled).
+        Authorize,
+        /// An approver rejected it (authorize → new); pending approvals are cancelled.
+        Reject,
+        /// Send back to new (assess or authorize → new); pending approvals are cancelled.
+        Revert,
+        /// Schedule a pre-authorised standard change (new → scheduled).
+        Schedule,
+        /// Start implementing (scheduled → implement).
+        Implement,
+        /// Implementation finished (implement → review).
+        Review,
+        /// Close after review (review → closed); needs a close code and notes.
+        Close,
+        /// Cancel before review (new … implement → canceled).
+        Cancel,
+    }
+);
+
+events!(
+    /// What may happen to a release.
+    ReleaseEvent {
+        /// Start building (planning → build).
+        Build,
+        /// Start testing (build → test).
+        Test,
+        /// Testing failed; back to build (test → build).
+        Rework,
+        /// Start deploying (test → deploy).
+        Deploy,
+        /// Deployment done; review it (deploy → review).
+        Review,
+        /// Close after review (review → closed).
+        Close,
+        /// Cancel before deployment (planning, build, test → canceled).
+        Cancel,
+    }
+);
+
+events!(
+    /// What may happen to a service request.
+    ServiceRequestEvent {
+        /// Ask the approvers (submitted → awaiting approval).
+        RequestApproval,
+        /// The approval policy is met (awaiting approval → approved).
+        Approve,
+        /// An approver rejected it (awaiting approval → rejected).
+        Reject,
+        /// Start fulfilment (approved → fulfilment).
+        Fulfil,
+        /// Fulfilled in full (fulfilment → closed complete).
+        Complete,
+        /// Closed without complete fulfilment (any open state → closed incomplete).
+        CloseIncomplete,
+    }
+);

@@ -1,0 +1,398 @@
+//! The default ITIL flows, as workflow definitions (plain data).
+
+use itsm_core::{
+    ChangeState, ChangeType, IncidentState, MajorIncidentState, OnHoldReason, ProblemState,
+    RecordState, ReleaseState, ServiceRequestState,
+};
+use strum::IntoEnumIterator;
+
+use crate::context::{Field, Guard};
+use crate::{
+    ChangeEvent, Effect, IncidentEvent, MajorIncidentEvent, ProblemEvent, ReleaseEvent,
+    ServiceRequestEvent, StateDefinition, TransitionDefinition as T, WorkflowDefinition,
+};
+
+fn state<S: RecordState>(key: S, description: &str) -> StateDefinition<S> {
+    StateDefinition::new(key, key.category()).described(description)
+}
+
+fn set_at(field: &str) -> Effect {
+    Effect::SetTimestamp {
+        field: field.to_owned(),
+    }
+}
+
+fn clear_at(field: &str) -> Effect {
+    Effect::ClearTimestamp {
+        field: field.to_owned(),
+    }
+}
+
+fn set_by(field: &str) -> Effect {
+    Effect::SetActor {
+        field: field.to_owned(),
+    }
+}
+
+fn clear(field: &str) -> Effect {
+    Effect::ClearField {
+        field: field.to_owned(),
+    }
+}
+
+/// The incident flow: new → in progress ⇄ on hold → resolved → closed, with
+/// reopen from resolved and cancel from any open state.
+///
+/// On hold needs a reason ([`OnHoldReason`]); resolved needs a resolution
+/// code and notes; a caller update returns an incident awaiting the caller
+/// to in progress; cancelling cancels a proposed or accepted major incident.
+#[must_use]
+pub fn incident_flow() -> WorkflowDefinition<IncidentState, IncidentEvent> {
+    use IncidentEvent as Ev;
+    use IncidentState as St;
+    let resolve = |from| {
+        let t = T::new(from, Ev::Resolve, St::Resolved)
+            .effect(set_at(Field::RESOLVED_AT))
+            .effect(set_by(Field::RESOLVED_BY));
+        if from == St::OnHold {
+            t.effect(clear(Field::ON_HOLD_REASON))
+        } else {
+            t
+        }
+    };
+    let cancel = |from| {
+        let t = T::new(from, Ev::Cancel, St::Canceled).effect(Effect::CancelMajorIncident);
+        if from == St::OnHold {
+            t.effect(clear(Field::ON_HOLD_REASON))
+        } else {
+            t
+        }
+    };
+    let hold = |from| {
+        T::new(from, Ev::Hold, St::OnHold).effect(Effect::SetReason {
+            field: Field::ON_HOLD_REASON.to_owned(),
+        })
+    };
+    WorkflowDefinition {
+        name: "incident".to_owned(),
+        description: Some(
+            "ITIL incident management: restore normal service as quickly as possible.".to_owned(),
+        ),
+        initial: St::New,
+        states: vec![
+            state(St::New, "Logged, not yet worked on."),
+            state(St::InProgress, "Assigned and being worked on."),
+            state(
+                St::OnHold,
+                "Waiting for the caller, a change, a problem or a vendor; SLA clocks pause.",
+            )
+            .with_reasons(OnHoldReason::iter().map(|r| r.to_string())),
+            state(
+                St::Resolved,
+                "Service restored; awaiting confirmation or auto-close.",
+            )
+            .requiring(Field::RESOLUTION_CODE)
+            .requiring(Field::RESOLUTION_NOTES),
+            state(St::Closed, "Closed; final."),
+            state(
+                St::Canceled,
+                "Cancelled (raised in error, a duplicate); final.",
+            ),
+        ],
+        transitions: vec![
+            T::new(St::New, Ev::Start, St::InProgress),
+            hold(St::New),
+            hold(St::InProgress),
+            T::new(St::OnHold, Ev::Resume, St::InProgress).effect(clear(Field::ON_HOLD_REASON)),
+            T::new(St::OnHold, Ev::CallerUpdated, St::InProgress)
+                .guard(Guard::AWAITING_CALLER)
+                .effect(clear(Field::ON_HOLD_REASON)),
+            resolve(St::New),
+            resolve(St::InProgress),
+            resolve(St::OnHold),
+            T::new(St::Resolved, Ev::Reopen, St::InProgress)
+                .effect(Effect::Increment {
+                    field: Field::REOPEN_COUNT.to_owned(),
+                })
+                .effect(set_at(Field::LAST_REOPENED_AT))
+                .effect(set_by(Field::LAST_REOPENED_BY))
+                .effect(clear_at(Field::RESOLVED_AT))
+                .effect(clear(Field::RESOLVED_BY)),
+            T::new(St::Resolved, Ev::Close, St::Closed)
+                .effect(set_at(Field::CLOSED_AT))
+                .effect(set_by(Field::CLOSED_BY)),
+            cancel(St::New),
+            cancel(St::InProgress),
+            cancel(St::OnHold),
+        ],
+        terminal: vec![St::Closed, St::Canceled],
+    }
+}
+
+/// The major-incident flow, on the incident's `major_incident_state`:
+/// proposed → accepted | rejected; proposed or accepted → canceled (with the
+/// incident, see [`Effect::CancelMajorIncident`]).
+#[must_use]
+pub fn major_incident_flow() -> WorkflowDefinition<MajorIncidentState, MajorIncidentEvent> {
+    use MajorIncidentEvent as Ev;
+    use MajorIncidentState as St;
+    WorkflowDefinition {
+        name: "major_incident".to_owned(),
+        description: Some("Major incident management, beside the incident's own state.".to_owned()),
+        initial: St::Proposed,
+        states: vec![
+            state(
+                St::Proposed,
+                "Proposed, awaiting the major incident manager.",
+            ),
+            state(St::Accepted, "Handled as a major incident."),
+            state(St::Rejected, "Handled as an ordinary incident; final."),
+            state(St::Canceled, "Cancelled with the incident; final."),
+        ],
+        transitions: vec![
+            T::new(St::Proposed, Ev::Accept, St::Accepted),
+            T::new(St::Proposed, Ev::Reject, St::Rejected),
+            T::new(St::Proposed, Ev::Cancel, St::Canceled),
+            T::new(St::Accepted, Ev::Cancel, St::Canceled),
+        ],
+        terminal: vec![St::Rejected, St::Canceled],
+    }
+}
+
+/// The problem flow: new → assess → root cause analysis → fix in progress →
+/// resolved → closed; resolving (from any open state, with a
+/// [`ProblemResolutionCode`](itsm_core::ProblemResolutionCode)) releases the
+/// incidents awaiting it; re-analysis from closed needs an authorised role.
+#[must_use]
+pub fn problem_flow() -> WorkflowDefinition<ProblemState, ProblemEvent> {
+    use ProblemEvent as Ev;
+    use ProblemState as St;
+    let resolve = |from| {
+        T::new(from, Ev::Resolve, St::Resolved)
+            .effect(set_at(Field::RESOLVED_AT))
+            .effect(set_by(Field::RESOLVED_BY))
+            .effect(Effect::ResolveIncidentsAwaitingProblem)
+    };
+    WorkflowDefinition {
+        name: "problem".to_owned(),
+        description: Some(
+            "ITIL problem management: find and remove the causes of incidents.".to_owned(),
+        ),
+        initial: St::New,
+        states: vec![
+            state(St::New, "Logged, not yet assessed."),
+            state(St::Assess, "Being assessed and prioritised."),
+            state(
+                St::RootCauseAnalysis,
+                "The root cause is being investigated.",
+            ),
+            state(
+                St::FixInProgress,
+                "A fix is being delivered, usually through a change.",
+            ),
+            state(
+                St::Resolved,
+                "Resolved: fix applied, risk accepted, duplicate or canceled.",
+            )
+            .requiring(Field::RESOLUTION_CODE),
+            state(St::Closed, "Closed; an authorised role may re-analyse it."),
+        ],
+        transitions: vec![
+            T::new(St::New, Ev::Assess, St::Assess),
+            T::new(St::Assess, Ev::Analyze, St::RootCauseAnalysis),
+            T::new(St::RootCauseAnalysis, Ev::StartFix, St::FixInProgress),
+            resolve(St::New),
+            resolve(St::Assess),
+            resolve(St::RootCauseAnalysis),
+            resolve(St::FixInProgress),
+            T::new(St::Resolved, Ev::Close, St::Closed).effect(set_at(Field::CLOSED_AT)),
+            T::new(St::Closed, Ev::Reanalyze, St::RootCauseAnalysis)
+                .guard(Guard::REANALYZE_ROLE)
+                .effect(clear_at(Field::RESOLVED_AT))
+                .effect(clear(Field::RESOLVED_BY))
+                .effect(clear_at(Field::CLOSED_AT)),
+        ],
+        terminal: vec![],
+    }
+}
+
+/// The change flow of one change type.
+///
+/// - normal: new → assess → authorize → scheduled → implement → review → closed;
+/// - standard (pre-authorised): new → scheduled → implement → review → closed
+///   (there is no assess: new → assess is refused);
+/// - emergency: new → authorize → scheduled → … (skips assess, still authorised).
+///
+/// Authorize → scheduled needs the approval policy met ([`Guard::APPROVED`]);
+/// a rejection ([`Guard::REJECTED`]) or a revert sends the change back to new
+/// and cancels pending approvals. Cancel is allowed from new to implement,
+/// refused in review and closed. Scheduled needs planned start and end;
+/// closed needs a close code and notes.
+#[must_use]
+pub fn change_flow(change_type: ChangeType) -> WorkflowDefinition<ChangeState, ChangeEvent> {
+    use ChangeEvent as Ev;
+    use ChangeState as St;
+    let (name, path): (&str, &[ChangeState]) = match change_type {
+        ChangeType::Standard => ("change_standard", &[St::New, St::Scheduled, St::Implement]),
+        ChangeType::Emergency => (
+            "change_emergency",
+            &[St::New, St::Authorize, St::Scheduled, St::Implement],
+        ),
+        _ => (
+            "change_normal",
+            &[
+                St::New,
+                St::Assess,
+                St::Authorize,
+                St::Scheduled,
+                St::Implement,
+            ],
+        ),
+    };
+    let has = |s| path.contains(&s);
+    let mut states = vec![state(St::New, "Being drafted.")];
+    if has(St::Assess) {
+        states.push(state(
+            St::Assess,
+            "Being assessed by the technical reviewers.",
+        ));
+    }
+    if has(St::Authorize) {
+        states.push(state(
+            St::Authorize,
+            "Awaiting authorisation by the change authority.",
+        ));
+    }
+    states.extend([
+        state(St::Scheduled, "Authorised and scheduled.")
+            .requiring(Field::PLANNED_START)
+            .requiring(Field::PLANNED_END),
+        state(St::Implement, "Being implemented."),
+        state(St::Review, "Implemented; the outcome is being reviewed."),
+        state(St::Closed, "Closed; final.")
+            .requiring(Field::CLOSE_CODE)
+            .requiring(Field::CLOSE_NOTES),
+        state(St::Canceled, "Cancelled; final."),
+    ]);
+    let mut transitions = Vec::new();
+    match change_type {
+        ChangeType::Standard => transitions.push(T::new(St::New, Ev::Schedule, St::Scheduled)),
+        ChangeType::Emergency => {
+            transitions.push(T::new(St::New, Ev::RequestAuthorization, St::Authorize))
+        }
+        _ => {
+            transitions.push(T::new(St::New, Ev::Assess, St::Assess));
+            transitions.push(T::new(St::Assess, Ev::RequestAuthorization, St::Authorize));
+            transitions.push(
+                T::new(St::Assess, Ev::Revert, St::New).effect(Effect::CancelPendingApprovals),
+            );
+        }
+    }
+    if has(St::Authorize) {
+        transitions.extend([
+            T::new(St::Authorize, Ev::Authorize, St::Scheduled).guard(Guard::APPROVED),
+            T::new(St::Authorize, Ev::Reject, St::New)
+                .guard(Guard::REJECTED)
+                .effect(Effect::CancelPendingApprovals),
+            T::new(St::Authorize, Ev::Revert, St::New).effect(Effect::CancelPendingApprovals),
+        ]);
+    }
+    transitions.extend([
+        T::new(St::Scheduled, Ev::Implement, St::Implement).effect(set_at(Field::ACTUAL_START)),
+        T::new(St::Implement, Ev::Review, St::Review).effect(set_at(Field::ACTUAL_END)),
+        T::new(St::Review, Ev::Close, St::Closed).effect(set_at(Field::CLOSED_AT)),
+    ]);
+    for &from in path {
+        transitions
+            .push(T::new(from, Ev::Cancel, St::Canceled).effect(Effect::CancelPendingApprovals));
+    }
+    WorkflowDefinition {
+        name: name.to_owned(),
+        description: Some(format!("ITIL change enablement, {change_type} change.")),
+        initial: St::New,
+        states,
+        transitions,
+        terminal: vec![St::Closed, St::Canceled],
+    }
+}
+
+/// The release flow: planning → build → test → deploy → review → closed;
+/// failed tests go back to build; cancel before deploy.
+#[must_use]
+pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
+    use ReleaseEvent as Ev;
+    use ReleaseState as St;
+    WorkflowDefinition {
+        name: "release".to_owned(),
+        description: Some("ITIL release management.".to_owned()),
+        initial: St::Planning,
+        states: vec![
+            state(St::Planning, "Scope and schedule are being planned."),
+            state(St::Build, "The release package is being built."),
+            state(St::Test, "The release is being tested."),
+            state(St::Deploy, "The release is being deployed."),
+            state(St::Review, "Deployed; under review."),
+            state(St::Closed, "Closed; final."),
+            state(St::Canceled, "Cancelled before deployment; final."),
+        ],
+        transitions: vec![
+            T::new(St::Planning, Ev::Build, St::Build),
+            T::new(St::Build, Ev::Test, St::Test),
+            T::new(St::Test, Ev::Rework, St::Build),
+            T::new(St::Test, Ev::Deploy, St::Deploy),
+            T::new(St::Deploy, Ev::Review, St::Review),
+            T::new(St::Review, Ev::Close, St::Closed).effect(set_at(Field::CLOSED_AT)),
+            T::new(St::Planning, Ev::Cancel, St::Canceled),
+            T::new(St::Build, Ev::Cancel, St::Canceled),
+            T::new(St::Test, Ev::Cancel, St::Canceled),
+        ],
+        terminal: vec![St::Closed, St::Canceled],
+    }
+}
+
+/// The service request flow: submitted → awaiting approval → approved |
+/// rejected; approved → fulfilment → closed complete; closed incomplete from
+/// any open state.
+#[must_use]
+pub fn service_request_flow() -> WorkflowDefinition<ServiceRequestState, ServiceRequestEvent> {
+    use ServiceRequestEvent as Ev;
+    use ServiceRequestState as St;
+    let incomplete = |from| {
+        T::new(from, Ev::CloseIncomplete, St::ClosedIncomplete)
+            .effect(set_at(Field::CLOSED_AT))
+            .effect(Effect::CancelPendingApprovals)
+    };
+    WorkflowDefinition {
+        name: "service_request".to_owned(),
+        description: Some("ITIL service request management.".to_owned()),
+        initial: St::Submitted,
+        states: vec![
+            state(St::Submitted, "Submitted by the requester."),
+            state(St::AwaitingApproval, "Waiting for the approvers."),
+            state(St::Approved, "Approved; fulfilment may start."),
+            state(St::Rejected, "Rejected by an approver; final."),
+            state(St::Fulfilment, "Being fulfilled."),
+            state(St::ClosedComplete, "Fulfilled; final."),
+            state(
+                St::ClosedIncomplete,
+                "Closed without complete fulfilment; final.",
+            ),
+        ],
+        transitions: vec![
+            T::new(St::Submitted, Ev::RequestApproval, St::AwaitingApproval),
+            T::new(St::AwaitingApproval, Ev::Approve, St::Approved).guard(Guard::APPROVED),
+            T::new(St::AwaitingApproval, Ev::Reject, St::Rejected)
+                .guard(Guard::REJECTED)
+                .effect(Effect::CancelPendingApprovals)
+                .effect(set_at(Field::CLOSED_AT)),
+            T::new(St::Approved, Ev::Fulfil, St::Fulfilment),
+            T::new(St::Fulfilment, Ev::Complete, St::ClosedComplete)
+                .effect(set_at(Field::CLOSED_AT)),
+            incomplete(St::Submitted),
+            incomplete(St::AwaitingApproval),
+            incomplete(St::Approved),
+            incomplete(St::Fulfilment),
+        ],
+        terminal: vec![St::Rejected, St::ClosedComplete, St::ClosedIncomplete],
+    }
+}

@@ -1,0 +1,212 @@
+//! Pure rules beside the workflows: approval policies, auto-close, the
+//! change-type lock and the incidents a resolved problem releases.
+
+use chrono::{DateTime, Days, Utc};
+use itsm_core::{
+    Approval, ApprovalDecision, Change, ChangeState, ChangeType, Incident, IncidentId,
+    IncidentState, MajorIncidentState, OnHoldReason, Problem,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::LifecycleError;
+
+/// How the approvals of a change or a request decide.
+///
+/// Under every policy a single rejection rejects. Cancelled approvals are
+/// ignored; the approvers counted (M) are those not cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ApprovalPolicy {
+    /// At least `required` of the approvers must approve (N of M).
+    NOfM {
+        /// N, the approvals needed; 0 approves at once.
+        required: u32,
+    },
+    /// Every approver asked must approve, and at least one must be asked.
+    All,
+    /// Approval is not needed: approved unless someone rejects.
+    Optional,
+}
+
+/// What an [`ApprovalPolicy`] decides over a set of approvals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ApprovalOutcome {
+    /// The policy is met.
+    Approved,
+    /// An approver rejected.
+    Rejected {
+        /// How many rejected.
+        rejections: u32,
+    },
+    /// Not decided yet; enough approvers are still to answer.
+    Pending {
+        /// Approvals so far.
+        approved: u32,
+        /// Approvals needed.
+        required: u32,
+        /// Approvers yet to answer.
+        outstanding: u32,
+    },
+    /// Cannot be met: fewer approvers are left to answer than approvals are
+    /// missing (more approvers must be asked).
+    Unattainable {
+        /// Approvals so far.
+        approved: u32,
+        /// Approvals needed.
+        required: u32,
+        /// Approvers yet to answer.
+        outstanding: u32,
+    },
+}
+
+impl ApprovalPolicy {
+    /// Decides over `approvals`. Pure and total: any input gets an answer.
+    #[must_use]
+    pub fn evaluate(&self, approvals: &[Approval]) -> ApprovalOutcome {
+        let (mut approved, mut rejected, mut outstanding) = (0u32, 0u32, 0u32);
+        for a in approvals {
+            match a.decision {
+                ApprovalDecision::Approved => approved = approved.saturating_add(1),
+                ApprovalDecision::Rejected => rejected = rejected.saturating_add(1),
+                ApprovalDecision::Requested => outstanding = outstanding.saturating_add(1),
+                _ => {}
+            }
+        }
+        if rejected > 0 {
+            return ApprovalOutcome::Rejected {
+                rejections: rejected,
+            };
+        }
+        let required = match *self {
+            Self::NOfM { required } => required,
+            Self::All => approved.saturating_add(outstanding).max(1),
+            Self::Optional => 0,
+        };
+        if approved >= required {
+            ApprovalOutcome::Approved
+        } else if approved.saturating_add(outstanding) < required {
+            ApprovalOutcome::Unattainable {
+                approved,
+                required,
+                outstanding,
+            }
+        } else {
+            ApprovalOutcome::Pending {
+                approved,
+                required,
+                outstanding,
+            }
+        }
+    }
+}
+
+/// Cancels every approval still requested (the effect
+/// [`Effect::CancelPendingApprovals`](crate::Effect::CancelPendingApprovals));
+/// returns how many it cancelled. Decided approvals keep their decision.
+pub fn cancel_pending_approvals(approvals: &mut [Approval]) -> usize {
+    let mut n = 0;
+    for a in approvals
+        .iter_mut()
+        .filter(|a| a.decision == ApprovalDecision::Requested)
+    {
+        a.decision = ApprovalDecision::Canceled;
+        n += 1;
+    }
+    n
+}
+
+/// Checks that `change` may change its type to `to`: only while it is new
+/// and has no approval that is not cancelled (the approvals asked for
+/// depend on the type).
+///
+/// # Errors
+/// [`LifecycleError::ChangeTypeLocked`] naming the state and the approvals.
+pub fn check_change_type_change(change: &Change, to: ChangeType) -> Result<(), LifecycleError> {
+    let approvals = change
+        .approvals
+        .iter()
+        .filter(|a| a.decision != ApprovalDecision::Canceled)
+        .count();
+    if change.change_type == to || (change.state == ChangeState::New && approvals == 0) {
+        Ok(())
+    } else {
+        Err(LifecycleError::ChangeTypeLocked {
+            from: change.change_type.to_string(),
+            to: to.to_string(),
+            state: change.state.to_string(),
+            approvals,
+        })
+    }
+}
+
+/// When resolved incidents close by themselves: `days` calendar days after
+/// they were resolved (ServiceNow's `glide.ui.autoclose.time`); 0 disables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+pub struct AutoClose {
+    /// Days after resolution; 0 disables auto-close.
+    pub days: u32,
+}
+
+impl AutoClose {
+    /// The instant a record resolved at `resolved_at` becomes due for
+    /// closing; `None` when auto-close is disabled, for a major incident
+    /// (proposed or accepted) and when the instant is out of range.
+    #[must_use]
+    pub fn due_at(
+        &self,
+        resolved_at: DateTime<Utc>,
+        major: Option<MajorIncidentState>,
+    ) -> Option<DateTime<Utc>> {
+        if self.days == 0
+            || matches!(
+                major,
+                Some(MajorIncidentState::Proposed | MajorIncidentState::Accepted)
+            )
+        {
+            return None;
+        }
+        resolved_at.checked_add_days(Days::new(u64::from(self.days)))
+    }
+
+    /// Whether a record resolved at `resolved_at` is due for closing at `now`.
+    #[must_use]
+    pub fn is_due(
+        &self,
+        resolved_at: Option<DateTime<Utc>>,
+        major: Option<MajorIncidentState>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        resolved_at
+            .and_then(|r| self.due_at(r, major))
+            .is_some_and(|due| now >= due)
+    }
+
+    /// Whether `incident` is resolved and due for closing at `now`; the
+    /// caller then applies [`IncidentEvent::Close`](crate::IncidentEvent::Close)
+    /// with no actor.
+    #[must_use]
+    pub fn incident_due(&self, incident: &Incident, now: DateTime<Utc>) -> bool {
+        incident.state == IncidentState::Resolved
+            && self.is_due(incident.resolved_at, incident.major_incident_state, now)
+    }
+}
+
+/// The incidents that resolving `problem` releases: those related to it
+/// (by their `problem` field or the problem's `related_incidents`) that are
+/// on hold awaiting a problem, and only those, in the order given.
+#[must_use]
+pub fn incidents_to_resolve(problem: &Problem, incidents: &[Incident]) -> Vec<IncidentId> {
+    incidents
+        .iter()
+        .filter(|i| {
+            i.state == IncidentState::OnHold
+                && i.on_hold_reason == Some(OnHoldReason::AwaitingProblem)
+        })
+        .filter(|i| i.problem == Some(problem.id) || problem.related_incidents.contains(&i.id))
+        .map(|i| i.id)
+        .collect()
+}

@@ -1,0 +1,664 @@
+//! One table per default flow: every legal move, and a representative set of
+//! refused moves with the reason expected.
+
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+
+use chrono::{DateTime, TimeZone, Utc};
+use itsm_core::{
+    ChangeState, ChangeType, IncidentState, MajorIncidentState, PersonId, ProblemState,
+    ReleaseState, ServiceRequestState, TimelineChange,
+};
+use itsm_lifecycle::{
+    ChangeEvent, Effect, EventKey, Facts, Field, IncidentEvent, LifecycleError, MajorIncidentEvent,
+    ProblemEvent, Refusal, ReleaseEvent, ServiceRequestEvent, StateKey, Workflow,
+    WorkflowDefinition, change_flow, incident_flow, major_incident_flow, problem_flow,
+    release_flow, service_request_flow,
+};
+
+/// What a move should do.
+#[derive(Debug)]
+enum Expect<S> {
+    /// Succeed, reaching this state.
+    To(S),
+    /// Refused: the workflow has no such move from this state.
+    NotAllowed,
+    /// Refused: the state is terminal.
+    Terminal,
+    /// Refused by guards, fields or reasons, written `guard:x`, `field:x`, `reason`, `bad_reason:x`.
+    Refused(&'static [&'static str]),
+}
+use Expect::{NotAllowed, Refused, Terminal, To};
+
+/// Facts from a spec: `g:guard f:field r:reason`, separated by spaces.
+fn facts(spec: &str) -> Facts {
+    spec.split_whitespace()
+        .fold(Facts::itil(), |f, token| match token.split_once(':') {
+            Some(("g", g)) => f.passing(g),
+            Some(("f", x)) => f.with_field(x),
+            Some(("r", r)) => f.with_reason(r),
+            _ => panic!("bad facts token {token:?}"),
+        })
+}
+
+fn refusal_text(r: &Refusal) -> String {
+    match r {
+        Refusal::Guard { guard } => format!("guard:{guard}"),
+        Refusal::MissingField { field } => format!("field:{field}"),
+        Refusal::MissingReason { .. } => "reason".to_owned(),
+        Refusal::InvalidReason { reason, .. } => format!("bad_reason:{reason}"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+/// Applies one case and compares; a failure prints the case, the expected and the actual.
+fn check<S: StateKey, E: EventKey>(
+    wf: &Workflow<S, E>,
+    (from, event, spec, expect): &(S, E, &str, Expect<S>),
+) {
+    let actor = Some(PersonId::from_u128(1));
+    let actual = wf.apply(from, event, actor, at(), &facts(spec));
+    let ok = match (expect, &actual) {
+        (To(to), Ok(t)) => {
+            t.audit.to == *to
+                && t.audit.from == *from
+                && t.audit.event == *event
+                && t.audit.actor == actor
+                && Some(t.to_category) == wf.category(to)
+                && matches!(&t.timeline.change, TimelineChange::StateChanged { to: name, .. } if *name == to.wire_name())
+        }
+        (NotAllowed, Err(LifecycleError::NotAllowed { .. })) => true,
+        (Terminal, Err(LifecycleError::Terminal { .. })) => true,
+        (Refused(want), Err(LifecycleError::Refused { refusals, .. })) => {
+            refusals.iter().map(refusal_text).collect::<Vec<_>>()
+                == want.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()
+        }
+        _ => false,
+    };
+    assert!(
+        ok,
+        "workflow {}: case {from:?} --{event:?}--> with facts {spec:?}\nexpected: {expect:?}\nactual:   {actual:?}",
+        wf.name()
+    );
+}
+
+/// Runs a table and checks that its successful rows are exactly the
+/// workflow's transitions: every legal move is in the table.
+fn run<S: StateKey + Ord, E: EventKey + Ord>(
+    definition: WorkflowDefinition<S, E>,
+    table: &[(S, E, &str, Expect<S>)],
+) {
+    let wf = Workflow::new(definition, &Facts::itil()).expect("default flow is valid");
+    for case in table {
+        check(&wf, case);
+    }
+    let legal: BTreeSet<(S, E, S)> = table
+        .iter()
+        .filter_map(|(s, e, _, x)| match x {
+            To(to) => Some((s.clone(), e.clone(), to.clone())),
+            _ => None,
+        })
+        .collect();
+    let defined: BTreeSet<(S, E, S)> = wf
+        .definition()
+        .transitions
+        .iter()
+        .map(|t| (t.from.clone(), t.event.clone(), t.to.clone()))
+        .collect();
+    assert_eq!(
+        legal,
+        defined,
+        "workflow {}: the table's legal moves differ from the workflow's",
+        wf.name()
+    );
+}
+
+const RESOLVED: &str = "f:resolution_code f:resolution_notes";
+
+#[test]
+fn incident_flow_table() {
+    use IncidentEvent as E;
+    use IncidentState as S;
+    run(
+        incident_flow(),
+        &[
+            (S::New, E::Start, "", To(S::InProgress)),
+            (S::New, E::Hold, "r:awaiting_caller", To(S::OnHold)),
+            (S::InProgress, E::Hold, "r:awaiting_vendor", To(S::OnHold)),
+            (S::InProgress, E::Hold, "r:awaiting_change", To(S::OnHold)),
+            (S::OnHold, E::Resume, "", To(S::InProgress)),
+            (
+                S::OnHold,
+                E::CallerUpdated,
+                "g:awaiting_caller",
+                To(S::InProgress),
+            ),
+            (S::New, E::Resolve, RESOLVED, To(S::Resolved)),
+            (S::InProgress, E::Resolve, RESOLVED, To(S::Resolved)),
+            (S::OnHold, E::Resolve, RESOLVED, To(S::Resolved)),
+            (S::Resolved, E::Reopen, "", To(S::InProgress)),
+            (S::Resolved, E::Close, "", To(S::Closed)),
+            (S::New, E::Cancel, "", To(S::Canceled)),
+            (S::InProgress, E::Cancel, "", To(S::Canceled)),
+            (S::OnHold, E::Cancel, "", To(S::Canceled)),
+            // Refused.
+            (S::InProgress, E::Hold, "", Refused(&["reason"])),
+            (
+                S::InProgress,
+                E::Hold,
+                "r:lunch_break",
+                Refused(&["bad_reason:lunch_break"]),
+            ),
+            (
+                S::OnHold,
+                E::CallerUpdated,
+                "r:awaiting_vendor",
+                Refused(&["guard:awaiting_caller"]),
+            ),
+            (
+                S::InProgress,
+                E::Resolve,
+                "f:resolution_code",
+                Refused(&["field:resolution_notes"]),
+            ),
+            (
+                S::InProgress,
+                E::Resolve,
+                "",
+                Refused(&["field:resolution_code", "field:resolution_notes"]),
+            ),
+            (S::Closed, E::Reopen, "", Terminal),
+            (S::Closed, E::Cancel, "", Terminal),
+            (S::Canceled, E::Start, "", Terminal),
+            (S::Resolved, E::Cancel, "", NotAllowed),
+            (S::Resolved, E::Hold, "r:awaiting_caller", NotAllowed),
+            (S::InProgress, E::Reopen, "", NotAllowed),
+            (S::OnHold, E::Reopen, "", NotAllowed),
+            (S::New, E::Close, "", NotAllowed),
+            (S::InProgress, E::Close, "", NotAllowed),
+            (S::InProgress, E::Start, "", NotAllowed),
+            (S::OnHold, E::Hold, "r:awaiting_caller", NotAllowed),
+            (S::New, E::CallerUpdated, "g:awaiting_caller", NotAllowed),
+        ],
+    );
+}
+
+#[test]
+fn major_incident_flow_table() {
+    use MajorIncidentEvent as E;
+    use MajorIncidentState as S;
+    run(
+        major_incident_flow(),
+        &[
+            (S::Proposed, E::Accept, "", To(S::Accepted)),
+            (S::Proposed, E::Reject, "", To(S::Rejected)),
+            (S::Proposed, E::Cancel, "", To(S::Canceled)),
+            (S::Accepted, E::Cancel, "", To(S::Canceled)),
+            (S::Accepted, E::Accept, "", NotAllowed),
+            (S::Accepted, E::Reject, "", NotAllowed),
+            (S::Rejected, E::Accept, "", Terminal),
+            (S::Rejected, E::Cancel, "", Terminal),
+            (S::Canceled, E::Accept, "", Terminal),
+        ],
+    );
+}
+
+#[test]
+fn problem_flow_table() {
+    use ProblemEvent as E;
+    use ProblemState as S;
+    let code = "f:resolution_code";
+    run(
+        problem_flow(),
+        &[
+            (S::New, E::Assess, "", To(S::Assess)),
+            (S::Assess, E::Analyze, "", To(S::RootCauseAnalysis)),
+            (S::RootCauseAnalysis, E::StartFix, "", To(S::FixInProgress)),
+            (S::New, E::Resolve, code, To(S::Resolved)),
+            (S::Assess, E::Resolve, code, To(S::Resolved)),
+            (S::RootCauseAnalysis, E::Resolve, code, To(S::Resolved)),
+            (S::FixInProgress, E::Resolve, code, To(S::Resolved)),
+            (S::Resolved, E::Close, "", To(S::Closed)),
+            (
+                S::Closed,
+                E::Reanalyze,
+                "g:reanalyze_role",
+                To(S::RootCauseAnalysis),
+            ),
+            (
+                S::Closed,
+                E::Reanalyze,
+                "",
+                Refused(&["guard:reanalyze_role"]),
+            ),
+            (
+                S::FixInProgress,
+                E::Resolve,
+                "",
+                Refused(&["field:resolution_code"]),
+            ),
+            (S::Resolved, E::Reanalyze, "g:reanalyze_role", NotAllowed),
+            (
+                S::FixInProgress,
+                E::Reanalyze,
+                "g:reanalyze_role",
+                NotAllowed,
+            ),
+            (S::New, E::Analyze, "", NotAllowed),
+            (S::New, E::StartFix, "", NotAllowed),
+            (S::Resolved, E::Assess, "", NotAllowed),
+            (S::Closed, E::Close, "", NotAllowed),
+        ],
+    );
+}
+
+const SCHEDULE: &str = "f:planned_start f:planned_end";
+const APPROVED_SCHEDULE: &str = "g:approved f:planned_start f:planned_end";
+const CLOSE: &str = "f:close_code f:close_notes";
+
+#[test]
+fn normal_change_flow_table() {
+    use ChangeEvent as E;
+    use ChangeState as S;
+    run(
+        change_flow(ChangeType::Normal),
+        &[
+            (S::New, E::Assess, "", To(S::Assess)),
+            (S::Assess, E::RequestAuthorization, "", To(S::Authorize)),
+            (S::Assess, E::Revert, "", To(S::New)),
+            (
+                S::Authorize,
+                E::Authorize,
+                APPROVED_SCHEDULE,
+                To(S::Scheduled),
+            ),
+            (S::Authorize, E::Reject, "g:rejected", To(S::New)),
+            (S::Authorize, E::Revert, "", To(S::New)),
+            (S::Scheduled, E::Implement, "", To(S::Implement)),
+            (S::Implement, E::Review, "", To(S::Review)),
+            (S::Review, E::Close, CLOSE, To(S::Closed)),
+            (S::New, E::Cancel, "", To(S::Canceled)),
+            (S::Assess, E::Cancel, "", To(S::Canceled)),
+            (S::Authorize, E::Cancel, "", To(S::Canceled)),
+            (S::Scheduled, E::Cancel, "", To(S::Canceled)),
+            (S::Implement, E::Cancel, "", To(S::Canceled)),
+            (
+                S::Authorize,
+                E::Authorize,
+                SCHEDULE,
+                Refused(&["guard:approved"]),
+            ),
+            (
+                S::Authorize,
+                E::Authorize,
+                "g:approved",
+                Refused(&["field:planned_start", "field:planned_end"]),
+            ),
+            (S::Authorize, E::Reject, "", Refused(&["guard:rejected"])),
+            (
+                S::Review,
+                E::Close,
+                "f:close_code",
+                Refused(&["field:close_notes"]),
+            ),
+            (S::Review, E::Cancel, "", NotAllowed),
+            (S::Closed, E::Cancel, "", Terminal),
+            (S::New, E::Schedule, SCHEDULE, NotAllowed),
+            (S::New, E::RequestAuthorization, "", NotAllowed),
+            (S::Scheduled, E::Revert, "", NotAllowed),
+        ],
+    );
+}
+
+#[test]
+fn standard_change_flow_table() {
+    use ChangeEvent as E;
+    use ChangeState as S;
+    run(
+        change_flow(ChangeType::Standard),
+        &[
+            (S::New, E::Schedule, SCHEDULE, To(S::Scheduled)),
+            (S::Scheduled, E::Implement, "", To(S::Implement)),
+            (S::Implement, E::Review, "", To(S::Review)),
+            (S::Review, E::Close, CLOSE, To(S::Closed)),
+            (S::New, E::Cancel, "", To(S::Canceled)),
+            (S::Scheduled, E::Cancel, "", To(S::Canceled)),
+            (S::Implement, E::Cancel, "", To(S::Canceled)),
+            (S::New, E::Assess, "", NotAllowed),
+            (S::New, E::RequestAuthorization, "", NotAllowed),
+            (
+                S::New,
+                E::Schedule,
+                "",
+                Refused(&["field:planned_start", "field:planned_end"]),
+            ),
+            (S::Review, E::Cancel, "", NotAllowed),
+            (S::Closed, E::Cancel, "", Terminal),
+        ],
+    );
+}
+
+#[test]
+fn emergency_change_flow_table() {
+    use ChangeEvent as E;
+    use ChangeState as S;
+    run(
+        change_flow(ChangeType::Emergency),
+        &[
+            (S::New, E::RequestAuthorization, "", To(S::Authorize)),
+            (
+                S::Authorize,
+                E::Authorize,
+                APPROVED_SCHEDULE,
+                To(S::Scheduled),
+            ),
+            (S::Authorize, E::Reject, "g:rejected", To(S::New)),
+            (S::Authorize, E::Revert, "", To(S::New)),
+            (S::Scheduled, E::Implement, "", To(S::Implement)),
+            (S::Implement, E::Review, "", To(S::Review)),
+            (S::Review, E::Close, CLOSE, To(S::Closed)),
+            (S::New, E::Cancel, "", To(S::Canceled)),
+            (S::Authorize, E::Cancel, "", To(S::Canceled)),
+            (S::Scheduled, E::Cancel, "", To(S::Canceled)),
+            (S::Implement, E::Cancel, "", To(S::Canceled)),
+            (S::New, E::Assess, "", NotAllowed),
+            (S::New, E::Schedule, SCHEDULE, NotAllowed),
+            (
+                S::Authorize,
+                E::Authorize,
+                SCHEDULE,
+                Refused(&["guard:approved"]),
+            ),
+            (S::Review, E::Cancel, "", NotAllowed),
+            (S::Canceled, E::Assess, "", Terminal),
+        ],
+    );
+}
+
+#[test]
+fn release_flow_table() {
+    use ReleaseEvent as E;
+    use ReleaseState as S;
+    run(
+        release_flow(),
+        &[
+            (S::Planning, E::Build, "", To(S::Build)),
+            (S::Build, E::Test, "", To(S::Test)),
+            (S::Test, E::Rework, "", To(S::Build)),
+            (S::Test, E::Deploy, "", To(S::Deploy)),
+            (S::Deploy, E::Review, "", To(S::Review)),
+            (S::Review, E::Close, "", To(S::Closed)),
+            (S::Planning, E::Cancel, "", To(S::Canceled)),
+            (S::Build, E::Cancel, "", To(S::Canceled)),
+            (S::Test, E::Cancel, "", To(S::Canceled)),
+            (S::Deploy, E::Cancel, "", NotAllowed),
+            (S::Review, E::Cancel, "", NotAllowed),
+            (S::Planning, E::Deploy, "", NotAllowed),
+            (S::Closed, E::Cancel, "", Terminal),
+            (S::Canceled, E::Build, "", Terminal),
+        ],
+    );
+}
+
+#[test]
+fn service_request_flow_table() {
+    use ServiceRequestEvent as E;
+    use ServiceRequestState as S;
+    run(
+        service_request_flow(),
+        &[
+            (
+                S::Submitted,
+                E::RequestApproval,
+                "",
+                To(S::AwaitingApproval),
+            ),
+            (
+                S::AwaitingApproval,
+                E::Approve,
+                "g:approved",
+                To(S::Approved),
+            ),
+            (
+                S::AwaitingApproval,
+                E::Reject,
+                "g:rejected",
+                To(S::Rejected),
+            ),
+            (S::Approved, E::Fulfil, "", To(S::Fulfilment)),
+            (S::Fulfilment, E::Complete, "", To(S::ClosedComplete)),
+            (
+                S::Submitted,
+                E::CloseIncomplete,
+                "",
+                To(S::ClosedIncomplete),
+            ),
+            (
+                S::AwaitingApproval,
+                E::CloseIncomplete,
+                "",
+                To(S::ClosedIncomplete),
+            ),
+            (S::Approved, E::CloseIncomplete, "", To(S::ClosedIncomplete)),
+            (
+                S::Fulfilment,
+                E::CloseIncomplete,
+                "",
+                To(S::ClosedIncomplete),
+            ),
+            (
+                S::AwaitingApproval,
+                E::Approve,
+                "",
+                Refused(&["guard:approved"]),
+            ),
+            (
+                S::AwaitingApproval,
+                E::Reject,
+                "",
+                Refused(&["guard:rejected"]),
+            ),
+            (S::Submitted, E::Fulfil, "", NotAllowed),
+            (S::Submitted, E::Approve, "g:approved", NotAllowed),
+            (S::Rejected, E::Approve, "g:approved", Terminal),
+            (S::ClosedComplete, E::CloseIncomplete, "", Terminal),
+        ],
+    );
+}
+
+fn incident_wf() -> Workflow<IncidentState, IncidentEvent> {
+    Workflow::new(incident_flow(), &Facts::itil()).unwrap()
+}
+
+fn field(f: &str) -> String {
+    f.to_owned()
+}
+
+#[test]
+fn reopen_updates_count_and_last_reopened() {
+    let t = incident_wf()
+        .apply(
+            &IncidentState::Resolved,
+            &IncidentEvent::Reopen,
+            None,
+            at(),
+            &Facts::itil(),
+        )
+        .unwrap();
+    for e in [
+        Effect::Increment {
+            field: field(Field::REOPEN_COUNT),
+        },
+        Effect::SetTimestamp {
+            field: field(Field::LAST_REOPENED_AT),
+        },
+        Effect::SetActor {
+            field: field(Field::LAST_REOPENED_BY),
+        },
+        Effect::ClearTimestamp {
+            field: field(Field::RESOLVED_AT),
+        },
+    ] {
+        assert!(t.effects.contains(&e), "missing {e:?} in {:?}", t.effects);
+    }
+}
+
+#[test]
+fn caller_update_on_awaiting_caller_clears_the_reason() {
+    let facts = Facts::itil().passing(itsm_lifecycle::Guard::AWAITING_CALLER);
+    let t = incident_wf()
+        .apply(
+            &IncidentState::OnHold,
+            &IncidentEvent::CallerUpdated,
+            None,
+            at(),
+            &facts,
+        )
+        .unwrap();
+    assert_eq!(t.audit.to, IncidentState::InProgress);
+    assert!(t.leaves_pause());
+    assert_eq!(
+        t.effects,
+        vec![Effect::ClearField {
+            field: field(Field::ON_HOLD_REASON)
+        }]
+    );
+}
+
+#[test]
+fn hold_records_the_reason_in_audit_and_timeline() {
+    let facts = Facts::itil().with_reason("awaiting_problem");
+    let t = incident_wf()
+        .apply(
+            &IncidentState::InProgress,
+            &IncidentEvent::Hold,
+            None,
+            at(),
+            &facts,
+        )
+        .unwrap();
+    assert_eq!(t.audit.reason.as_deref(), Some("awaiting_problem"));
+    assert!(t.enters_pause());
+    assert!(
+        matches!(&t.timeline.change, TimelineChange::StateChanged { reason: Some(r), .. } if r == "awaiting_problem")
+    );
+}
+
+#[test]
+fn cancelling_an_incident_cancels_its_major_incident() {
+    let wf = incident_wf();
+    let major = Workflow::new(major_incident_flow(), &Facts::itil()).unwrap();
+    for from in [
+        IncidentState::New,
+        IncidentState::InProgress,
+        IncidentState::OnHold,
+    ] {
+        let t = wf
+            .apply(&from, &IncidentEvent::Cancel, None, at(), &Facts::itil())
+            .unwrap();
+        assert!(t.effects.contains(&Effect::CancelMajorIncident), "{from:?}");
+    }
+    // The effect is always applicable on the major-incident flow from proposed and accepted.
+    for from in [MajorIncidentState::Proposed, MajorIncidentState::Accepted] {
+        let t = major
+            .apply(
+                &from,
+                &MajorIncidentEvent::Cancel,
+                None,
+                at(),
+                &Facts::itil(),
+            )
+            .unwrap();
+        assert_eq!(t.audit.to, MajorIncidentState::Canceled);
+    }
+}
+
+#[test]
+fn reverting_a_change_to_new_cancels_pending_approvals() {
+    let wf = Workflow::new(change_flow(ChangeType::Normal), &Facts::itil()).unwrap();
+    for from in [ChangeState::Assess, ChangeState::Authorize] {
+        let t = wf
+            .apply(&from, &ChangeEvent::Revert, None, at(), &Facts::itil())
+            .unwrap();
+        assert_eq!(t.audit.to, ChangeState::New);
+        assert!(
+            t.effects.contains(&Effect::CancelPendingApprovals),
+            "{from:?}"
+        );
+    }
+}
+
+#[test]
+fn resolving_a_problem_releases_waiting_incidents() {
+    let wf = Workflow::new(problem_flow(), &Facts::itil()).unwrap();
+    let t = wf
+        .apply(
+            &ProblemState::FixInProgress,
+            &ProblemEvent::Resolve,
+            None,
+            at(),
+            &Facts::itil().with_field("resolution_code"),
+        )
+        .unwrap();
+    assert!(t.effects.contains(&Effect::ResolveIncidentsAwaitingProblem));
+}
+
+#[test]
+fn not_allowed_lists_the_events_allowed() {
+    let err = incident_wf()
+        .apply(
+            &IncidentState::Resolved,
+            &IncidentEvent::Cancel,
+            None,
+            at(),
+            &Facts::itil(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        LifecycleError::NotAllowed {
+            workflow: "incident".into(),
+            state: "resolved".into(),
+            event: "cancel".into(),
+            allowed: vec!["reopen".into(), "close".into()],
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "workflow \"incident\": event \"cancel\" is not allowed in state \"resolved\" (allowed: reopen, close)"
+    );
+}
+
+#[test]
+fn allowed_events_follow_guards() {
+    let wf = incident_wf();
+    let check = |state: IncidentState, facts: Facts, want: &[IncidentEvent]| {
+        let got: Vec<IncidentEvent> = wf
+            .allowed_events(&state, &facts)
+            .into_iter()
+            .copied()
+            .collect();
+        assert_eq!(got, want, "state {state:?}, facts {facts:?}");
+    };
+    use IncidentEvent as E;
+    check(
+        IncidentState::OnHold,
+        Facts::itil(),
+        &[E::Resume, E::Resolve, E::Cancel],
+    );
+    check(
+        IncidentState::OnHold,
+        Facts::itil().passing("awaiting_caller"),
+        &[E::Resume, E::CallerUpdated, E::Resolve, E::Cancel],
+    );
+    check(
+        IncidentState::New,
+        Facts::itil(),
+        &[E::Start, E::Hold, E::Resolve, E::Cancel],
+    );
+    check(IncidentState::Closed, Facts::itil(), &[]);
+}
