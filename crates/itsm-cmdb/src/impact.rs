@@ -1,0 +1,508 @@
+//! [`Searcher`] (the reusable query scratch) and impact analysis.
+
+use std::collections::HashMap;
+
+use itsm_core::CiId;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::CmdbError;
+use crate::index::{GraphIndex, NONE};
+
+/// Options of a traversal: how deep, along which relationship types.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QueryOptions {
+    /// Stop at this depth (the failed CIs are at depth 0); `None` for no limit.
+    #[serde(default)]
+    pub max_depth: Option<u32>,
+    /// Follow only relationships of these types; `None` for every type.
+    #[serde(default)]
+    pub relationship_types: Option<Vec<String>>,
+}
+
+impl QueryOptions {
+    /// No depth limit, every relationship type.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same options with a depth limit.
+    #[must_use]
+    pub fn max_depth(mut self, depth: u32) -> Self {
+        self.max_depth = Some(depth);
+        self
+    }
+
+    /// The same options following only these relationship types.
+    #[must_use]
+    pub fn relationship_types<S: Into<String>>(
+        mut self,
+        types: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.relationship_types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// A CI reached by a traversal, with how it was reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReachedCi {
+    /// The CI.
+    pub ci: CiId,
+    /// How many relationships away from the nearest starting CI (0 for a starting CI).
+    pub depth: u32,
+    /// The CI it was reached from, one step closer to a starting CI; `None`
+    /// for a starting CI. Following `via` leads back to a starting CI.
+    pub via: Option<CiId>,
+    /// The type of the relationship between `via` and this CI.
+    pub relationship_type: Option<String>,
+    /// Whether the CI is a business service.
+    pub service: bool,
+}
+
+/// A CI whose redundancy held: some of its dependencies of one type failed,
+/// but enough stayed up, so it is degraded rather than impacted and
+/// propagates nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DegradedCi {
+    /// The CI.
+    pub ci: CiId,
+    /// The relationship type its redundancy is declared over.
+    pub relationship_type: String,
+    /// How many of its dependencies of that type failed or were impacted.
+    pub failed: u32,
+    /// How many dependencies of that type it has.
+    pub total: u32,
+    /// How many must stay up.
+    pub required: u32,
+}
+
+/// The result of an impact analysis.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ImpactReport {
+    /// Every impacted CI, the failed ones first (depth 0), then by depth.
+    pub impacted: Vec<ReachedCi>,
+    /// The impacted business services, in the order of `impacted`.
+    pub services: Vec<CiId>,
+    /// The CIs whose redundancy held.
+    pub degraded: Vec<DegradedCi>,
+}
+
+/// Follows `via` links from `ci` back to a starting CI; the path runs from
+/// the starting CI to `ci`. `None` when `ci` is not in `reached`.
+pub(crate) fn path_back(reached: &[ReachedCi], ci: &CiId) -> Option<Vec<CiId>> {
+    let position: HashMap<CiId, usize> =
+        reached.iter().enumerate().map(|(i, r)| (r.ci, i)).collect();
+    let mut path = vec![*ci];
+    let mut at = *position.get(ci)?;
+    // Each step moves to a strictly smaller depth: at most `reached.len()` steps.
+    for _ in 0..reached.len() {
+        match reached[at].via {
+            None => {
+                path.reverse();
+                return Some(path);
+            }
+            Some(prev) => {
+                path.push(prev);
+                at = *position.get(&prev)?;
+            }
+        }
+    }
+    None
+}
+
+impl ImpactReport {
+    /// One explanation path: from a failed CI to `ci`, through the
+    /// relationships along which the failure travelled. `None` when `ci` is
+    /// not impacted.
+    #[must_use]
+    pub fn path_to(&self, ci: &CiId) -> Option<Vec<CiId>> {
+        path_back(&self.impacted, ci)
+    }
+
+    /// Whether `ci` is impacted (or failed).
+    #[must_use]
+    pub fn is_impacted(&self, ci: &CiId) -> bool {
+        self.impacted.iter().any(|r| r.ci == *ci)
+    }
+}
+
+/// The result of a dependency query: every CI whose failure would travel to
+/// the starting CIs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DependencyReport {
+    /// The starting CIs (depth 0), then every dependency by depth; `via` is
+    /// the CI one step closer to a starting CI (the one that depends on it).
+    pub dependencies: Vec<ReachedCi>,
+}
+
+impl DependencyReport {
+    /// One dependency chain from a starting CI down to `ci`; `None` when `ci`
+    /// is not a dependency.
+    #[must_use]
+    pub fn path_to(&self, ci: &CiId) -> Option<Vec<CiId>> {
+        path_back(&self.dependencies, ci)
+    }
+}
+
+/// Which arcs a traversal follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// From a CI to the CIs its failure impacts.
+    Impact,
+    /// From a CI to the CIs whose failure impacts it.
+    Depend,
+}
+
+/// How a propagation runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Walk {
+    pub(crate) direction: Direction,
+    pub(crate) max_depth: Option<u32>,
+    /// Apply redundancy (impact direction only).
+    pub(crate) redundancy: bool,
+    /// Only enter nodes whose `mark` is the current mark epoch.
+    pub(crate) within_marked: bool,
+    /// Stop as soon as a node whose `aux` is the current aux epoch is reached.
+    pub(crate) stop_at_aux: bool,
+}
+
+/// Reusable scratch for queries on one [`GraphIndex`]: visited buffers
+/// stamped with an epoch instead of being cleared, so a query costs what it
+/// visits, not the size of the graph.
+///
+/// Keep one per thread and reuse it; the index itself stays shared.
+///
+/// ```
+/// # use itsm_cmdb::{CmdbData, GraphIndex, QueryOptions};
+/// let index = GraphIndex::build(&CmdbData::default())?;
+/// let mut searcher = index.searcher();
+/// let report = searcher.impact(&[], &QueryOptions::new())?;
+/// assert!(report.impacted.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Searcher<'a> {
+    pub(crate) index: &'a GraphIndex,
+    pub(crate) epoch: u32,
+    pub(crate) stamp: Vec<u32>,
+    pub(crate) depth: Vec<u32>,
+    pub(crate) pred: Vec<u32>,
+    pub(crate) queue: Vec<u32>,
+    pub(crate) mark_epoch: u32,
+    pub(crate) mark: Vec<u32>,
+    pub(crate) aux_epoch: u32,
+    pub(crate) aux: Vec<u32>,
+    red_stamp: Vec<u32>,
+    red_count: Vec<u32>,
+    pub(crate) touched_red: Vec<u32>,
+    pub(crate) follow: Vec<bool>,
+}
+
+impl GraphIndex {
+    /// A fresh [`Searcher`] for queries on this index. It allocates a few
+    /// words per CI once; reuse it across queries.
+    #[must_use]
+    pub fn searcher(&self) -> Searcher<'_> {
+        Searcher::new(self)
+    }
+}
+
+/// Advances an epoch, clearing its stamps on wrap-around.
+fn bump(epoch: &mut u32, stamps: &mut [u32]) -> u32 {
+    if *epoch == u32::MAX {
+        stamps.fill(0);
+        *epoch = 0;
+    }
+    *epoch += 1;
+    *epoch
+}
+
+impl<'a> Searcher<'a> {
+    /// A searcher over `index`.
+    #[must_use]
+    pub fn new(index: &'a GraphIndex) -> Self {
+        let n = index.len();
+        let r = index.redundancy().len();
+        Self {
+            index,
+            epoch: 0,
+            stamp: vec![0; n],
+            depth: vec![0; n],
+            pred: vec![NONE; n],
+            queue: Vec::new(),
+            mark_epoch: 0,
+            mark: vec![0; n],
+            aux_epoch: 0,
+            aux: vec![0; n],
+            red_stamp: vec![0; r],
+            red_count: vec![0; r],
+            touched_red: Vec::new(),
+            follow: vec![true; index.type_count()],
+        }
+    }
+
+    /// The index this searcher queries.
+    #[must_use]
+    pub fn index(&self) -> &'a GraphIndex {
+        self.index
+    }
+
+    pub(crate) fn next_epoch(&mut self) -> u32 {
+        if self.epoch == u32::MAX {
+            self.red_stamp.fill(0);
+        }
+        bump(&mut self.epoch, &mut self.stamp)
+    }
+
+    #[allow(dead_code)] // used by the queries that restrict a walk to a marked set
+    pub(crate) fn next_mark(&mut self) -> u32 {
+        bump(&mut self.mark_epoch, &mut self.mark)
+    }
+
+    pub(crate) fn next_aux(&mut self) -> u32 {
+        bump(&mut self.aux_epoch, &mut self.aux)
+    }
+
+    /// Sets which relationship types the next traversals follow.
+    pub(crate) fn set_filter(&mut self, types: Option<&[String]>) -> Result<(), CmdbError> {
+        match types {
+            None => self.follow.fill(true),
+            Some(names) => {
+                self.follow.fill(false);
+                for name in names {
+                    let ty = self
+                        .index
+                        .type_id(name)
+                        .ok_or_else(|| CmdbError::UnknownRelationshipType { name: name.clone() })?;
+                    self.follow[ty as usize] = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves CI ids to dense ids, de-duplicated, in order.
+    pub(crate) fn resolve(&mut self, cis: &[CiId]) -> Result<Vec<u32>, CmdbError> {
+        let mark = self.next_aux();
+        let mut out = Vec::with_capacity(cis.len());
+        for ci in cis {
+            let d = self.index.dense_or_err(ci)?;
+            if self.aux[d as usize] != mark {
+                self.aux[d as usize] = mark;
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Breadth-first propagation from `sources` (depth 0). Afterwards
+    /// `queue` holds every reached node in order, with `depth` and `pred`
+    /// set and `stamp == epoch`; `touched_red` lists the redundancy entries
+    /// that counted a failure. Returns the node at which it stopped early, if any.
+    pub(crate) fn walk(&mut self, sources: &[u32], walk: Walk) -> Option<u32> {
+        let epoch = self.next_epoch();
+        self.queue.clear();
+        self.touched_red.clear();
+        for &s in sources {
+            if self.stamp[s as usize] != epoch {
+                self.stamp[s as usize] = epoch;
+                self.depth[s as usize] = 0;
+                self.pred[s as usize] = NONE;
+                self.queue.push(s);
+                if walk.stop_at_aux && self.aux[s as usize] == self.aux_epoch {
+                    return Some(s);
+                }
+            }
+        }
+        let index = self.index;
+        let check_redundancy = walk.redundancy && walk.direction == Direction::Impact;
+        let mut head = 0;
+        while head < self.queue.len() {
+            let u = self.queue[head];
+            head += 1;
+            let d = self.depth[u as usize];
+            if walk.max_depth.is_some_and(|m| d >= m) {
+                continue;
+            }
+            let arcs = match walk.direction {
+                Direction::Impact => index.impact_arcs(u),
+                Direction::Depend => index.depend_arcs(u),
+            };
+            for &arc in arcs {
+                let (v, ty) = index.unpack(arc);
+                if !self.follow[ty as usize] || self.stamp[v as usize] == epoch {
+                    continue;
+                }
+                if walk.within_marked && self.mark[v as usize] != self.mark_epoch {
+                    continue;
+                }
+                if check_redundancy
+                    && index.has_redundancy(v)
+                    && let Some(e) = index.redundancy_entry(v, ty)
+                {
+                    if self.red_stamp[e] != epoch {
+                        self.red_stamp[e] = epoch;
+                        self.red_count[e] = 0;
+                        self.touched_red.push(e as u32);
+                    }
+                    self.red_count[e] += 1;
+                    if self.red_count[e] <= index.redundancy()[e].tolerance {
+                        continue;
+                    }
+                }
+                self.stamp[v as usize] = epoch;
+                self.depth[v as usize] = d + 1;
+                self.pred[v as usize] = index.pack(u, ty);
+                self.queue.push(v);
+                if walk.stop_at_aux && self.aux[v as usize] == self.aux_epoch {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+
+    /// The reached nodes of the last walk as [`ReachedCi`]s.
+    pub(crate) fn reached(&self) -> Vec<ReachedCi> {
+        let index = self.index;
+        self.queue
+            .iter()
+            .map(|&v| {
+                let p = self.pred[v as usize];
+                let (via, relationship_type) = if p == NONE {
+                    (None, None)
+                } else {
+                    let (u, ty) = index.unpack(p);
+                    (Some(index.id(u)), Some(index.type_name(ty).to_owned()))
+                };
+                ReachedCi {
+                    ci: index.id(v),
+                    depth: self.depth[v as usize],
+                    via,
+                    relationship_type,
+                    service: index.is_service_dense(v),
+                }
+            })
+            .collect()
+    }
+
+    /// The redundancy entries of the last walk that held.
+    pub(crate) fn degraded(&self) -> Vec<DegradedCi> {
+        let index = self.index;
+        self.touched_red
+            .iter()
+            .filter_map(|&e| {
+                let entry = index.redundancy()[e as usize];
+                (self.stamp[entry.node as usize] != self.epoch).then(|| DegradedCi {
+                    ci: index.id(entry.node),
+                    relationship_type: index.type_name(entry.ty).to_owned(),
+                    failed: self.red_count[e as usize],
+                    total: entry.total,
+                    required: entry.required,
+                })
+            })
+            .collect()
+    }
+
+    /// Impact analysis: every CI impacted when `failed` fail, with depth and
+    /// an explanation path, respecting redundancy.
+    ///
+    /// A failure travels along each relationship as its type's
+    /// [`ImpactDirection`](crate::ImpactDirection) says (`depends_on` is
+    /// `to_source`: the database fails, the application that depends on it
+    /// is impacted). A CI declaring [`Redundancy`](crate::Redundancy) over a
+    /// type is impacted through that type only when fewer than the required
+    /// number of its dependencies of that type stay up; until then it is
+    /// reported in [`ImpactReport::degraded`] and propagates nothing.
+    ///
+    /// # Errors
+    /// [`CmdbError::UnknownCi`] for a failed CI the index does not hold;
+    /// [`CmdbError::UnknownRelationshipType`] for an unknown type in the options.
+    pub fn impact(
+        &mut self,
+        failed: &[CiId],
+        options: &QueryOptions,
+    ) -> Result<ImpactReport, CmdbError> {
+        self.set_filter(options.relationship_types.as_deref())?;
+        let sources = self.resolve(failed)?;
+        self.walk(
+            &sources,
+            Walk {
+                direction: Direction::Impact,
+                max_depth: options.max_depth,
+                redundancy: true,
+                within_marked: false,
+                stop_at_aux: false,
+            },
+        );
+        let impacted = self.reached();
+        let services = impacted
+            .iter()
+            .filter(|r| r.service)
+            .map(|r| r.ci)
+            .collect();
+        Ok(ImpactReport {
+            impacted,
+            services,
+            degraded: self.degraded(),
+        })
+    }
+
+    /// The dependencies of `cis`: every CI whose failure would travel to
+    /// them (the other direction of [`Searcher::impact`]), with depth and the
+    /// chain that leads to it. Redundancy does not hide a dependency.
+    ///
+    /// # Errors
+    /// [`CmdbError::UnknownCi`] for a CI the index does not hold;
+    /// [`CmdbError::UnknownRelationshipType`] for an unknown type in the options.
+    pub fn dependencies(
+        &mut self,
+        cis: &[CiId],
+        options: &QueryOptions,
+    ) -> Result<DependencyReport, CmdbError> {
+        self.set_filter(options.relationship_types.as_deref())?;
+        let sources = self.resolve(cis)?;
+        self.walk(
+            &sources,
+            Walk {
+                direction: Direction::Depend,
+                max_depth: options.max_depth,
+                redundancy: false,
+                within_marked: false,
+                stop_at_aux: false,
+            },
+        );
+        Ok(DependencyReport {
+            dependencies: self.reached(),
+        })
+    }
+}
+
+impl GraphIndex {
+    /// [`Searcher::impact`] with a fresh searcher (allocates per call; keep
+    /// a [`Searcher`] for repeated queries).
+    ///
+    /// # Errors
+    /// As [`Searcher::impact`].
+    pub fn impact(
+        &self,
+        failed: &[CiId],
+        options: &QueryOptions,
+    ) -> Result<ImpactReport, CmdbError> {
+        self.searcher().impact(failed, options)
+    }
+
+    /// [`Searcher::dependencies`] with a fresh searcher.
+    ///
+    /// # Errors
+    /// As [`Searcher::dependencies`].
+    pub fn dependencies(
+        &self,
+        cis: &[CiId],
+        options: &QueryOptions,
+    ) -> Result<DependencyReport, CmdbError> {
+        self.searcher().dependencies(cis, options)
+    }
+}

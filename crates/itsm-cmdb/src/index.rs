@@ -1,0 +1,678 @@
+//! [`GraphIndex`]: the frozen, compact, read-only graph that every query runs on.
+//!
+//! Layout (all arrays, no pointers):
+//! - dense `u32` node ids in the order of [`CmdbData::cis`], with `ids[dense]`
+//!   giving the [`CiId`] back and an open-addressing table of dense ids
+//!   (hashing the UUID, comparing through `ids`) giving the way in;
+//! - two CSR adjacencies of *impact arcs*, resolved at build time from each
+//!   relationship type's [`ImpactDirection`]: `impact` (from a CI to the CIs
+//!   its failure impacts) and `depend` (from a CI to the CIs whose failure
+//!   impacts it). Each arc is one `u32`: the other end shifted left by
+//!   `type_bits`, the relationship type in the low bits, so a query filters
+//!   by type without a second array;
+//! - one bit per node for "is a business service" and one for "declares
+//!   redundancy", and a small sorted table of the redundancy declarations.
+
+use std::collections::HashMap;
+
+use itsm_core::{CiId, Violation};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{CmdbData, CmdbError, ImpactDirection, RedundancyRequirement};
+
+/// "No node" in predecessor arrays; never a valid packed arc (see [`GraphIndex::build`]).
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// A CI's redundancy over one relationship type, resolved against the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RedundancyEntry {
+    /// The dense id of the CI that declares it.
+    pub(crate) node: u32,
+    /// The relationship type.
+    pub(crate) ty: u32,
+    /// How many dependencies of that type it has.
+    pub(crate) total: u32,
+    /// How many of them must stay up.
+    pub(crate) required: u32,
+    /// How many may fail before it is impacted: `total - required` (0 when
+    /// more are required than exist).
+    pub(crate) tolerance: u32,
+}
+
+/// How much memory a [`GraphIndex`] holds, by part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IndexMemory {
+    /// The relationships the index was built from (each counted once, even
+    /// when its impact travels both ways).
+    pub relationships: u64,
+    /// Bytes of the adjacency in both directions: the offsets and the arcs
+    /// (each arc carries its relationship type).
+    pub adjacency_bytes: u64,
+    /// Bytes of the id maps: dense id → CI id, and the hash table back.
+    pub id_map_bytes: u64,
+    /// Bytes of the rest: service and redundancy bits, the redundancy table,
+    /// the relationship type names.
+    pub other_bytes: u64,
+}
+
+impl IndexMemory {
+    /// All bytes held.
+    #[must_use]
+    pub fn total_bytes(&self) -> u64 {
+        self.adjacency_bytes + self.id_map_bytes + self.other_bytes
+    }
+
+    /// Adjacency bytes per relationship (the figure to compare with a graph
+    /// library, which does not map external ids either); 0 without relationships.
+    #[must_use]
+    pub fn adjacency_bytes_per_relationship(&self) -> f64 {
+        per(self.adjacency_bytes, self.relationships)
+    }
+
+    /// All bytes per relationship; 0 without relationships.
+    #[must_use]
+    pub fn total_bytes_per_relationship(&self) -> f64 {
+        per(self.total_bytes(), self.relationships)
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // a ratio for people to read
+fn per(bytes: u64, relationships: u64) -> f64 {
+    if relationships == 0 {
+        0.0
+    } else {
+        bytes as f64 / relationships as f64
+    }
+}
+
+/// Open addressing, linear probing; slots hold dense ids, keys live in `ids`.
+#[derive(Clone, Debug, Default)]
+struct IdTable {
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+fn hash_id(id: &CiId) -> usize {
+    let v = id.as_u128();
+    #[allow(clippy::cast_possible_truncation)] // folding the two halves on purpose
+    let mut x = (v as u64) ^ ((v >> 64) as u64).rotate_left(31);
+    // The finaliser of MurmurHash3: every input bit reaches every output bit.
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^= x >> 33;
+    #[allow(clippy::cast_possible_truncation)] // masked by the table size
+    let h = x as usize;
+    h
+}
+
+impl IdTable {
+    fn with_capacity(n: usize) -> Self {
+        let size = (n.max(4) * 2).next_power_of_two();
+        Self {
+            slots: vec![NONE; size],
+            mask: size - 1,
+        }
+    }
+
+    /// Inserts `dense`; `Err(existing)` when its id is already there.
+    fn insert(&mut self, dense: u32, ids: &[CiId]) -> Result<(), u32> {
+        let id = &ids[dense as usize];
+        let mut i = hash_id(id) & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == NONE {
+                self.slots[i] = dense;
+                return Ok(());
+            }
+            if ids[slot as usize] == *id {
+                return Err(slot);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    fn get(&self, id: &CiId, ids: &[CiId]) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mut i = hash_id(id) & self.mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == NONE {
+                return None;
+            }
+            if ids[slot as usize] == *id {
+                return Some(slot);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// A frozen, compact, read-only index of a CMDB's impact graph.
+///
+/// Build it once from the data ([`GraphIndex::build`]), share it (`&GraphIndex`
+/// is `Sync`), and run queries through a [`Searcher`](crate::Searcher) per
+/// thread, which keeps the visited buffers between queries.
+///
+/// Only relationships along which failures travel are kept: a relationship
+/// type with [`ImpactDirection::None`] contributes no arcs.
+#[derive(Clone, Debug)]
+pub struct GraphIndex {
+    ids: Vec<CiId>,
+    table: IdTable,
+    type_names: Vec<String>,
+    type_bits: u32,
+    type_mask: u32,
+    impact_offsets: Vec<u32>,
+    impact_arcs: Vec<u32>,
+    depend_offsets: Vec<u32>,
+    depend_arcs: Vec<u32>,
+    service_bits: Vec<u64>,
+    redundant_bits: Vec<u64>,
+    redundancy: Vec<RedundancyEntry>,
+    relationships: u64,
+}
+
+/// Finds a name's index, trying the previous hit first (data usually repeats it).
+struct NameLookup<'a> {
+    map: HashMap<&'a str, u32>,
+    last: Option<(&'a str, u32)>,
+}
+
+impl<'a> NameLookup<'a> {
+    fn new(map: HashMap<&'a str, u32>) -> Self {
+        Self { map, last: None }
+    }
+
+    fn get(&mut self, name: &'a str) -> Option<u32> {
+        if let Some((n, i)) = self.last
+            && n == name
+        {
+            return Some(i);
+        }
+        let i = *self.map.get(name)?;
+        self.last = Some((name, i));
+        Some(i)
+    }
+}
+
+fn bit(bits: &[u64], i: u32) -> bool {
+    bits[(i >> 6) as usize] & (1u64 << (i & 63)) != 0
+}
+
+fn set_bit(bits: &mut [u64], i: u32) {
+    bits[(i >> 6) as usize] |= 1u64 << (i & 63);
+}
+
+fn to_u32(n: usize) -> Option<u32> {
+    u32::try_from(n).ok()
+}
+
+/// Counting sort of `(from, packed)` arcs into CSR form, then sorts and
+/// de-duplicates each node's arcs.
+fn csr(n: usize, arcs: impl Iterator<Item = (u32, u32)> + Clone, m: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = vec![0u32; n + 1];
+    for (from, _) in arcs.clone() {
+        offsets[from as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut cursor = offsets.clone();
+    let mut targets = vec![0u32; m];
+    for (from, packed) in arcs {
+        let c = &mut cursor[from as usize];
+        targets[*c as usize] = packed;
+        *c += 1;
+    }
+    // Sort and de-duplicate each node's arcs, compacting in place.
+    let mut write = 0usize;
+    let mut start = 0usize;
+    for v in 0..n {
+        let end = offsets[v + 1] as usize;
+        let slice = &mut targets[start..end];
+        if slice.len() > 1 {
+            slice.sort_unstable();
+        }
+        let mut last = None;
+        for r in start..end {
+            let a = targets[r];
+            if last != Some(a) {
+                targets[write] = a;
+                write += 1;
+                last = Some(a);
+            }
+        }
+        start = end;
+        // `write` never exceeds the arc count, which fits in u32 (checked by the caller).
+        offsets[v + 1] = u32::try_from(write).unwrap_or(u32::MAX);
+    }
+    targets.truncate(write);
+    targets.shrink_to_fit();
+    (offsets, targets)
+}
+
+impl GraphIndex {
+    /// Builds the index from a whole CMDB's data.
+    ///
+    /// Dense ids follow the order of `data.cis`. Relationships are resolved
+    /// into impact arcs by their type's [`ImpactDirection`]; a relationship
+    /// repeated in the data yields one arc.
+    ///
+    /// # Errors
+    /// [`CmdbError::Invalid`] listing every problem at once (a duplicate CI
+    /// id, a CI of an unknown class, a relationship naming an unknown CI or
+    /// type, a redundancy over an unknown type, declared twice for one type, or
+    /// of more than 100 %); [`CmdbError::IndexCapacity`] when there are more
+    /// CIs or arcs than the packed 32-bit layout can address.
+    pub fn build(data: &CmdbData) -> Result<Self, CmdbError> {
+        let mut problems: Vec<Violation> = Vec::new();
+        let n = data.cis.len();
+
+        // Relationship types.
+        let mut type_map = HashMap::with_capacity(data.relationship_types.len());
+        for (i, t) in data.relationship_types.iter().enumerate() {
+            let Some(i32) = to_u32(i) else { break };
+            if type_map.insert(t.name.as_str(), i32).is_some() {
+                problems.push(Violation::new(
+                    format!("relationship_types[{i}].name"),
+                    "duplicate_relationship_type",
+                    format!("relationship type \"{}\" is defined twice", t.name),
+                ));
+            }
+        }
+        let type_count = data.relationship_types.len();
+        let type_bits = if type_count <= 1 {
+            0
+        } else {
+            usize::BITS - (type_count - 1).leading_zeros()
+        };
+        // Packed arcs hold a node id in the upper `32 - type_bits` bits; the
+        // largest packed value must stay below `NONE`.
+        let node_limit = if type_bits >= 32 {
+            0
+        } else {
+            (1u64 << (32 - type_bits)) - 1
+        };
+        if n as u64 > node_limit {
+            return Err(CmdbError::IndexCapacity {
+                message: format!(
+                    "{n} configuration items with {type_count} relationship types exceed the index's limit of {node_limit}"
+                ),
+            });
+        }
+        let type_mask = if type_bits == 0 {
+            0
+        } else {
+            (1u32 << type_bits) - 1
+        };
+        let mut types = NameLookup::new(type_map);
+
+        // Classes: which are business services (inherited down the hierarchy).
+        let class_map: HashMap<&str, u32> = data
+            .classes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((c.name.as_str(), to_u32(i)?)))
+            .collect();
+        let class_service: Vec<bool> = data
+            .classes
+            .iter()
+            .map(|c| {
+                let mut current = Some(c);
+                // Bounded walk: a cycle in the hierarchy cannot loop forever.
+                for _ in 0..=data.classes.len() {
+                    let Some(class) = current else { break };
+                    if class.service {
+                        return true;
+                    }
+                    current = class
+                        .parent
+                        .as_deref()
+                        .and_then(|p| class_map.get(p))
+                        .map(|&i| &data.classes[i as usize]);
+                }
+                false
+            })
+            .collect();
+        let mut classes = NameLookup::new(class_map);
+
+        // Nodes.
+        let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
+        let mut table = IdTable::with_capacity(n);
+        let words = n.div_ceil(64);
+        let mut service_bits = vec![0u64; words];
+        for (i, ci) in data.cis.iter().enumerate() {
+            let dense = i as u32; // n fits in u32 (checked above)
+            if let Err(first) = table.insert(dense, &ids) {
+                problems.push(Violation::new(
+                    format!("cis[{i}].id"),
+                    "duplicate_ci",
+                    format!("configuration item {} is also cis[{first}]", ci.id),
+                ));
+            }
+            match classes.get(&ci.class) {
+                Some(c) => {
+                    if class_service[c as usize] {
+                        set_bit(&mut service_bits, dense);
+                    }
+                }
+                None => problems.push(Violation::new(
+                    format!("cis[{i}].class"),
+                    "unknown_class",
+                    format!(
+                        "configuration item {} has unknown class \"{}\"",
+                        ci.id, ci.class
+                    ),
+                )),
+            }
+        }
+
+        // Relationships into impact arcs `(from, to << type_bits | type)`,
+        // where a failure of `from` impacts `to`.
+        let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
+        for (j, r) in data.relationships.iter().enumerate() {
+            let s = table.get(&r.source, &ids);
+            let t = table.get(&r.target, &ids);
+            let k = types.get(&r.relationship_type);
+            if s.is_none() {
+                problems.push(Violation::new(
+                    format!("relationships[{j}].source"),
+                    "unknown_ci",
+                    format!("unknown configuration item {}", r.source),
+                ));
+            }
+            if t.is_none() {
+                problems.push(Violation::new(
+                    format!("relationships[{j}].target"),
+                    "unknown_ci",
+                    format!("unknown configuration item {}", r.target),
+                ));
+            }
+            if k.is_none() {
+                problems.push(Violation::new(
+                    format!("relationships[{j}].type"),
+                    "unknown_relationship_type",
+                    format!("unknown relationship type \"{}\"", r.relationship_type),
+                ));
+            }
+            let (Some(s), Some(t), Some(k)) = (s, t, k) else {
+                continue;
+            };
+            match data.relationship_types[k as usize].impact {
+                ImpactDirection::ToSource => arcs.push((t, (s << type_bits) | k)),
+                ImpactDirection::ToTarget => arcs.push((s, (t << type_bits) | k)),
+                ImpactDirection::Both => {
+                    arcs.push((t, (s << type_bits) | k));
+                    arcs.push((s, (t << type_bits) | k));
+                }
+                _ => {}
+            }
+        }
+        let m = arcs.len();
+        if m >= NONE as usize {
+            return Err(CmdbError::IndexCapacity {
+                message: format!("{m} impact arcs exceed the index's limit of {}", NONE - 1),
+            });
+        }
+
+        // Redundancy declarations (before failing, so that every problem is reported).
+        let mut declared: Vec<(u32, u32, RedundancyRequirement)> = Vec::new();
+        for (i, ci) in data.cis.iter().enumerate() {
+            let start = declared.len();
+            for (r, red) in ci.redundancy.iter().enumerate() {
+                let path = format!("cis[{i}].redundancy[{r}]");
+                let Some(k) = types.get(&red.relationship_type) else {
+                    problems.push(Violation::new(
+                        format!("{path}.relationship_type"),
+                        "unknown_relationship_type",
+                        format!("unknown relationship type \"{}\"", red.relationship_type),
+                    ));
+                    continue;
+                };
+                if let RedundancyRequirement::Percent(p) = red.required
+                    && p > 100
+                {
+                    problems.push(Violation::new(
+                        format!("{path}.required.percent"),
+                        "percent_over_100",
+                        format!(
+                            "redundancy of configuration item {} requires {p} %, more than 100",
+                            ci.id
+                        ),
+                    ));
+                    continue;
+                }
+                if declared[start..].iter().any(|&(_, t, _)| t == k) {
+                    problems.push(Violation::new(
+                        format!("{path}.relationship_type"),
+                        "duplicate_redundancy",
+                        format!(
+                            "configuration item {} declares redundancy over \"{}\" twice",
+                            ci.id, red.relationship_type
+                        ),
+                    ));
+                    continue;
+                }
+                declared.push((i as u32, k, red.required));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(CmdbError::Invalid { problems });
+        }
+
+        let (impact_offsets, impact_arcs) = csr(n, arcs.iter().copied(), m);
+        let (depend_offsets, depend_arcs) = csr(
+            n,
+            arcs.iter().map(|&(from, packed)| {
+                (
+                    packed >> type_bits,
+                    ((from << type_bits) | (packed & type_mask)),
+                )
+            }),
+            m,
+        );
+        drop(arcs);
+
+        let mut redundant_bits = vec![0u64; words];
+        let mut redundancy = Vec::with_capacity(declared.len());
+        for (node, ty, required) in declared {
+            let (a, b) = (
+                depend_offsets[node as usize] as usize,
+                depend_offsets[node as usize + 1] as usize,
+            );
+            let total = to_u32(
+                depend_arcs[a..b]
+                    .iter()
+                    .filter(|&&arc| arc & type_mask == ty)
+                    .count(),
+            )
+            .unwrap_or(u32::MAX);
+            let required = match required {
+                RedundancyRequirement::AtLeast(k) => k,
+                // ceil(p% of total), in integers.
+                RedundancyRequirement::Percent(p) => {
+                    u32::try_from((u64::from(total) * u64::from(p)).div_ceil(100))
+                        .unwrap_or(u32::MAX)
+                }
+            };
+            set_bit(&mut redundant_bits, node);
+            redundancy.push(RedundancyEntry {
+                node,
+                ty,
+                total,
+                required,
+                tolerance: total.saturating_sub(required),
+            });
+        }
+        redundancy.sort_unstable_by_key(|e| (e.node, e.ty));
+
+        Ok(Self {
+            ids,
+            table,
+            type_names: data
+                .relationship_types
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+            type_bits,
+            type_mask,
+            impact_offsets,
+            impact_arcs,
+            depend_offsets,
+            depend_arcs,
+            service_bits,
+            redundant_bits,
+            redundancy,
+            relationships: data.relationships.len() as u64,
+        })
+    }
+
+    /// The number of CIs.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the index holds no CI.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Whether the index holds this CI.
+    #[must_use]
+    pub fn contains(&self, ci: &CiId) -> bool {
+        self.dense(ci).is_some()
+    }
+
+    /// The CI ids, in dense order (the order of the data it was built from).
+    #[must_use]
+    pub fn ci_ids(&self) -> &[CiId] {
+        &self.ids
+    }
+
+    /// The number of impact arcs (a relationship whose impact travels both
+    /// ways counts twice, one with [`ImpactDirection::None`] not at all).
+    #[must_use]
+    pub fn impact_arc_count(&self) -> usize {
+        self.impact_arcs.len()
+    }
+
+    /// The relationship type names, in the order of the data.
+    #[must_use]
+    pub fn relationship_types(&self) -> &[String] {
+        &self.type_names
+    }
+
+    /// Whether a CI is a business service (its class or an ancestor is
+    /// flagged `service`); `false` for an unknown CI.
+    #[must_use]
+    pub fn is_service(&self, ci: &CiId) -> bool {
+        self.dense(ci).is_some_and(|d| self.is_service_dense(d))
+    }
+
+    /// The memory held, by part.
+    #[must_use]
+    pub fn memory(&self) -> IndexMemory {
+        fn bytes<T>(v: &[T]) -> u64 {
+            std::mem::size_of_val(v) as u64
+        }
+        IndexMemory {
+            relationships: self.relationships,
+            adjacency_bytes: bytes(&self.impact_offsets)
+                + bytes(&self.impact_arcs)
+                + bytes(&self.depend_offsets)
+                + bytes(&self.depend_arcs),
+            id_map_bytes: bytes(&self.ids) + bytes(&self.table.slots),
+            other_bytes: bytes(&self.service_bits)
+                + bytes(&self.redundant_bits)
+                + bytes(&self.redundancy)
+                + self.type_names.iter().map(|t| t.len() as u64).sum::<u64>(),
+        }
+    }
+
+    // ---- crate-internal access for the queries ----
+
+    pub(crate) fn dense(&self, ci: &CiId) -> Option<u32> {
+        self.table.get(ci, &self.ids)
+    }
+
+    pub(crate) fn dense_or_err(&self, ci: &CiId) -> Result<u32, CmdbError> {
+        self.dense(ci)
+            .ok_or_else(|| CmdbError::UnknownCi { id: ci.to_string() })
+    }
+
+    pub(crate) fn id(&self, dense: u32) -> CiId {
+        self.ids[dense as usize]
+    }
+
+    pub(crate) fn type_name(&self, ty: u32) -> &str {
+        &self.type_names[ty as usize]
+    }
+
+    pub(crate) fn type_id(&self, name: &str) -> Option<u32> {
+        self.type_names
+            .iter()
+            .position(|t| t == name)
+            .and_then(to_u32)
+    }
+
+    pub(crate) fn type_count(&self) -> usize {
+        self.type_names.len()
+    }
+
+    /// Splits a packed arc into (other end, relationship type).
+    #[inline]
+    pub(crate) fn unpack(&self, arc: u32) -> (u32, u32) {
+        (arc >> self.type_bits, arc & self.type_mask)
+    }
+
+    #[inline]
+    pub(crate) fn pack(&self, node: u32, ty: u32) -> u32 {
+        (node << self.type_bits) | ty
+    }
+
+    /// Arcs to the CIs that a failure of `v` impacts.
+    #[inline]
+    pub(crate) fn impact_arcs(&self, v: u32) -> &[u32] {
+        let v = v as usize;
+        &self.impact_arcs[self.impact_offsets[v] as usize..self.impact_offsets[v + 1] as usize]
+    }
+
+    /// Arcs to the CIs whose failure impacts `v`.
+    #[inline]
+    pub(crate) fn depend_arcs(&self, v: u32) -> &[u32] {
+        let v = v as usize;
+        &self.depend_arcs[self.depend_offsets[v] as usize..self.depend_offsets[v + 1] as usize]
+    }
+
+    #[inline]
+    pub(crate) fn is_service_dense(&self, v: u32) -> bool {
+        bit(&self.service_bits, v)
+    }
+
+    #[inline]
+    pub(crate) fn has_redundancy(&self, v: u32) -> bool {
+        bit(&self.redundant_bits, v)
+    }
+
+    /// The index of `v`'s redundancy entry over type `ty`, if it declares one.
+    pub(crate) fn redundancy_entry(&self, v: u32, ty: u32) -> Option<usize> {
+        let i = self
+            .redundancy
+            .partition_point(|e| (e.node, e.ty) < (v, ty));
+        self.redundancy
+            .get(i)
+            .filter(|e| e.node == v && e.ty == ty)
+            .map(|_| i)
+    }
+
+    pub(crate) fn redundancy(&self) -> &[RedundancyEntry] {
+        &self.redundancy
+    }
+}
