@@ -74,4 +74,26 @@ pub enum CmdbError {
         /// What the parser reported, with line and column.
         message: String,
     },
+    /// A query named a relationship type that the graph index does not know.
+    #[error("unknown relationship type \"{name}\"")]
+    UnknownRelationshipType {
+        /// The type key given.
+        name: String,
+    },
+    /// More CIs or relationships than the graph index's packed 32-bit layout can address.
+    #[error("graph index capacity exceeded: {message}")]
+    IndexCapacity {
+        /// What overflowed, with the counts.
+        message: String,
+    },
+    /// A string is not a known name of an enumeration.
+    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    InvalidName {
+        /// The type being parsed.
+        field: &'static str,
+        /// The text that failed to parse.
+        value: String,
+        /// The accepted names, comma-separated.
+        expected: String,
+    },
 }

@@ -67,8 +67,19 @@ pub struct CiClass {
 
 /// Where a CI stands in its life cycle.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -90,8 +101,19 @@ pub enum LifecycleStatus {
 
 /// Whether a CI is currently working.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -149,8 +171,19 @@ pub struct ConfigurationItem {
 
 /// Which way a failure travels along a relationship `source → target`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-    strum::Display, strum::EnumIter, strum::AsRefStr, strum::IntoStaticStr,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -282,3 +315,79 @@ pub struct AttributeProvenance {
     /// When.
     pub at: DateTime<Utc>,
 }
+
+impl ConfigurationItem {
+    /// A CI in use and operational, with no attributes and no redundancy.
+    #[must_use]
+    pub fn new(id: CiId, class: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            class: class.into(),
+            name: name.into(),
+            attributes: BTreeMap::new(),
+            lifecycle: LifecycleStatus::InUse,
+            operational_state: OperationalState::Operational,
+            redundancy: Vec::new(),
+        }
+    }
+
+    /// The same CI with one more attribute value.
+    #[must_use]
+    pub fn with_attribute(mut self, key: impl Into<String>, value: impl Into<FieldValue>) -> Self {
+        self.attributes.insert(key.into(), value.into());
+        self
+    }
+
+    /// The same CI with one more redundancy declaration.
+    #[must_use]
+    pub fn with_redundancy(
+        mut self,
+        relationship_type: impl Into<String>,
+        required: RedundancyRequirement,
+    ) -> Self {
+        self.redundancy.push(Redundancy {
+            relationship_type: relationship_type.into(),
+            required,
+        });
+        self
+    }
+}
+
+impl Relationship {
+    /// The relationship `source --relationship_type--> target`.
+    #[must_use]
+    pub fn new(source: CiId, relationship_type: impl Into<String>, target: CiId) -> Self {
+        Self {
+            source,
+            relationship_type: relationship_type.into(),
+            target,
+        }
+    }
+}
+
+macro_rules! from_str_via_strum {
+    ($ty:ty, $field:literal) => {
+        impl std::str::FromStr for $ty {
+            type Err = crate::CmdbError;
+
+            /// Parses the `snake_case` name that `Display` writes and serde uses.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                use strum::IntoEnumIterator;
+                Self::iter().find(|v| v.as_ref() == s).ok_or_else(|| {
+                    crate::CmdbError::InvalidName {
+                        field: $field,
+                        value: s.to_owned(),
+                        expected: Self::iter()
+                            .map(|v| v.as_ref().to_owned())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }
+                })
+            }
+        }
+    };
+}
+
+from_str_via_strum!(LifecycleStatus, "life-cycle status");
+from_str_via_strum!(OperationalState, "operational state");
+from_str_via_strum!(ImpactDirection, "impact direction");

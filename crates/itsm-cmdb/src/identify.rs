@@ -1,0 +1,163 @@
+//! Identification: which existing CI an incoming discovery record is about.
+
+use std::collections::BTreeMap;
+
+use itsm_core::{CiId, FieldValue};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::store::Cmdb;
+use crate::{CmdbError, ConfigurationItem};
+
+/// A record about one CI from a discovery source (SCCM, a network scan, a
+/// cloud inventory, a person).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DiscoveryRecord {
+    /// The source that sent it (`sccm`), as named in reconciliation rules.
+    pub source: String,
+    /// The class it describes (`linux_server`).
+    pub class: String,
+    /// The CI's name as the source knows it.
+    pub name: String,
+    /// The attribute values it reports.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, FieldValue>,
+}
+
+/// What identification found for a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Identification {
+    /// Exactly one existing CI matches the first attribute set that matched anything.
+    Matched {
+        /// The CI.
+        id: CiId,
+        /// The identifying attribute set that matched.
+        identifiers: Vec<String>,
+    },
+    /// No existing CI matches any attribute set the record carries: it is new.
+    New,
+    /// Several CIs match the first attribute set that matched anything:
+    /// nothing is guessed, a person decides.
+    Ambiguous {
+        /// The identifying attribute set that matched more than one CI.
+        identifiers: Vec<String>,
+        /// Every matching CI, in id order.
+        candidates: Vec<CiId>,
+    },
+}
+
+/// A value the record reports (null counts as not reported).
+fn reported<'a>(attributes: &'a BTreeMap<String, FieldValue>, key: &str) -> Option<&'a FieldValue> {
+    attributes.get(key).filter(|v| **v != FieldValue::Null)
+}
+
+fn matches(ci: &ConfigurationItem, record: &DiscoveryRecord, set: &[String]) -> bool {
+    set.iter().all(|key| {
+        if key == "name" {
+            ci.name == record.name
+        } else {
+            match (ci.attributes.get(key), reported(&record.attributes, key)) {
+                (Some(have), Some(want)) => have == want,
+                _ => false,
+            }
+        }
+    })
+}
+
+impl Cmdb {
+    /// Finds the existing CI a discovery record is about. The record's class
+    /// uses its own identification rule or, without one, its nearest
+    /// ancestor's; the rule's attribute sets are tried in order, skipping sets
+    /// the record does not carry in full; candidates are the CIs of the rule's
+    /// class and its subclasses whose values are equal (the set entry `name`
+    /// compares the CI's name). The first set that matches anything decides:
+    /// one CI is a match, several are ambiguous. Without any match the record
+    /// is new.
+    ///
+    /// # Errors
+    /// [`CmdbError::Unidentifiable`] when the class is unknown, has no rule
+    /// (nor an ancestor), or the record carries none of the attribute sets.
+    pub fn identify(&self, record: &DiscoveryRecord) -> Result<Identification, CmdbError> {
+        let unidentifiable = |reason: String| CmdbError::Unidentifiable {
+            class: record.class.clone(),
+            reason,
+        };
+        let class = *self
+            .catalog
+            .class_index
+            .get(&record.class)
+            .ok_or_else(|| unidentifiable(format!("unknown class {:?}", record.class)))?;
+        let rule_index = self.catalog.classes[class as usize]
+            .identification
+            .ok_or_else(|| {
+                unidentifiable(
+                    "no identification rule applies to it nor to its ancestors".to_owned(),
+                )
+            })?;
+        let rule = &self.catalog.identification_rules[rule_index];
+        let owner = self.catalog.class_index[&rule.class];
+        // Which dense classes are the rule's class or below it.
+        let in_scope: Vec<bool> = (0..self.catalog.classes.len())
+            .map(|c| self.catalog.is_a(c as u32, owner))
+            .collect();
+        let mut applicable = false;
+        for set in &rule.identifiers {
+            let carried = set.iter().all(|key| {
+                if key == "name" {
+                    !record.name.is_empty()
+                } else {
+                    reported(&record.attributes, key).is_some()
+                }
+            });
+            if !carried {
+                continue;
+            }
+            applicable = true;
+            let mut candidates: Vec<CiId> = self
+                .data
+                .cis
+                .iter()
+                .filter(|ci| {
+                    self.catalog
+                        .class_index
+                        .get(&ci.class)
+                        .is_some_and(|&c| in_scope[c as usize])
+                        && matches(ci, record, set)
+                })
+                .map(|ci| ci.id)
+                .collect();
+            match candidates.len() {
+                0 => {}
+                1 => {
+                    return Ok(Identification::Matched {
+                        id: candidates[0],
+                        identifiers: set.clone(),
+                    });
+                }
+                _ => {
+                    candidates.sort();
+                    return Ok(Identification::Ambiguous {
+                        identifiers: set.clone(),
+                        candidates,
+                    });
+                }
+            }
+        }
+        if applicable {
+            Ok(Identification::New)
+        } else {
+            let sets: Vec<String> = rule
+                .identifiers
+                .iter()
+                .map(|s| format!("[{}]", s.join(", ")))
+                .collect();
+            Err(unidentifiable(format!(
+                "it carries none of the identifying attribute sets of class {:?}: {}",
+                rule.class,
+                sets.join(", ")
+            )))
+        }
+    }
+}
