@@ -1,0 +1,385 @@
+//! Model-based tests: the engine running the default incident flow (typed and
+//! dynamic) against a trivially correct reference model written here.
+//!
+//! Properties, checked after every step: the record is never in an
+//! undeclared state; terminal states absorb nothing; replaying the audit
+//! history reproduces the state; a paused state is entered and left exactly
+//! when the transitions' timeline events say so.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use itsm_core::{IncidentState, PersonId, StateCategory, TimelineChange};
+use itsm_lifecycle::{
+    AuditEntry, Facts, Guard, IncidentEvent, LifecycleError, Workflow, change_flow, incident_flow,
+    major_incident_flow, problem_flow, release_flow, service_request_flow,
+};
+use proptest::prelude::*;
+use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
+
+const REASONS: [&str; 5] = [
+    "awaiting_caller",
+    "awaiting_change",
+    "awaiting_problem",
+    "awaiting_vendor",
+    "lunch",
+];
+
+/// One step: an event and the facts the caller gives with it.
+#[derive(Clone, Debug)]
+struct Step {
+    event: IncidentEvent,
+    awaiting_caller: bool,
+    code: bool,
+    notes: bool,
+    reason: Option<usize>,
+}
+
+impl Step {
+    fn facts(&self) -> Facts {
+        let mut f = Facts::itil();
+        if self.awaiting_caller {
+            f = f.passing(Guard::AWAITING_CALLER);
+        }
+        if self.code {
+            f = f.with_field("resolution_code");
+        }
+        if self.notes {
+            f = f.with_field("resolution_notes");
+        }
+        if let Some(r) = self.reason {
+            f = f.with_reason(REASONS[r]);
+        }
+        f
+    }
+}
+
+/// The reference model: the incident flow as one match, written from the issue text.
+fn model_next(s: IncidentState, step: &Step) -> Option<IncidentState> {
+    use IncidentEvent as E;
+    use IncidentState as S;
+    let resolvable = step.code && step.notes;
+    let reason_ok = step.reason.is_some_and(|r| r < 4);
+    match (s, step.event) {
+        (S::New, E::Start) => Some(S::InProgress),
+        (S::New | S::InProgress, E::Hold) if reason_ok => Some(S::OnHold),
+        (S::OnHold, E::Resume) => Some(S::InProgress),
+        (S::OnHold, E::CallerUpdated) if step.awaiting_caller => Some(S::InProgress),
+        (S::New | S::InProgress | S::OnHold, E::Resolve) if resolvable => Some(S::Resolved),
+        (S::Resolved, E::Reopen) => Some(S::InProgress),
+        (S::Resolved, E::Close) => Some(S::Closed),
+        (S::New | S::InProgress | S::OnHold, E::Cancel) => Some(S::Canceled),
+        _ => None,
+    }
+}
+
+fn model_terminal(s: IncidentState) -> bool {
+    matches!(s, IncidentState::Closed | IncidentState::Canceled)
+}
+
+fn model_paused(s: IncidentState) -> bool {
+    s == IncidentState::OnHold
+}
+
+struct Model;
+
+impl ReferenceStateMachine for Model {
+    type State = IncidentState;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Self::State> {
+        Just(IncidentState::New).boxed()
+    }
+
+    fn transitions(_: &Self::State) -> BoxedStrategy<Self::Transition> {
+        (
+            proptest::sample::select(IncidentEvent::ALL.to_vec()),
+            any::<bool>(),
+            prop::bool::weighted(0.7),
+            prop::bool::weighted(0.7),
+            proptest::option::weighted(0.8, 0..REASONS.len()),
+        )
+            .prop_map(|(event, awaiting_caller, code, notes, reason)| Step {
+                event,
+                awaiting_caller,
+                code,
+                notes,
+                reason,
+            })
+            .boxed()
+    }
+
+    fn apply(state: Self::State, step: &Self::Transition) -> Self::State {
+        model_next(state, step).unwrap_or(state)
+    }
+}
+
+struct Engine {
+    typed: Workflow<IncidentState, IncidentEvent>,
+    dynamic: Workflow<String, String>,
+    state: IncidentState,
+    history: Vec<AuditEntry<IncidentState, IncidentEvent>>,
+    dynamic_history: Vec<AuditEntry<String, String>>,
+    /// Paused as the timeline events say, tracked from the transitions alone.
+    paused: bool,
+    now: DateTime<Utc>,
+}
+
+impl StateMachineTest for Engine {
+    type SystemUnderTest = Self;
+    type Reference = Model;
+
+    fn init_test(_: &IncidentState) -> Self {
+        let def = incident_flow();
+        Engine {
+            dynamic: Workflow::new(def.to_dynamic(), &Facts::itil()).unwrap(),
+            typed: Workflow::new(def, &Facts::itil()).unwrap(),
+            state: IncidentState::New,
+            history: Vec::new(),
+            dynamic_history: Vec::new(),
+            paused: false,
+            now: Utc.with_ymd_and_hms(2026, 1, 5, 8, 0, 0).unwrap(),
+        }
+    }
+
+    fn apply(mut sut: Self, expected: &IncidentState, step: Step) -> Self {
+        let before = sut.state;
+        sut.now += Duration::minutes(7);
+        let facts = step.facts();
+        let actor = Some(PersonId::from_u128(42));
+        let typed = sut
+            .typed
+            .apply(&sut.state, &step.event, actor, sut.now, &facts);
+        let dynamic = sut.dynamic.apply(
+            &before.to_string(),
+            &step.event.to_string(),
+            actor,
+            sut.now,
+            &facts,
+        );
+        match (&typed, &dynamic) {
+            (Ok(t), Ok(d)) => {
+                assert_eq!(
+                    t.audit.to.to_string(),
+                    d.audit.to,
+                    "typed and dynamic disagree"
+                );
+                assert_eq!(t.effects, d.effects);
+                assert_eq!(t.timeline, d.timeline);
+                let TimelineChange::StateChanged {
+                    from_category,
+                    to_category,
+                    ..
+                } = &t.timeline.change
+                else {
+                    panic!(
+                        "a transition's timeline event is a state change: {:?}",
+                        t.timeline
+                    )
+                };
+                let enters = *to_category == StateCategory::Paused
+                    && *from_category != StateCategory::Paused;
+                let leaves = *from_category == StateCategory::Paused
+                    && *to_category != StateCategory::Paused;
+                assert_eq!((enters, leaves), (t.enters_pause(), t.leaves_pause()));
+                if enters {
+                    assert!(!sut.paused, "entered a pause twice");
+                    sut.paused = true;
+                }
+                if leaves {
+                    assert!(sut.paused, "left a pause never entered");
+                    sut.paused = false;
+                }
+                sut.state = t.audit.to;
+                sut.history.push(t.audit.clone());
+                sut.dynamic_history.push(d.audit.clone());
+            }
+            (Err(t), Err(d)) => {
+                assert_eq!(t, d, "typed and dynamic refuse differently");
+                if model_terminal(before) {
+                    assert!(
+                        matches!(t, LifecycleError::Terminal { .. }),
+                        "terminal {before:?} must absorb {step:?}: {t:?}"
+                    );
+                }
+            }
+            _ => panic!("typed {typed:?} and dynamic {dynamic:?} disagree"),
+        }
+        assert_eq!(
+            sut.state, *expected,
+            "from {before:?} with {step:?}: engine says {typed:?}"
+        );
+        sut
+    }
+
+    fn check_invariants(sut: &Self, expected: &IncidentState) {
+        assert!(
+            sut.typed.contains(&sut.state),
+            "undeclared state {:?}",
+            sut.state
+        );
+        assert_eq!(
+            sut.typed.replay(&sut.history).unwrap(),
+            &sut.state,
+            "replay must reproduce the state"
+        );
+        assert_eq!(
+            sut.dynamic.replay(&sut.dynamic_history).unwrap(),
+            &sut.state.to_string()
+        );
+        assert_eq!(
+            sut.paused,
+            model_paused(*expected),
+            "pause tracked from effects vs model"
+        );
+        assert_eq!(sut.typed.is_terminal(&sut.state), model_terminal(*expected));
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #[test]
+    fn incident_engine_matches_the_model(sequential 1..40 => Engine);
+}
+
+/// Random walks over every default flow (dynamic keys): the state stays
+/// declared, terminal states refuse everything, and replay reproduces the
+/// state; replaying a tampered history reports the first offending entry.
+fn walk(def: itsm_lifecycle::WorkflowDefinition<String, String>, picks: &[(usize, bool)]) {
+    let wf = Workflow::new(def, &Facts::itil()).unwrap();
+    let all = Facts::knowing(itsm_lifecycle::Guard::ITIL.iter().copied());
+    let mut state = wf.initial().clone();
+    let mut history = Vec::new();
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    for (i, &(pick, permissive)) in picks.iter().enumerate() {
+        let event = wf.events()[pick % wf.events().len()].clone();
+        // Permissive facts satisfy every guard, field and reason of the target.
+        let facts = if permissive {
+            let target = wf.target(&state, &event).cloned();
+            let mut f = Facts::itil();
+            for g in itsm_lifecycle::Guard::ITIL {
+                f = f.passing(*g);
+            }
+            if let Some(sd) =
+                target.and_then(|t| wf.definition().states.iter().find(|s| s.key == t))
+            {
+                for field in &sd.required_fields {
+                    f = f.with_field(field.clone());
+                }
+                if let Some(r) = sd.reasons.first() {
+                    f = f.with_reason(r.clone());
+                }
+            }
+            f
+        } else {
+            all.clone()
+        };
+        let at = t0 + Duration::minutes(i64::try_from(i).unwrap());
+        match wf.apply(&state, &event, None, at, &facts) {
+            Ok(t) => {
+                assert!(!wf.is_terminal(&state), "terminal {state} accepted {event}");
+                state = t.audit.to.clone();
+                history.push(t.audit);
+            }
+            Err(e) => {
+                if wf.is_terminal(&state) {
+                    assert!(matches!(e, LifecycleError::Terminal { .. }), "{e:?}");
+                }
+            }
+        }
+        assert!(wf.contains(&state));
+        assert_eq!(wf.replay(&history).unwrap(), &state);
+    }
+    if let Some(k) = picks
+        .first()
+        .map(|p| p.0 % (history.len().max(1)))
+        .filter(|_| !history.is_empty())
+    {
+        let mut tampered = history.clone();
+        tampered[k].to = "nowhere".to_owned();
+        match wf.replay(&tampered) {
+            Err(LifecycleError::ReplayRefused { index, .. }) => assert_eq!(index, k),
+            other => panic!("tampered entry {k} not reported: {other:?}"),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn random_walks_over_every_default_flow(picks in prop::collection::vec((0usize..16, prop::bool::weighted(0.8)), 0..40)) {
+        walk(incident_flow().to_dynamic(), &picks);
+        walk(major_incident_flow().to_dynamic(), &picks);
+        walk(problem_flow().to_dynamic(), &picks);
+        for t in [itsm_core::ChangeType::Normal, itsm_core::ChangeType::Standard, itsm_core::ChangeType::Emergency] {
+            walk(change_flow(t).to_dynamic(), &picks);
+        }
+        walk(release_flow().to_dynamic(), &picks);
+        walk(service_request_flow().to_dynamic(), &picks);
+    }
+}
+
+#[test]
+fn replay_reports_the_first_offending_entry() {
+    let wf = Workflow::new(incident_flow(), &Facts::itil()).unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let entry = |from, event, to, minutes| AuditEntry {
+        from,
+        to,
+        event,
+        actor: None,
+        at: at + Duration::minutes(minutes),
+        reason: None,
+    };
+    use IncidentEvent as E;
+    use IncidentState as S;
+    let check = |history: Vec<AuditEntry<S, E>>, want: Result<S, (usize, &str)>| {
+        let got = wf.replay(&history);
+        match (&got, &want) {
+            (Ok(s), Ok(w)) => assert_eq!(*s, w),
+            (Err(LifecycleError::ReplayRefused { index, fault, .. }), Err((i, f))) => {
+                assert_eq!(
+                    (*index, fault.to_string().as_str()),
+                    (*i, *f),
+                    "history {history:?}"
+                );
+            }
+            _ => panic!("history {history:?}\nexpected {want:?}\nactual {got:?}"),
+        }
+    };
+    check(vec![], Ok(S::New));
+    check(
+        vec![
+            entry(S::New, E::Start, S::InProgress, 1),
+            entry(S::InProgress, E::Resolve, S::Resolved, 2),
+        ],
+        Ok(S::Resolved),
+    );
+    check(
+        vec![
+            entry(S::New, E::Start, S::InProgress, 1),
+            entry(S::New, E::Start, S::InProgress, 2),
+        ],
+        Err((1, "the record was in \"in_progress\"")),
+    );
+    check(
+        vec![entry(S::New, E::Reopen, S::InProgress, 1)],
+        Err((0, "the workflow has no such transition")),
+    );
+    check(
+        vec![entry(S::New, E::Start, S::OnHold, 1)],
+        Err((0, "the workflow leads to \"in_progress\"")),
+    );
+    check(
+        vec![
+            entry(S::New, E::Start, S::InProgress, 5),
+            entry(S::InProgress, E::Cancel, S::Canceled, 1),
+        ],
+        Err((1, "the entry is earlier than the previous one")),
+    );
+    check(
+        vec![
+            entry(S::New, E::Cancel, S::Canceled, 1),
+            entry(S::Canceled, E::Start, S::InProgress, 2),
+        ],
+        Err((1, "the workflow has no such transition")),
+    );
+}

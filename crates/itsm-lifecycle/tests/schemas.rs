@@ -1,0 +1,89 @@
+//! The committed JSON Schemas under `docs/schemas/lifecycle/` match the
+//! generated ones (regenerate with `UPDATE_SCHEMAS=1 cargo test -p
+//! itsm-lifecycle --test schemas`), and every JSON fixture of this crate
+//! validates against them.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+#[test]
+fn committed_schemas_match_the_generated_ones() {
+    let documents = itsm_lifecycle::schema_bundle().documents();
+    let mut problems: Vec<String> = documents
+        .iter()
+        .filter_map(|d| common::sync(&format!("docs/schemas/{}", d.path), &d.content))
+        .collect();
+    // No stale schema file is left behind.
+    let generated: BTreeSet<String> = documents.iter().map(|d| d.path.clone()).collect();
+    if let Ok(dir) = std::fs::read_dir(common::root().join("docs/schemas/lifecycle")) {
+        for entry in dir.flatten() {
+            let name = format!("lifecycle/{}", entry.file_name().to_string_lossy());
+            if !generated.contains(&name) {
+                problems.push(format!("docs/schemas/{name} is not generated any more"));
+            }
+        }
+    }
+    common::assert_no_drift(&problems, "schemas");
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let doc = itsm_lifecycle::schema_bundle()
+        .documents()
+        .into_iter()
+        .find(|d| d.path == format!("lifecycle/{name}.schema.json"))
+        .expect("schema exists");
+    let schema: serde_json::Value = serde_json::from_str(&doc.content).unwrap();
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn json_files(dir: &str) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    let path = common::root().join(dir);
+    for entry in std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .flatten()
+    {
+        let p = entry.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            out.push((
+                p.display().to_string(),
+                serde_json::from_str(&text).unwrap(),
+            ));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn example_and_default_workflow_definitions_validate_against_the_schema() {
+    let v = validator("workflow_definition");
+    let files: Vec<_> = json_files("docs/examples/lifecycle")
+        .into_iter()
+        .chain(json_files("docs/workflows"))
+        .collect();
+    assert!(
+        files.len() >= 9,
+        "expected the example and the 8 default flows, found {}",
+        files.len()
+    );
+    for (path, value) in files {
+        let errors: Vec<String> = v
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+    }
+}
+
+#[test]
+fn the_schema_rejects_a_broken_definition() {
+    let v = validator("workflow_definition");
+    let broken = serde_json::json!({"name": "x", "initial": "a", "states": [{"key": "a", "category": "sleeping"}], "transitions": [], "terminal": []});
+    assert!(!v.is_valid(&broken));
+    let bad_effect = serde_json::json!({"name": "x", "initial": "a", "states": [{"key": "a", "category": "new"}],
+        "transitions": [{"from": "a", "event": "e", "to": "a", "effects": [{"type": "explode"}]}], "terminal": []});
+    assert!(!v.is_valid(&bad_effect));
+}
