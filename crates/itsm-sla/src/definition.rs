@@ -1,1 +1,511 @@
-//! Under construction.
+//! [`SlaDefinition`]: what an SLA, OLA or underpinning contract promises, and
+//! when its clock starts, pauses, resumes, stops, cancels and resets; its
+//! validation ([`SlaDefinition::check`]) with warnings about the known traps;
+//! and its compiled form [`CompiledSla`].
+
+use itsm_core::{RecordKind, Validate, Violation};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::condition::{LeafTable, Program, check_condition};
+use crate::units::DurationSpec;
+use crate::{Condition, SlaError};
+
+/// The most conditions (nodes of every condition tree together) one definition may hold.
+pub const MAX_CONDITION_NODES: usize = 4_096;
+
+/// Implements `FromStr` from the strum names, with [`SlaError::InvalidName`].
+macro_rules! impl_from_str {
+    ($($ty:ty => $field:literal),+ $(,)?) => {$(
+        impl std::str::FromStr for $ty {
+            type Err = SlaError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                use strum::IntoEnumIterator;
+                Self::iter().find(|v| <&'static str>::from(*v) == s).ok_or_else(|| SlaError::InvalidName {
+                    field: $field,
+                    value: s.to_owned(),
+                    expected: Self::iter().map(<&'static str>::from).collect::<Vec<_>>().join(", "),
+                })
+            }
+        }
+    )+};
+}
+pub(crate) use impl_from_str;
+
+impl_from_str!(SlaKind => "sla kind", GoalSelection => "goal selection", DeadlineKind => "deadline kind");
+
+/// What kind of agreement a definition measures.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum SlaKind {
+    /// A service level agreement with the customer.
+    #[default]
+    Sla,
+    /// An operational level agreement between internal teams.
+    Ola,
+    /// An underpinning contract with a supplier.
+    UnderpinningContract,
+}
+
+/// What the clock measures the time to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SlaTarget {
+    /// The time to the first response.
+    Response,
+    /// The time to resolution.
+    Resolution,
+    /// A target of the organisation's own, by name (`{"custom": "first_fix"}`).
+    Custom(String),
+}
+
+/// How the goal is chosen when several goals' conditions hold.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum GoalSelection {
+    /// The first goal, in order, whose condition holds.
+    #[default]
+    FirstMatch,
+    /// The goal with the shortest duration among those whose condition holds
+    /// (business-time goals only are compared; see the design notes).
+    Shortest,
+}
+
+/// How the due instant behaves when the ticket waits.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum DeadlineKind {
+    /// The clock pauses, and the due instant moves later by the paused business time.
+    #[default]
+    Elapsed,
+    /// A negotiated due date: the clock never pauses, the due instant never moves.
+    Fixed,
+}
+
+/// One goal: when its condition holds, the clock aims at its duration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SlaGoal {
+    /// When this goal applies (for example `{"type": "priority", "any_of": ["p1"]}`);
+    /// always, when absent.
+    #[serde(default = "Condition::always")]
+    pub when: Condition,
+    /// The time allowed.
+    pub duration: DurationSpec,
+}
+
+/// An SLA, OLA or underpinning-contract definition, as data.
+///
+/// Conditions are tested after each update of the ticket (the events of one
+/// instant applied together). The clock attaches when `start` holds and
+/// neither `stop` nor `cancel` does; then, in this order: `cancel` (and, with
+/// `cancel_when_start_unmet`, a failing `start`) cancels it, `reset` closes it
+/// and opens the next cycle, `stop` completes it, and `pause` / `resume`
+/// suspend and continue it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SlaDefinition {
+    /// A unique name, such as `incident-resolution-p1-p4`.
+    pub name: String,
+    /// SLA, OLA or underpinning contract.
+    #[serde(default)]
+    pub kind: SlaKind,
+    /// What is measured.
+    pub target: SlaTarget,
+    /// The record kinds this definition applies to (at least one).
+    pub applies_to: Vec<RecordKind>,
+    /// The goals, in order.
+    pub goals: Vec<SlaGoal>,
+    /// How a goal is chosen among those whose condition holds.
+    #[serde(default)]
+    pub goal_selection: GoalSelection,
+    /// The name of the business calendar; the built-in 24×7 calendar when absent.
+    #[serde(default)]
+    pub calendar: Option<String>,
+    /// Percentages of the goal (1 to 99, increasing) at which a warning is due.
+    #[serde(default)]
+    pub warning_thresholds: Vec<u8>,
+    /// When the clock attaches.
+    pub start: Condition,
+    /// When the clock completes (achieved or breached).
+    pub stop: Condition,
+    /// When the clock pauses; never, when absent.
+    #[serde(default = "Condition::never")]
+    pub pause: Condition,
+    /// When a paused clock resumes; when absent, as soon as `pause` no longer holds.
+    #[serde(default)]
+    pub resume: Option<Condition>,
+    /// When the clock is cancelled; never, when absent.
+    #[serde(default = "Condition::never")]
+    pub cancel: Condition,
+    /// Also cancel when `start` no longer holds (ServiceNow's default "cancel
+    /// when the start condition is not met").
+    #[serde(default)]
+    pub cancel_when_start_unmet: bool,
+    /// When the current cycle is closed (cancelled) and a new one opens; never,
+    /// when absent. Tested at every update: use an `occurs` condition.
+    #[serde(default = "Condition::never")]
+    pub reset: Condition,
+    /// The first cycle starts when the record was opened, not when `start` first held.
+    #[serde(default)]
+    pub retroactive_start: bool,
+    /// With `retroactive_start`: time the `pause` condition held before the
+    /// clock attached counts as paused.
+    #[serde(default)]
+    pub retroactive_pause: bool,
+    /// Whether pauses move the due instant.
+    #[serde(default)]
+    pub deadline: DeadlineKind,
+}
+
+/// What [`SlaDefinition::check`] found: errors make the definition unusable;
+/// warnings name a known trap that is allowed but probably unintended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DefinitionReport {
+    /// Problems that prevent compiling the definition.
+    pub errors: Vec<Violation>,
+    /// Known traps: the definition compiles but probably does not do what was meant.
+    pub warnings: Vec<Violation>,
+}
+
+impl DefinitionReport {
+    /// Whether there are no errors (warnings allowed).
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+impl Validate for SlaDefinition {
+    fn validate(&self) -> Vec<Violation> {
+        self.check().errors
+    }
+}
+
+impl SlaDefinition {
+    /// Parses the wire form, naming the JSON path of the first offending value.
+    ///
+    /// # Errors
+    /// [`SlaError::Json`] when the text is not a definition. The content is
+    /// not validated here: [`check`](Self::check) and [`CompiledSla::new`] do it.
+    pub fn from_json(text: &str) -> Result<Self, SlaError> {
+        itsm_core::from_json(text).map_err(|e| match e {
+            itsm_core::CoreError::Json { path, message } => SlaError::Json { path, message },
+            other => SlaError::Json {
+                path: ".".to_owned(),
+                message: other.to_string(),
+            },
+        })
+    }
+
+    /// Checks the whole definition and reports every error and every
+    /// warning at once, each with the JSON path of the field.
+    ///
+    /// Warnings: `start_within_stop` (the start condition implies the stop
+    /// condition, so the clock never attaches), `start_excludes_pause` (with
+    /// `cancel_when_start_unmet`, pausing would cancel the clock instead),
+    /// `pause_on_fixed_deadline` (a fixed deadline never pauses),
+    /// `reset_without_event` (a reset condition with no `occurs` test resets
+    /// at every update while it holds), `no_fallback_goal` (no goal applies
+    /// always, so some tickets get no clock).
+    #[must_use]
+    pub fn check(&self) -> DefinitionReport {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        if self.name.trim().is_empty() {
+            errors.push(Violation::new(
+                "name",
+                "empty_name",
+                "the definition needs a name",
+            ));
+        }
+        if let SlaTarget::Custom(name) = &self.target
+            && name.trim().is_empty()
+        {
+            errors.push(Violation::new(
+                "target.custom",
+                "empty_name",
+                "a custom target needs a name",
+            ));
+        }
+        if self.applies_to.is_empty() {
+            errors.push(Violation::new(
+                "applies_to",
+                "empty_list",
+                "the definition applies to no record kind; name at least one",
+            ));
+        }
+        if self.goals.is_empty() {
+            errors.push(Violation::new(
+                "goals",
+                "empty_list",
+                "the definition needs at least one goal",
+            ));
+        }
+        for (i, goal) in self.goals.iter().enumerate() {
+            let zero = match goal.duration {
+                DurationSpec::BusinessTime { seconds } => seconds.is_zero(),
+                DurationSpec::WorkingDays { days, .. } | DurationSpec::CalendarDays { days } => {
+                    days == 0
+                }
+            };
+            if zero {
+                errors.push(Violation::new(
+                    format!("goals[{i}].duration"),
+                    "zero_duration",
+                    format!("goal {i} allows no time at all: {:?}", goal.duration),
+                ));
+            }
+            check_condition(&goal.when, &format!("goals[{i}].when"), &mut errors);
+        }
+        if let Some(name) = &self.calendar
+            && name.trim().is_empty()
+        {
+            errors.push(Violation::new(
+                "calendar",
+                "empty_name",
+                "the calendar name is empty",
+            ));
+        }
+        for (i, t) in self.warning_thresholds.iter().enumerate() {
+            if !(1..=99).contains(t) {
+                errors.push(Violation::new(
+                    format!("warning_thresholds[{i}]"),
+                    "threshold_out_of_range",
+                    format!("warning threshold {t} % is not between 1 and 99"),
+                ));
+            }
+            if i > 0 && *t <= self.warning_thresholds[i - 1] {
+                errors.push(Violation::new(
+                    format!("warning_thresholds[{i}]"),
+                    "thresholds_not_increasing",
+                    format!(
+                        "warning threshold {t} % does not exceed the previous one ({} %)",
+                        self.warning_thresholds[i - 1]
+                    ),
+                ));
+            }
+        }
+        for (path, condition) in self.conditions() {
+            check_condition(condition, &path, &mut errors);
+        }
+        let nodes: usize = self.conditions().map(|(_, c)| count_nodes(c)).sum();
+        if nodes > MAX_CONDITION_NODES {
+            errors.push(Violation::new(
+                ".",
+                "too_many_conditions",
+                format!("the definition holds {nodes} conditions; at most {MAX_CONDITION_NODES} are allowed"),
+            ));
+        }
+        if self.retroactive_pause && !self.retroactive_start {
+            errors.push(Violation::new(
+                "retroactive_pause",
+                "retroactive_pause_without_start",
+                "retroactive_pause needs retroactive_start: without it no time before the start is counted",
+            ));
+        }
+        if errors.is_empty() {
+            self.trap_warnings(&mut warnings);
+        }
+        DefinitionReport { errors, warnings }
+    }
+
+    /// Every condition of the definition with its path.
+    fn conditions(&self) -> impl Iterator<Item = (String, &Condition)> {
+        [
+            ("start", Some(&self.start)),
+            ("stop", Some(&self.stop)),
+            ("pause", Some(&self.pause)),
+            ("resume", self.resume.as_ref()),
+            ("cancel", Some(&self.cancel)),
+            ("reset", Some(&self.reset)),
+        ]
+        .into_iter()
+        .filter_map(|(p, c)| c.map(|c| (p.to_owned(), c)))
+    }
+
+    fn trap_warnings(&self, warnings: &mut Vec<Violation>) {
+        let mut table = LeafTable::default();
+        let start = table.compile(&self.start);
+        let stop = table.compile(&self.stop);
+        let pause = table.compile(&self.pause);
+        let reset = table.compile(&self.reset);
+        if table.satisfiable(&[(&start, true), (&stop, false)]) == Some(false) {
+            warnings.push(Violation::new(
+                "start",
+                "start_within_stop",
+                "whenever the start condition holds the stop condition holds too: the clock never attaches",
+            ));
+        }
+        let pauses = table.satisfiable(&[(&pause, true)]) != Some(false);
+        if self.cancel_when_start_unmet
+            && self.deadline == DeadlineKind::Elapsed
+            && pauses
+            && table.satisfiable(&[(&start, true), (&pause, true)]) == Some(false)
+        {
+            warnings.push(Violation::new(
+                "pause",
+                "start_excludes_pause",
+                "the start and pause conditions exclude each other and cancel_when_start_unmet is set: \
+                 the clock would be cancelled instead of paused",
+            ));
+        }
+        if self.deadline == DeadlineKind::Fixed && pauses {
+            warnings.push(Violation::new(
+                "pause",
+                "pause_on_fixed_deadline",
+                "a fixed deadline never pauses: the pause and resume conditions are ignored",
+            ));
+        }
+        if !reset.has_occurs && table.satisfiable(&[(&reset, true)]) != Some(false) {
+            warnings.push(Violation::new(
+                "reset",
+                "reset_without_event",
+                "the reset condition tests no event that occurs: it resets the clock at every update while it holds",
+            ));
+        }
+        if !self.goals.iter().any(|g| g.when == Condition::Always) {
+            warnings.push(Violation::new(
+                "goals",
+                "no_fallback_goal",
+                "no goal applies always: a ticket that matches no goal gets no clock",
+            ));
+        }
+    }
+}
+
+fn count_nodes(condition: &Condition) -> usize {
+    let mut count = 0;
+    let mut stack = vec![condition];
+    while let Some(c) = stack.pop() {
+        count += 1;
+        match c {
+            Condition::All { all } => stack.extend(all),
+            Condition::Any { any } => stack.extend(any),
+            Condition::Not { not } => stack.push(not),
+            _ => {}
+        }
+    }
+    count
+}
+
+/// A validated definition with its conditions compiled: what the clock runs.
+///
+/// Build it once per definition and reuse it for every ticket.
+#[derive(Clone, Debug)]
+pub struct CompiledSla {
+    pub(crate) definition: SlaDefinition,
+    pub(crate) table: LeafTable,
+    pub(crate) start: Program,
+    pub(crate) stop: Program,
+    pub(crate) pause: Program,
+    pub(crate) resume: Option<Program>,
+    pub(crate) cancel: Program,
+    pub(crate) reset: Program,
+    pub(crate) goals: Vec<Program>,
+    pub(crate) thresholds: Vec<u8>,
+}
+
+impl CompiledSla {
+    /// Validates and compiles a definition.
+    ///
+    /// # Errors
+    /// [`SlaError::InvalidDefinition`] listing every error of
+    /// [`SlaDefinition::check`] (warnings do not prevent compiling).
+    pub fn new(definition: &SlaDefinition) -> Result<Self, SlaError> {
+        let report = definition.check();
+        if !report.errors.is_empty() {
+            return Err(SlaError::InvalidDefinition {
+                name: definition.name.clone(),
+                problems: report.errors,
+            });
+        }
+        let mut table = LeafTable::default();
+        let start = table.compile(&definition.start);
+        let stop = table.compile(&definition.stop);
+        let pause = table.compile(&definition.pause);
+        let resume = definition.resume.as_ref().map(|c| table.compile(c));
+        let cancel = table.compile(&definition.cancel);
+        let reset = table.compile(&definition.reset);
+        let goals = definition
+            .goals
+            .iter()
+            .map(|g| table.compile(&g.when))
+            .collect();
+        Ok(Self {
+            definition: definition.clone(),
+            table,
+            start,
+            stop,
+            pause,
+            resume,
+            cancel,
+            reset,
+            goals,
+            thresholds: definition.warning_thresholds.clone(),
+        })
+    }
+
+    /// The definition this was compiled from.
+    #[must_use]
+    pub fn definition(&self) -> &SlaDefinition {
+        &self.definition
+    }
+
+    /// The definition's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.definition.name
+    }
+}

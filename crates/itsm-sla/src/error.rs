@@ -55,4 +55,60 @@ pub enum SlaError {
         /// What serde reported, with line and column.
         message: String,
     },
+    /// An SLA definition breaks one or more rules; every problem is listed,
+    /// each with the JSON path of the offending field.
+    #[error("sla definition {name:?} is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidDefinition {
+        /// The definition's name.
+        name: String,
+        /// Every problem found.
+        problems: Vec<Violation>,
+    },
+    /// The calendar passed to the clock is not the one the definition names.
+    #[error(
+        "sla definition {definition:?} uses calendar {expected:?} but was evaluated with calendar {actual:?}"
+    )]
+    CalendarMismatch {
+        /// The definition's name.
+        definition: String,
+        /// The calendar the definition names (`24x7` for the built-in one).
+        expected: String,
+        /// The calendar that was passed.
+        actual: String,
+    },
+    /// A timeline event is earlier than the one before it.
+    #[error("timeline event {index} at {at} is before the previous event at {previous}")]
+    TimelineOutOfOrder {
+        /// The event's index.
+        index: usize,
+        /// Its instant (RFC 3339).
+        at: String,
+        /// The previous event's instant (RFC 3339).
+        previous: String,
+    },
+    /// A definition with `retroactive_start` was evaluated over a timeline
+    /// without a `created` event, so there is no opened time to start from.
+    #[error(
+        "sla definition {definition:?} starts retroactively but the timeline has no created event (no opened time)"
+    )]
+    NoOpenedTime {
+        /// The definition's name.
+        definition: String,
+    },
+    /// An explanation would list more segments than allowed.
+    #[error("the explanation would list more than {limit} segments")]
+    TooManySegments {
+        /// The limit.
+        limit: usize,
+    },
+    /// A string is not a known name of one of this crate's enumerations.
+    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    InvalidName {
+        /// The type being parsed.
+        field: &'static str,
+        /// The text that failed to parse.
+        value: String,
+        /// The accepted names, comma-separated.
+        expected: String,
+    },
 }

@@ -21,3 +21,14 @@ mod clock;
 mod compliance;
 mod condition;
 mod definition;
+
+pub use clock::{
+    CycleExplanation, ExplanationSegment, MAX_EXPLANATION_SEGMENTS, SegmentKind, SlaCycle,
+    SlaEvaluation, SlaExplanation, SlaStage, ThresholdCrossing, evaluate, explain,
+};
+pub use compliance::{ComplianceReport, ComplianceRow, DurationStats};
+pub use condition::{Condition, EventPattern, MAX_CONDITION_DEPTH};
+pub use definition::{
+    CompiledSla, DeadlineKind, DefinitionReport, GoalSelection, MAX_CONDITION_NODES, SlaDefinition,
+    SlaGoal, SlaKind, SlaTarget,
+};

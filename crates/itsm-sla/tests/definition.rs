@@ -1,0 +1,465 @@
+//! SLA definitions: validation (every error at once, with paths), the trap
+//! warnings, the wire form of every enum, and lossless round trips.
+
+use itsm_core::{GroupId, Priority, RecordKind, StateCategory, Validate};
+use itsm_sla::{
+    BusinessDuration, CompiledSla, Condition, DeadlineKind, DurationSpec, EventPattern,
+    GoalSelection, SegmentKind, SlaDefinition, SlaError, SlaGoal, SlaKind, SlaStage, SlaTarget,
+};
+use proptest::prelude::*;
+use strum::IntoEnumIterator;
+
+fn base() -> SlaDefinition {
+    SlaDefinition {
+        name: "incident-resolution".into(),
+        kind: SlaKind::Sla,
+        target: SlaTarget::Resolution,
+        applies_to: vec![RecordKind::Incident],
+        goals: vec![
+            SlaGoal {
+                when: Condition::priority(&[Priority::P1]),
+                duration: DurationSpec::BusinessTime {
+                    seconds: BusinessDuration::from_hours(4),
+                },
+            },
+            SlaGoal {
+                when: Condition::Always,
+                duration: DurationSpec::WorkingDays {
+                    days: 3,
+                    end_of_working_day: true,
+                },
+            },
+        ],
+        goal_selection: GoalSelection::FirstMatch,
+        calendar: Some("uk-office".into()),
+        warning_thresholds: vec![50, 75, 90],
+        start: Condition::category(&[
+            StateCategory::New,
+            StateCategory::Open,
+            StateCategory::Paused,
+        ]),
+        stop: Condition::category(&[StateCategory::Resolved, StateCategory::Closed]),
+        pause: Condition::category(&[StateCategory::Paused]),
+        resume: None,
+        cancel: Condition::category(&[StateCategory::Cancelled]),
+        cancel_when_start_unmet: false,
+        reset: Condition::Never,
+        retroactive_start: false,
+        retroactive_pause: false,
+        deadline: DeadlineKind::Elapsed,
+    }
+}
+
+/// Checks the (path, rule) pairs of the errors and of the warnings.
+fn check(
+    case: &str,
+    definition: &SlaDefinition,
+    errors: &[(&str, &str)],
+    warnings: &[(&str, &str)],
+) {
+    let report = definition.check();
+    let got = |list: &[itsm_core::Violation]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|v| (v.path.clone(), v.rule.clone()))
+            .collect()
+    };
+    let want = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(p, r)| ((*p).to_owned(), (*r).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        got(&report.errors),
+        want(errors),
+        "{case}: errors; report: {report:#?}"
+    );
+    assert_eq!(
+        got(&report.warnings),
+        want(warnings),
+        "{case}: warnings; report: {report:#?}"
+    );
+    assert_eq!(definition.validate(), report.errors, "{case}");
+    match CompiledSla::new(definition) {
+        Ok(_) => assert!(errors.is_empty(), "{case}: compiled despite errors"),
+        Err(SlaError::InvalidDefinition { problems, .. }) => {
+            assert_eq!(problems, report.errors, "{case}")
+        }
+        Err(other) => panic!("{case}: unexpected error {other}"),
+    }
+}
+
+fn deep(depth: usize) -> Condition {
+    let mut c = Condition::Always;
+    for _ in 0..depth {
+        c = Condition::Not { not: Box::new(c) };
+    }
+    c
+}
+
+/// Name, definition, expected (path, rule) errors, expected (path, rule) warnings.
+type Case<'a> = (
+    &'a str,
+    SlaDefinition,
+    Vec<(&'a str, &'a str)>,
+    Vec<(&'a str, &'a str)>,
+);
+
+#[test]
+fn validation_table() {
+    let g7 = GroupId::from_u128(7);
+    // The first level past the limit: `cancel` is level 1.
+    let too_deep_path = format!("cancel{}", ".not".repeat(itsm_sla::MAX_CONDITION_DEPTH));
+    let cases: Vec<Case> = vec![
+        ("valid", base(), vec![], vec![]),
+        (
+            "every_problem_at_once",
+            SlaDefinition {
+                name: " ".into(),
+                applies_to: vec![],
+                goals: vec![SlaGoal {
+                    when: Condition::Always,
+                    duration: DurationSpec::CalendarDays { days: 0 },
+                }],
+                warning_thresholds: vec![0, 75, 75, 100],
+                start: Condition::State { any_of: vec![] },
+                retroactive_pause: true,
+                ..base()
+            },
+            vec![
+                ("name", "empty_name"),
+                ("applies_to", "empty_list"),
+                ("goals[0].duration", "zero_duration"),
+                ("warning_thresholds[0]", "threshold_out_of_range"),
+                ("warning_thresholds[2]", "thresholds_not_increasing"),
+                ("warning_thresholds[3]", "threshold_out_of_range"),
+                ("start.any_of", "empty_list"),
+                ("retroactive_pause", "retroactive_pause_without_start"),
+            ],
+            vec![],
+        ),
+        (
+            "no_goal",
+            SlaDefinition {
+                goals: vec![],
+                ..base()
+            },
+            vec![("goals", "empty_list")],
+            vec![],
+        ),
+        (
+            "empty_custom_target_and_calendar",
+            SlaDefinition {
+                target: SlaTarget::Custom(String::new()),
+                calendar: Some(String::new()),
+                ..base()
+            },
+            vec![("target.custom", "empty_name"), ("calendar", "empty_name")],
+            vec![],
+        ),
+        (
+            "nested_problems_have_paths",
+            SlaDefinition {
+                stop: Condition::Any {
+                    any: vec![
+                        Condition::Always,
+                        Condition::All {
+                            all: vec![Condition::Field {
+                                field: String::new(),
+                                any_of: vec![],
+                            }],
+                        },
+                    ],
+                },
+                pause: Condition::Happened {
+                    event: EventPattern::FieldChanged { field: " ".into() },
+                },
+                ..base()
+            },
+            vec![
+                ("stop.any[1].all[0].field", "empty_name"),
+                ("stop.any[1].all[0].any_of", "empty_list"),
+                ("pause.event.field", "empty_name"),
+            ],
+            vec![],
+        ),
+        (
+            "too_deep",
+            SlaDefinition {
+                cancel: deep(40),
+                ..base()
+            },
+            vec![(too_deep_path.as_str(), "condition_too_deep")],
+            vec![],
+        ),
+        (
+            "too_many_conditions",
+            SlaDefinition {
+                reset: Condition::Any {
+                    any: vec![Condition::Never; 5_000],
+                },
+                ..base()
+            },
+            vec![(".", "too_many_conditions")],
+            vec![],
+        ),
+        (
+            "start_within_stop_never_attaches",
+            SlaDefinition {
+                start: Condition::category(&[StateCategory::Resolved]),
+                stop: Condition::category(&[StateCategory::Resolved, StateCategory::Closed]),
+                ..base()
+            },
+            vec![],
+            vec![("start", "start_within_stop")],
+        ),
+        (
+            "start_within_stop_through_a_negation",
+            SlaDefinition {
+                start: Condition::All {
+                    all: vec![
+                        Condition::priority(&[Priority::P1]),
+                        Condition::AssignmentGroup { any_of: vec![g7] },
+                    ],
+                },
+                stop: Condition::Not {
+                    not: Box::new(Condition::priority(&[Priority::P2, Priority::P3])),
+                },
+                ..base()
+            },
+            vec![],
+            vec![("start", "start_within_stop")],
+        ),
+        (
+            "start_excludes_pause_with_cancel_when_unmet",
+            SlaDefinition {
+                start: Condition::category(&[StateCategory::New, StateCategory::Open]),
+                cancel_when_start_unmet: true,
+                ..base()
+            },
+            vec![],
+            vec![("pause", "start_excludes_pause")],
+        ),
+        (
+            "start_excludes_pause_is_harmless_without_cancel_when_unmet",
+            SlaDefinition {
+                start: Condition::category(&[StateCategory::New, StateCategory::Open]),
+                ..base()
+            },
+            vec![],
+            vec![],
+        ),
+        (
+            "pause_on_fixed_deadline",
+            SlaDefinition {
+                deadline: DeadlineKind::Fixed,
+                ..base()
+            },
+            vec![],
+            vec![("pause", "pause_on_fixed_deadline")],
+        ),
+        (
+            "fixed_deadline_without_pause",
+            SlaDefinition {
+                deadline: DeadlineKind::Fixed,
+                pause: Condition::Never,
+                ..base()
+            },
+            vec![],
+            vec![],
+        ),
+        (
+            "level_reset",
+            SlaDefinition {
+                reset: Condition::priority(&[Priority::P1]),
+                ..base()
+            },
+            vec![],
+            vec![("reset", "reset_without_event")],
+        ),
+        (
+            "event_reset",
+            SlaDefinition {
+                reset: Condition::Occurs {
+                    event: EventPattern::AssignmentChanged,
+                },
+                ..base()
+            },
+            vec![],
+            vec![],
+        ),
+        (
+            "no_fallback_goal",
+            SlaDefinition {
+                goals: vec![base().goals[0].clone()],
+                ..base()
+            },
+            vec![],
+            vec![("goals", "no_fallback_goal")],
+        ),
+        (
+            "retroactive_start_and_pause",
+            SlaDefinition {
+                retroactive_start: true,
+                retroactive_pause: true,
+                ..base()
+            },
+            vec![],
+            vec![],
+        ),
+    ];
+    for (name, definition, errors, warnings) in &cases {
+        check(name, definition, errors, warnings);
+    }
+}
+
+#[test]
+fn error_messages_name_the_definition_and_the_value() {
+    let bad = SlaDefinition {
+        warning_thresholds: vec![120],
+        ..base()
+    };
+    let err = CompiledSla::new(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("\"incident-resolution\"") && err.contains("120 %"),
+        "{err}"
+    );
+    assert_eq!(err, err.to_lowercase());
+}
+
+#[test]
+fn wire_form_as_integrators_write_it() {
+    let json = r#"{
+        "name": "p1-response", "kind": "ola", "target": {"custom": "first_fix"},
+        "applies_to": ["incident"],
+        "goals": [{"duration": {"unit": "business_time", "seconds": 3600}}],
+        "start": {"type": "always"},
+        "stop": {"type": "happened", "event": {"kind": "comment_added", "visibility": "public"}},
+        "reset": {"type": "occurs", "event": {"kind": "assignment_changed"}}
+    }"#;
+    let d = SlaDefinition::from_json(json).unwrap();
+    assert_eq!(d.kind, SlaKind::Ola);
+    assert_eq!(d.target, SlaTarget::Custom("first_fix".into()));
+    assert_eq!(d.pause, Condition::Never);
+    assert_eq!(d.goals[0].when, Condition::Always);
+    assert!(d.check().is_ok());
+    let err = SlaDefinition::from_json(
+        r#"{"name": "x", "target": "response", "applies_to": ["incidnt"]}"#,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, SlaError::Json { ref path, .. } if path == "applies_to[0]"),
+        "{err}"
+    );
+    let err = SlaDefinition::from_json("{").unwrap_err();
+    assert!(matches!(err, SlaError::Json { .. }), "{err}");
+}
+
+fn check_enum<T>(field: &str)
+where
+    T: IntoEnumIterator
+        + std::fmt::Display
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + std::str::FromStr<Err = SlaError>
+        + PartialEq
+        + std::fmt::Debug
+        + Copy,
+{
+    for v in T::iter() {
+        let wire = serde_json::to_string(&v).unwrap();
+        assert_eq!(wire, format!("\"{v}\""), "{field}");
+        assert_eq!(serde_json::from_str::<T>(&wire).unwrap(), v, "{field}");
+        assert_eq!(v.to_string().parse::<T>().unwrap(), v, "{field}");
+    }
+    let err = "Nope".parse::<T>().unwrap_err();
+    assert!(
+        matches!(err, SlaError::InvalidName { .. }),
+        "{field}: {err}"
+    );
+    assert!(err.to_string().contains("\"Nope\""), "{field}: {err}");
+}
+
+#[test]
+fn serde_and_strum_agree_on_every_variant() {
+    check_enum::<SlaKind>("sla kind");
+    check_enum::<GoalSelection>("goal selection");
+    check_enum::<DeadlineKind>("deadline kind");
+    check_enum::<SlaStage>("sla stage");
+    check_enum::<SegmentKind>("segment kind");
+}
+
+fn arb_leaf() -> impl Strategy<Value = Condition> {
+    prop_oneof![
+        Just(Condition::Always),
+        Just(Condition::Never),
+        prop::collection::vec("[a-z_]{1,8}", 1..3).prop_map(|any_of| Condition::State { any_of }),
+        prop::collection::vec(0usize..6, 1..3).prop_map(|ix| Condition::Category {
+            any_of: ix
+                .into_iter()
+                .map(|i| StateCategory::iter().nth(i).unwrap())
+                .collect()
+        }),
+        prop::collection::vec(0usize..6, 1..3).prop_map(|ix| Condition::Priority {
+            any_of: ix.into_iter().map(|i| Priority::ALL[i]).collect()
+        }),
+        (any::<u128>()).prop_map(|g| Condition::AssignmentGroup {
+            any_of: vec![GroupId::from_u128(g)]
+        }),
+        ("[a-z]{1,6}", any::<i64>(), "[a-z ]{0,6}").prop_map(|(field, i, s)| Condition::Field {
+            field,
+            any_of: vec![
+                itsm_core::FieldValue::Int(i),
+                itsm_core::FieldValue::String(s),
+                itsm_core::FieldValue::Null
+            ]
+        }),
+        Just(Condition::Happened {
+            event: EventPattern::CommentAdded { visibility: None }
+        }),
+        Just(Condition::Occurs {
+            event: EventPattern::StateChanged {
+                to: Some("on_hold".into()),
+                to_category: None
+            }
+        }),
+        Just(Condition::OnHoldReason {
+            any_of: vec!["awaiting_caller".into()]
+        }),
+    ]
+}
+
+fn arb_condition() -> impl Strategy<Value = Condition> {
+    arb_leaf().prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(|all| Condition::All { all }),
+            prop::collection::vec(inner.clone(), 0..3).prop_map(|any| Condition::Any { any }),
+            inner.prop_map(|c| Condition::Not { not: Box::new(c) }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn definitions_round_trip_losslessly(
+        start in arb_condition(), stop in arb_condition(), pause in arb_condition(),
+        resume in prop::option::of(arb_condition()), secs in 1u64..10_000_000,
+        thresholds in prop::collection::btree_set(1u8..100, 0..4),
+        fixed in any::<bool>(), retro in any::<bool>(),
+    ) {
+        let d = SlaDefinition {
+            start, stop, pause, resume,
+            goals: vec![SlaGoal { when: Condition::Always, duration: DurationSpec::BusinessTime { seconds: BusinessDuration::from_secs(secs) } }],
+            warning_thresholds: thresholds.into_iter().collect(),
+            deadline: if fixed { DeadlineKind::Fixed } else { DeadlineKind::Elapsed },
+            retroactive_start: retro,
+            ..base()
+        };
+        let json = serde_json::to_string(&d).unwrap();
+        prop_assert_eq!(SlaDefinition::from_json(&json).unwrap(), d.clone());
+        // Any well-formed definition validates without panicking, and compiles when it has no error.
+        let report = d.check();
+        prop_assert_eq!(CompiledSla::new(&d).is_ok(), report.errors.is_empty());
+    }
+}
