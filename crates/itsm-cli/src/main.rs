@@ -1,0 +1,3 @@
+//! The `itsm` command-line tool (under construction).
+
+fn main() {}
