@@ -1,7 +1,5 @@
 //! Impact, urgency, priority, and the priority matrix that derives one from the other two.
 
-use std::collections::BTreeMap;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -131,6 +129,14 @@ pub struct PriorityMatrixDefinition {
     pub cells: Vec<PriorityCell>,
 }
 
+/// Dense lookup table: `table[impact][urgency]`, `None` outside the matrix.
+type Table = [[Option<Priority>; 5]; 5];
+
+/// The table cell of a pair.
+fn slot(table: &mut Table, impact: Impact, urgency: Urgency) -> &mut Option<Priority> {
+    &mut table[impact as usize][urgency as usize]
+}
+
 /// A validated priority matrix: total over its impacts and urgencies, with
 /// exactly one priority per pair. Looking up a pair it does not use is an
 /// error, never a silent default.
@@ -145,7 +151,9 @@ pub struct PriorityMatrixDefinition {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PriorityMatrix {
     definition: PriorityMatrixDefinition,
-    table: BTreeMap<(Impact, Urgency), Priority>,
+    /// The priority of each (impact, urgency) pair, indexed by level: a
+    /// lookup is two array indexings.
+    table: Table,
 }
 
 impl PriorityMatrix {
@@ -178,7 +186,7 @@ impl PriorityMatrix {
                 ));
             }
         }
-        let mut table = BTreeMap::new();
+        let mut table: Table = [[None; 5]; 5];
         for (i, cell) in definition.cells.iter().enumerate() {
             if !definition.impacts.contains(&cell.impact) {
                 problems.push(format!(
@@ -192,7 +200,9 @@ impl PriorityMatrix {
                     cell.urgency
                 ));
             }
-            if let Some(previous) = table.insert((cell.impact, cell.urgency), cell.priority) {
+            if let Some(previous) =
+                slot(&mut table, cell.impact, cell.urgency).replace(cell.priority)
+            {
                 problems.push(format!(
                     "cells[{i}]: duplicate cell for impact {} and urgency {} (already {previous}, now {})",
                     cell.impact, cell.urgency, cell.priority
@@ -201,7 +211,7 @@ impl PriorityMatrix {
         }
         for impact in &definition.impacts {
             for urgency in &definition.urgencies {
-                if !table.contains_key(&(*impact, *urgency)) {
+                if table[*impact as usize][*urgency as usize].is_none() {
                     problems.push(format!(
                         "missing cell for impact {impact} and urgency {urgency}"
                     ));
@@ -223,14 +233,11 @@ impl PriorityMatrix {
     /// # Errors
     /// [`CoreError::UndefinedCell`] when the matrix does not use that impact or urgency.
     pub fn priority(&self, impact: Impact, urgency: Urgency) -> Result<Priority, CoreError> {
-        self.table
-            .get(&(impact, urgency))
-            .copied()
-            .ok_or_else(|| CoreError::UndefinedCell {
-                matrix: self.definition.name.clone(),
-                impact,
-                urgency,
-            })
+        self.table[impact as usize][urgency as usize].ok_or_else(|| CoreError::UndefinedCell {
+            matrix: self.definition.name.clone(),
+            impact,
+            urgency,
+        })
     }
 
     /// The definition this matrix was built from.
@@ -356,11 +363,11 @@ impl PriorityMatrix {
         urgencies: &[Urgency; N],
         rows: &[[Priority; N]; N],
     ) -> Self {
-        let mut table = BTreeMap::new();
+        let mut table: Table = [[None; 5]; 5];
         let mut cells = Vec::with_capacity(N * N);
         for (impact, row) in impacts.iter().zip(rows) {
             for (urgency, priority) in urgencies.iter().zip(row) {
-                table.insert((*impact, *urgency), *priority);
+                *slot(&mut table, *impact, *urgency) = Some(*priority);
                 cells.push(PriorityCell {
                     impact: *impact,
                     urgency: *urgency,

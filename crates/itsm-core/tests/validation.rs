@@ -54,7 +54,11 @@ fn open_incident() -> Incident {
 }
 
 /// A case: its name, what `validate()` returned, and the expected `(path, rule)` pairs.
-type Case = (&'static str, Vec<Violation>, &'static [(&'static str, &'static str)]);
+type Case = (
+    &'static str,
+    Vec<Violation>,
+    &'static [(&'static str, &'static str)],
+);
 
 #[test]
 fn validation_rules() {

@@ -1,0 +1,138 @@
+//! Every root type of the schema bundle has a realistic example under
+//! `docs/examples/core/`; each example is valid against its committed schema,
+//! round-trips through serde unchanged, and breaks no rule.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use itsm_core::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A validator for `schema` that also checks formats (`uuid`, `date-time`).
+fn validator(name: &str, schema: &serde_json::Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("{name}: bad schema: {e}"))
+}
+
+fn docs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+}
+
+/// The root types: every schema file but the bundle.
+fn root_names() -> Vec<String> {
+    schema_bundle().names().map(str::to_owned).collect()
+}
+
+/// Deserialises `text` as a `T`, serialises it again, and checks the JSON is unchanged.
+fn round_trip<T: Serialize + DeserializeOwned>(name: &str, text: &str) -> T {
+    let value: T = from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let original: serde_json::Value = serde_json::from_str(text).unwrap();
+    let again = serde_json::to_value(&value).unwrap();
+    assert_eq!(
+        again, original,
+        "{name}: the example changes through a round trip"
+    );
+    value
+}
+
+/// Round-trips `text` as a `T` and checks it breaks no rule.
+fn valid<T: Serialize + DeserializeOwned + Validate>(name: &str, text: &str) {
+    let value: T = round_trip(name, text);
+    let violations = value.validate();
+    assert!(
+        violations.is_empty(),
+        "{name}: the example breaks rules: {violations:#?}"
+    );
+}
+
+/// The type-specific checks of one example.
+fn check_example(name: &str, text: &str) {
+    match name {
+        "incident" => valid::<Incident>(name, text),
+        "problem" => valid::<Problem>(name, text),
+        "known_error" => valid::<KnownError>(name, text),
+        "knowledge_article" => valid::<KnowledgeArticle>(name, text),
+        "change" => valid::<Change>(name, text),
+        "release" => valid::<Release>(name, text),
+        "service_request" => valid::<ServiceRequest>(name, text),
+        "service" => valid::<Service>(name, text),
+        "configuration_item_ref" => valid::<ConfigurationItemRef>(name, text),
+        "person" => valid::<Person>(name, text),
+        "group" => valid::<Group>(name, text),
+        "role" => valid::<Role>(name, text),
+        "timeline" => valid::<Timeline>(name, text),
+        "priority_matrix" => {
+            let definition: PriorityMatrixDefinition = round_trip(name, text);
+            PriorityMatrix::new(definition).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        "timeline_event" => {
+            round_trip::<TimelineEvent>(name, text);
+        }
+        "violation" => {
+            round_trip::<Violation>(name, text);
+        }
+        other => panic!("root type {other} has no example check in tests/fixtures.rs"),
+    }
+}
+
+#[test]
+fn every_root_type_has_a_valid_example() {
+    let names = root_names();
+    let mut failures = Vec::new();
+    for name in &names {
+        let example = docs().join(format!("examples/core/{name}.json"));
+        let Ok(text) = std::fs::read_to_string(&example) else {
+            failures.push(format!("docs/examples/core/{name}.json is missing"));
+            continue;
+        };
+        let schema_path = docs().join(format!("schemas/core/{name}.schema.json"));
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+        let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("{name}: bad schema: {e}"));
+        for error in validator.iter_errors(&instance) {
+            failures.push(format!("{name}.json at {}: {error}", error.instance_path()));
+        }
+        check_example(name, &text);
+    }
+    // No example without a root type.
+    let known: BTreeSet<String> = names.iter().map(|n| format!("{n}.json")).collect();
+    for entry in std::fs::read_dir(docs().join("examples/core")).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !known.contains(&file) {
+            failures.push(format!("docs/examples/core/{file} matches no root type"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The schemas are not vacuous: an instance breaking them is refused.
+#[test]
+fn schemas_refuse_broken_examples() {
+    let check = |name: &str, pointer: &str, bad: serde_json::Value| {
+        let schema_path = docs().join(format!("schemas/core/{name}.schema.json"));
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+        let text =
+            std::fs::read_to_string(docs().join(format!("examples/core/{name}.json"))).unwrap();
+        let mut instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+        *instance.pointer_mut(pointer).unwrap() = bad.clone();
+        let validator = validator(name, &schema);
+        assert!(
+            !validator.is_valid(&instance),
+            "{name}: {pointer} = {bad} should break the schema"
+        );
+    };
+    check("incident", "/state", "exploded".into());
+    check("incident", "/number", "INC12".into());
+    check("incident", "/reopen_count", (-1).into());
+    check("change", "/approvals/0/decision", "maybe".into());
+    check("timeline", "/events/0/type", "exploded".into());
+    check("timeline_event", "/at", 12.into());
+    check("service_request", "/catalog_item", "not-a-uuid".into());
+    check("problem", "/opened_at", "yesterday".into());
+}
