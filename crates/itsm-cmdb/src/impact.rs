@@ -153,6 +153,8 @@ pub(crate) enum Direction {
     Impact,
     /// From a CI to the CIs whose failure impacts it.
     Depend,
+    /// Both of the above.
+    Either,
 }
 
 /// How a propagation runs.
@@ -166,6 +168,22 @@ pub(crate) struct Walk {
     pub(crate) within_marked: bool,
     /// Stop as soon as a node whose `aux` is the current aux epoch is reached.
     pub(crate) stop_at_aux: bool,
+    /// Depend direction only: do not follow an arc of a type over which the
+    /// dependent CI declares redundancy.
+    pub(crate) skip_guarded: bool,
+}
+
+impl Walk {
+    pub(crate) fn new(direction: Direction) -> Self {
+        Self {
+            direction,
+            max_depth: None,
+            redundancy: false,
+            within_marked: false,
+            stop_at_aux: false,
+            skip_guarded: false,
+        }
+    }
 }
 
 /// Reusable scratch for queries on one [`GraphIndex`]: visited buffers
@@ -189,6 +207,8 @@ pub struct Searcher<'a> {
     pub(crate) stamp: Vec<u32>,
     pub(crate) depth: Vec<u32>,
     pub(crate) pred: Vec<u32>,
+    /// The starting node each reached node descends from.
+    pub(crate) origin: Vec<u32>,
     pub(crate) queue: Vec<u32>,
     pub(crate) mark_epoch: u32,
     pub(crate) mark: Vec<u32>,
@@ -196,6 +216,8 @@ pub struct Searcher<'a> {
     pub(crate) aux: Vec<u32>,
     red_stamp: Vec<u32>,
     red_count: Vec<u32>,
+    /// The node whose failure counted last against each redundancy entry.
+    red_last: Vec<u32>,
     pub(crate) touched_red: Vec<u32>,
     pub(crate) follow: Vec<bool>,
 }
@@ -231,6 +253,7 @@ impl<'a> Searcher<'a> {
             stamp: vec![0; n],
             depth: vec![0; n],
             pred: vec![NONE; n],
+            origin: vec![NONE; n],
             queue: Vec::new(),
             mark_epoch: 0,
             mark: vec![0; n],
@@ -238,6 +261,7 @@ impl<'a> Searcher<'a> {
             aux: vec![0; n],
             red_stamp: vec![0; r],
             red_count: vec![0; r],
+            red_last: vec![NONE; r],
             touched_red: Vec::new(),
             follow: vec![true; index.type_count()],
         }
@@ -256,7 +280,6 @@ impl<'a> Searcher<'a> {
         bump(&mut self.epoch, &mut self.stamp)
     }
 
-    #[allow(dead_code)] // used by the queries that restrict a walk to a marked set
     pub(crate) fn next_mark(&mut self) -> u32 {
         bump(&mut self.mark_epoch, &mut self.mark)
     }
@@ -310,6 +333,7 @@ impl<'a> Searcher<'a> {
                 self.stamp[s as usize] = epoch;
                 self.depth[s as usize] = 0;
                 self.pred[s as usize] = NONE;
+                self.origin[s as usize] = s;
                 self.queue.push(s);
                 if walk.stop_at_aux && self.aux[s as usize] == self.aux_epoch {
                     return Some(s);
@@ -326,13 +350,18 @@ impl<'a> Searcher<'a> {
             if walk.max_depth.is_some_and(|m| d >= m) {
                 continue;
             }
-            let arcs = match walk.direction {
-                Direction::Impact => index.impact_arcs(u),
-                Direction::Depend => index.depend_arcs(u),
+            let (first, second) = match walk.direction {
+                Direction::Impact => (index.impact_arcs(u), &[][..]),
+                Direction::Depend => (index.depend_arcs(u), &[][..]),
+                Direction::Either => (index.impact_arcs(u), index.depend_arcs(u)),
             };
-            for &arc in arcs {
+            let guarded = walk.skip_guarded && index.has_redundancy(u);
+            for &arc in first.iter().chain(second) {
                 let (v, ty) = index.unpack(arc);
                 if !self.follow[ty as usize] || self.stamp[v as usize] == epoch {
+                    continue;
+                }
+                if guarded && index.redundancy_entry(u, ty).is_some() {
                     continue;
                 }
                 if walk.within_marked && self.mark[v as usize] != self.mark_epoch {
@@ -348,6 +377,7 @@ impl<'a> Searcher<'a> {
                         self.touched_red.push(e as u32);
                     }
                     self.red_count[e] += 1;
+                    self.red_last[e] = u;
                     if self.red_count[e] <= index.redundancy()[e].tolerance {
                         continue;
                     }
@@ -355,6 +385,7 @@ impl<'a> Searcher<'a> {
                 self.stamp[v as usize] = epoch;
                 self.depth[v as usize] = d + 1;
                 self.pred[v as usize] = index.pack(u, ty);
+                self.origin[v as usize] = self.origin[u as usize];
                 self.queue.push(v);
                 if walk.stop_at_aux && self.aux[v as usize] == self.aux_epoch {
                     return Some(v);
@@ -362,6 +393,18 @@ impl<'a> Searcher<'a> {
             }
         }
         None
+    }
+
+    /// For each redundancy entry of the last walk that held: the entry and
+    /// the node whose failure counted last against it.
+    pub(crate) fn held(
+        &self,
+    ) -> impl Iterator<Item = (crate::index::RedundancyEntry, u32, u32)> + '_ {
+        self.touched_red.iter().filter_map(|&e| {
+            let entry = self.index.redundancy()[e as usize];
+            (self.stamp[entry.node as usize] != self.epoch)
+                .then(|| (entry, self.red_count[e as usize], self.red_last[e as usize]))
+        })
     }
 
     /// The reached nodes of the last walk as [`ReachedCi`]s.
@@ -391,17 +434,13 @@ impl<'a> Searcher<'a> {
     /// The redundancy entries of the last walk that held.
     pub(crate) fn degraded(&self) -> Vec<DegradedCi> {
         let index = self.index;
-        self.touched_red
-            .iter()
-            .filter_map(|&e| {
-                let entry = index.redundancy()[e as usize];
-                (self.stamp[entry.node as usize] != self.epoch).then(|| DegradedCi {
-                    ci: index.id(entry.node),
-                    relationship_type: index.type_name(entry.ty).to_owned(),
-                    failed: self.red_count[e as usize],
-                    total: entry.total,
-                    required: entry.required,
-                })
+        self.held()
+            .map(|(entry, failed, _)| DegradedCi {
+                ci: index.id(entry.node),
+                relationship_type: index.type_name(entry.ty).to_owned(),
+                failed,
+                total: entry.total,
+                required: entry.required,
             })
             .collect()
     }
@@ -430,11 +469,9 @@ impl<'a> Searcher<'a> {
         self.walk(
             &sources,
             Walk {
-                direction: Direction::Impact,
                 max_depth: options.max_depth,
                 redundancy: true,
-                within_marked: false,
-                stop_at_aux: false,
+                ..Walk::new(Direction::Impact)
             },
         );
         let impacted = self.reached();
@@ -467,11 +504,8 @@ impl<'a> Searcher<'a> {
         self.walk(
             &sources,
             Walk {
-                direction: Direction::Depend,
                 max_depth: options.max_depth,
-                redundancy: false,
-                within_marked: false,
-                stop_at_aux: false,
+                ..Walk::new(Direction::Depend)
             },
         );
         Ok(DependencyReport {
