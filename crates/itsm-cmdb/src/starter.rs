@@ -62,7 +62,7 @@ impl CmdbData {
     /// `service` → `business_service` / `technical_service` (services),
     /// `business_capability`; the relationship types `depends_on` / used by,
     /// `runs_on` / runs, `hosted_on` / hosts (dependent), `contains` /
-    /// contained by (dependent), `member_of` / members, `connects_to`,
+    /// contained by (dependent), `member_of` / members, `connects_to` / connected by,
     /// `powered_by` / powers; governance rules between them (anything may
     /// depend on a technical service); and identification rules (hardware by
     /// serial number then name, virtual machines by FQDN, IP address then
@@ -262,11 +262,14 @@ impl CmdbData {
                 ImpactDirection::ToTarget,
                 false,
             ),
+            // A failed network device disconnects what connects to it; a
+            // failed server does not break its switch, so the impact is not
+            // `both` (which would spread one failure through the switch).
             relationship_type(
                 "connects_to",
                 "connects to",
-                "connects to",
-                ImpactDirection::Both,
+                "connected by",
+                ImpactDirection::ToSource,
                 false,
             ),
             relationship_type(

@@ -1,0 +1,108 @@
+//! The committed JSON Schemas under `docs/schemas/cmdb/` are the generated
+//! ones; `UPDATE_SCHEMAS=1 cargo test -p itsm-cmdb --test schemas`
+//! regenerates them. Every CMDB example validates against them.
+
+use std::path::{Path, PathBuf};
+
+fn docs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+}
+
+#[test]
+fn committed_schemas_match_the_generated_ones() {
+    let update = std::env::var_os("UPDATE_SCHEMAS").is_some();
+    let documents = itsm_cmdb::schema_bundle().documents();
+    let mut drifted = Vec::new();
+    for document in &documents {
+        let path = docs().join("schemas").join(&document.path);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &document.content).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(document.content.as_str())
+        {
+            drifted.push(document.path.clone());
+        }
+    }
+    // No stale file left behind by a removed type.
+    let generated: Vec<String> = documents.iter().map(|d| d.path.clone()).collect();
+    for entry in std::fs::read_dir(docs().join("schemas/cmdb")).unwrap() {
+        let name = format!("cmdb/{}", entry.unwrap().file_name().to_string_lossy());
+        if !generated.contains(&name) {
+            if update {
+                std::fs::remove_file(docs().join("schemas").join(&name)).unwrap();
+            } else {
+                drifted.push(name);
+            }
+        }
+    }
+    assert!(
+        drifted.is_empty(),
+        "schemas differ from the generated ones: {drifted:?}; run UPDATE_SCHEMAS=1 cargo test -p itsm-cmdb --test schemas"
+    );
+}
+
+#[test]
+fn every_public_wire_type_has_a_schema() {
+    let bundle = itsm_cmdb::schema_bundle();
+    let names: Vec<&str> = bundle.names().collect();
+    for expected in [
+        "cmdb_data",
+        "configuration_item",
+        "relationship",
+        "discovery_record",
+        "identification",
+        "reconciliation_report",
+        "discovery_outcome",
+        "cmdb_diff",
+        "query_options",
+        "impact_report",
+        "dependency_report",
+    ] {
+        assert!(names.contains(&expected), "no schema named {expected}");
+    }
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    // The generated schema, which the drift test holds equal to the committed one.
+    let path = format!("cmdb/{name}.schema.json");
+    let documents = itsm_cmdb::schema_bundle().documents();
+    let document = documents.iter().find(|d| d.path == path).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&document.content).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn examples_validate_against_the_cmdb_data_schema() {
+    let validator = validator("cmdb_data");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(docs().join("examples/cmdb")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let instance: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        checked += 1;
+    }
+    assert!(checked > 0, "no example checked");
+}
+
+#[test]
+fn the_schema_rejects_a_wrongly_named_state() {
+    let validator = validator("configuration_item");
+    let bad = serde_json::json!({
+        "id": "0190e3a4-0000-7000-8000-000000000001", "class": "application", "name": "x",
+        "lifecycle": "InUse", "operational_state": "operational"
+    });
+    assert!(!validator.is_valid(&bad));
+    let good = serde_json::json!({
+        "id": "0190e3a4-0000-7000-8000-000000000001", "class": "application", "name": "x",
+        "lifecycle": "in_use", "operational_state": "operational"
+    });
+    assert!(validator.is_valid(&good));
+}
