@@ -97,6 +97,12 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<QueryOptions>("query_options")
         .with::<ImpactReport>("impact_report")
         .with::<DependencyReport>("dependency_report")
+        .with::<ImpactedService>("impacted_service")
+        .with::<RootCauseCandidate>("root_cause_candidate")
+        .with::<SinglePointOfFailure>("single_point_of_failure")
+        .with::<CiPath>("ci_path")
+        .with::<HealthReport>("health_report")
+        .with::<IndexMemory>("index_memory")
 }
 
 // ---- graph index and queries (owned by the graph work) ----
