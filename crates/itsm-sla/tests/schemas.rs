@@ -1,0 +1,216 @@
+//! The committed JSON Schemas under `docs/schemas/sla/` are the generated
+//! ones; `UPDATE_SCHEMAS=1 cargo test -p itsm-sla --test schemas` regenerates
+//! them. Every example under `docs/examples/sla/` validates against its
+//! schema, parses, compiles and evaluates to the figures worked out by hand.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use itsm_core::Timeline;
+use itsm_sla::{
+    BusinessCalendar, CompiledCalendar, CompiledSla, ComplianceReport, SlaDefinition, SlaStage,
+    evaluate, explain,
+};
+
+fn docs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+}
+
+#[test]
+fn committed_schemas_match_the_generated_ones() {
+    let update = std::env::var_os("UPDATE_SCHEMAS").is_some();
+    let documents = itsm_sla::schema_bundle().documents();
+    let mut drifted = Vec::new();
+    for document in &documents {
+        let path = docs().join("schemas").join(&document.path);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &document.content).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(document.content.as_str())
+        {
+            drifted.push(document.path.clone());
+        }
+    }
+    // No stale file left behind by a removed type.
+    let generated: Vec<String> = documents.iter().map(|d| d.path.clone()).collect();
+    for entry in std::fs::read_dir(docs().join("schemas/sla")).unwrap() {
+        let name = format!("sla/{}", entry.unwrap().file_name().to_string_lossy());
+        if !generated.contains(&name) {
+            if update {
+                std::fs::remove_file(docs().join("schemas").join(&name)).unwrap();
+            } else {
+                drifted.push(name);
+            }
+        }
+    }
+    assert!(
+        drifted.is_empty(),
+        "schemas differ from the generated ones: {drifted:?}; run UPDATE_SCHEMAS=1 cargo test -p itsm-sla --test schemas"
+    );
+}
+
+#[test]
+fn every_public_wire_type_has_a_schema() {
+    let bundle = itsm_sla::schema_bundle();
+    let names: Vec<&str> = bundle.names().collect();
+    for expected in [
+        "business_calendar",
+        "duration_spec",
+        "sla_definition",
+        "condition",
+        "definition_report",
+        "sla_evaluation",
+        "sla_cycle",
+        "sla_explanation",
+        "compliance_report",
+    ] {
+        assert!(names.contains(&expected), "no schema named {expected}");
+    }
+}
+
+fn validator(path: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(docs().join("schemas").join(path)).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid(validator: &jsonschema::Validator, instance: &serde_json::Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:?}");
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(docs().join("examples/sla").join(name)).unwrap()
+}
+
+#[test]
+fn examples_validate_against_their_schemas() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(docs().join("examples/sla")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let schema = if name.ends_with(".calendar.json") {
+            "sla/business_calendar.schema.json"
+        } else if name.ends_with(".sla.json") {
+            "sla/sla_definition.schema.json"
+        } else if name.ends_with(".timeline.json") {
+            "core/timeline.schema.json"
+        } else {
+            continue;
+        };
+        let instance: serde_json::Value = serde_json::from_str(&example(&name)).unwrap();
+        assert_valid(&validator(schema), &instance, &name);
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} examples checked");
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// The example timeline worked out by hand: opened Friday 27 March 2026
+/// 16:40 UTC (GMT), London moves to BST on Sunday 29 March, so Monday's
+/// working day is 08:00–16:30 UTC.
+#[test]
+fn examples_evaluate_to_the_figures_worked_out_by_hand() {
+    let calendar = CompiledCalendar::new(
+        &BusinessCalendar::from_json(&example("uk-office.calendar.json")).unwrap(),
+    )
+    .unwrap();
+    let timeline: Timeline = itsm_core::from_json(&example("incident.timeline.json")).unwrap();
+    assert!(timeline.validate().is_empty(), "{:?}", timeline.validate());
+    let now = t("2026-03-31T13:00:00Z");
+    let mut evaluations = Vec::new();
+    for (file, stage, elapsed_min, paused_min, breached_at, first_threshold) in [
+        // P3 until Monday 10:20, then P2 (8 h); 30 + 45 + 195 minutes run,
+        // 155 + 420 minutes paused for the caller and the vendor.
+        (
+            "incident-resolution.sla.json",
+            SlaStage::Achieved,
+            270,
+            575,
+            None,
+            Some("2026-03-31T12:15:00Z"),
+        ),
+        // Answered when work started, 15 minutes after opening.
+        (
+            "incident-response.sla.json",
+            SlaStage::Achieved,
+            15,
+            0,
+            None,
+            None,
+        ),
+        // The team's 2 hours ran out Monday 09:25 UTC; it pauses only for the vendor.
+        (
+            "network-team-ola.sla.json",
+            SlaStage::Breached,
+            410,
+            420,
+            Some("2026-03-30T09:25:00Z"),
+            Some("2026-03-30T08:25:00Z"),
+        ),
+    ] {
+        let definition = SlaDefinition::from_json(&example(file)).unwrap();
+        let report = definition.check();
+        assert!(
+            report.errors.is_empty() && report.warnings.is_empty(),
+            "{file}: {report:#?}"
+        );
+        let sla = CompiledSla::new(&definition).unwrap();
+        let result = evaluate(&sla, &calendar, &timeline, now).unwrap();
+        assert_eq!(result.cycles.len(), 1, "{file}: {result:#?}");
+        let c = &result.cycles[0];
+        assert_eq!(
+            (
+                c.stage,
+                c.business_elapsed.as_secs() / 60,
+                c.business_paused.as_secs() / 60
+            ),
+            (stage, elapsed_min, paused_min),
+            "{file}: {c:#?}"
+        );
+        assert_eq!(c.breached_at, breached_at.map(t), "{file}");
+        assert_eq!(
+            c.thresholds.first().and_then(|x| x.crossed_at),
+            first_threshold.map(t),
+            "{file}"
+        );
+
+        // The results validate against their own schemas too.
+        let value = serde_json::to_value(&result).unwrap();
+        assert_valid(&validator("sla/sla_evaluation.schema.json"), &value, file);
+        let explanation =
+            serde_json::to_value(explain(&sla, &calendar, &timeline, now).unwrap()).unwrap();
+        assert_valid(
+            &validator("sla/sla_explanation.schema.json"),
+            &explanation,
+            file,
+        );
+        assert_valid(
+            &validator("sla/definition_report.schema.json"),
+            &serde_json::to_value(&report).unwrap(),
+            file,
+        );
+        evaluations.push(result);
+    }
+    let compliance =
+        serde_json::to_value(ComplianceReport::from_evaluations(&evaluations)).unwrap();
+    assert_valid(
+        &validator("sla/compliance_report.schema.json"),
+        &compliance,
+        "compliance",
+    );
+}
+
+#[test]
+fn the_schema_rejects_a_wrongly_named_condition() {
+    let validator = validator("sla/condition.schema.json");
+    assert!(validator.is_valid(&serde_json::json!({"type": "category", "any_of": ["paused"]})));
+    assert!(!validator.is_valid(&serde_json::json!({"type": "Category", "any_of": ["paused"]})));
+    assert!(!validator.is_valid(&serde_json::json!({"type": "category", "any_of": ["on_hold"]})));
+}
