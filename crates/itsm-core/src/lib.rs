@@ -42,6 +42,21 @@
 //! engines. It reads no clock and performs no I/O: callers pass instants and
 //! random bytes in.
 //!
+//! # Features
+//! - Typed ids ([`IncidentId`], …, UUID v7 from a caller-supplied instant) and
+//!   human-readable [`RecordNumber`]s (`INC0001234`).
+//! - The records a service desk keeps: [`Incident`], [`Problem`],
+//!   [`KnownError`], [`KnowledgeArticle`], [`Change`], [`Release`],
+//!   [`ServiceRequest`], [`Service`], [`ConfigurationItemRef`], [`Person`],
+//!   [`Group`], [`Role`], each with an [`Extensions`] map of custom fields.
+//! - [`Validate`] on every record: every broken rule at once, with its path
+//!   and a stable rule code.
+//! - [`PriorityMatrix`] with the ServiceNow, ITIL 4×4 and GLPI presets, or a
+//!   custom [`PriorityMatrixDefinition`] checked when it is built.
+//! - [`Timeline`]: the ticket history the lifecycle engine writes and the SLA
+//!   clock replays.
+//! - [`schema_bundle`] and [`from_json`], whose errors name the offending field.
+//!
 //! # Wire format
 //! Every type serialises with `serde` in `snake_case`, and its `Display` and
 //! `FromStr` use the same names. Every public type has a JSON Schema (draft
@@ -99,6 +114,10 @@ pub use state::{
 pub use timeline::{CommentVisibility, Timeline, TimelineChange, TimelineEvent};
 pub use validate::{Validate, Violation};
 pub use value::{Extensions, FieldValue};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// The schemas of every root type of this crate.
 #[must_use]

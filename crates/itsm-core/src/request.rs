@@ -135,7 +135,7 @@ pub struct Service {
 
 /// A reference to a configuration item kept in a CMDB: enough to show it on
 /// a ticket without loading the CMDB.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ConfigurationItemRef {
     /// The item's id.
     pub id: CiId,
@@ -143,6 +143,9 @@ pub struct ConfigurationItemRef {
     pub class: String,
     /// Its name.
     pub name: String,
+    /// Custom fields, round-tripped untouched.
+    #[serde(default)]
+    pub extensions: Extensions,
 }
 
 /// A person: a caller, an agent, an approver, a manager.

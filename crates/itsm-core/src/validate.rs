@@ -42,6 +42,41 @@ impl fmt::Display for Violation {
 }
 
 /// A record that checks its own rules.
+///
+/// Every record of this crate implements it, as does [`Timeline`](crate::Timeline).
+/// `validate()` returns every broken rule at once, each with the JSON path
+/// of its field and a stable `snake_case` rule code; a new code is a minor
+/// change, renaming one a major change. The codes:
+///
+/// | code | meaning |
+/// |---|---|
+/// | `empty` | a required text is empty or only whitespace |
+/// | `wrong_number_prefix` | the record number has another kind's prefix (`PRB…` on an incident) |
+/// | `required_when_on_hold` | on hold without a reason, or awaiting a problem/change that is not linked |
+/// | `required_when_resolved` | resolved or closed without a resolution code, notes or time |
+/// | `required_when_closed` | closed without a closing time or close code |
+/// | `required_in_state` | a field the current state needs is missing |
+/// | `not_allowed_in_state` | a field is set in a state that cannot have it (`closed_at` on an open record) |
+/// | `before_opened_at`, `before_created_at`, `before_resolved_at`, `before_requested_at`, `before_last_reopened_at`, `before_published_at`, `before_actual_end` | an instant is earlier than the one it must follow |
+/// | `end_before_start` | a window ends before it starts |
+/// | `without_start` | a window has an end but no start |
+/// | `without_timestamp` | a "by" field is set without its "at" field |
+/// | `required_when_reopened`, `not_reopened` | `reopen_count` and `last_reopened_at` disagree |
+/// | `self_reference` | a record names itself as its parent, duplicate or manager |
+/// | `inconsistent_with_state` | two state fields contradict each other |
+/// | `required_when_duplicate`, `not_allowed_unless_duplicate` | duplicate resolution and `duplicate_of`/`parent_incident` disagree |
+/// | `required_when_known_error`, `not_allowed_unless_known_error` | known-error flag without root cause and workaround, or a known-error record without the flag |
+/// | `required_when_fix_applied` | a problem fixed without root cause or fix notes |
+/// | `required_for_implementation` | a normal or emergency change implemented without a planned window or plans |
+/// | `approval_required` | a change or request moves on without approval |
+/// | `inconsistent_with_approvals` | the overall approval status contradicts the approvers' decisions |
+/// | `required_when_decided`, `not_allowed_undecided` | `decided_at` set iff the decision is approved or rejected |
+/// | `required_when_rejected` | a rejection without a comment |
+/// | `required_when_published`, `required_when_retired` | a knowledge article's state without its time |
+/// | `duplicate_entry` | the same id (or keyword, or approver) listed twice |
+/// | `out_of_range` | a number outside its range (a quantity of 0) |
+/// | `invalid_email` | an e-mail address without the shape `local@domain.tld` |
+/// | `invalid_name` | a role name with whitespace |
 pub trait Validate {
     /// Every rule this record breaks; empty when it is valid.
     fn validate(&self) -> Vec<Violation>;

@@ -608,7 +608,14 @@ pub fn service() -> impl Strategy<Value = Service> {
 }
 
 pub fn configuration_item_ref() -> impl Strategy<Value = ConfigurationItemRef> {
-    (ci_id(), text(), text()).prop_map(|(id, class, name)| ConfigurationItemRef { id, class, name })
+    (ci_id(), text(), text(), extensions()).prop_map(|(id, class, name, extensions)| {
+        ConfigurationItemRef {
+            id,
+            class,
+            name,
+            extensions,
+        }
+    })
 }
 
 pub fn person() -> impl Strategy<Value = Person> {
@@ -1037,6 +1044,7 @@ pub fn valid_ci() -> ConfigurationItemRef {
         id: CiId::from_u128(30),
         class: "linux_server".to_owned(),
         name: "payroll-db-01".to_owned(),
+        extensions: Extensions::new(),
     }
 }
 
