@@ -80,7 +80,17 @@ pub struct CompiledCalendar {
     ends: Vec<i64>,
     /// `cum[i]`: working seconds from `win_lo` to `starts[i]`; one longer than `starts`.
     cum: Vec<i64>,
+    /// For each `2^SHIFT`-second bucket of UTC time from `win_lo`: the first
+    /// interval ending after the bucket's start.
+    by_instant: Vec<u32>,
+    /// For each `2^SHIFT`-second bucket of working time: the first interval
+    /// whose cumulative end reaches the bucket's start.
+    by_work: Vec<u32>,
 }
+
+/// Bucket width of the lookup tables: 2^16 s (about 18 hours), so a lookup
+/// is a shift, an index and a scan over the few intervals of one bucket.
+const SHIFT: u32 = 16;
 
 impl fmt::Debug for CompiledCalendar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -253,6 +263,8 @@ impl CompiledCalendar {
             starts: Vec::new(),
             ends: Vec::new(),
             cum: vec![0],
+            by_instant: Vec::new(),
+            by_work: Vec::new(),
         };
         if !always {
             let (lo, hi) = (year_start(year_lo), year_start(year_hi + 1));
@@ -266,8 +278,45 @@ impl CompiledCalendar {
             }
             this.win_lo = lo;
             this.win_hi = hi;
+            this.build_tables();
         }
         this
+    }
+
+    fn build_tables(&mut self) {
+        let n = self.starts.len();
+        let buckets = ((self.win_hi - self.win_lo) >> SHIFT) + 1;
+        let mut j = 0;
+        for k in 0..buckets {
+            let at = self.win_lo + (k << SHIFT);
+            while j < n && self.ends[j] <= at {
+                j += 1;
+            }
+            self.by_instant.push(u32::try_from(j).unwrap_or(u32::MAX));
+        }
+        let total = self.cum[n];
+        let mut j = 0;
+        for k in 0..=(total >> SHIFT) {
+            let at = k << SHIFT;
+            while j < n && self.cum[j + 1] < at {
+                j += 1;
+            }
+            self.by_work.push(u32::try_from(j).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// The first interval ending after `s` (`starts.len()` if none); `s` in the window.
+    #[inline]
+    fn first_ending_after(&self, s: i64) -> usize {
+        let k = ((s - self.win_lo) >> SHIFT) as usize;
+        let mut j = self
+            .by_instant
+            .get(k)
+            .map_or(self.starts.len(), |&j| j as usize);
+        while j < self.ends.len() && self.ends[j] <= s {
+            j += 1;
+        }
+        j
     }
 
     /// The calendar's name.
@@ -453,15 +502,10 @@ impl CompiledCalendar {
     /// as whole seconds and the nanoseconds of a partial second.
     #[inline]
     fn cum_at(&self, s: i64, n: u32) -> (i64, u32) {
-        let i = self.starts.partition_point(|&x| x <= s);
-        if i == 0 {
-            return (0, 0);
-        }
-        let j = i - 1;
-        if s < self.ends[j] {
-            (self.cum[j] + (s - self.starts[j]), n)
-        } else {
-            (self.cum[j + 1], 0)
+        let j = self.first_ending_after(s);
+        match self.starts.get(j) {
+            Some(&start) if start <= s => (self.cum[j] + (s - start), n),
+            _ => (self.cum[j], 0),
         }
     }
 
@@ -504,7 +548,13 @@ impl CompiledCalendar {
             let target = c + secs;
             let key = target + i64::from(n > 0);
             if key <= self.cum[self.cum.len() - 1] {
-                let j = self.cum[1..].partition_point(|&x| x < key);
+                let mut j = self
+                    .by_work
+                    .get((key >> SHIFT) as usize)
+                    .map_or(0, |&j| j as usize);
+                while self.cum[j + 1] < key {
+                    j += 1;
+                }
                 let u = self.starts[j] + (target - self.cum[j]);
                 return DateTime::from_timestamp(u, n)
                     .ok_or_else(|| Self::out_of_range_result("result of add", t, d));
@@ -607,8 +657,8 @@ impl CompiledCalendar {
         }
         let s = t.timestamp();
         if self.in_window(s) {
-            let i = self.starts.partition_point(|&x| x <= s);
-            return i > 0 && s < self.ends[i - 1];
+            let j = self.first_ending_after(s);
+            return self.starts.get(j).is_some_and(|&start| start <= s);
         }
         !self.raw(s, s + 1).is_empty()
     }
