@@ -25,7 +25,8 @@ pub enum FieldValue {
     Int(i64),
     /// A positive integer too large for `i64`.
     UInt(u64),
-    /// A number with a fractional part or an exponent.
+    /// A number with a fractional part or an exponent. JSON has no NaN or
+    /// infinity: a non-finite float is written as `null`.
     Float(f64),
     /// A string.
     String(String),

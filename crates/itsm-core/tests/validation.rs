@@ -958,3 +958,66 @@ fn check_reports_every_violation_through_core_error() {
         "{message}"
     );
 }
+
+/// Checks that every violation's path names a field (and index) that exists
+/// in the record's JSON, and that its rule code is `snake_case`.
+fn check_paths<T: serde::Serialize + Validate>(
+    record: &T,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let json = serde_json::to_value(record).unwrap();
+    for v in record.validate() {
+        let mut node = &json;
+        for segment in v.path.split('.') {
+            let (key, index) = match segment.split_once('[') {
+                Some((key, rest)) => (
+                    key,
+                    Some(rest.trim_end_matches(']').parse::<usize>().unwrap()),
+                ),
+                None => (segment, None),
+            };
+            let field = node.get(key);
+            proptest::prop_assert!(field.is_some(), "{}: no field {key} in {json}", v.path);
+            node = field.unwrap();
+            if let Some(i) = index {
+                proptest::prop_assert!(node.get(i).is_some(), "{}: no index {i}", v.path);
+                node = &node[i];
+            }
+        }
+        proptest::prop_assert!(
+            !v.rule.is_empty() && v.rule.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "rule {:?}",
+            v.rule
+        );
+    }
+    Ok(())
+}
+
+macro_rules! paths_name_real_fields {
+    ($($test:ident => $strategy:expr),+ $(,)?) => {
+        proptest::proptest! {
+            #![proptest_config(proptest::test_runner::Config { cases: 256, ..Default::default() })]
+            $(
+                #[test]
+                fn $test(record in $strategy) {
+                    check_paths(&record)?;
+                }
+            )+
+        }
+    };
+}
+
+paths_name_real_fields!(
+    incident_paths_name_real_fields => incident(),
+    problem_paths_name_real_fields => problem(),
+    known_error_paths_name_real_fields => known_error(),
+    knowledge_article_paths_name_real_fields => knowledge_article(),
+    change_paths_name_real_fields => change(),
+    release_paths_name_real_fields => release(),
+    service_request_paths_name_real_fields => service_request(),
+    service_paths_name_real_fields => service(),
+    ci_paths_name_real_fields => configuration_item_ref(),
+    person_paths_name_real_fields => person(),
+    group_paths_name_real_fields => group(),
+    role_paths_name_real_fields => role(),
+    timeline_paths_name_real_fields => timeline(),
+);
