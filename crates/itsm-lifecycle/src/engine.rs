@@ -19,6 +19,8 @@ use crate::{
 const NONE: u32 = u32::MAX;
 /// The largest state × event table a definition may compile to.
 const MAX_CELLS: usize = 1 << 24;
+/// Up to this many outgoing transitions, string events are found by comparison, not hashing.
+const SCAN_LIMIT: usize = 8;
 
 /// One entry of a record's audit history: a transition that happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -604,10 +606,7 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
                 event: event.wire_name().into_owned(),
             });
         }
-        let k = self.event_index.get(event).map_or(NONE, |e| {
-            self.table[s as usize * self.events.len() + e as usize]
-        });
-        if k == NONE {
+        let Some(k) = self.lookup(s, event, self.events.len()) else {
             let mut allowed: Vec<String> = self
                 .outgoing(s)
                 .iter()
@@ -624,8 +623,26 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
                 event: event.wire_name().into_owned(),
                 allowed,
             });
-        }
+        };
         Ok(k)
+    }
+
+    /// The transition for `event` from state `s`. Keys without an ordinal
+    /// (strings) are first compared with the few events leaving `s`, which
+    /// is cheaper than hashing them.
+    #[inline]
+    fn lookup(&self, s: u32, event: &E, m: usize) -> Option<u32> {
+        if event.ordinal().is_none() {
+            let out = self.outgoing(s);
+            if out.len() <= SCAN_LIMIT {
+                return out
+                    .iter()
+                    .copied()
+                    .find(|&k| self.events[self.transitions[k as usize].event as usize] == *event);
+            }
+        }
+        let k = self.table[s as usize * m + self.event_index.get(event)? as usize];
+        (k != NONE).then_some(k)
     }
 
     fn outgoing(&self, s: u32) -> &[u32] {
@@ -727,12 +744,8 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
             } else if last.is_some_and(|l| entry.at < l) {
                 Some(ReplayFault::OutOfOrder)
             } else {
-                match self
-                    .event_index
-                    .get(&entry.event)
-                    .map(|e| self.table[cur as usize * m + e as usize])
-                {
-                    Some(k) if k != NONE => {
+                match self.lookup(cur, &entry.event, m) {
+                    Some(k) => {
                         let to = self.transitions[k as usize].to;
                         if entry.to == self.states[to as usize] {
                             cur = to;
