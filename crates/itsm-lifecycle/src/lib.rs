@@ -50,7 +50,7 @@
 //! # Features
 //! - [`Workflow`]: validation with paths, dense compiled tables, `apply`,
 //!   [`Workflow::allowed_events`], [`Workflow::replay`] (a million entries in
-//!   a few milliseconds).
+//!   about ten milliseconds on one core).
 //! - The default flows: [`incident_flow`], [`major_incident_flow`],
 //!   [`problem_flow`], [`change_flow`] (normal, standard, emergency),
 //!   [`release_flow`], [`service_request_flow`].

@@ -13,7 +13,7 @@ use itsm_lifecycle::{
 
 fn effect_text(e: &Effect) -> String {
     match e {
-        Effect::SetTimestamp { field } => format!("set `{field}` to now"),
+        Effect::SetTimestamp { field } => format!("set `{field}` to the transition time"),
         Effect::ClearTimestamp { field } => format!("clear `{field}`"),
         Effect::SetActor { field } => format!("set `{field}` to the actor"),
         Effect::SetReason { field } => format!("set `{field}` to the reason"),

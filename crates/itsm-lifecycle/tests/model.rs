@@ -9,8 +9,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm_core::{IncidentState, PersonId, StateCategory, TimelineChange};
 use itsm_lifecycle::{
-    AuditEntry, Facts, Guard, IncidentEvent, LifecycleError, Workflow, change_flow, incident_flow,
-    major_incident_flow, problem_flow, release_flow, service_request_flow,
+    AuditEntry, Facts, Guard, IncidentEvent, LifecycleError, Transition, Workflow, change_flow,
+    incident_flow, major_incident_flow, problem_flow, release_flow, service_request_flow,
 };
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -157,6 +157,10 @@ impl StateMachineTest for Engine {
         );
         match (&typed, &dynamic) {
             (Ok(t), Ok(d)) => {
+                let text = serde_json::to_string(t).unwrap();
+                let back: Transition<IncidentState, IncidentEvent> =
+                    serde_json::from_str(&text).unwrap();
+                assert_eq!(&back, t, "a transition round-trips through JSON");
                 assert_eq!(
                     t.audit.to.to_string(),
                     d.audit.to,
