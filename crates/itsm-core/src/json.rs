@@ -17,13 +17,28 @@ use crate::CoreError;
 /// [`CoreError::Json`] with the path and serde's message (which gives the
 /// line and column).
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CoreError> {
+    // The fast path: valid JSON, parsed without tracking paths.
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        // Only a failure pays for a second parse that tracks the path.
+        Err(first) => Err(located_error::<T>(text).unwrap_or_else(|| CoreError::Json {
+            path: ".".to_owned(),
+            message: first.to_string(),
+        })),
+    }
+}
+
+/// Parses `text` again, tracking paths, and returns the error with its path
+/// (`None` if, against expectation, the second parse succeeds).
+fn located_error<T: DeserializeOwned>(text: &str) -> Option<CoreError> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(path_error)?;
-    deserializer.end().map_err(|e| CoreError::Json {
-        path: ".".to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => Some(path_error(error)),
+        Ok(_) => deserializer.end().err().map(|e| CoreError::Json {
+            path: ".".to_owned(),
+            message: e.to_string(),
+        }),
+    }
 }
 
 fn path_error(error: serde_path_to_error::Error<serde_json::Error>) -> CoreError {

@@ -3,7 +3,7 @@
 //! The rule codes are listed, with their meaning, on the [`Validate`] trait.
 
 use std::collections::HashSet;
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
@@ -19,9 +19,39 @@ use crate::{
 type Instant = DateTime<Utc>;
 
 /// Collects violations.
+///
+/// Paths and reasons are `Display` values formatted only when a rule is
+/// broken, so validating a valid record allocates nothing.
 struct Rules {
     out: Vec<Violation>,
 }
+
+/// A reason formatted on demand: `"{0}{1}{2}"`.
+#[derive(Clone, Copy)]
+struct Why<'a>(&'static str, &'a dyn Display, &'static str);
+
+impl Display for Why<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.0, self.1, self.2)
+    }
+}
+
+/// A path into a list formatted on demand: `list[i]` or `list[i].field`.
+#[derive(Clone, Copy)]
+struct Indexed(&'static str, usize, &'static str);
+
+impl Display for Indexed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.2.is_empty() {
+            write!(f, "{}[{}]", self.0, self.1)
+        } else {
+            write!(f, "{}[{}].{}", self.0, self.1, self.2)
+        }
+    }
+}
+
+/// Lists up to this long are checked for duplicates pairwise, without allocating.
+const SMALL_LIST: usize = 16;
 
 fn blank(text: &str) -> bool {
     text.trim().is_empty()
@@ -32,19 +62,20 @@ impl Rules {
         Self { out: Vec::new() }
     }
 
-    fn add(&mut self, path: impl Into<String>, rule: &'static str, message: impl Into<String>) {
-        self.out.push(Violation::new(path, rule, message));
+    fn add(&mut self, path: impl Display, rule: &'static str, message: impl Into<String>) {
+        self.out
+            .push(Violation::new(path.to_string(), rule, message));
     }
 
     /// `empty`: a required text is empty or whitespace.
-    fn text(&mut self, path: &str, value: &str) {
+    fn text(&mut self, path: impl Display, value: &str) {
         if blank(value) {
-            self.add(path, "empty", format!("{path} is empty ({value:?})"));
+            self.add(&path, "empty", format!("{path} is empty ({value:?})"));
         }
     }
 
     /// `empty`: an optional text, when set, is not blank.
-    fn opt_text(&mut self, path: &str, value: Option<&String>) {
+    fn opt_text(&mut self, path: impl Display, value: Option<&String>) {
         if let Some(value) = value {
             self.text(path, value);
         }
@@ -65,18 +96,34 @@ impl Rules {
     }
 
     /// A field that must be set, with the reason in `why` ("when resolved").
-    fn required<T>(&mut self, path: &str, value: Option<&T>, rule: &'static str, why: &str) {
+    fn required<T>(
+        &mut self,
+        path: impl Display,
+        value: Option<&T>,
+        rule: &'static str,
+        why: impl Display,
+    ) {
         if value.is_none() {
-            self.add(path, rule, format!("{path} is required {why}"));
+            self.add(&path, rule, format!("{path} is required {why}"));
         }
     }
 
     /// A text that must be set and not blank.
-    fn required_text(&mut self, path: &str, value: Option<&String>, rule: &'static str, why: &str) {
+    fn required_text(
+        &mut self,
+        path: impl Display,
+        value: Option<&String>,
+        rule: &'static str,
+        why: impl Display,
+    ) {
         match value {
-            None => self.add(path, rule, format!("{path} is required {why}")),
+            None => self.add(&path, rule, format!("{path} is required {why}")),
             Some(text) if blank(text) => {
-                self.add(path, rule, format!("{path} is required {why} but is blank"))
+                self.add(
+                    &path,
+                    rule,
+                    format!("{path} is required {why} but is blank"),
+                );
             }
             Some(_) => {}
         }
@@ -85,14 +132,14 @@ impl Rules {
     /// `not_allowed_in_state` (or `rule`): a field that must stay unset.
     fn forbidden<T: Display>(
         &mut self,
-        path: &str,
+        path: impl Display,
         value: Option<&T>,
         rule: &'static str,
-        why: &str,
+        why: impl Display,
     ) {
         if let Some(value) = value {
             self.add(
-                path,
+                &path,
                 rule,
                 format!("{path} ({value}) must not be set {why}"),
             );
@@ -102,9 +149,9 @@ impl Rules {
     /// `rule` when `value` is before `bound`.
     fn not_before(
         &mut self,
-        path: &str,
+        path: impl Display,
         value: Option<Instant>,
-        bound_path: &str,
+        bound_path: impl Display,
         bound: Option<Instant>,
         rule: &'static str,
     ) {
@@ -112,7 +159,7 @@ impl Rules {
             && value < bound
         {
             self.add(
-                path,
+                &path,
                 rule,
                 format!("{path} ({value}) is before {bound_path} ({bound})"),
             );
@@ -181,18 +228,27 @@ impl Rules {
     }
 
     /// `duplicate_entry` for every repeated item of a list, at its index.
-    fn unique<T: Eq + Hash + Display>(&mut self, path: &str, items: &[T]) {
-        if items.len() < 2 {
-            return;
-        }
-        let mut seen = HashSet::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            if !seen.insert(item) {
-                self.add(
-                    format!("{path}[{i}]"),
-                    "duplicate_entry",
-                    format!("{path}[{i}] ({item}) is listed twice"),
-                );
+    fn unique<T: Eq + Hash + Display>(&mut self, path: &'static str, items: &[T]) {
+        let mut report = |i: usize, item: &T| {
+            let at = Indexed(path, i, "");
+            self.add(
+                at,
+                "duplicate_entry",
+                format!("{at} ({item}) is listed twice"),
+            );
+        };
+        if items.len() <= SMALL_LIST {
+            for (i, item) in items.iter().enumerate() {
+                if items[..i].contains(item) {
+                    report(i, item);
+                }
+            }
+        } else {
+            let mut seen = HashSet::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                if !seen.insert(item) {
+                    report(i, item);
+                }
             }
         }
     }
@@ -231,14 +287,13 @@ fn email_shape(email: &str) -> bool {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    domain.contains('.') && domain.split('.').all(label_ok)
 }
 
 /// The rules every approval list shares ([`Change`] and [`ServiceRequest`]).
@@ -249,52 +304,52 @@ fn approval_rules(
     opened_at: Instant,
 ) {
     for (i, approval) in approvals.iter().enumerate() {
-        let at = |field: &str| format!("approvals[{i}].{field}");
+        let at = |field: &'static str| Indexed("approvals", i, field);
         let decided = matches!(
             approval.decision,
             ApprovalDecision::Approved | ApprovalDecision::Rejected
         );
         if decided {
             rules.required(
-                &at("decided_at"),
+                at("decided_at"),
                 approval.decided_at.as_ref(),
                 "required_when_decided",
-                &format!("when the decision is {}", approval.decision),
+                format_args!("when the decision is {}", approval.decision),
             );
         } else {
             rules.forbidden(
-                &at("decided_at"),
+                at("decided_at"),
                 approval.decided_at.as_ref(),
                 "not_allowed_undecided",
-                &format!("while the decision is {}", approval.decision),
+                format_args!("while the decision is {}", approval.decision),
             );
         }
         if approval.decision == ApprovalDecision::Rejected {
             rules.required_text(
-                &at("comment"),
+                at("comment"),
                 approval.comment.as_ref(),
                 "required_when_rejected",
                 "with a rejection",
             );
         }
         rules.not_before(
-            &at("requested_at"),
+            at("requested_at"),
             approval.requested_at,
             "opened_at",
             Some(opened_at),
             "before_opened_at",
         );
         rules.not_before(
-            &at("decided_at"),
+            at("decided_at"),
             approval.decided_at,
             "opened_at",
             Some(opened_at),
             "before_opened_at",
         );
         rules.not_before(
-            &at("decided_at"),
+            at("decided_at"),
             approval.decided_at,
-            &at("requested_at"),
+            at("requested_at"),
             approval.requested_at,
             "before_requested_at",
         );
@@ -377,40 +432,40 @@ impl Validate for Incident {
                 "on_hold_reason",
                 self.on_hold_reason.as_ref(),
                 "not_allowed_in_state",
-                &format!("while the state is {state}"),
+                format_args!("while the state is {state}"),
             );
         }
 
         // Resolution.
         let resolved = matches!(state, S::Resolved | S::Closed);
         if resolved {
-            let why = format!("when {state}");
+            let why = Why("when ", &state, "");
             r.required(
                 "resolution_code",
                 self.resolution_code.as_ref(),
                 "required_when_resolved",
-                &why,
+                why,
             );
             r.required_text(
                 "resolution_notes",
                 self.resolution_notes.as_ref(),
                 "required_when_resolved",
-                &why,
+                why,
             );
             r.required(
                 "resolved_at",
                 self.resolved_at.as_ref(),
                 "required_when_resolved",
-                &why,
+                why,
             );
         }
         if matches!(state, S::New | S::InProgress | S::OnHold) {
-            let why = format!("while the state is {state}");
+            let why = Why("while the state is ", &state, "");
             r.forbidden(
                 "resolved_at",
                 self.resolved_at.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
         }
         if state == S::Closed {
@@ -425,7 +480,7 @@ impl Validate for Incident {
                 "closed_at",
                 self.closed_at.as_ref(),
                 "not_allowed_in_state",
-                &format!("while the state is {state}"),
+                format_args!("while the state is {state}"),
             );
         }
         if self.resolution_code == Some(IncidentResolutionCode::Duplicate) {
@@ -625,32 +680,32 @@ impl Validate for Problem {
         // Resolution.
         let resolved = matches!(state, S::Resolved | S::Closed);
         if resolved {
-            let why = format!("when {state}");
+            let why = Why("when ", &state, "");
             r.required(
                 "resolution_code",
                 self.resolution_code.as_ref(),
                 "required_when_resolved",
-                &why,
+                why,
             );
             r.required(
                 "resolved_at",
                 self.resolved_at.as_ref(),
                 "required_when_resolved",
-                &why,
+                why,
             );
         } else {
-            let why = format!("while the state is {state}");
+            let why = Why("while the state is ", &state, "");
             r.forbidden(
                 "resolution_code",
                 self.resolution_code.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
             r.forbidden(
                 "resolved_at",
                 self.resolved_at.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
         }
         if state == S::Closed {
@@ -665,7 +720,7 @@ impl Validate for Problem {
                 "closed_at",
                 self.closed_at.as_ref(),
                 "not_allowed_in_state",
-                &format!("while the state is {state}"),
+                format_args!("while the state is {state}"),
             );
         }
 
@@ -750,7 +805,7 @@ impl Validate for KnowledgeArticle {
         r.text("body", &self.body);
         r.text("knowledge_base", &self.knowledge_base);
         for (i, keyword) in self.keywords.iter().enumerate() {
-            r.text(&format!("keywords[{i}]"), keyword);
+            r.text(Indexed("keywords", i, ""), keyword);
         }
         r.unique("keywords", &self.keywords);
         match self.state {
@@ -780,7 +835,7 @@ impl Validate for KnowledgeArticle {
                 "retired_at",
                 self.retired_at.as_ref(),
                 "not_allowed_in_state",
-                &format!("while the state is {state}"),
+                format_args!("while the state is {state}"),
             ),
         }
         let created = Some(self.created_at);
@@ -874,17 +929,17 @@ impl Validate for Change {
         let authorised = matches!(state, S::Scheduled | S::Implement | S::Review | S::Closed);
         let needs_cab = matches!(self.change_type, ChangeType::Normal | ChangeType::Emergency);
         if implementing && needs_cab {
-            let why = format!("for a {} change in state {state}", self.change_type);
+            let why = format_args!("for a {} change in state {state}", self.change_type);
             let rule = "required_for_implementation";
-            r.required("planned_start", self.planned_start.as_ref(), rule, &why);
-            r.required("planned_end", self.planned_end.as_ref(), rule, &why);
+            r.required("planned_start", self.planned_start.as_ref(), rule, why);
+            r.required("planned_end", self.planned_end.as_ref(), rule, why);
             r.required_text(
                 "implementation_plan",
                 self.implementation_plan.as_ref(),
                 rule,
-                &why,
+                why,
             );
-            r.required_text("backout_plan", self.backout_plan.as_ref(), rule, &why);
+            r.required_text("backout_plan", self.backout_plan.as_ref(), rule, why);
         }
         if authorised && needs_cab && self.approval != ApprovalStatus::Approved {
             r.add(
@@ -903,15 +958,15 @@ impl Validate for Change {
                 "actual_start",
                 self.actual_start.as_ref(),
                 "required_in_state",
-                &format!("in state {state}"),
+                format_args!("in state {state}"),
             );
         } else if state != S::Canceled {
-            let why = format!("while the state is {state}");
+            let why = Why("while the state is ", &state, "");
             r.forbidden(
                 "actual_start",
                 self.actual_start.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
         }
         if matches!(state, S::Review | S::Closed) {
@@ -919,15 +974,15 @@ impl Validate for Change {
                 "actual_end",
                 self.actual_end.as_ref(),
                 "required_in_state",
-                &format!("in state {state}"),
+                format_args!("in state {state}"),
             );
         } else if state != S::Canceled {
-            let why = format!("while the state is {state}");
+            let why = Why("while the state is ", &state, "");
             r.forbidden(
                 "actual_end",
                 self.actual_end.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
         }
 
@@ -952,18 +1007,18 @@ impl Validate for Change {
                 "when closed",
             );
         } else if state != S::Canceled {
-            let why = format!("while the state is {state}");
+            let why = Why("while the state is ", &state, "");
             r.forbidden(
                 "closed_at",
                 self.closed_at.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
             r.forbidden(
                 "close_code",
                 self.close_code.as_ref(),
                 "not_allowed_in_state",
-                &why,
+                why,
             );
         }
 
@@ -1010,18 +1065,18 @@ impl Validate for Release {
             "before_opened_at",
         );
         if matches!(state, S::Review | S::Closed) {
-            let why = format!("in state {state}");
+            let why = Why("in state ", &state, "");
             r.required(
                 "actual_start",
                 self.actual_start.as_ref(),
                 "required_in_state",
-                &why,
+                why,
             );
             r.required(
                 "actual_end",
                 self.actual_end.as_ref(),
                 "required_in_state",
-                &why,
+                why,
             );
         }
         if state == S::Closed {
@@ -1036,7 +1091,7 @@ impl Validate for Release {
                 "closed_at",
                 self.closed_at.as_ref(),
                 "not_allowed_in_state",
-                &format!("while the state is {state}"),
+                format_args!("while the state is {state}"),
             );
         }
         r.finish()
@@ -1086,14 +1141,14 @@ impl Validate for ServiceRequest {
                 "closed_at",
                 self.closed_at.as_ref(),
                 "required_when_closed",
-                &format!("in state {state}"),
+                format_args!("in state {state}"),
             );
         } else {
             r.forbidden(
                 "closed_at",
                 self.closed_at.as_ref(),
                 "not_allowed_in_state",
-                &format!("while the state is {state}"),
+                format_args!("while the state is {state}"),
             );
         }
         let opened = Some(self.opened_at);

@@ -305,6 +305,19 @@ fn validation_rules() {
                 ("parent_incident", "self_reference"),
             ],
         ),
+        (
+            "long CI list with repeats",
+            with(valid_incident(), |i| {
+                i.configuration_items = (0..20).map(CiId::from_u128).collect();
+                i.configuration_items[17] = CiId::from_u128(3);
+                i.configuration_items[19] = CiId::from_u128(3);
+            })
+            .validate(),
+            &[
+                ("configuration_items[17]", "duplicate_entry"),
+                ("configuration_items[19]", "duplicate_entry"),
+            ],
+        ),
         // Problem.
         ("valid problem", valid_problem().validate(), &[]),
         (
