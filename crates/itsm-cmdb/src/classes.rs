@@ -45,9 +45,34 @@ fn push(problems: &mut Vec<Violation>, path: String, rule: &str, message: String
     problems.push(Violation::new(path, rule, message));
 }
 
-/// `prefix.field`, or `field` when the prefix is empty.
+/// Where a checked item sits in the data, for the paths of its problems.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum At {
+    /// A single item outside any list (a CI passed to `add_ci`).
+    Root,
+    /// `cis[i]`.
+    Ci(usize),
+    /// `relationships[i]`.
+    Relationship(usize),
+}
+
+impl At {
+    /// The path of `field` of the item (the item itself for an empty field).
+    pub(crate) fn path(self, field: &str) -> String {
+        let item = match self {
+            Self::Root => return field.to_owned(),
+            Self::Ci(i) => format!("cis[{i}]"),
+            Self::Relationship(i) => format!("relationships[{i}]"),
+        };
+        join(&item, field)
+    }
+}
+
+/// `prefix.field`, `field` when the prefix is empty, `prefix` when the field is.
 pub(crate) fn join(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
+    if field.is_empty() {
+        prefix.to_owned()
+    } else if prefix.is_empty() {
         field.to_owned()
     } else {
         format!("{prefix}.{field}")
@@ -510,46 +535,58 @@ impl Catalog {
     }
 
     /// Checks a CI against its class and the relationship types, appending
-    /// problems under `prefix` (`cis[12]`, or empty for a single CI).
-    /// Returns the CI's dense class.
+    /// problems at `at` (`cis[12]`, or the root for a single CI). Returns the
+    /// CI's dense class. Paths are only formatted for problems found.
     pub(crate) fn check_ci(
         &self,
         ci: &ConfigurationItem,
-        prefix: &str,
+        at: At,
         problems: &mut Vec<Violation>,
     ) -> Option<u32> {
         if ci.name.trim().is_empty() {
             push(
                 problems,
-                join(prefix, "name"),
+                at.path("name"),
                 "empty_name",
                 format!("configuration item {} needs a name", ci.id),
             );
         }
-        self.check_redundancy(ci, prefix, problems);
-        let class = self.class_ref(&ci.class, &join(prefix, "class"), problems)?;
+        if !ci.redundancy.is_empty() {
+            self.check_redundancy(ci, at, problems);
+        }
+        let Some(&class) = self.class_index.get(&ci.class) else {
+            push(
+                problems,
+                at.path("class"),
+                "unknown_class",
+                format!("unknown class {:?}", ci.class),
+            );
+            return None;
+        };
         let info = &self.classes[class as usize];
         for (key, value) in &ci.attributes {
-            let path = join(prefix, &format!("attributes.{key}"));
             match info.attribute_index.get(key) {
                 None => push(
                     problems,
-                    path,
+                    at.path(&format!("attributes.{key}")),
                     "unknown_attribute",
                     format!("class {:?} has no attribute {key:?}", info.name),
                 ),
-                Some(&k) => check_value(&info.attributes[k].0, value, path, problems),
+                Some(&k) => check_value(&info.attributes[k].0, value, at, key, problems),
             }
         }
         for (definition, _) in &info.attributes {
+            if !definition.required {
+                continue;
+            }
             let set = ci
                 .attributes
                 .get(&definition.name)
                 .is_some_and(|v| *v != FieldValue::Null);
-            if definition.required && !set {
+            if !set {
                 push(
                     problems,
-                    join(prefix, &format!("attributes.{}", definition.name)),
+                    at.path(&format!("attributes.{}", definition.name)),
                     "missing_required",
                     format!(
                         "class {:?} requires attribute {:?}",
@@ -561,26 +598,27 @@ impl Catalog {
         Some(class)
     }
 
-    fn check_redundancy(
-        &self,
-        ci: &ConfigurationItem,
-        prefix: &str,
-        problems: &mut Vec<Violation>,
-    ) {
+    fn check_redundancy(&self, ci: &ConfigurationItem, at: At, problems: &mut Vec<Violation>) {
         for (k, redundancy) in ci.redundancy.iter().enumerate() {
-            let path = join(prefix, &format!("redundancy[{k}]"));
-            self.type_ref(
-                &redundancy.relationship_type,
-                &join(&path, "relationship_type"),
-                problems,
-            );
+            let path = |field: &str| at.path(&format!("redundancy[{k}].{field}"));
+            if !self.type_index.contains_key(&redundancy.relationship_type) {
+                push(
+                    problems,
+                    path("relationship_type"),
+                    "unknown_relationship_type",
+                    format!(
+                        "unknown relationship type {:?}",
+                        redundancy.relationship_type
+                    ),
+                );
+            }
             if ci.redundancy[..k]
                 .iter()
                 .any(|r| r.relationship_type == redundancy.relationship_type)
             {
                 push(
                     problems,
-                    join(&path, "relationship_type"),
+                    path("relationship_type"),
                     "duplicate_redundancy",
                     format!(
                         "redundancy over {:?} is declared more than once",
@@ -591,13 +629,13 @@ impl Catalog {
             match redundancy.required {
                 RedundancyRequirement::AtLeast(0) => push(
                     problems,
-                    join(&path, "required.at_least"),
+                    path("required.at_least"),
                     "redundancy_out_of_range",
                     "at_least 0 requires nothing: use at least 1".to_owned(),
                 ),
                 RedundancyRequirement::Percent(p) if p == 0 || p > 100 => push(
                     problems,
-                    join(&path, "required.percent"),
+                    path("required.percent"),
                     "redundancy_out_of_range",
                     format!("percent {p} is out of range: expected 1 to 100"),
                 ),
@@ -619,9 +657,11 @@ impl Catalog {
 fn check_value(
     definition: &AttributeDefinition,
     value: &FieldValue,
-    path: String,
+    at: At,
+    key: &str,
     problems: &mut Vec<Violation>,
 ) {
+    let path = || at.path(&format!("attributes.{key}"));
     if *value == FieldValue::Null {
         return; // Unset; `missing_required` covers required attributes.
     }
@@ -640,7 +680,7 @@ fn check_value(
             if !values.contains(s) {
                 push(
                     problems,
-                    path,
+                    path(),
                     "bad_choice",
                     format!(
                         "{s:?} is not a choice of attribute {:?}: expected one of {}",
@@ -657,7 +697,7 @@ fn check_value(
     if !ok {
         push(
             problems,
-            path,
+            path(),
             "wrong_type",
             format!(
                 "attribute {:?} expects {} but got {value}",

@@ -1,24 +1,63 @@
 //! Governance: which relationships the rules allow, checked with the class
-//! hierarchy (a rule for `server depends_on storage` allows
-//! `linux_server depends_on san_volume`).
+//! hierarchy (a rule for `server depends_on storage_device` allows
+//! `linux_server depends_on storage_device`).
 
 use std::collections::HashMap;
 
-use itsm_core::{CiId, Violation};
+use itsm_core::Violation;
 
-use crate::classes::{Catalog, join};
+use crate::classes::{At, Catalog};
 use crate::model::Relationship;
+
+/// The largest answer table kept as a flat array (one byte per
+/// (source class, type, target class)); larger catalogs use a map.
+const TABLE_LIMIT: usize = 1 << 22;
 
 /// Remembers the answer for each (source class, type, target class), so that
 /// a bulk import of millions of relationships walks the hierarchy once per
 /// distinct triple.
-#[derive(Default)]
-pub(crate) struct RuleMemo(HashMap<(u32, u32, u32), bool>);
+pub(crate) struct RuleMemo {
+    classes: usize,
+    types: usize,
+    /// 0 = not asked yet, 1 = allowed, 2 = not allowed.
+    table: Vec<u8>,
+    map: HashMap<(u32, u32, u32), bool>,
+}
 
 impl RuleMemo {
+    pub(crate) fn new(catalog: &Catalog) -> Self {
+        let (classes, types) = (catalog.classes.len(), catalog.types.len());
+        let size = classes.saturating_mul(classes).saturating_mul(types);
+        let table = if size <= TABLE_LIMIT {
+            vec![0; size]
+        } else {
+            Vec::new()
+        };
+        Self {
+            classes,
+            types,
+            table,
+            map: HashMap::new(),
+        }
+    }
+
     pub(crate) fn allows(&mut self, catalog: &Catalog, source: u32, ty: u32, target: u32) -> bool {
+        if !self.table.is_empty() {
+            let slot =
+                (source as usize * self.types + ty as usize) * self.classes + target as usize;
+            if let Some(cell) = self.table.get_mut(slot) {
+                if *cell == 0 {
+                    *cell = if catalog.allows(source, ty, target) {
+                        1
+                    } else {
+                        2
+                    };
+                }
+                return *cell == 1;
+            }
+        }
         *self
-            .0
+            .map
             .entry((source, ty, target))
             .or_insert_with(|| catalog.allows(source, ty, target))
     }
@@ -33,26 +72,29 @@ pub(crate) fn not_allowed_message(catalog: &Catalog, source: u32, ty: &str, targ
     )
 }
 
+/// The ends and type of a relationship, resolved by the caller. An end is
+/// `None` when the CMDB does not hold the CI, `Some(None)` when it holds it
+/// but its class is unknown (reported with the CI).
+pub(crate) struct Resolved {
+    pub(crate) source: Option<Option<u32>>,
+    pub(crate) ty: Option<u32>,
+    pub(crate) target: Option<Option<u32>>,
+}
+
 /// Checks one relationship: known type, known ends, not to itself, allowed
-/// by a rule. `class_of` gives the dense class of a CI the CMDB holds
-/// (`u32::MAX` when its class is unknown).
-/// Returns the dense type when the relationship is valid.
+/// by a rule. Returns whether it is valid.
 pub(crate) fn check_relationship(
     catalog: &Catalog,
     relationship: &Relationship,
-    class_of: impl Fn(&CiId) -> Option<u32>,
+    resolved: &Resolved,
     memo: &mut RuleMemo,
-    prefix: &str,
+    at: At,
     problems: &mut Vec<Violation>,
-) -> Option<u32> {
+) -> bool {
     let before = problems.len();
-    let ty = catalog
-        .type_index
-        .get(&relationship.relationship_type)
-        .copied();
-    if ty.is_none() {
+    if resolved.ty.is_none() {
         problems.push(Violation::new(
-            join(prefix, "type"),
+            at.path("type"),
             "unknown_relationship_type",
             format!(
                 "unknown relationship type {:?}",
@@ -60,22 +102,21 @@ pub(crate) fn check_relationship(
             ),
         ));
     }
-    let mut end = |field: &str, id: &CiId| {
-        let class = class_of(id);
-        if class.is_none() {
+    for (field, end, id) in [
+        ("source", resolved.source, &relationship.source),
+        ("target", resolved.target, &relationship.target),
+    ] {
+        if end.is_none() {
             problems.push(Violation::new(
-                join(prefix, field),
+                at.path(field),
                 "unknown_ci",
                 format!("unknown configuration item {id}"),
             ));
         }
-        class
-    };
-    let source = end("source", &relationship.source);
-    let target = end("target", &relationship.target);
+    }
     if relationship.source == relationship.target {
         problems.push(Violation::new(
-            join(prefix, "target"),
+            at.path("target"),
             "self_relationship",
             format!(
                 "configuration item {} cannot relate to itself",
@@ -83,17 +124,14 @@ pub(crate) fn check_relationship(
             ),
         ));
     }
-    // `u32::MAX` marks a CI whose class is unknown (reported with the CI).
-    if let (Some(s), Some(t), Some(g)) = (source, ty, target)
-        && s != u32::MAX
-        && g != u32::MAX
+    if let (Some(Some(s)), Some(t), Some(Some(g))) = (resolved.source, resolved.ty, resolved.target)
         && !memo.allows(catalog, s, t, g)
     {
         problems.push(Violation::new(
-            prefix.to_owned(),
+            at.path(""),
             "not_allowed",
             not_allowed_message(catalog, s, &relationship.relationship_type, g),
         ));
     }
-    if problems.len() == before { ty } else { None }
+    problems.len() == before
 }

@@ -119,14 +119,11 @@ impl Cmdb {
                 .data
                 .cis
                 .iter()
-                .filter(|ci| {
-                    self.catalog
-                        .class_index
-                        .get(&ci.class)
-                        .is_some_and(|&c| in_scope[c as usize])
-                        && matches(ci, record, set)
+                .zip(&self.ci_class)
+                .filter(|&(ci, &c)| {
+                    in_scope.get(c as usize).copied().unwrap_or(false) && matches(ci, record, set)
                 })
-                .map(|ci| ci.id)
+                .map(|(ci, _)| ci.id)
                 .collect();
             match candidates.len() {
                 0 => {}

@@ -58,6 +58,7 @@ mod classes;
 mod error;
 mod governance;
 mod identify;
+mod idhash;
 mod model;
 mod reconcile;
 mod snapshot;

@@ -78,6 +78,57 @@ fn from_field<T: DeserializeOwned>(
     serde_json::from_value(json).map_err(|e| invalid(e.to_string()))
 }
 
+/// References to `items` sorted by key; of items with equal keys, the last one.
+fn sorted<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
+    let mut keyed: Vec<(K, std::cmp::Reverse<usize>, &T)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (key(t), std::cmp::Reverse(i), t))
+        .collect();
+    // Equal keys sort by descending position: the last occurrence comes first.
+    keyed.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    keyed.into_iter().map(|(_, _, t)| t).collect()
+}
+
+enum Side<'a, T> {
+    Before(&'a T),
+    After(&'a T),
+    Both(&'a T, &'a T),
+}
+
+/// Walks two key-sorted lists together, in key order.
+fn merge<'a, T, K: Ord>(
+    before: &[&'a T],
+    after: &[&'a T],
+    key: impl Fn(&'a T) -> K,
+    mut visit: impl FnMut(Side<'a, T>),
+) {
+    let (mut i, mut j) = (0, 0);
+    while i < before.len() || j < after.len() {
+        let order = match (before.get(i), after.get(j)) {
+            (Some(a), Some(b)) => key(a).cmp(&key(b)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                visit(Side::Before(before[i]));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                visit(Side::After(after[j]));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                visit(Side::Both(before[i], after[j]));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
 fn relationship_key(r: &Relationship) -> (CiId, &str, CiId) {
     (r.source, r.relationship_type.as_str(), r.target)
 }
@@ -132,46 +183,35 @@ impl CmdbDiff {
     /// What changed from `before` to `after`.
     #[must_use]
     pub fn between(before: &CmdbData, after: &CmdbData) -> Self {
-        let old: BTreeMap<CiId, &ConfigurationItem> =
-            before.cis.iter().map(|c| (c.id, c)).collect();
-        let new: BTreeMap<CiId, &ConfigurationItem> = after.cis.iter().map(|c| (c.id, c)).collect();
         let mut diff = Self::default();
-        for (id, ci) in &new {
-            match old.get(id) {
-                None => diff.added_cis.push((*ci).clone()),
-                Some(was) => {
-                    let changes = ci_changes(was, ci);
-                    if !changes.is_empty() {
-                        diff.changed_cis.push(CiChange { id: *id, changes });
+        let (old, new) = (sorted(&before.cis, |c| c.id), sorted(&after.cis, |c| c.id));
+        merge(
+            &old,
+            &new,
+            |c| c.id,
+            |side| match side {
+                Side::Before(c) => diff.removed_cis.push(c.clone()),
+                Side::After(c) => diff.added_cis.push(c.clone()),
+                Side::Both(was, now) => {
+                    if was != now {
+                        let changes = ci_changes(was, now);
+                        if !changes.is_empty() {
+                            diff.changed_cis.push(CiChange {
+                                id: now.id,
+                                changes,
+                            });
+                        }
                     }
                 }
-            }
-        }
-        diff.removed_cis = old
-            .iter()
-            .filter(|(id, _)| !new.contains_key(id))
-            .map(|(_, c)| (*c).clone())
-            .collect();
-        let old_rel: BTreeMap<_, &Relationship> = before
-            .relationships
-            .iter()
-            .map(|r| (relationship_key(r), r))
-            .collect();
-        let new_rel: BTreeMap<_, &Relationship> = after
-            .relationships
-            .iter()
-            .map(|r| (relationship_key(r), r))
-            .collect();
-        diff.added_relationships = new_rel
-            .iter()
-            .filter(|(k, _)| !old_rel.contains_key(*k))
-            .map(|(_, r)| (*r).clone())
-            .collect();
-        diff.removed_relationships = old_rel
-            .iter()
-            .filter(|(k, _)| !new_rel.contains_key(*k))
-            .map(|(_, r)| (*r).clone())
-            .collect();
+            },
+        );
+        let old = sorted(&before.relationships, relationship_key);
+        let new = sorted(&after.relationships, relationship_key);
+        merge(&old, &new, relationship_key, |side| match side {
+            Side::Before(r) => diff.removed_relationships.push(r.clone()),
+            Side::After(r) => diff.added_relationships.push(r.clone()),
+            Side::Both(..) => {}
+        });
         diff
     }
 

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use itsm_core::{CiId, Validate, Violation};
 
-use crate::classes::Catalog;
-use crate::governance::{RuleMemo, check_relationship, not_allowed_message};
+use crate::classes::{At, Catalog};
+use crate::governance::{Resolved, RuleMemo, check_relationship, not_allowed_message};
+use crate::idhash::IdMap;
 use crate::model::{
     AttributeProvenance, CmdbData, ConfigurationItem, ImpactDirection, Relationship,
 };
@@ -58,11 +59,18 @@ const NO_CLASS: u32 = u32::MAX;
 pub struct Cmdb {
     pub(crate) data: CmdbData,
     pub(crate) catalog: Catalog,
-    ci_pos: HashMap<CiId, u32>,
+    /// The position in `data.cis` of each CI, by the `u128` of its id.
+    ci_pos: IdMap<u32>,
     /// The dense class of each CI, by position in `data.cis`.
-    ci_class: Vec<u32>,
-    /// The positions in `data.relationships` of the relationships touching
-    /// each CI (as source or target), by position in `data.cis`.
+    pub(crate) ci_class: Vec<u32>,
+    /// `[source position, dense type, target position]` of each
+    /// relationship, parallel to `data.relationships`.
+    rel_ends: Vec<[u32; 3]>,
+    /// Where each relationship sits in `touching` of its source and of its
+    /// target, so that unlinking it is O(1) even at a CI with a million.
+    rel_slots: Vec<[u32; 2]>,
+    /// The relationships touching each CI (as source or target), by
+    /// position in `data.cis`.
     touching: Vec<Vec<u32>>,
     pub(crate) provenance: HashMap<CiId, BTreeMap<String, AttributeProvenance>>,
 }
@@ -83,6 +91,26 @@ impl Validate for CmdbData {
     }
 }
 
+/// Finds a relationship type's dense index, trying the previous name first
+/// (bulk data repeats it).
+struct TypeLookup<'a> {
+    catalog: &'a Catalog,
+    last: Option<(&'a str, u32)>,
+}
+
+impl<'a> TypeLookup<'a> {
+    fn get(&mut self, name: &'a str) -> Option<u32> {
+        if let Some((n, t)) = self.last
+            && n == name
+        {
+            return Some(t);
+        }
+        let t = *self.catalog.type_index.get(name)?;
+        self.last = Some((name, t));
+        Some(t)
+    }
+}
+
 impl Cmdb {
     /// Imports a whole CMDB, checking everything: the class hierarchy (unknown
     /// parents, cycles, redeclared attributes), the relationship types, the
@@ -95,69 +123,116 @@ impl Cmdb {
     pub fn import(data: CmdbData) -> Result<Self, CmdbError> {
         let mut problems = Vec::new();
         let catalog = Catalog::compile(&data, &mut problems);
-        let mut ci_pos = HashMap::with_capacity(data.cis.len());
+        if data.cis.len() >= u32::MAX as usize || data.relationships.len() >= u32::MAX as usize {
+            problems.push(Violation::new(
+                ".",
+                "too_large",
+                "a cmdb holds fewer than 4,294,967,295 cis and as many relationships".to_owned(),
+            ));
+            return Err(CmdbError::Invalid { problems });
+        }
+        let mut ci_pos = IdMap::with_capacity_and_hasher(data.cis.len(), Default::default());
         let mut ci_class = Vec::with_capacity(data.cis.len());
         for (i, ci) in data.cis.iter().enumerate() {
-            let prefix = format!("cis[{i}]");
             // The first occurrence of an id is the one relationships resolve to.
-            if let std::collections::hash_map::Entry::Vacant(slot) = ci_pos.entry(ci.id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = ci_pos.entry(ci.id.as_u128()) {
                 slot.insert(to_u32(i));
             } else {
                 problems.push(Violation::new(
-                    format!("{prefix}.id"),
+                    format!("cis[{i}].id"),
                     "duplicate_ci",
                     format!("configuration item {} appears more than once", ci.id),
                 ));
             }
             ci_class.push(
                 catalog
-                    .check_ci(ci, &prefix, &mut problems)
+                    .check_ci(ci, At::Ci(i), &mut problems)
                     .unwrap_or(NO_CLASS),
             );
         }
-        let mut touching: Vec<Vec<u32>> = vec![Vec::new(); data.cis.len()];
-        let mut memo = RuleMemo::default();
+        let mut memo = RuleMemo::new(&catalog);
+        let mut types = TypeLookup {
+            catalog: &catalog,
+            last: None,
+        };
+        let mut rel_ends: Vec<[u32; 3]> = Vec::with_capacity(data.relationships.len());
+        let mut degree = vec![0u32; data.cis.len()];
         for (r, relationship) in data.relationships.iter().enumerate() {
-            let prefix = format!("relationships[{r}]");
-            let class_of = |id: &CiId| ci_pos.get(id).map(|&p: &u32| ci_class[p as usize]);
-            if check_relationship(
+            let source = ci_pos.get(&relationship.source.as_u128()).copied();
+            let target = ci_pos.get(&relationship.target.as_u128()).copied();
+            let class = |p: u32| Some(ci_class[p as usize]).filter(|&c| c != NO_CLASS);
+            let resolved = Resolved {
+                source: source.map(class),
+                ty: types.get(&relationship.relationship_type),
+                target: target.map(class),
+            };
+            let ok = check_relationship(
                 &catalog,
                 relationship,
-                class_of,
+                &resolved,
                 &mut memo,
-                &prefix,
+                At::Relationship(r),
                 &mut problems,
-            )
-            .is_none()
-            {
-                continue;
-            }
-            let (s, t) = (
-                ci_pos[&relationship.source] as usize,
-                ci_pos[&relationship.target] as usize,
             );
-            if find_in(&data.relationships, &touching, s, t, relationship).is_some() {
-                problems.push(Violation::new(
-                    prefix,
-                    "duplicate_relationship",
-                    format!(
-                        "relationship {} {} {} appears more than once",
-                        relationship.source, relationship.relationship_type, relationship.target
-                    ),
-                ));
-                continue;
+            match (ok, source, resolved.ty, target) {
+                (true, Some(s), Some(t), Some(g)) => {
+                    degree[s as usize] += 1;
+                    degree[g as usize] += 1;
+                    rel_ends.push([s, t, g]);
+                }
+                _ => rel_ends.push([u32::MAX; 3]),
             }
-            touching[s].push(to_u32(r));
-            touching[t].push(to_u32(r));
+        }
+        // Duplicates, by sorting (source, target, type, position): O(r log r)
+        // whatever the shape of the graph.
+        let mut keys: Vec<(u32, u32, u32, u32)> = rel_ends
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e[0] != u32::MAX)
+            .map(|(r, e)| (e[0], e[2], e[1], to_u32(r)))
+            .collect();
+        keys.sort_unstable();
+        let mut duplicates: Vec<u32> = keys
+            .windows(2)
+            .filter(|w| (w[0].0, w[0].1, w[0].2) == (w[1].0, w[1].1, w[1].2))
+            .map(|w| w[1].3)
+            .collect();
+        drop(keys);
+        duplicates.sort_unstable();
+        for r in duplicates {
+            let relationship = &data.relationships[r as usize];
+            problems.push(Violation::new(
+                format!("relationships[{r}]"),
+                "duplicate_relationship",
+                format!(
+                    "relationship {} {} {} appears more than once",
+                    relationship.source, relationship.relationship_type, relationship.target
+                ),
+            ));
         }
         if !problems.is_empty() {
             return Err(CmdbError::Invalid { problems });
+        }
+        let mut touching: Vec<Vec<u32>> = degree
+            .iter()
+            .map(|&d| Vec::with_capacity(d as usize))
+            .collect();
+        let mut rel_slots = Vec::with_capacity(rel_ends.len());
+        for (r, &[s, _, g]) in rel_ends.iter().enumerate() {
+            rel_slots.push([
+                to_u32(touching[s as usize].len()),
+                to_u32(touching[g as usize].len()),
+            ]);
+            touching[s as usize].push(to_u32(r));
+            touching[g as usize].push(to_u32(r));
         }
         Ok(Self {
             data,
             catalog,
             ci_pos,
             ci_class,
+            rel_ends,
+            rel_slots,
             touching,
             provenance: HashMap::new(),
         })
@@ -214,10 +289,14 @@ impl Cmdb {
         &self.data
     }
 
+    fn position(&self, id: &CiId) -> Option<usize> {
+        self.ci_pos.get(&id.as_u128()).map(|&p| p as usize)
+    }
+
     /// The CI with this id.
     #[must_use]
     pub fn ci(&self, id: &CiId) -> Option<&ConfigurationItem> {
-        self.ci_pos.get(id).map(|&p| &self.data.cis[p as usize])
+        self.position(id).map(|p| &self.data.cis[p])
     }
 
     /// The number of CIs.
@@ -235,26 +314,24 @@ impl Cmdb {
     /// The relationships of which this CI is the source or the target.
     pub fn relationships_of(&self, id: &CiId) -> impl Iterator<Item = &Relationship> + '_ {
         let list: &[u32] = self
-            .ci_pos
-            .get(id)
-            .map_or(&[], |&p| self.touching[p as usize].as_slice());
+            .position(id)
+            .map_or(&[], |p| self.touching[p].as_slice());
         list.iter().map(|&r| &self.data.relationships[r as usize])
     }
 
     /// Whether the CI's class is a business service (it or an ancestor has `service: true`).
     #[must_use]
     pub fn is_service(&self, id: &CiId) -> bool {
-        let Some(&p) = self.ci_pos.get(id) else {
-            return false;
-        };
-        self.catalog
-            .classes
-            .get(self.ci_class[p as usize] as usize)
-            .is_some_and(|c| c.service)
+        self.position(id).is_some_and(|p| {
+            self.catalog
+                .classes
+                .get(self.ci_class[p] as usize)
+                .is_some_and(|c| c.service)
+        })
     }
 
     /// When and by which source an attribute of a CI was last written
-    /// through [`reconcile`](Self::reconcile).
+    /// through [`reconcile`](Self::reconcile) or [`discover`](Self::discover).
     #[must_use]
     pub fn provenance(&self, id: &CiId, attribute: &str) -> Option<&AttributeProvenance> {
         self.provenance.get(id).and_then(|m| m.get(attribute))
@@ -266,17 +343,27 @@ impl Cmdb {
     /// [`CmdbError::DuplicateCi`] if its id is taken; [`CmdbError::Invalid`]
     /// with every problem of the CI against its class.
     pub fn add_ci(&mut self, ci: ConfigurationItem) -> Result<(), CmdbError> {
-        if self.ci_pos.contains_key(&ci.id) {
+        if self.position(&ci.id).is_some() {
             return Err(CmdbError::DuplicateCi {
                 id: ci.id.to_string(),
             });
         }
         let mut problems = Vec::new();
-        let class = self.catalog.check_ci(&ci, "", &mut problems);
+        let class = self.catalog.check_ci(&ci, At::Root, &mut problems);
         let Some(class) = class.filter(|_| problems.is_empty()) else {
             return Err(CmdbError::Invalid { problems });
         };
-        self.ci_pos.insert(ci.id, to_u32(self.data.cis.len()));
+        if self.data.cis.len() >= u32::MAX as usize - 1 {
+            return Err(CmdbError::Invalid {
+                problems: vec![Violation::new(
+                    ".",
+                    "too_large",
+                    "the cmdb is full".to_owned(),
+                )],
+            });
+        }
+        self.ci_pos
+            .insert(ci.id.as_u128(), to_u32(self.data.cis.len()));
         self.data.cis.push(ci);
         self.ci_class.push(class);
         self.touching.push(Vec::new());
@@ -290,37 +377,36 @@ impl Cmdb {
     /// [`CmdbError::UnknownCi`]; [`CmdbError::Invalid`] with every problem
     /// (the CI against its class, and relationships the new class breaks).
     pub fn update_ci(&mut self, ci: ConfigurationItem) -> Result<(), CmdbError> {
-        let Some(&p) = self.ci_pos.get(&ci.id) else {
+        let Some(p) = self.position(&ci.id) else {
             return Err(CmdbError::UnknownCi {
                 id: ci.id.to_string(),
             });
         };
-        let p = p as usize;
         let mut problems = Vec::new();
-        let class = self.catalog.check_ci(&ci, "", &mut problems);
+        let class = self.catalog.check_ci(&ci, At::Root, &mut problems);
         let Some(class) = class.filter(|_| problems.is_empty()) else {
             return Err(CmdbError::Invalid { problems });
         };
         if class != self.ci_class[p] {
-            let mut memo = RuleMemo::default();
+            let mut memo = RuleMemo::new(&self.catalog);
             for &r in &self.touching[p] {
-                let rel = &self.data.relationships[r as usize];
-                let class_of = |id: &CiId| {
-                    if *id == ci.id {
+                let [s, t, g] = self.rel_ends[r as usize];
+                let class_at = |q: u32| {
+                    if q as usize == p {
                         class
                     } else {
-                        self.class_at(id)
+                        self.ci_class[q as usize]
                     }
                 };
-                let ty = self.catalog.type_index[&rel.relationship_type];
-                let (s, t) = (class_of(&rel.source), class_of(&rel.target));
-                if !memo.allows(&self.catalog, s, ty, t) {
+                let (sc, gc) = (class_at(s), class_at(g));
+                if !memo.allows(&self.catalog, sc, t, gc) {
+                    let rel = &self.data.relationships[r as usize];
                     problems.push(Violation::new(
                         "class",
                         "not_allowed",
                         format!(
                             "{} (relationship {} {} {})",
-                            not_allowed_message(&self.catalog, s, &rel.relationship_type, t),
+                            not_allowed_message(&self.catalog, sc, &rel.relationship_type, gc),
                             rel.source,
                             rel.relationship_type,
                             rel.target
@@ -340,12 +426,6 @@ impl Cmdb {
         Ok(())
     }
 
-    fn class_at(&self, id: &CiId) -> u32 {
-        self.ci_pos
-            .get(id)
-            .map_or(NO_CLASS, |&p| self.ci_class[p as usize])
-    }
-
     /// Removes a CI and every relationship it has, and returns it.
     ///
     /// # Errors
@@ -353,25 +433,24 @@ impl Cmdb {
     /// dependent relationship requires it (a host with virtual machines
     /// `hosted_on` it): remove or move the dependents first.
     pub fn remove_ci(&mut self, id: &CiId) -> Result<ConfigurationItem, CmdbError> {
-        let Some(&p) = self.ci_pos.get(id) else {
+        let Some(p) = self.position(id) else {
             return Err(CmdbError::UnknownCi { id: id.to_string() });
         };
-        let p = p as usize;
         for &r in &self.touching[p] {
-            let rel = &self.data.relationships[r as usize];
-            let ty = &self.catalog.types[self.catalog.type_index[&rel.relationship_type] as usize];
+            let [s, t, g] = self.rel_ends[r as usize];
+            let ty = &self.catalog.types[t as usize];
             if !ty.dependent {
                 continue;
             }
             let dependent = match ty.impact {
-                ImpactDirection::ToSource if rel.target == *id => Some(rel.source),
-                ImpactDirection::ToTarget if rel.source == *id => Some(rel.target),
+                ImpactDirection::ToSource if g as usize == p => Some(s),
+                ImpactDirection::ToTarget if s as usize == p => Some(g),
                 _ => None,
             };
             if let Some(dependent) = dependent {
                 return Err(CmdbError::RequiredByDependent {
                     id: id.to_string(),
-                    dependent: dependent.to_string(),
+                    dependent: self.data.cis[dependent as usize].id.to_string(),
                     relationship_type: ty.name.clone(),
                 });
             }
@@ -381,10 +460,19 @@ impl Cmdb {
         }
         let last = self.data.cis.len() - 1;
         if p != last {
-            let moved = self.data.cis[last].id;
-            self.ci_pos.insert(moved, to_u32(p));
+            // The last CI moves into the gap: repoint its relationships.
+            self.ci_pos
+                .insert(self.data.cis[last].id.as_u128(), to_u32(p));
+            for &r in &self.touching[last] {
+                let ends = &mut self.rel_ends[r as usize];
+                for end in [0, 2] {
+                    if ends[end] as usize == last {
+                        ends[end] = to_u32(p);
+                    }
+                }
+            }
         }
-        self.ci_pos.remove(id);
+        self.ci_pos.remove(&id.as_u128());
         self.ci_class.swap_remove(p);
         self.touching.swap_remove(p);
         self.provenance.remove(id);
@@ -399,50 +487,52 @@ impl Cmdb {
     /// (for the classes or any of their ancestors); [`CmdbError::Invalid`] for
     /// an unknown type, a relationship of a CI to itself, or a duplicate.
     pub fn add_relationship(&mut self, relationship: Relationship) -> Result<(), CmdbError> {
-        for id in [&relationship.source, &relationship.target] {
-            if !self.ci_pos.contains_key(id) {
-                return Err(CmdbError::UnknownCi { id: id.to_string() });
-            }
-        }
+        let (Some(s), Some(g)) = (
+            self.position(&relationship.source),
+            self.position(&relationship.target),
+        ) else {
+            let missing = if self.position(&relationship.source).is_none() {
+                relationship.source
+            } else {
+                relationship.target
+            };
+            return Err(CmdbError::UnknownCi {
+                id: missing.to_string(),
+            });
+        };
+        let resolved = Resolved {
+            source: Some(Some(self.ci_class[s])),
+            ty: self
+                .catalog
+                .type_index
+                .get(&relationship.relationship_type)
+                .copied(),
+            target: Some(Some(self.ci_class[g])),
+        };
         let mut problems = Vec::new();
-        let class_of = |id: &CiId| Some(self.class_at(id));
-        let checked = check_relationship(
+        let mut memo = RuleMemo::new(&self.catalog);
+        if !check_relationship(
             &self.catalog,
             &relationship,
-            class_of,
-            &mut RuleMemo::default(),
-            "",
+            &resolved,
+            &mut memo,
+            At::Root,
             &mut problems,
-        );
-        if checked.is_none() {
+        ) {
             if let [only] = problems.as_slice()
                 && only.rule == "not_allowed"
             {
                 return Err(CmdbError::RelationshipNotAllowed {
-                    source_class: self
-                        .catalog
-                        .class_name(self.class_at(&relationship.source))
-                        .to_owned(),
+                    source_class: self.catalog.class_name(self.ci_class[s]).to_owned(),
                     relationship_type: relationship.relationship_type,
-                    target_class: self
-                        .catalog
-                        .class_name(self.class_at(&relationship.target))
-                        .to_owned(),
+                    target_class: self.catalog.class_name(self.ci_class[g]).to_owned(),
                 });
             }
             return Err(CmdbError::Invalid { problems });
         }
-        let s = self.ci_pos[&relationship.source] as usize;
-        let t = self.ci_pos[&relationship.target] as usize;
-        if find_in(
-            &self.data.relationships,
-            &self.touching,
-            s,
-            t,
-            &relationship,
-        )
-        .is_some()
-        {
+        let t = resolved.ty.unwrap_or(u32::MAX);
+        let ends = [to_u32(s), t, to_u32(g)];
+        if self.find(ends).is_some() {
             return Err(CmdbError::Invalid {
                 problems: vec![Violation::new(
                     "",
@@ -454,9 +544,23 @@ impl Cmdb {
                 )],
             });
         }
+        if self.data.relationships.len() >= u32::MAX as usize - 1 {
+            return Err(CmdbError::Invalid {
+                problems: vec![Violation::new(
+                    ".",
+                    "too_large",
+                    "the cmdb is full".to_owned(),
+                )],
+            });
+        }
         let r = to_u32(self.data.relationships.len());
+        self.rel_slots.push([
+            to_u32(self.touching[s].len()),
+            to_u32(self.touching[g].len()),
+        ]);
         self.touching[s].push(r);
-        self.touching[t].push(r);
+        self.touching[g].push(r);
+        self.rel_ends.push(ends);
         self.data.relationships.push(relationship);
         Ok(())
     }
@@ -467,74 +571,65 @@ impl Cmdb {
     /// # Errors
     /// [`CmdbError::UnknownRelationship`] if the CMDB does not hold it.
     pub fn remove_relationship(&mut self, relationship: &Relationship) -> Result<(), CmdbError> {
-        let unknown = || CmdbError::UnknownRelationship {
-            source_id: relationship.source.to_string(),
-            relationship_type: relationship.relationship_type.clone(),
-            target_id: relationship.target.to_string(),
+        let found = match (
+            self.position(&relationship.source),
+            self.catalog.type_index.get(&relationship.relationship_type),
+            self.position(&relationship.target),
+        ) {
+            (Some(s), Some(&t), Some(g)) => self.find([to_u32(s), t, to_u32(g)]),
+            _ => None,
         };
-        let (Some(&s), Some(&t)) = (
-            self.ci_pos.get(&relationship.source),
-            self.ci_pos.get(&relationship.target),
-        ) else {
-            return Err(unknown());
+        let Some(r) = found else {
+            return Err(CmdbError::UnknownRelationship {
+                source_id: relationship.source.to_string(),
+                relationship_type: relationship.relationship_type.clone(),
+                target_id: relationship.target.to_string(),
+            });
         };
-        let r = find_in(
-            &self.data.relationships,
-            &self.touching,
-            s as usize,
-            t as usize,
-            relationship,
-        )
-        .ok_or_else(unknown)?;
         self.remove_relationship_at(r as usize);
         Ok(())
     }
 
-    fn remove_relationship_at(&mut self, r: usize) {
-        let rel = &self.data.relationships[r];
-        let (s, t) = (
-            self.ci_pos[&rel.source] as usize,
-            self.ci_pos[&rel.target] as usize,
+    /// The position of the relationship with these ends, scanning the
+    /// shorter of its two CIs' lists.
+    fn find(&self, ends: [u32; 3]) -> Option<u32> {
+        let (a, b) = (
+            &self.touching[ends[0] as usize],
+            &self.touching[ends[2] as usize],
         );
-        let r32 = to_u32(r);
-        for end in [s, t] {
-            self.touching[end].retain(|&x| x != r32);
+        let list = if a.len() <= b.len() { a } else { b };
+        list.iter()
+            .copied()
+            .find(|&r| self.rel_ends[r as usize] == ends)
+    }
+
+    /// Takes relationship `r` out of the list of its source (`end` 0) or
+    /// target (`end` 1), in O(1).
+    fn unlink(&mut self, r: usize, end: usize) {
+        let ci = self.rel_ends[r][end * 2] as usize;
+        let slot = self.rel_slots[r][end] as usize;
+        let list = &mut self.touching[ci];
+        list.swap_remove(slot);
+        if let Some(&moved) = list.get(slot) {
+            // No relationship joins a CI to itself, so `moved` has `ci` at one end only.
+            let which = usize::from(self.rel_ends[moved as usize][0] as usize != ci);
+            self.rel_slots[moved as usize][which] = to_u32(slot);
         }
+    }
+
+    fn remove_relationship_at(&mut self, r: usize) {
+        self.unlink(r, 0);
+        self.unlink(r, 1);
         let last = self.data.relationships.len() - 1;
         if r != last {
-            let moved = &self.data.relationships[last];
-            let (ms, mt) = (
-                self.ci_pos[&moved.source] as usize,
-                self.ci_pos[&moved.target] as usize,
-            );
-            let last32 = to_u32(last);
-            for end in [ms, mt] {
-                for x in &mut self.touching[end] {
-                    if *x == last32 {
-                        *x = r32;
-                    }
-                }
-            }
+            // The last relationship moves into the gap: repoint its slots.
+            let [ms, _, mg] = self.rel_ends[last];
+            let [ss, sg] = self.rel_slots[last];
+            self.touching[ms as usize][ss as usize] = to_u32(r);
+            self.touching[mg as usize][sg as usize] = to_u32(r);
         }
         self.data.relationships.swap_remove(r);
+        self.rel_ends.swap_remove(r);
+        self.rel_slots.swap_remove(r);
     }
-}
-
-/// The position of `relationship` among those touching CI positions `s` and
-/// `t`, scanning the shorter list.
-fn find_in(
-    all: &[Relationship],
-    touching: &[Vec<u32>],
-    s: usize,
-    t: usize,
-    relationship: &Relationship,
-) -> Option<u32> {
-    let list = if touching[s].len() <= touching[t].len() {
-        &touching[s]
-    } else {
-        &touching[t]
-    };
-    list.iter()
-        .copied()
-        .find(|&r| all[r as usize] == *relationship)
 }
