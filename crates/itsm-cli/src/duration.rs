@@ -180,4 +180,39 @@ mod tests {
             check(input, *expected);
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any written hours, minutes and seconds (each part optional, in
+        /// order) parse to their total, in either case.
+        #[test]
+        fn written_parts_sum_up(
+            h in proptest::option::of(0u64..100_000),
+            m in proptest::option::of(0u64..10_000),
+            s in proptest::option::of(0u64..1_000_000),
+            lower in proptest::bool::ANY,
+        ) {
+            proptest::prop_assume!(h.is_some() || m.is_some() || s.is_some());
+            let mut text = "PT".to_owned();
+            if let Some(h) = h { text.push_str(&format!("{h}H")); }
+            if let Some(m) = m { text.push_str(&format!("{m}M")); }
+            if let Some(s) = s { text.push_str(&format!("{s}S")); }
+            if lower { text = text.to_lowercase(); }
+            let expected = h.unwrap_or(0) * 3600 + m.unwrap_or(0) * 60 + s.unwrap_or(0);
+            proptest::prop_assert_eq!(parse_duration(&text), Ok(expected));
+        }
+
+        /// A whole number of seconds parses to itself.
+        #[test]
+        fn seconds_parse_to_themselves(n in proptest::num::u64::ANY) {
+            proptest::prop_assert_eq!(parse_duration(&n.to_string()), Ok(n));
+        }
+
+        /// Nothing panics, whatever the text.
+        #[test]
+        fn any_text_parses_or_errs(text in "\\PC{0,24}") {
+            let _ = parse_duration(&text);
+        }
+    }
 }
