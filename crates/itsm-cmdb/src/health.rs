@@ -109,31 +109,31 @@ impl Searcher<'_> {
             .queue
             .iter()
             .enumerate()
-            .map(|(i, &v)| {
+            .map(|(i, visit)| {
                 let own = i < sources.len();
                 CiHealth {
-                    ci: index.id(v),
+                    ci: index.id(visit.node),
                     state: if own {
                         HealthState::Critical
                     } else {
                         HealthState::Warning
                     },
-                    cause: (!own).then(|| index.id(self.origin[v as usize])),
+                    cause: (!own).then(|| index.id(visit.origin)),
                 }
             })
             .collect();
         let mut degraded: Vec<(u32, u32)> = self
             .held()
-            .map(|(entry, _, last)| (entry.node, last))
+            .map(|(entry, _, last)| (entry.node, last.origin))
             .collect();
         // A CI degraded over several types is listed once.
         degraded.sort_unstable_by_key(|&(node, _)| node);
         degraded.dedup_by_key(|&mut (node, _)| node);
-        for (node, last) in degraded {
+        for (node, origin) in degraded {
             cis.push(CiHealth {
                 ci: index.id(node),
                 state: HealthState::Warning,
-                cause: Some(index.id(self.origin[last as usize])),
+                cause: Some(index.id(origin)),
             });
         }
         Ok(HealthReport { cis })

@@ -186,9 +186,10 @@ impl Walk {
     }
 }
 
-/// Reusable scratch for queries on one [`GraphIndex`]: visited buffers
-/// stamped with an epoch instead of being cleared, so a query costs what it
-/// visits, not the size of the graph.
+/// Reusable scratch for queries on one [`GraphIndex`]: a visited bit set
+/// (small enough to stay in cache) that is cleared by walking the previous
+/// query's visits rather than the whole set, and counters stamped with an
+/// epoch, so a query costs what it visits, not the size of the graph.
 ///
 /// Keep one per thread and reuse it; the index itself stays shared.
 ///
@@ -203,28 +204,48 @@ impl Walk {
 #[derive(Debug)]
 pub struct Searcher<'a> {
     pub(crate) index: &'a GraphIndex,
-    pub(crate) epoch: u32,
-    pub(crate) stamp: Vec<u32>,
-    pub(crate) depth: Vec<u32>,
-    pub(crate) pred: Vec<u32>,
-    /// The starting node each reached node descends from.
-    pub(crate) origin: Vec<u32>,
-    pub(crate) queue: Vec<u32>,
+    /// One bit per node: reached by the current (or last) walk.
+    visited: Vec<u64>,
+    /// The last walk's visits in breadth-first order.
+    pub(crate) queue: Vec<Visit>,
+    epoch: u32,
     pub(crate) mark_epoch: u32,
     pub(crate) mark: Vec<u32>,
     pub(crate) aux_epoch: u32,
     pub(crate) aux: Vec<u32>,
-    red_stamp: Vec<u32>,
-    red_count: Vec<u32>,
-    /// The node whose failure counted last against each redundancy entry.
-    red_last: Vec<u32>,
+    /// Per redundancy entry.
+    red: Vec<RedSlot>,
     pub(crate) touched_red: Vec<u32>,
     pub(crate) follow: Vec<bool>,
 }
 
+/// One visit of a walk.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Visit {
+    pub(crate) node: u32,
+    pub(crate) depth: u32,
+    /// The position in the queue of the visit it was reached from (`NONE`
+    /// for a starting node).
+    pub(crate) pred: u32,
+    /// The relationship type it was reached by.
+    pub(crate) ty: u32,
+    /// The starting node it descends from.
+    pub(crate) origin: u32,
+}
+
+/// A redundancy entry's state in the current walk.
+#[derive(Clone, Copy, Debug)]
+struct RedSlot {
+    stamp: u32,
+    /// How many dependencies of its type failed.
+    count: u32,
+    /// The queue position of the visit whose failure counted last.
+    last: u32,
+}
+
 impl GraphIndex {
     /// A fresh [`Searcher`] for queries on this index. It allocates a few
-    /// words per CI once; reuse it across queries.
+    /// bytes per CI once; reuse it across queries.
     #[must_use]
     pub fn searcher(&self) -> Searcher<'_> {
         Searcher::new(self)
@@ -249,19 +270,21 @@ impl<'a> Searcher<'a> {
         let r = index.redundancy().len();
         Self {
             index,
-            epoch: 0,
-            stamp: vec![0; n],
-            depth: vec![0; n],
-            pred: vec![NONE; n],
-            origin: vec![NONE; n],
+            visited: vec![0; n.div_ceil(64)],
             queue: Vec::new(),
+            epoch: 0,
             mark_epoch: 0,
             mark: vec![0; n],
             aux_epoch: 0,
             aux: vec![0; n],
-            red_stamp: vec![0; r],
-            red_count: vec![0; r],
-            red_last: vec![NONE; r],
+            red: vec![
+                RedSlot {
+                    stamp: 0,
+                    count: 0,
+                    last: NONE
+                };
+                r
+            ],
             touched_red: Vec::new(),
             follow: vec![true; index.type_count()],
         }
@@ -273,19 +296,18 @@ impl<'a> Searcher<'a> {
         self.index
     }
 
-    pub(crate) fn next_epoch(&mut self) -> u32 {
-        if self.epoch == u32::MAX {
-            self.red_stamp.fill(0);
-        }
-        bump(&mut self.epoch, &mut self.stamp)
-    }
-
     pub(crate) fn next_mark(&mut self) -> u32 {
         bump(&mut self.mark_epoch, &mut self.mark)
     }
 
     pub(crate) fn next_aux(&mut self) -> u32 {
         bump(&mut self.aux_epoch, &mut self.aux)
+    }
+
+    /// Whether the last walk reached `v`.
+    #[inline]
+    pub(crate) fn was_reached(&self, v: u32) -> bool {
+        self.visited[(v >> 6) as usize] & (1u64 << (v & 63)) != 0
     }
 
     /// Sets which relationship types the next traversals follow.
@@ -321,20 +343,33 @@ impl<'a> Searcher<'a> {
     }
 
     /// Breadth-first propagation from `sources` (depth 0). Afterwards
-    /// `queue` holds every reached node in order, with `depth` and `pred`
-    /// set and `stamp == epoch`; `touched_red` lists the redundancy entries
-    /// that counted a failure. Returns the node at which it stopped early, if any.
+    /// `queue` holds every visit in order and `was_reached` answers for any
+    /// node; `touched_red` lists the redundancy entries that counted a
+    /// failure. Returns the node at which it stopped early, if any (then the
+    /// last visit in `queue`).
     pub(crate) fn walk(&mut self, sources: &[u32], walk: Walk) -> Option<u32> {
-        let epoch = self.next_epoch();
+        for visit in &self.queue {
+            self.visited[(visit.node >> 6) as usize] &= !(1u64 << (visit.node & 63));
+        }
         self.queue.clear();
         self.touched_red.clear();
+        if self.epoch == u32::MAX {
+            self.epoch = 0;
+            self.red.iter_mut().for_each(|r| r.stamp = 0);
+        }
+        self.epoch += 1;
+        let epoch = self.epoch;
         for &s in sources {
-            if self.stamp[s as usize] != epoch {
-                self.stamp[s as usize] = epoch;
-                self.depth[s as usize] = 0;
-                self.pred[s as usize] = NONE;
-                self.origin[s as usize] = s;
-                self.queue.push(s);
+            let (w, b) = ((s >> 6) as usize, 1u64 << (s & 63));
+            if self.visited[w] & b == 0 {
+                self.visited[w] |= b;
+                self.queue.push(Visit {
+                    node: s,
+                    depth: 0,
+                    pred: NONE,
+                    ty: 0,
+                    origin: s,
+                });
                 if walk.stop_at_aux && self.aux[s as usize] == self.aux_epoch {
                     return Some(s);
                 }
@@ -344,9 +379,14 @@ impl<'a> Searcher<'a> {
         let check_redundancy = walk.redundancy && walk.direction == Direction::Impact;
         let mut head = 0;
         while head < self.queue.len() {
-            let u = self.queue[head];
+            let Visit {
+                node: u,
+                depth: d,
+                origin,
+                ..
+            } = self.queue[head];
+            let position = head as u32;
             head += 1;
-            let d = self.depth[u as usize];
             if walk.max_depth.is_some_and(|m| d >= m) {
                 continue;
             }
@@ -358,7 +398,8 @@ impl<'a> Searcher<'a> {
             let guarded = walk.skip_guarded && index.has_redundancy(u);
             for &arc in first.iter().chain(second) {
                 let (v, ty) = index.unpack(arc);
-                if !self.follow[ty as usize] || self.stamp[v as usize] == epoch {
+                let (w, b) = ((v >> 6) as usize, 1u64 << (v & 63));
+                if self.visited[w] & b != 0 || !self.follow[ty as usize] {
                     continue;
                 }
                 if guarded && index.redundancy_entry(u, ty).is_some() {
@@ -367,26 +408,30 @@ impl<'a> Searcher<'a> {
                 if walk.within_marked && self.mark[v as usize] != self.mark_epoch {
                     continue;
                 }
-                if check_redundancy
-                    && index.has_redundancy(v)
-                    && let Some(e) = index.redundancy_entry(v, ty)
-                {
-                    if self.red_stamp[e] != epoch {
-                        self.red_stamp[e] = epoch;
-                        self.red_count[e] = 0;
+                if check_redundancy && let Some(e) = index.redundancy_entry(v, ty) {
+                    let slot = &mut self.red[e];
+                    if slot.stamp != epoch {
+                        *slot = RedSlot {
+                            stamp: epoch,
+                            count: 0,
+                            last: NONE,
+                        };
                         self.touched_red.push(e as u32);
                     }
-                    self.red_count[e] += 1;
-                    self.red_last[e] = u;
-                    if self.red_count[e] <= index.redundancy()[e].tolerance {
+                    slot.count += 1;
+                    slot.last = position;
+                    if slot.count <= index.redundancy()[e].tolerance {
                         continue;
                     }
                 }
-                self.stamp[v as usize] = epoch;
-                self.depth[v as usize] = d + 1;
-                self.pred[v as usize] = index.pack(u, ty);
-                self.origin[v as usize] = self.origin[u as usize];
-                self.queue.push(v);
+                self.visited[w] |= b;
+                self.queue.push(Visit {
+                    node: v,
+                    depth: d + 1,
+                    pred: position,
+                    ty,
+                    origin,
+                });
                 if walk.stop_at_aux && self.aux[v as usize] == self.aux_epoch {
                     return Some(v);
                 }
@@ -395,37 +440,40 @@ impl<'a> Searcher<'a> {
         None
     }
 
-    /// For each redundancy entry of the last walk that held: the entry and
-    /// the node whose failure counted last against it.
+    /// For each redundancy entry of the last walk that held: the entry, how
+    /// many of its dependencies failed, and the visit that counted last.
     pub(crate) fn held(
         &self,
-    ) -> impl Iterator<Item = (crate::index::RedundancyEntry, u32, u32)> + '_ {
+    ) -> impl Iterator<Item = (crate::index::RedundancyEntry, u32, Visit)> + '_ {
         self.touched_red.iter().filter_map(|&e| {
             let entry = self.index.redundancy()[e as usize];
-            (self.stamp[entry.node as usize] != self.epoch)
-                .then(|| (entry, self.red_count[e as usize], self.red_last[e as usize]))
+            let slot = self.red[e as usize];
+            (!self.was_reached(entry.node))
+                .then(|| (entry, slot.count, self.queue[slot.last as usize]))
         })
     }
 
-    /// The reached nodes of the last walk as [`ReachedCi`]s.
+    /// The visits of the last walk as [`ReachedCi`]s.
     pub(crate) fn reached(&self) -> Vec<ReachedCi> {
         let index = self.index;
         self.queue
             .iter()
-            .map(|&v| {
-                let p = self.pred[v as usize];
-                let (via, relationship_type) = if p == NONE {
+            .map(|visit| {
+                let (via, relationship_type) = if visit.pred == NONE {
                     (None, None)
                 } else {
-                    let (u, ty) = index.unpack(p);
-                    (Some(index.id(u)), Some(index.type_name(ty).to_owned()))
+                    let from = self.queue[visit.pred as usize].node;
+                    (
+                        Some(index.id(from)),
+                        Some(index.type_name(visit.ty).to_owned()),
+                    )
                 };
                 ReachedCi {
-                    ci: index.id(v),
-                    depth: self.depth[v as usize],
+                    ci: index.id(visit.node),
+                    depth: visit.depth,
                     via,
                     relationship_type,
-                    service: index.is_service_dense(v),
+                    service: index.is_service_dense(visit.node),
                 }
             })
             .collect()

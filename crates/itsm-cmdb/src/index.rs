@@ -109,29 +109,9 @@ fn hash_id(id: &CiId) -> usize {
 }
 
 impl IdTable {
-    fn with_capacity(n: usize) -> Self {
-        let size = (n.max(4) * 2).next_power_of_two();
-        Self {
-            slots: vec![NONE; size],
-            mask: size - 1,
-        }
-    }
-
-    /// Inserts `dense`; `Err(existing)` when its id is already there.
-    fn insert(&mut self, dense: u32, ids: &[CiId]) -> Result<(), u32> {
-        let id = &ids[dense as usize];
-        let mut i = hash_id(id) & self.mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == NONE {
-                self.slots[i] = dense;
-                return Ok(());
-            }
-            if ids[slot as usize] == *id {
-                return Err(slot);
-            }
-            i = (i + 1) & self.mask;
-        }
+    /// Slots for `n` ids: a power of two, at most half full.
+    fn size_for(n: usize) -> usize {
+        (n.max(4) * 2).next_power_of_two()
     }
 
     fn get(&self, id: &CiId, ids: &[CiId]) -> Option<u32> {
@@ -173,18 +153,49 @@ pub struct GraphIndex {
     depend_arcs: Vec<u32>,
     service_bits: Vec<u64>,
     redundant_bits: Vec<u64>,
+    /// For each 64-node word of `redundant_bits`, how many redundant nodes
+    /// come before it: with a popcount, a redundant node's rank.
+    redundant_rank: Vec<u32>,
+    /// For each redundant node by rank, where its entries start in
+    /// `redundancy` (one more element at the end).
+    redundancy_start: Vec<u32>,
     redundancy: Vec<RedundancyEntry>,
     relationships: u64,
 }
 
+/// FNV-1a: names are short keys from our own data, hashed millions of
+/// times during a build; SipHash's flooding resistance is not needed here.
+#[derive(Clone, Copy, Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type NameMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<Fnv>>;
+
 /// Finds a name's index, trying the previous hit first (data usually repeats it).
 struct NameLookup<'a> {
-    map: HashMap<&'a str, u32>,
+    map: NameMap<'a>,
     last: Option<(&'a str, u32)>,
 }
 
 impl<'a> NameLookup<'a> {
-    fn new(map: HashMap<&'a str, u32>) -> Self {
+    fn new(map: NameMap<'a>) -> Self {
         Self { map, last: None }
     }
 
@@ -197,6 +208,63 @@ impl<'a> NameLookup<'a> {
         let i = *self.map.get(name)?;
         self.last = Some((name, i));
         Some(i)
+    }
+}
+
+/// The id table used while building: the key sits beside the dense id, so a
+/// look-up costs one cache miss instead of two.
+struct BuildTable {
+    slots: Vec<(u128, u32)>,
+    mask: usize,
+}
+
+impl BuildTable {
+    /// The table, and the duplicates found as (position, first position).
+    fn new(ids: &[CiId]) -> (Self, Vec<(usize, u32)>) {
+        let size = IdTable::size_for(ids.len());
+        let mut slots = vec![(0u128, NONE); size];
+        let mask = size - 1;
+        let mut duplicates = Vec::new();
+        for (dense, id) in ids.iter().enumerate() {
+            let mut i = hash_id(id) & mask;
+            loop {
+                let (k, first) = slots[i];
+                if first == NONE {
+                    slots[i] = (id.as_u128(), dense as u32);
+                    break;
+                }
+                if k == id.as_u128() {
+                    duplicates.push((dense, first));
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        (Self { slots, mask }, duplicates)
+    }
+
+    /// The compact table with the same slots (its keys are in `ids`).
+    fn compact(&self) -> IdTable {
+        IdTable {
+            slots: self.slots.iter().map(|s| s.1).collect(),
+            mask: self.mask,
+        }
+    }
+
+    #[inline]
+    fn get(&self, id: &CiId) -> Option<u32> {
+        let key = id.as_u128();
+        let mut i = hash_id(id) & self.mask;
+        loop {
+            let (k, dense) = self.slots[i];
+            if dense == NONE {
+                return None;
+            }
+            if k == key {
+                return Some(dense);
+            }
+            i = (i + 1) & self.mask;
+        }
     }
 }
 
@@ -274,7 +342,7 @@ impl GraphIndex {
         let n = data.cis.len();
 
         // Relationship types.
-        let mut type_map = HashMap::with_capacity(data.relationship_types.len());
+        let mut type_map = NameMap::default();
         for (i, t) in data.relationship_types.iter().enumerate() {
             let Some(i32) = to_u32(i) else { break };
             if type_map.insert(t.name.as_str(), i32).is_some() {
@@ -313,7 +381,7 @@ impl GraphIndex {
         let mut types = NameLookup::new(type_map);
 
         // Classes: which are business services (inherited down the hierarchy).
-        let class_map: HashMap<&str, u32> = data
+        let class_map: NameMap = data
             .classes
             .iter()
             .enumerate()
@@ -343,12 +411,14 @@ impl GraphIndex {
 
         // Nodes.
         let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
-        let mut table = IdTable::with_capacity(n);
+        let (fast, duplicates) = BuildTable::new(&ids);
+        let table = fast.compact();
+        let mut duplicates = duplicates.into_iter().peekable();
         let words = n.div_ceil(64);
         let mut service_bits = vec![0u64; words];
         for (i, ci) in data.cis.iter().enumerate() {
             let dense = i as u32; // n fits in u32 (checked above)
-            if let Err(first) = table.insert(dense, &ids) {
+            if let Some((_, first)) = duplicates.next_if(|&(d, _)| d == i) {
                 problems.push(Violation::new(
                     format!("cis[{i}].id"),
                     "duplicate_ci",
@@ -376,8 +446,8 @@ impl GraphIndex {
         // where a failure of `from` impacts `to`.
         let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
         for (j, r) in data.relationships.iter().enumerate() {
-            let s = table.get(&r.source, &ids);
-            let t = table.get(&r.target, &ids);
+            let s = fast.get(&r.source);
+            let t = fast.get(&r.target);
             let k = types.get(&r.relationship_type);
             if s.is_none() {
                 problems.push(Violation::new(
@@ -414,6 +484,7 @@ impl GraphIndex {
             }
         }
         let m = arcs.len();
+        drop(fast);
         if m >= NONE as usize {
             return Err(CmdbError::IndexCapacity {
                 message: format!("{m} impact arcs exceed the index's limit of {}", NONE - 1),
@@ -425,10 +496,10 @@ impl GraphIndex {
         for (i, ci) in data.cis.iter().enumerate() {
             let start = declared.len();
             for (r, red) in ci.redundancy.iter().enumerate() {
-                let path = format!("cis[{i}].redundancy[{r}]");
+                let path = || format!("cis[{i}].redundancy[{r}]");
                 let Some(k) = types.get(&red.relationship_type) else {
                     problems.push(Violation::new(
-                        format!("{path}.relationship_type"),
+                        format!("{}.relationship_type", path()),
                         "unknown_relationship_type",
                         format!("unknown relationship type \"{}\"", red.relationship_type),
                     ));
@@ -438,7 +509,7 @@ impl GraphIndex {
                     && p > 100
                 {
                     problems.push(Violation::new(
-                        format!("{path}.required.percent"),
+                        format!("{}.required.percent", path()),
                         "percent_over_100",
                         format!(
                             "redundancy of configuration item {} requires {p} %, more than 100",
@@ -449,7 +520,7 @@ impl GraphIndex {
                 }
                 if declared[start..].iter().any(|&(_, t, _)| t == k) {
                     problems.push(Violation::new(
-                        format!("{path}.relationship_type"),
+                        format!("{}.relationship_type", path()),
                         "duplicate_redundancy",
                         format!(
                             "configuration item {} declares redundancy over \"{}\" twice",
@@ -510,6 +581,19 @@ impl GraphIndex {
             });
         }
         redundancy.sort_unstable_by_key(|e| (e.node, e.ty));
+        let mut redundant_rank = Vec::with_capacity(words);
+        let mut before = 0u32;
+        for w in &redundant_bits {
+            redundant_rank.push(before);
+            before += w.count_ones();
+        }
+        let mut redundancy_start = Vec::with_capacity(before as usize + 1);
+        for (i, e) in redundancy.iter().enumerate() {
+            if i == 0 || redundancy[i - 1].node != e.node {
+                redundancy_start.push(i as u32);
+            }
+        }
+        redundancy_start.push(redundancy.len() as u32);
 
         Ok(Self {
             ids,
@@ -527,6 +611,8 @@ impl GraphIndex {
             depend_arcs,
             service_bits,
             redundant_bits,
+            redundant_rank,
+            redundancy_start,
             redundancy,
             relationships: data.relationships.len() as u64,
         })
@@ -591,6 +677,8 @@ impl GraphIndex {
             id_map_bytes: bytes(&self.ids) + bytes(&self.table.slots),
             other_bytes: bytes(&self.service_bits)
                 + bytes(&self.redundant_bits)
+                + bytes(&self.redundant_rank)
+                + bytes(&self.redundancy_start)
                 + bytes(&self.redundancy)
                 + self.type_names.iter().map(|t| t.len() as u64).sum::<u64>(),
         }
@@ -632,11 +720,6 @@ impl GraphIndex {
         (arc >> self.type_bits, arc & self.type_mask)
     }
 
-    #[inline]
-    pub(crate) fn pack(&self, node: u32, ty: u32) -> u32 {
-        (node << self.type_bits) | ty
-    }
-
     /// Arcs to the CIs that a failure of `v` impacts.
     #[inline]
     pub(crate) fn impact_arcs(&self, v: u32) -> &[u32] {
@@ -661,15 +744,19 @@ impl GraphIndex {
         bit(&self.redundant_bits, v)
     }
 
-    /// The index of `v`'s redundancy entry over type `ty`, if it declares one.
+    /// The index of `v`'s redundancy entry over type `ty`, if it declares
+    /// one: a rank in the bit set, then a scan of its (few) entries.
+    #[inline]
     pub(crate) fn redundancy_entry(&self, v: u32, ty: u32) -> Option<usize> {
-        let i = self
-            .redundancy
-            .partition_point(|e| (e.node, e.ty) < (v, ty));
-        self.redundancy
-            .get(i)
-            .filter(|e| e.node == v && e.ty == ty)
-            .map(|_| i)
+        let word = (v >> 6) as usize;
+        let bits = self.redundant_bits[word];
+        if bits & (1u64 << (v & 63)) == 0 {
+            return None;
+        }
+        let rank = self.redundant_rank[word] + (bits & ((1u64 << (v & 63)) - 1)).count_ones();
+        let start = self.redundancy_start[rank as usize] as usize;
+        let end = self.redundancy_start[rank as usize + 1] as usize;
+        (start..end).find(|&i| self.redundancy[i].ty == ty)
     }
 
     pub(crate) fn redundancy(&self) -> &[RedundancyEntry] {

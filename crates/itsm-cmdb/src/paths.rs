@@ -96,19 +96,18 @@ impl Searcher<'_> {
         if self.walk(&[start], walk).is_none() {
             return Ok(None);
         }
-        let mut cis = vec![goal];
+        let mut cis = Vec::new();
         let mut relationship_types = Vec::new();
-        let mut at = goal;
-        // Each step goes one level closer to the start: at most `len` steps.
-        for _ in 0..index.len() {
-            let p = self.pred[at as usize];
-            if p == NONE {
+        // The goal is the last visit; each step goes to an earlier one.
+        let mut at = self.queue.len() - 1;
+        for _ in 0..self.queue.len() {
+            let visit = self.queue[at];
+            cis.push(visit.node);
+            if visit.pred == NONE {
                 break;
             }
-            let (u, ty) = index.unpack(p);
-            cis.push(u);
-            relationship_types.push(index.type_name(ty).to_owned());
-            at = u;
+            relationship_types.push(index.type_name(visit.ty).to_owned());
+            at = visit.pred as usize;
         }
         cis.reverse();
         relationship_types.reverse();

@@ -50,11 +50,11 @@ impl Searcher<'_> {
         Ok(self
             .queue
             .iter()
-            .filter(|&&v| index.is_service_dense(v))
-            .map(|&v| ImpactedService {
-                service: index.id(v),
-                depth: self.depth[v as usize],
-                affected_ci: index.id(self.origin[v as usize]),
+            .filter(|visit| index.is_service_dense(visit.node))
+            .map(|visit| ImpactedService {
+                service: index.id(visit.node),
+                depth: visit.depth,
+                affected_ci: index.id(visit.origin),
             })
             .collect())
     }

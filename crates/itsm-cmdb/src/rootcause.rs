@@ -55,10 +55,10 @@ impl Searcher<'_> {
                     ..Walk::new(Direction::Depend)
                 },
             );
-            for &v in &self.queue {
-                let entry = tally.entry(v).or_default();
+            for visit in &self.queue {
+                let entry = tally.entry(visit.node).or_default();
                 entry.0.push(m as u32);
-                entry.1 += u64::from(self.depth[v as usize]);
+                entry.1 += u64::from(visit.depth);
             }
         }
         let mut ranked: Vec<(u32, Vec<u32>, u64)> =

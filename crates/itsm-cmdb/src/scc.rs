@@ -24,23 +24,25 @@ impl GraphIndex {
     ) -> Result<Vec<Vec<CiId>>, CmdbError> {
         let follow = self.type_filter(relationship_types)?;
         let n = self.len();
-        let mut order = vec![NONE; n];
-        let mut low = vec![0u32; n];
-        let mut on_stack = vec![false; n];
+        // (discovery order, low link) side by side: one cache line per visit.
+        let mut state = vec![[NONE, 0u32]; n];
+        // A bit set: small enough to stay in cache.
+        let mut on_stack = vec![0u64; n.div_ceil(64)];
+        let on = |bits: &[u64], v: u32| bits[(v >> 6) as usize] & (1 << (v & 63)) != 0;
+        let flip = |bits: &mut [u64], v: u32| bits[(v >> 6) as usize] ^= 1 << (v & 63);
         let mut stack: Vec<u32> = Vec::new();
         // (node, position of the next arc to look at)
         let mut call: Vec<(u32, u32)> = Vec::new();
         let mut next = 0u32;
         let mut components: Vec<Vec<u32>> = Vec::new();
         for root in 0..n as u32 {
-            if order[root as usize] != NONE {
+            if state[root as usize][0] != NONE {
                 continue;
             }
-            order[root as usize] = next;
-            low[root as usize] = next;
+            state[root as usize] = [next, next];
             next += 1;
             stack.push(root);
-            on_stack[root as usize] = true;
+            flip(&mut on_stack, root);
             call.push((root, 0));
             while let Some(top) = call.last_mut() {
                 let v = top.0;
@@ -51,26 +53,29 @@ impl GraphIndex {
                     if !follow[ty as usize] {
                         continue;
                     }
-                    if order[w as usize] == NONE {
-                        order[w as usize] = next;
-                        low[w as usize] = next;
+                    let [w_order, _] = state[w as usize];
+                    if w_order == NONE {
+                        state[w as usize] = [next, next];
                         next += 1;
                         stack.push(w);
-                        on_stack[w as usize] = true;
+                        flip(&mut on_stack, w);
                         call.push((w, 0));
-                    } else if on_stack[w as usize] {
-                        low[v as usize] = low[v as usize].min(order[w as usize]);
+                    } else if on(&on_stack, w) {
+                        let low = &mut state[v as usize][1];
+                        *low = (*low).min(w_order);
                     }
                     continue;
                 }
                 call.pop();
+                let [v_order, v_low] = state[v as usize];
                 if let Some(&(parent, _)) = call.last() {
-                    low[parent as usize] = low[parent as usize].min(low[v as usize]);
+                    let low = &mut state[parent as usize][1];
+                    *low = (*low).min(v_low);
                 }
-                if low[v as usize] == order[v as usize] {
+                if v_low == v_order {
                     let mut component = Vec::new();
                     while let Some(w) = stack.pop() {
-                        on_stack[w as usize] = false;
+                        flip(&mut on_stack, w);
                         component.push(w);
                         if w == v {
                             break;

@@ -51,7 +51,7 @@ impl Searcher<'_> {
         let closure: Vec<(u32, u32)> = self
             .queue
             .iter()
-            .map(|&v| (v, self.depth[v as usize]))
+            .map(|visit| (visit.node, visit.depth))
             .collect();
         let mark = self.next_mark();
         for &(v, _) in &closure {
@@ -69,7 +69,7 @@ impl Searcher<'_> {
         );
         let known = self.next_aux();
         for i in 0..self.queue.len() {
-            let v = self.queue[i];
+            let v = self.queue[i].node;
             self.aux[v as usize] = known;
         }
 
