@@ -1,6 +1,6 @@
 //! Identification: which existing CI an incoming discovery record is about.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use itsm_core::{CiId, FieldValue};
 use schemars::JsonSchema;
@@ -66,6 +66,91 @@ fn matches(ci: &ConfigurationItem, record: &DiscoveryRecord, set: &[String]) -> 
     })
 }
 
+/// The values of an attribute set as one lookup key (`None` when a value is
+/// missing or null). Equal keys mean equal values: each value is written
+/// in its `Debug` form, which tells integers, floats and strings apart.
+fn key_of(name: &str, attributes: &BTreeMap<String, FieldValue>, set: &[String]) -> Option<String> {
+    let mut key = String::new();
+    for attribute in set {
+        if attribute == "name" {
+            key.push_str(&format!("{name:?}"));
+        } else {
+            key.push_str(&format!("{:?}", reported(attributes, attribute)?));
+        }
+        key.push('\u{0}');
+    }
+    Some(key)
+}
+
+/// How identification finds the CIs of a class subtree whose values for an
+/// attribute set equal a record's.
+trait Candidates {
+    fn find(
+        &mut self,
+        cmdb: &Cmdb,
+        rule: usize,
+        set: usize,
+        in_scope: &[bool],
+        record: &DiscoveryRecord,
+    ) -> Vec<CiId>;
+}
+
+/// One record: scan the CIs.
+struct Scan;
+
+impl Candidates for Scan {
+    fn find(
+        &mut self,
+        cmdb: &Cmdb,
+        rule: usize,
+        set: usize,
+        in_scope: &[bool],
+        record: &DiscoveryRecord,
+    ) -> Vec<CiId> {
+        let set = &cmdb.catalog.identification_rules[rule].identifiers[set];
+        cmdb.data
+            .cis
+            .iter()
+            .zip(&cmdb.ci_class)
+            .filter(|&(ci, &c)| {
+                in_scope.get(c as usize).copied().unwrap_or(false) && matches(ci, record, set)
+            })
+            .map(|(ci, _)| ci.id)
+            .collect()
+    }
+}
+
+/// A batch: one table per (rule, attribute set), built on first use.
+#[derive(Default)]
+struct Tables(HashMap<(usize, usize), HashMap<String, Vec<CiId>>>);
+
+impl Candidates for Tables {
+    fn find(
+        &mut self,
+        cmdb: &Cmdb,
+        rule: usize,
+        set: usize,
+        in_scope: &[bool],
+        record: &DiscoveryRecord,
+    ) -> Vec<CiId> {
+        let attributes = &cmdb.catalog.identification_rules[rule].identifiers[set];
+        let table = self.0.entry((rule, set)).or_insert_with(|| {
+            let mut table: HashMap<String, Vec<CiId>> = HashMap::new();
+            for (ci, &c) in cmdb.data.cis.iter().zip(&cmdb.ci_class) {
+                if in_scope.get(c as usize).copied().unwrap_or(false)
+                    && let Some(key) = key_of(&ci.name, &ci.attributes, attributes)
+                {
+                    table.entry(key).or_default().push(ci.id);
+                }
+            }
+            table
+        });
+        key_of(&record.name, &record.attributes, attributes)
+            .and_then(|key| table.get(&key).cloned())
+            .unwrap_or_default()
+    }
+}
+
 impl Cmdb {
     /// Finds the existing CI a discovery record is about. The record's class
     /// uses its own identification rule or, without one, its nearest
@@ -76,10 +161,36 @@ impl Cmdb {
     /// one CI is a match, several are ambiguous. Without any match the record
     /// is new.
     ///
+    /// This scans the CIs; for many records use [`identify_all`](Self::identify_all).
+    ///
     /// # Errors
     /// [`CmdbError::Unidentifiable`] when the class is unknown, has no rule
     /// (nor an ancestor), or the record carries none of the attribute sets.
     pub fn identify(&self, record: &DiscoveryRecord) -> Result<Identification, CmdbError> {
+        self.identify_with(record, &mut Scan)
+    }
+
+    /// [`identify`](Self::identify) for a batch of records (a discovery run),
+    /// with one lookup table per identifying attribute set, built once: linear
+    /// in the number of CIs plus the number of records. Results are in the
+    /// order of `records`, each an error or an identification.
+    #[must_use]
+    pub fn identify_all(
+        &self,
+        records: &[DiscoveryRecord],
+    ) -> Vec<Result<Identification, CmdbError>> {
+        let mut tables = Tables::default();
+        records
+            .iter()
+            .map(|r| self.identify_with(r, &mut tables))
+            .collect()
+    }
+
+    fn identify_with(
+        &self,
+        record: &DiscoveryRecord,
+        candidates: &mut dyn Candidates,
+    ) -> Result<Identification, CmdbError> {
         let unidentifiable = |reason: String| CmdbError::Unidentifiable {
             class: record.class.clone(),
             reason,
@@ -103,41 +214,27 @@ impl Cmdb {
             .map(|c| self.catalog.is_a(c as u32, owner))
             .collect();
         let mut applicable = false;
-        for set in &rule.identifiers {
-            let carried = set.iter().all(|key| {
-                if key == "name" {
-                    !record.name.is_empty()
-                } else {
-                    reported(&record.attributes, key).is_some()
-                }
-            });
-            if !carried {
+        for (k, set) in rule.identifiers.iter().enumerate() {
+            if key_of(&record.name, &record.attributes, set).is_none()
+                || record.name.is_empty() && set.iter().any(|a| a == "name")
+            {
                 continue;
             }
             applicable = true;
-            let mut candidates: Vec<CiId> = self
-                .data
-                .cis
-                .iter()
-                .zip(&self.ci_class)
-                .filter(|&(ci, &c)| {
-                    in_scope.get(c as usize).copied().unwrap_or(false) && matches(ci, record, set)
-                })
-                .map(|(ci, _)| ci.id)
-                .collect();
-            match candidates.len() {
+            let mut found = candidates.find(self, rule_index, k, &in_scope, record);
+            match found.len() {
                 0 => {}
                 1 => {
                     return Ok(Identification::Matched {
-                        id: candidates[0],
+                        id: found[0],
                         identifiers: set.clone(),
                     });
                 }
                 _ => {
-                    candidates.sort();
+                    found.sort();
                     return Ok(Identification::Ambiguous {
                         identifiers: set.clone(),
-                        candidates,
+                        candidates: found,
                     });
                 }
             }

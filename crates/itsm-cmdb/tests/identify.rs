@@ -197,3 +197,58 @@ fn identification_rules_are_validated() {
         ]
     );
 }
+
+// ---- the batch tables agree with the scan ----
+
+fn small_estate(cis: &[(u8, u8, Option<u8>, Option<u8>)]) -> Cmdb {
+    let classes = [
+        "linux_server",
+        "server",
+        "network_device",
+        "virtual_machine",
+        "application",
+    ];
+    let mut data = CmdbData::starter();
+    for (i, &(class, name, serial, ip)) in cis.iter().enumerate() {
+        let class = classes[class as usize % classes.len()];
+        let mut ci = ConfigurationItem::new(id(i as u128 + 1), class, format!("n{name}"));
+        if let Some(serial) =
+            serial.filter(|_| class != "virtual_machine" && class != "application")
+        {
+            ci = ci.with_attribute("serial_number", format!("SN-{serial}"));
+        }
+        if let Some(ip) = ip.filter(|_| class == "virtual_machine") {
+            ci = ci.with_attribute("ip_address", format!("10.0.0.{ip}"));
+        }
+        data.cis.push(ci);
+    }
+    Cmdb::import(data).unwrap()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn identify_all_agrees_with_identify(
+        cis in proptest::collection::vec((0u8..5, 0u8..6, proptest::option::of(0u8..6), proptest::option::of(0u8..4)), 0..30),
+        records in proptest::collection::vec((0u8..6, 0u8..6, proptest::option::of(0u8..6), proptest::option::of(0u8..4), proptest::bool::ANY), 1..20),
+    ) {
+        let cmdb = small_estate(&cis);
+        let classes = ["linux_server", "server", "network_device", "virtual_machine", "application", "hardware"];
+        let records: Vec<DiscoveryRecord> = records
+            .into_iter()
+            .map(|(class, name, serial, ip, named)| {
+                let mut attributes = Vec::new();
+                let serial = serial.map(|s| format!("SN-{s}"));
+                let ip = ip.map(|i| format!("10.0.0.{i}"));
+                if let Some(s) = &serial { attributes.push(("serial_number", s.as_str())); }
+                if let Some(i) = &ip { attributes.push(("ip_address", i.as_str())); }
+                let name = if named { format!("n{name}") } else { String::new() };
+                record(classes[class as usize], &name, &attributes)
+            })
+            .collect();
+        let batch = cmdb.identify_all(&records);
+        for (record, batched) in records.iter().zip(batch) {
+            proptest::prop_assert_eq!(batched, cmdb.identify(record), "{:?}", record);
+        }
+    }
+}

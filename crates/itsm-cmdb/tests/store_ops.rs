@@ -180,6 +180,32 @@ fn removing_a_ci_removes_its_relationships() {
     assert!(Cmdb::import(cmdb.export()).is_ok());
 }
 
+/// A DNS service used by 100,000 virtual machines: removing them one by one,
+/// then the service, is linear (a list scan per removal would take minutes).
+#[test]
+fn removing_many_cis_attached_to_a_hub_stays_linear() {
+    let mut data = CmdbData::starter();
+    let dns = id(1);
+    data.cis
+        .push(ConfigurationItem::new(dns, "technical_service", "DNS"));
+    for n in 0..100_000u128 {
+        data.cis
+            .push(ConfigurationItem::new(id(10 + n), "virtual_machine", "vm"));
+        data.relationships
+            .push(Relationship::new(id(10 + n), "depends_on", dns));
+    }
+    let mut cmdb = Cmdb::import(data).unwrap();
+    for n in (0..100_000u128).step_by(2) {
+        cmdb.remove_ci(&id(10 + n)).unwrap();
+    }
+    assert_eq!(cmdb.relationships_of(&dns).count(), 50_000);
+    assert_eq!(cmdb.relationship_count(), 50_000);
+    cmdb.remove_ci(&dns).unwrap();
+    assert_eq!(cmdb.relationship_count(), 0);
+    assert_eq!(cmdb.ci_count(), 50_000);
+    assert!(Cmdb::import(cmdb.export()).is_ok());
+}
+
 #[test]
 fn is_service_follows_the_class_hierarchy() {
     let mut cmdb = estate();
