@@ -104,6 +104,8 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<CiPath>("ci_path")
         .with::<HealthReport>("health_report")
         .with::<IndexMemory>("index_memory")
+        .with::<PathDirection>("path_direction")
+        .with::<RefusalReason>("refusal_reason")
 }
 
 // ---- graph index and queries (owned by the graph work) ----

@@ -42,6 +42,64 @@ fn committed_schemas_match_the_generated_ones() {
 }
 
 #[test]
+fn every_public_wire_type_is_in_the_bundle() {
+    let bundle = itsm_cmdb::schema_bundle()
+        .documents()
+        .into_iter()
+        .find(|d| d.path == "cmdb/bundle.schema.json")
+        .unwrap();
+    let bundle: serde_json::Value = serde_json::from_str(&bundle.content).unwrap();
+    let defs = bundle["$defs"].as_object().unwrap();
+    for name in [
+        "AttributeDefinition",
+        "AttributeProvenance",
+        "AttributeType",
+        "CiChange",
+        "CiClass",
+        "CiHealth",
+        "CiPath",
+        "CmdbData",
+        "CmdbDiff",
+        "ConfigurationItem",
+        "DegradedCi",
+        "DependencyReport",
+        "DiscoveryOutcome",
+        "DiscoveryRecord",
+        "FieldChange",
+        "HealthReport",
+        "HealthState",
+        "Identification",
+        "IdentificationRule",
+        "ImpactDirection",
+        "ImpactReport",
+        "ImpactedService",
+        "IndexMemory",
+        "LifecycleStatus",
+        "OperationalState",
+        "PathDirection",
+        "QueryOptions",
+        "ReachedCi",
+        "ReconciliationReport",
+        "ReconciliationRule",
+        "Redundancy",
+        "RedundancyRequirement",
+        "RefusalReason",
+        "RefusedWrite",
+        "Relationship",
+        "RelationshipRule",
+        "RelationshipType",
+        "RootCauseCandidate",
+        "SinglePointOfFailure",
+        "SourcePriority",
+    ] {
+        assert!(
+            defs.contains_key(name),
+            "{name} has no schema in the bundle"
+        );
+    }
+}
+
+#[test]
 fn every_public_wire_type_has_a_schema() {
     let bundle = itsm_cmdb::schema_bundle();
     let names: Vec<&str> = bundle.names().collect();
