@@ -10,7 +10,7 @@ use crate::key::{EventKey, StateKey, WorkflowKey};
 /// A workflow as written by a person or shipped by this crate: an initial
 /// state, the states, the transitions and the terminal states.
 ///
-/// It is plain data; [`Workflow::new`](crate::Workflow::new) validates it and
+/// It is plain data; `Workflow::new` validates it and
 /// compiles it into dense tables.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "WorkflowDefinition")]
@@ -61,7 +61,7 @@ pub struct TransitionDefinition<S, E> {
     pub event: E,
     /// The state the record moves to.
     pub to: S,
-    /// Named guards, evaluated by the caller's [`GuardContext`](crate::GuardContext); all must allow.
+    /// Named guards, evaluated by the caller's `GuardContext`; all must allow.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guards: Vec<String>,
     /// What else changes, as data for the caller to apply.
@@ -71,7 +71,7 @@ pub struct TransitionDefinition<S, E> {
 
 /// A change to the record that a transition implies. The engine performs
 /// none: the caller applies them. Fields are named by their JSON key on the
-/// `itsm-core` record (see [`Field`](crate::Field)).
+/// `itsm-core` record (constants on `Field`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -111,7 +111,7 @@ pub enum Effect {
     /// Cancel the incident's major-incident state if it is proposed or accepted.
     CancelMajorIncident,
     /// Resolve the incidents on hold awaiting this problem
-    /// (see [`incidents_to_resolve`](crate::incidents_to_resolve)).
+    /// (listed by `incidents_to_resolve`).
     ResolveIncidentsAwaitingProblem,
 }
 
