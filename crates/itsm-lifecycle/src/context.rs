@@ -79,6 +79,10 @@ impl Field {
     pub const RESOLUTION_CODE: &'static str = "resolution_code";
     /// What was done to resolve the incident.
     pub const RESOLUTION_NOTES: &'static str = "resolution_notes";
+    /// The problem an incident awaits.
+    pub const PROBLEM: &'static str = "problem";
+    /// The change an incident awaits.
+    pub const CHANGE_REQUEST: &'static str = "change_request";
     /// How the change ended.
     pub const CLOSE_CODE: &'static str = "close_code";
     /// Notes on how the change ended.
@@ -172,6 +176,8 @@ impl Facts {
             (Field::ON_HOLD_REASON, incident.on_hold_reason.is_some()),
             (Field::RESOLVED_AT, incident.resolved_at.is_some()),
             (Field::CLOSED_AT, incident.closed_at.is_some()),
+            (Field::PROBLEM, incident.problem.is_some()),
+            (Field::CHANGE_REQUEST, incident.change_request.is_some()),
         ];
         facts.fields.extend(
             filled

@@ -1,6 +1,8 @@
 //! Workflow definitions: plain, serialisable data, validated by
 //! [`Workflow::new`](crate::Workflow::new).
 
+use std::collections::BTreeMap;
+
 use itsm_core::StateCategory;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -45,6 +47,10 @@ pub struct StateDefinition<S> {
     /// (the on-hold reasons of an incident).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// Fields required on entry with a given reason, by reason
+    /// (`awaiting_problem` needs `problem`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reason_fields: BTreeMap<String, Vec<String>>,
     /// What the state means, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -124,6 +130,7 @@ impl<S> StateDefinition<S> {
             category,
             required_fields: Vec::new(),
             reasons: Vec::new(),
+            reason_fields: BTreeMap::new(),
             description: None,
         }
     }
@@ -143,6 +150,16 @@ impl<S> StateDefinition<S> {
         R: Into<String>,
     {
         self.reasons.extend(reasons.into_iter().map(Into::into));
+        self
+    }
+
+    /// This state, also requiring `field` on entry with `reason`.
+    #[must_use]
+    pub fn requiring_for(mut self, reason: impl Into<String>, field: impl Into<String>) -> Self {
+        self.reason_fields
+            .entry(reason.into())
+            .or_default()
+            .push(field.into());
         self
     }
 
@@ -201,6 +218,7 @@ impl<S: StateKey, E: EventKey> WorkflowDefinition<S, E> {
                     category: st.category,
                     required_fields: st.required_fields.clone(),
                     reasons: st.reasons.clone(),
+                    reason_fields: st.reason_fields.clone(),
                     description: st.description.clone(),
                 })
                 .collect(),

@@ -216,6 +216,17 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
                 &st.reasons,
                 "reason",
             );
+            for (reason, fields) in &st.reason_fields {
+                let path = format!("states[{i}].reason_fields.{reason}");
+                if !st.reasons.contains(reason) {
+                    issues.push(issue(
+                        path.clone(),
+                        IssueKind::BadName,
+                        format!("reason {reason:?} has required fields but is not one of the state's reasons"),
+                    ));
+                }
+                check_names(&mut issues, &path, fields, "required field");
+            }
             states.push(st.key.clone());
             categories.push(st.category);
             state_defs.push(u32::try_from(i).unwrap_or(NONE));
@@ -674,7 +685,13 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
                         expected: target.reasons.clone(),
                     });
                 }
-                Some(_) => {}
+                Some(r) => {
+                    for f in target.reason_fields.get(r).into_iter().flatten() {
+                        if !ctx.has_field(f) {
+                            refusals.push(Refusal::MissingField { field: f.clone() });
+                        }
+                    }
+                }
             }
         }
         refusals

@@ -43,7 +43,8 @@ fn clear(field: &str) -> Effect {
 /// The incident flow: new → in progress ⇄ on hold → resolved → closed, with
 /// reopen from resolved and cancel from any open state.
 ///
-/// On hold needs a reason ([`OnHoldReason`]); resolved needs a resolution
+/// On hold needs a reason ([`OnHoldReason`]), and the problem or change
+/// awaited when the reason names one; resolved needs a resolution
 /// code and notes; a caller update returns an incident awaiting the caller
 /// to in progress; cancelling cancels a proposed or accepted major incident.
 #[must_use]
@@ -86,7 +87,12 @@ pub fn incident_flow() -> WorkflowDefinition<IncidentState, IncidentEvent> {
                 St::OnHold,
                 "Waiting for the caller, a change, a problem or a vendor; SLA clocks pause.",
             )
-            .with_reasons(OnHoldReason::iter().map(|r| r.to_string())),
+            .with_reasons(OnHoldReason::iter().map(|r| r.to_string()))
+            .requiring_for(OnHoldReason::AwaitingProblem.to_string(), Field::PROBLEM)
+            .requiring_for(
+                OnHoldReason::AwaitingChange.to_string(),
+                Field::CHANGE_REQUEST,
+            ),
             state(
                 St::Resolved,
                 "Service restored; awaiting confirmation or auto-close.",

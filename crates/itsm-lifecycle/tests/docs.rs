@@ -40,6 +40,21 @@ fn list(items: &[String]) -> String {
     }
 }
 
+fn required(
+    fields: &[String],
+    by_reason: &std::collections::BTreeMap<String, Vec<String>>,
+) -> String {
+    let mut parts: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    for (reason, fields) in by_reason {
+        parts.extend(fields.iter().map(|f| format!("`{f}` (with `{reason}`)")));
+    }
+    if parts.is_empty() {
+        "–".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
 fn markdown<S: StateKey, E: EventKey>(
     def: WorkflowDefinition<S, E>,
     builder: &str,
@@ -65,7 +80,7 @@ fn markdown<S: StateKey, E: EventKey>(
             s.key.wire_name(),
             s.category,
             if wf.is_terminal(&s.key) { "yes" } else { "" },
-            list(&s.required_fields),
+            required(&s.required_fields, &s.reason_fields),
             list(&s.reasons),
             s.description.as_deref().unwrap_or("")
         ));

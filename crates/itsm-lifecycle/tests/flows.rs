@@ -129,7 +129,18 @@ fn incident_flow_table() {
             (S::New, E::Start, "", To(S::InProgress)),
             (S::New, E::Hold, "r:awaiting_caller", To(S::OnHold)),
             (S::InProgress, E::Hold, "r:awaiting_vendor", To(S::OnHold)),
-            (S::InProgress, E::Hold, "r:awaiting_change", To(S::OnHold)),
+            (
+                S::InProgress,
+                E::Hold,
+                "r:awaiting_change f:change_request",
+                To(S::OnHold),
+            ),
+            (
+                S::InProgress,
+                E::Hold,
+                "r:awaiting_problem f:problem",
+                To(S::OnHold),
+            ),
             (S::OnHold, E::Resume, "", To(S::InProgress)),
             (
                 S::OnHold,
@@ -152,6 +163,18 @@ fn incident_flow_table() {
                 E::Hold,
                 "r:lunch_break",
                 Refused(&["bad_reason:lunch_break"]),
+            ),
+            (
+                S::InProgress,
+                E::Hold,
+                "r:awaiting_problem",
+                Refused(&["field:problem"]),
+            ),
+            (
+                S::New,
+                E::Hold,
+                "r:awaiting_change f:problem",
+                Refused(&["field:change_request"]),
             ),
             (
                 S::OnHold,
@@ -531,7 +554,9 @@ fn caller_update_on_awaiting_caller_clears_the_reason() {
 
 #[test]
 fn hold_records_the_reason_in_audit_and_timeline() {
-    let facts = Facts::itil().with_reason("awaiting_problem");
+    let facts = Facts::itil()
+        .with_reason("awaiting_problem")
+        .with_field(Field::PROBLEM);
     let t = incident_wf()
         .apply(
             &IncidentState::InProgress,

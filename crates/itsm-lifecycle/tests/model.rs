@@ -30,6 +30,10 @@ struct Step {
     awaiting_caller: bool,
     code: bool,
     notes: bool,
+    /// The incident names the problem it awaits.
+    problem: bool,
+    /// The incident names the change it awaits.
+    change: bool,
     reason: Option<usize>,
 }
 
@@ -45,6 +49,12 @@ impl Step {
         if self.notes {
             f = f.with_field("resolution_notes");
         }
+        if self.problem {
+            f = f.with_field("problem");
+        }
+        if self.change {
+            f = f.with_field("change_request");
+        }
         if let Some(r) = self.reason {
             f = f.with_reason(REASONS[r]);
         }
@@ -57,7 +67,12 @@ fn model_next(s: IncidentState, step: &Step) -> Option<IncidentState> {
     use IncidentEvent as E;
     use IncidentState as S;
     let resolvable = step.code && step.notes;
-    let reason_ok = step.reason.is_some_and(|r| r < 4);
+    let reason_ok = match step.reason {
+        Some(0 | 3) => true,
+        Some(1) => step.change,
+        Some(2) => step.problem,
+        _ => false,
+    };
     match (s, step.event) {
         (S::New, E::Start) => Some(S::InProgress),
         (S::New | S::InProgress, E::Hold) if reason_ok => Some(S::OnHold),
@@ -95,15 +110,21 @@ impl ReferenceStateMachine for Model {
             any::<bool>(),
             prop::bool::weighted(0.7),
             prop::bool::weighted(0.7),
+            prop::bool::weighted(0.7),
+            prop::bool::weighted(0.7),
             proptest::option::weighted(0.8, 0..REASONS.len()),
         )
-            .prop_map(|(event, awaiting_caller, code, notes, reason)| Step {
-                event,
-                awaiting_caller,
-                code,
-                notes,
-                reason,
-            })
+            .prop_map(
+                |(event, awaiting_caller, code, notes, problem, change, reason)| Step {
+                    event,
+                    awaiting_caller,
+                    code,
+                    notes,
+                    problem,
+                    change,
+                    reason,
+                },
+            )
             .boxed()
     }
 

@@ -199,8 +199,10 @@ fn bad_names() {
         with(base(), |v| {
             v["states"][1]["required_fields"] = json!(["notes", "notes"]);
             v["states"][1]["reasons"] = json!([" "]);
+            v["states"][1]["reason_fields"] = json!({"waiting": ["notes"]});
         }),
         &[
+            ("states[1].reason_fields.waiting", IssueKind::BadName),
             ("states[1].reasons[0]", IssueKind::BadName),
             ("states[1].required_fields[1]", IssueKind::BadName),
         ],

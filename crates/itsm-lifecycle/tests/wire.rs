@@ -137,15 +137,19 @@ fn definition() -> impl Strategy<Value = WorkflowDefinition<String, String>> {
         category(),
         prop::collection::vec(name(), 0..3),
         prop::collection::vec(name(), 0..3),
+        prop::collection::btree_map(name(), prop::collection::vec(name(), 0..2), 0..2),
         prop::option::of(".{0,12}"),
     )
         .prop_map(
-            |(key, category, required_fields, reasons, description)| StateDefinition {
-                key,
-                category,
-                required_fields,
-                reasons,
-                description,
+            |(key, category, required_fields, reasons, reason_fields, description)| {
+                StateDefinition {
+                    key,
+                    category,
+                    required_fields,
+                    reasons,
+                    reason_fields,
+                    description,
+                }
             },
         );
     let transition = (
