@@ -69,16 +69,16 @@ fn apply(
                 incident.reopen_count += 1;
             }
             Effect::CancelMajorIncident => {
-                if let Some(state) = incident.major_incident_state {
-                    if let Ok(m) = major.apply(
+                if let Some(state) = incident.major_incident_state
+                    && let Ok(m) = major.apply(
                         &state,
                         &MajorIncidentEvent::Cancel,
                         actor,
                         at,
                         &Facts::itil(),
-                    ) {
-                        incident.major_incident_state = Some(m.audit.to);
-                    }
+                    )
+                {
+                    incident.major_incident_state = Some(m.audit.to);
                 }
             }
             other => panic!("unexpected effect {other:?} on an incident"),
