@@ -1,5 +1,6 @@
 //! Model-based tests: the engine running the default incident flow (typed and
-//! dynamic) against a trivially correct reference model written here.
+//! dynamic) and the three change flows against trivially correct reference
+//! models written here.
 //!
 //! Properties, checked after every step: the record is never in an
 //! undeclared state; terminal states absorb nothing; replaying the audit
@@ -7,10 +8,11 @@
 //! when the transitions' timeline events say so.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use itsm_core::{IncidentState, PersonId, StateCategory, TimelineChange};
+use itsm_core::{ChangeState, ChangeType, IncidentState, PersonId, StateCategory, TimelineChange};
 use itsm_lifecycle::{
-    AuditEntry, Facts, Guard, IncidentEvent, LifecycleError, Transition, Workflow, change_flow,
-    incident_flow, major_incident_flow, problem_flow, release_flow, service_request_flow,
+    AuditEntry, ChangeEvent, Facts, Guard, IncidentEvent, LifecycleError, Transition, Workflow,
+    change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
+    service_request_flow,
 };
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -407,4 +409,170 @@ fn replay_reports_the_first_offending_entry() {
         ],
         Err((1, "the workflow has no such transition")),
     );
+}
+
+/// One step on a change: an event and the facts given with it.
+#[derive(Clone, Debug)]
+struct ChangeStep {
+    event: ChangeEvent,
+    approved: bool,
+    rejected: bool,
+    planned: bool,
+    close_fields: bool,
+}
+
+impl ChangeStep {
+    fn facts(&self) -> Facts {
+        let mut f = Facts::itil();
+        if self.approved {
+            f = f.passing(Guard::APPROVED);
+        }
+        if self.rejected {
+            f = f.passing(Guard::REJECTED);
+        }
+        if self.planned {
+            f = f.with_field("planned_start").with_field("planned_end");
+        }
+        if self.close_fields {
+            f = f.with_field("close_code").with_field("close_notes");
+        }
+        f
+    }
+}
+
+/// The reference model of the three change flows, written from the issue text.
+fn change_next(ty: ChangeType, s: ChangeState, step: &ChangeStep) -> Option<ChangeState> {
+    use ChangeEvent as E;
+    use ChangeState as S;
+    use ChangeType as T;
+    let authorizing = matches!(ty, T::Normal | T::Emergency);
+    match (s, step.event) {
+        (S::New, E::Assess) if ty == T::Normal => Some(S::Assess),
+        (S::Assess, E::RequestAuthorization) => Some(S::Authorize),
+        (S::New, E::RequestAuthorization) if ty == T::Emergency => Some(S::Authorize),
+        (S::New, E::Schedule) if ty == T::Standard && step.planned => Some(S::Scheduled),
+        (S::Authorize, E::Authorize) if authorizing && step.approved && step.planned => {
+            Some(S::Scheduled)
+        }
+        (S::Authorize, E::Reject) if step.rejected => Some(S::New),
+        (S::Assess | S::Authorize, E::Revert) => Some(S::New),
+        (S::Scheduled, E::Implement) => Some(S::Implement),
+        (S::Implement, E::Review) => Some(S::Review),
+        (S::Review, E::Close) if step.close_fields => Some(S::Closed),
+        (S::New | S::Assess | S::Authorize | S::Scheduled | S::Implement, E::Cancel) => {
+            Some(S::Canceled)
+        }
+        _ => None,
+    }
+}
+
+struct ChangeModel;
+
+impl ReferenceStateMachine for ChangeModel {
+    type State = (ChangeType, ChangeState);
+    type Transition = ChangeStep;
+
+    fn init_state() -> BoxedStrategy<Self::State> {
+        proptest::sample::select(vec![
+            ChangeType::Normal,
+            ChangeType::Standard,
+            ChangeType::Emergency,
+        ])
+        .prop_map(|t| (t, ChangeState::New))
+        .boxed()
+    }
+
+    fn transitions(_: &Self::State) -> BoxedStrategy<Self::Transition> {
+        (
+            proptest::sample::select(ChangeEvent::ALL.to_vec()),
+            prop::bool::weighted(0.6),
+            prop::bool::weighted(0.3),
+            prop::bool::weighted(0.8),
+            prop::bool::weighted(0.8),
+        )
+            .prop_map(
+                |(event, approved, rejected, planned, close_fields)| ChangeStep {
+                    event,
+                    approved,
+                    rejected,
+                    planned,
+                    close_fields,
+                },
+            )
+            .boxed()
+    }
+
+    fn apply((ty, state): Self::State, step: &Self::Transition) -> Self::State {
+        (ty, change_next(ty, state, step).unwrap_or(state))
+    }
+}
+
+struct ChangeEngine {
+    workflow: Workflow<ChangeState, ChangeEvent>,
+    state: ChangeState,
+    history: Vec<AuditEntry<ChangeState, ChangeEvent>>,
+    now: DateTime<Utc>,
+}
+
+impl StateMachineTest for ChangeEngine {
+    type SystemUnderTest = Self;
+    type Reference = ChangeModel;
+
+    fn init_test((ty, _): &(ChangeType, ChangeState)) -> Self {
+        ChangeEngine {
+            workflow: Workflow::new(change_flow(*ty), &Facts::itil()).unwrap(),
+            state: ChangeState::New,
+            history: Vec::new(),
+            now: Utc.with_ymd_and_hms(2026, 2, 2, 8, 0, 0).unwrap(),
+        }
+    }
+
+    fn apply(mut sut: Self, (ty, expected): &(ChangeType, ChangeState), step: ChangeStep) -> Self {
+        let before = sut.state;
+        sut.now += Duration::hours(1);
+        let result = sut
+            .workflow
+            .apply(&before, &step.event, None, sut.now, &step.facts());
+        match &result {
+            Ok(t) => {
+                let cancels = matches!(
+                    step.event,
+                    ChangeEvent::Revert | ChangeEvent::Reject | ChangeEvent::Cancel
+                );
+                assert_eq!(
+                    t.effects
+                        .contains(&itsm_lifecycle::Effect::CancelPendingApprovals),
+                    cancels,
+                    "{ty} change: {step:?} from {before:?}"
+                );
+                sut.state = t.audit.to;
+                sut.history.push(t.audit.clone());
+            }
+            Err(e) => {
+                if sut.workflow.is_terminal(&before) {
+                    assert!(matches!(e, LifecycleError::Terminal { .. }), "{e:?}");
+                }
+            }
+        }
+        assert_eq!(
+            sut.state, *expected,
+            "{ty} change from {before:?} with {step:?}: engine says {result:?}"
+        );
+        sut
+    }
+
+    fn check_invariants(sut: &Self, (_, expected): &(ChangeType, ChangeState)) {
+        assert!(sut.workflow.contains(&sut.state));
+        assert_eq!(sut.workflow.replay(&sut.history).unwrap(), &sut.state);
+        assert_eq!(
+            sut.workflow.is_terminal(&sut.state),
+            matches!(expected, ChangeState::Closed | ChangeState::Canceled)
+        );
+    }
+}
+
+prop_state_machine! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #[test]
+    fn change_engines_match_the_model(sequential 1..30 => ChangeEngine);
 }
