@@ -211,29 +211,41 @@ impl<'a> NameLookup<'a> {
     }
 }
 
+/// How many relationships' slots are fetched ahead of their look-ups.
+const TOUCH_AHEAD: usize = 32;
+
 /// The id table used while building: the key sits beside the dense id, so a
 /// look-up costs one cache miss instead of two.
 struct BuildTable {
-    slots: Vec<(u128, u32)>,
+    /// (key's high half, key's low half, dense id): 24 bytes, 8-aligned.
+    slots: Vec<(u64, u64, u32)>,
     mask: usize,
+}
+
+fn halves(id: &CiId) -> (u64, u64) {
+    let v = id.as_u128();
+    #[allow(clippy::cast_possible_truncation)] // the two halves on purpose
+    let halves = ((v >> 64) as u64, v as u64);
+    halves
 }
 
 impl BuildTable {
     /// The table, and the duplicates found as (position, first position).
     fn new(ids: &[CiId]) -> (Self, Vec<(usize, u32)>) {
         let size = IdTable::size_for(ids.len());
-        let mut slots = vec![(0u128, NONE); size];
+        let mut slots = vec![(0u64, 0u64, NONE); size];
         let mask = size - 1;
         let mut duplicates = Vec::new();
         for (dense, id) in ids.iter().enumerate() {
+            let (hi, lo) = halves(id);
             let mut i = hash_id(id) & mask;
             loop {
-                let (k, first) = slots[i];
+                let (h, l, first) = slots[i];
                 if first == NONE {
-                    slots[i] = (id.as_u128(), dense as u32);
+                    slots[i] = (hi, lo, dense as u32);
                     break;
                 }
-                if k == id.as_u128() {
+                if (h, l) == (hi, lo) {
                     duplicates.push((dense, first));
                     break;
                 }
@@ -243,24 +255,35 @@ impl BuildTable {
         (Self { slots, mask }, duplicates)
     }
 
+    /// Loads the first slot of each id, all independent reads, so that the
+    /// memory system fetches them in parallel before the look-ups (whose
+    /// probe loops would otherwise wait for one miss at a time).
+    fn touch<'a>(&self, ids: impl Iterator<Item = &'a CiId>) {
+        let mut sum = 0u32;
+        for id in ids {
+            sum ^= self.slots[hash_id(id) & self.mask].2;
+        }
+        std::hint::black_box(sum);
+    }
+
     /// The compact table with the same slots (its keys are in `ids`).
     fn compact(&self) -> IdTable {
         IdTable {
-            slots: self.slots.iter().map(|s| s.1).collect(),
+            slots: self.slots.iter().map(|s| s.2).collect(),
             mask: self.mask,
         }
     }
 
     #[inline]
     fn get(&self, id: &CiId) -> Option<u32> {
-        let key = id.as_u128();
+        let key = halves(id);
         let mut i = hash_id(id) & self.mask;
         loop {
-            let (k, dense) = self.slots[i];
+            let (h, l, dense) = self.slots[i];
             if dense == NONE {
                 return None;
             }
-            if k == key {
+            if (h, l) == key {
                 return Some(dense);
             }
             i = (i + 1) & self.mask;
@@ -446,6 +469,10 @@ impl GraphIndex {
         // where a failure of `from` impacts `to`.
         let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
         for (j, r) in data.relationships.iter().enumerate() {
+            if j % TOUCH_AHEAD == 0 {
+                let ahead = data.relationships[j..].iter().take(TOUCH_AHEAD);
+                fast.touch(ahead.flat_map(|r| [&r.source, &r.target]));
+            }
             let s = fast.get(&r.source);
             let t = fast.get(&r.target);
             let k = types.get(&r.relationship_type);

@@ -24,53 +24,53 @@ impl GraphIndex {
     ) -> Result<Vec<Vec<CiId>>, CmdbError> {
         let follow = self.type_filter(relationship_types)?;
         let n = self.len();
-        // (discovery order, low link) side by side: one cache line per visit.
-        let mut state = vec![[NONE, 0u32]; n];
-        // A bit set: small enough to stay in cache.
+        // Bit sets small enough to stay in cache: an arc to a CI already
+        // assigned to a component (the common case) costs no random read.
+        let mut visited = vec![0u64; n.div_ceil(64)];
         let mut on_stack = vec![0u64; n.div_ceil(64)];
-        let on = |bits: &[u64], v: u32| bits[(v >> 6) as usize] & (1 << (v & 63)) != 0;
+        let is = |bits: &[u64], v: u32| bits[(v >> 6) as usize] & (1 << (v & 63)) != 0;
         let flip = |bits: &mut [u64], v: u32| bits[(v >> 6) as usize] ^= 1 << (v & 63);
+        // Discovery order, read only for CIs still on the stack.
+        let mut order = vec![NONE; n];
         let mut stack: Vec<u32> = Vec::new();
-        // (node, position of the next arc to look at)
-        let mut call: Vec<(u32, u32)> = Vec::new();
+        // The explicit call stack: (node, next arc, its order, its low link).
+        let mut call: Vec<(u32, u32, u32, u32)> = Vec::new();
         let mut next = 0u32;
         let mut components: Vec<Vec<u32>> = Vec::new();
         for root in 0..n as u32 {
-            if state[root as usize][0] != NONE {
+            if is(&visited, root) {
                 continue;
             }
-            state[root as usize] = [next, next];
-            next += 1;
+            flip(&mut visited, root);
+            order[root as usize] = next;
             stack.push(root);
             flip(&mut on_stack, root);
-            call.push((root, 0));
+            call.push((root, 0, next, next));
+            next += 1;
             while let Some(top) = call.last_mut() {
                 let v = top.0;
-                let arcs = self.impact_arcs(v);
-                if let Some(&arc) = arcs.get(top.1 as usize) {
+                if let Some(&arc) = self.impact_arcs(v).get(top.1 as usize) {
                     top.1 += 1;
                     let (w, ty) = self.unpack(arc);
                     if !follow[ty as usize] {
                         continue;
                     }
-                    let [w_order, _] = state[w as usize];
-                    if w_order == NONE {
-                        state[w as usize] = [next, next];
-                        next += 1;
+                    if !is(&visited, w) {
+                        flip(&mut visited, w);
+                        order[w as usize] = next;
                         stack.push(w);
                         flip(&mut on_stack, w);
-                        call.push((w, 0));
-                    } else if on(&on_stack, w) {
-                        let low = &mut state[v as usize][1];
-                        *low = (*low).min(w_order);
+                        call.push((w, 0, next, next));
+                        next += 1;
+                    } else if is(&on_stack, w) {
+                        top.3 = top.3.min(order[w as usize]);
                     }
                     continue;
                 }
+                let (_, _, v_order, v_low) = *top;
                 call.pop();
-                let [v_order, v_low] = state[v as usize];
-                if let Some(&(parent, _)) = call.last() {
-                    let low = &mut state[parent as usize][1];
-                    *low = (*low).min(v_low);
+                if let Some(parent) = call.last_mut() {
+                    parent.3 = parent.3.min(v_low);
                 }
                 if v_low == v_order {
                     let mut component = Vec::new();
