@@ -11,6 +11,10 @@ use crate::model::{
     ImpactDirection, ReconciliationRule, RedundancyRequirement, RelationshipType,
 };
 
+/// How many levels a class hierarchy may have (ServiceNow's deepest is
+/// about ten). The bound keeps every walk up the hierarchy short.
+const MAX_DEPTH: usize = 64;
+
 /// One class, compiled.
 #[derive(Clone, Debug)]
 pub(crate) struct ClassInfo {
@@ -36,6 +40,8 @@ pub(crate) struct Catalog {
     pub(crate) types: Vec<RelationshipType>,
     /// Governance rules as (source class, type, target class).
     pub(crate) rules: std::collections::HashSet<(u32, u32, u32)>,
+    /// The target classes the rules name, by (source class, type).
+    pub(crate) rule_targets: HashMap<(u32, u32), Vec<u32>>,
     pub(crate) identification_rules: Vec<IdentificationRule>,
     /// Reconciliation rules by (class, attribute or `None` for all).
     pub(crate) reconciliation: HashMap<(u32, Option<String>), ReconciliationRule>,
@@ -199,17 +205,44 @@ impl Catalog {
         for (d, p) in parent.iter().enumerate() {
             self.classes[d].parent = *p;
         }
-        // Attributes, parents before children.
-        let mut depth = vec![0usize; n];
-        for (d, slot) in depth.iter_mut().enumerate() {
-            let mut k = 0;
-            let mut at = parent[d];
-            while let Some(p) = at {
-                k += 1;
-                at = parent[p as usize];
+        // Depths, in O(n): walk up to a class of known depth, then assign
+        // depths down the walked path. A class `MAX_DEPTH` levels down is cut
+        // from its parent (and reported), so every walk up stays short.
+        const UNKNOWN: usize = usize::MAX;
+        let mut depth = vec![UNKNOWN; n];
+        for start in 0..n {
+            walk.clear();
+            let mut at = Some(start);
+            let mut level = 0;
+            while let Some(c) = at {
+                if depth[c] != UNKNOWN {
+                    level = depth[c] + 1;
+                    break;
+                }
+                walk.push(c);
+                at = parent[c].map(|p| p as usize);
             }
-            *slot = k;
+            for &c in walk.iter().rev() {
+                if level == MAX_DEPTH {
+                    parent[c] = None;
+                    self.classes[c].parent = None;
+                    push(
+                        problems,
+                        format!("classes[{}].parent", source_of[c]),
+                        "hierarchy_too_deep",
+                        format!(
+                            "class {:?} is nested {MAX_DEPTH} levels below a root class: at most {} are supported",
+                            self.classes[c].name,
+                            MAX_DEPTH - 1
+                        ),
+                    );
+                    level = 0;
+                }
+                depth[c] = level;
+                level += 1;
+            }
         }
+        // Attributes, parents before children.
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&d| depth[d]);
         for d in order {
@@ -335,8 +368,10 @@ impl Catalog {
             );
             let target = self.class_ref(&rule.target_class, &join(&path, "target_class"), problems);
             if let (Some(s), Some(t), Some(g)) = (source, ty, target)
-                && !self.rules.insert((s, t, g))
+                && self.rules.insert((s, t, g))
             {
+                self.rule_targets.entry((s, t)).or_default().push(g);
+            } else if source.is_some() && ty.is_some() && target.is_some() {
                 push(
                     problems,
                     path,
@@ -644,13 +679,19 @@ impl Catalog {
         }
     }
 
-    /// Whether a governance rule allows `source type target`, directly or
-    /// through the classes' ancestors.
-    pub(crate) fn allows(&self, source: u32, ty: u32, target: u32) -> bool {
-        self.ancestors(source).any(|s| {
-            self.ancestors(target)
-                .any(|t| self.rules.contains(&(s, ty, t)))
-        })
+    /// The target classes named by the rules of `source`'s class and its
+    /// ancestors for type `ty`, sorted: a target class or a subclass of one
+    /// is allowed.
+    pub(crate) fn allowed_targets(&self, source: u32, ty: u32) -> Vec<u32> {
+        let mut allowed: Vec<u32> = self
+            .ancestors(source)
+            .filter_map(|s| self.rule_targets.get(&(s, ty)))
+            .flatten()
+            .copied()
+            .collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        allowed
     }
 }
 

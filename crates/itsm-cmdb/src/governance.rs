@@ -22,6 +22,8 @@ pub(crate) struct RuleMemo {
     /// 0 = not asked yet, 1 = allowed, 2 = not allowed.
     table: Vec<u8>,
     map: HashMap<(u32, u32, u32), bool>,
+    /// The allowed target classes of each (source class, type) asked about.
+    targets: HashMap<(u32, u32), Vec<u32>>,
 }
 
 impl RuleMemo {
@@ -38,28 +40,40 @@ impl RuleMemo {
             types,
             table,
             map: HashMap::new(),
+            targets: HashMap::new(),
         }
     }
 
     pub(crate) fn allows(&mut self, catalog: &Catalog, source: u32, ty: u32, target: u32) -> bool {
-        if !self.table.is_empty() {
-            let slot =
-                (source as usize * self.types + ty as usize) * self.classes + target as usize;
-            if let Some(cell) = self.table.get_mut(slot) {
-                if *cell == 0 {
-                    *cell = if catalog.allows(source, ty, target) {
-                        1
-                    } else {
-                        2
-                    };
-                }
-                return *cell == 1;
+        let slot = (source as usize * self.types + ty as usize) * self.classes + target as usize;
+        match self.table.get(slot) {
+            Some(1) => return true,
+            Some(2) => return false,
+            Some(_) => {
+                let answer = self.compute(catalog, source, ty, target);
+                self.table[slot] = if answer { 1 } else { 2 };
+                return answer;
             }
+            None => {}
         }
-        *self
-            .map
-            .entry((source, ty, target))
-            .or_insert_with(|| catalog.allows(source, ty, target))
+        if let Some(&answer) = self.map.get(&(source, ty, target)) {
+            return answer;
+        }
+        let answer = self.compute(catalog, source, ty, target);
+        self.map.insert((source, ty, target), answer);
+        answer
+    }
+
+    /// One walk up the target's ancestors (at most 64 levels) against the
+    /// source's allowed targets, themselves computed once per (class, type).
+    fn compute(&mut self, catalog: &Catalog, source: u32, ty: u32, target: u32) -> bool {
+        let allowed = self
+            .targets
+            .entry((source, ty))
+            .or_insert_with(|| catalog.allowed_targets(source, ty));
+        catalog
+            .ancestors(target)
+            .any(|t| allowed.binary_search(&t).is_ok())
     }
 }
 

@@ -85,14 +85,8 @@ fn key_of(name: &str, attributes: &BTreeMap<String, FieldValue>, set: &[String])
 /// How identification finds the CIs of a class subtree whose values for an
 /// attribute set equal a record's.
 trait Candidates {
-    fn find(
-        &mut self,
-        cmdb: &Cmdb,
-        rule: usize,
-        set: usize,
-        in_scope: &[bool],
-        record: &DiscoveryRecord,
-    ) -> Vec<CiId>;
+    fn find(&mut self, cmdb: &Cmdb, rule: usize, set: usize, record: &DiscoveryRecord)
+    -> Vec<CiId>;
 }
 
 /// One record: scan the CIs.
@@ -104,9 +98,9 @@ impl Candidates for Scan {
         cmdb: &Cmdb,
         rule: usize,
         set: usize,
-        in_scope: &[bool],
         record: &DiscoveryRecord,
     ) -> Vec<CiId> {
+        let in_scope = cmdb.rule_scope(rule);
         let set = &cmdb.catalog.identification_rules[rule].identifiers[set];
         cmdb.data
             .cis
@@ -130,11 +124,11 @@ impl Candidates for Tables {
         cmdb: &Cmdb,
         rule: usize,
         set: usize,
-        in_scope: &[bool],
         record: &DiscoveryRecord,
     ) -> Vec<CiId> {
         let attributes = &cmdb.catalog.identification_rules[rule].identifiers[set];
         let table = self.0.entry((rule, set)).or_insert_with(|| {
+            let in_scope = cmdb.rule_scope(rule);
             let mut table: HashMap<String, Vec<CiId>> = HashMap::new();
             for (ci, &c) in cmdb.data.cis.iter().zip(&cmdb.ci_class) {
                 if in_scope.get(c as usize).copied().unwrap_or(false)
@@ -152,6 +146,19 @@ impl Candidates for Tables {
 }
 
 impl Cmdb {
+    /// Which dense classes an identification rule covers: its class and
+    /// every class below it.
+    fn rule_scope(&self, rule: usize) -> Vec<bool> {
+        let owner = self
+            .catalog
+            .class_index
+            .get(&self.catalog.identification_rules[rule].class)
+            .copied();
+        (0..self.catalog.classes.len())
+            .map(|c| owner.is_some_and(|o| self.catalog.is_a(c as u32, o)))
+            .collect()
+    }
+
     /// Finds the existing CI a discovery record is about. The record's class
     /// uses its own identification rule or, without one, its nearest
     /// ancestor's; the rule's attribute sets are tried in order, skipping sets
@@ -208,11 +215,6 @@ impl Cmdb {
                 )
             })?;
         let rule = &self.catalog.identification_rules[rule_index];
-        let owner = self.catalog.class_index[&rule.class];
-        // Which dense classes are the rule's class or below it.
-        let in_scope: Vec<bool> = (0..self.catalog.classes.len())
-            .map(|c| self.catalog.is_a(c as u32, owner))
-            .collect();
         let mut applicable = false;
         for (k, set) in rule.identifiers.iter().enumerate() {
             if key_of(&record.name, &record.attributes, set).is_none()
@@ -221,7 +223,7 @@ impl Cmdb {
                 continue;
             }
             applicable = true;
-            let mut found = candidates.find(self, rule_index, k, &in_scope, record);
+            let mut found = candidates.find(self, rule_index, k, record);
             match found.len() {
                 0 => {}
                 1 => {

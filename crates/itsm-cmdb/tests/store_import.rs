@@ -390,3 +390,31 @@ fn from_json_names_the_path_of_a_bad_value() {
         other => panic!("expected a json error, got {other:?}"),
     }
 }
+
+/// A chain of classes, each the parent of the next.
+fn chain(depth: usize) -> CmdbData {
+    let mut data = CmdbData::default();
+    for level in 0..depth {
+        let parent = (level > 0).then(|| format!("c{}", level - 1));
+        data.classes
+            .push(class(&format!("c{level}"), parent.as_deref()));
+    }
+    data
+}
+
+#[test]
+fn class_hierarchies_deeper_than_64_levels_are_refused() {
+    check("63 levels below the root", chain(64), &[]);
+    check(
+        "64 levels below the root",
+        chain(65),
+        &[("classes[64].parent", "hierarchy_too_deep")],
+    );
+}
+
+#[test]
+fn a_hundred_thousand_level_class_chain_is_refused_in_linear_time() {
+    let problems = chain(100_000).validate();
+    assert_eq!(problems.len(), 100_000 / 64);
+    assert!(problems.iter().all(|p| p.rule == "hierarchy_too_deep"));
+}
