@@ -355,8 +355,12 @@ fn add(
     calendar.add(t, d)
 }
 
+/// Whole wall-clock seconds from `a` to `b` (zero when `b` is earlier).
 fn secs(a: DateTime<Utc>, b: DateTime<Utc>) -> u64 {
-    u64::try_from((b - a).num_seconds()).unwrap_or(0)
+    let whole = b.timestamp()
+        - a.timestamp()
+        - i64::from(b.timestamp_subsec_nanos() < a.timestamp_subsec_nanos());
+    u64::try_from(whole).unwrap_or(0)
 }
 
 /// The business time a goal allows from `start`.
@@ -376,8 +380,10 @@ fn resolve(
 
 /// The business seconds at which `percent` of `target` is reached (rounded up).
 fn threshold_secs(target: BusinessDuration, percent: u8) -> BusinessDuration {
-    let t = u128::from(target.as_secs()) * u128::from(percent);
-    BusinessDuration::from_secs(u64::try_from(t.div_ceil(100)).unwrap_or(u64::MAX))
+    let secs = target.as_secs();
+    let p = u64::from(percent);
+    // Without overflow: ceil(secs * p / 100) = (secs / 100) * p + ceil((secs % 100) * p / 100).
+    BusinessDuration::from_secs((secs / 100) * p + ((secs % 100) * p).div_ceil(100))
 }
 
 /// A cycle being replayed.
@@ -392,19 +398,16 @@ struct Active {
     paused_actual: u64,
     original_due: DateTime<Utc>,
     breached_at: Option<DateTime<Utc>>,
-    crossed: Vec<Option<DateTime<Utc>>>,
+    crossed: Vec<ThresholdCrossing>,
+    /// The elapsed time at which `advance` has something to note.
+    next_mark: BusinessDuration,
     segments: Option<Vec<Span>>,
 }
 
 impl Active {
     /// Counts the time from the segment's start to `t`, noting thresholds
     /// and the breach reached on the way.
-    fn advance(
-        &mut self,
-        t: DateTime<Utc>,
-        sla: &CompiledSla,
-        cal: &CompiledCalendar,
-    ) -> Result<(), SlaError> {
+    fn advance(&mut self, t: DateTime<Utc>, cal: &CompiledCalendar) -> Result<(), SlaError> {
         if t <= self.seg_start {
             return Ok(());
         }
@@ -418,40 +421,64 @@ impl Active {
         } else {
             let before = self.elapsed;
             let after = before + b;
-            for (slot, p) in self.crossed.iter_mut().zip(&sla.thresholds) {
-                let at = threshold_secs(self.target, *p);
-                if slot.is_none() && before < at && at <= after {
-                    *slot = Some(add(cal, self.seg_start, at - before)?);
+            if after < self.next_mark {
+                self.elapsed = after;
+                self.seg_start = t;
+                return Ok(());
+            }
+            for slot in &mut self.crossed {
+                let at = threshold_secs(self.target, slot.percent);
+                if slot.crossed_at.is_none() && before < at && at <= after {
+                    slot.crossed_at = Some(add(cal, self.seg_start, at - before)?);
                 }
             }
             if self.breached_at.is_none() && before < self.target && self.target <= after {
                 self.breached_at = Some(add(cal, self.seg_start, self.target - before)?);
             }
             self.elapsed = after;
+            self.next_mark = self.next_mark();
         }
         self.seg_start = t;
         Ok(())
     }
 
+    /// The business elapsed time at which the next threshold or the breach
+    /// is reached (`MAX` when none is left).
+    fn next_mark(&self) -> BusinessDuration {
+        let threshold = self
+            .crossed
+            .iter()
+            .find(|slot| slot.crossed_at.is_none())
+            .map(|slot| threshold_secs(self.target, slot.percent));
+        let breach = self.breached_at.is_none().then_some(self.target);
+        threshold
+            .into_iter()
+            .chain(breach)
+            .min()
+            .unwrap_or(BusinessDuration::MAX)
+    }
+
     /// Marks, at `t`, thresholds and the breach already reached (after a new goal).
-    fn settle(&mut self, t: DateTime<Utc>, sla: &CompiledSla) {
-        for (slot, p) in self.crossed.iter_mut().zip(&sla.thresholds) {
-            if slot.is_none() && threshold_secs(self.target, *p) <= self.elapsed {
-                *slot = Some(t);
+    fn settle(&mut self, t: DateTime<Utc>) {
+        for slot in &mut self.crossed {
+            if slot.crossed_at.is_none()
+                && threshold_secs(self.target, slot.percent) <= self.elapsed
+            {
+                slot.crossed_at = Some(t);
             }
         }
         if self.breached_at.is_none() && self.target <= self.elapsed {
             self.breached_at = Some(t);
         }
+        self.next_mark = self.next_mark();
     }
 
     fn report(
-        &self,
+        self,
         stage: SlaStage,
         stop: Option<DateTime<Utc>>,
         reference: DateTime<Utc>,
         priority: Option<Priority>,
-        sla: &CompiledSla,
         cal: &CompiledCalendar,
     ) -> Result<SlaCycle, SlaError> {
         let left = if self.breached_at.is_some() {
@@ -467,9 +494,8 @@ impl Active {
             let threshold = self
                 .crossed
                 .iter()
-                .zip(&sla.thresholds)
-                .find(|(slot, _)| slot.is_none())
-                .map(|(_, p)| threshold_secs(self.target, *p));
+                .find(|slot| slot.crossed_at.is_none())
+                .map(|slot| threshold_secs(self.target, slot.percent));
             match (threshold, self.breached_at) {
                 (Some(at), _) => Some(add(cal, reference, at - self.elapsed)?),
                 (None, None) => Some(due_at),
@@ -503,15 +529,7 @@ impl Active {
             due_at,
             original_due_at: self.original_due,
             breached_at: self.breached_at,
-            thresholds: self
-                .crossed
-                .iter()
-                .zip(&sla.thresholds)
-                .map(|(c, p)| ThresholdCrossing {
-                    percent: *p,
-                    crossed_at: *c,
-                })
-                .collect(),
+            thresholds: self.crossed,
             next_event_at,
         })
     }
@@ -526,6 +544,24 @@ struct Truth {
     reset: bool,
     pause: bool,
     resume: bool,
+}
+
+impl Truth {
+    /// The conditions over a record about which nothing is known yet.
+    fn initial(sla: &CompiledSla, snapshot: &Snapshot, stack: &mut Vec<bool>) -> Self {
+        let t = &sla.table;
+        Self {
+            start: t.eval(&sla.start, snapshot, stack),
+            stop: t.eval(&sla.stop, snapshot, stack),
+            cancel: t.eval(&sla.cancel, snapshot, stack),
+            reset: t.eval(&sla.reset, snapshot, stack),
+            pause: t.eval(&sla.pause, snapshot, stack),
+            resume: sla
+                .resume
+                .as_ref()
+                .is_some_and(|r| t.eval(r, snapshot, stack)),
+        }
+    }
 }
 
 /// A stretch of a cycle: from, to, paused.
@@ -563,8 +599,11 @@ fn run(
     }
     let table = &sla.table;
     let mut snapshot = table.empty_snapshot();
-    let mut stack = Vec::with_capacity(16);
+    let mut stack = Vec::new();
     let mut active: Option<Active> = None;
+    let mut first = crate::condition::CHANGED_ALL;
+    let mut goals_changed;
+    let mut truth = Truth::initial(sla, &snapshot, &mut stack);
     let fixed = d.deadline == DeadlineKind::Fixed;
     let opened = if d.retroactive_start {
         timeline.opened_at()
@@ -580,10 +619,11 @@ fn run(
         if at > now {
             break;
         }
-        table.begin_update(&mut snapshot);
+        let mut changed = table.begin_update(&mut snapshot) | first;
+        first = 0;
         let mut j = i;
         while j < events.len() && events[j].at == at {
-            table.apply(&mut snapshot, &events[j].change);
+            changed |= table.apply(&mut snapshot, &events[j].change);
             j += 1;
         }
         if j < events.len() && events[j].at < at {
@@ -594,16 +634,22 @@ fn run(
             });
         }
         i = j;
-        let truth = Truth {
-            start: table.eval(&sla.start, &snapshot, &mut stack),
-            stop: table.eval(&sla.stop, &snapshot, &mut stack),
-            cancel: table.eval(&sla.cancel, &snapshot, &mut stack),
-            reset: table.eval(&sla.reset, &snapshot, &mut stack),
-            pause: !fixed && table.eval(&sla.pause, &snapshot, &mut stack),
-            resume: sla
-                .resume
-                .as_ref()
-                .is_some_and(|r| table.eval(r, &snapshot, &mut stack)),
+        goals_changed = changed & sla.goal_deps != 0;
+        // Only the conditions that read what changed are evaluated again.
+        let mut eval = |program: &crate::condition::Program, old: bool| {
+            if program.deps & changed != 0 {
+                table.eval(program, &snapshot, &mut stack)
+            } else {
+                old
+            }
+        };
+        truth = Truth {
+            start: eval(&sla.start, truth.start),
+            stop: eval(&sla.stop, truth.stop),
+            cancel: eval(&sla.cancel, truth.cancel),
+            reset: eval(&sla.reset, truth.reset),
+            pause: !fixed && eval(&sla.pause, truth.pause),
+            resume: sla.resume.as_ref().is_some_and(|r| eval(r, truth.resume)),
         };
         let wants_pause = truth.pause && !(sla.resume.is_some() && truth.resume);
         let wants_resume = if sla.resume.is_some() {
@@ -612,7 +658,7 @@ fn run(
             !truth.pause
         };
 
-        if let Some(mut a) = active.take() {
+        if let Some(a) = active.as_mut() {
             let closing =
                 if truth.cancel || (d.cancel_when_start_unmet && !truth.start) || truth.reset {
                     Some(SlaStage::Cancelled)
@@ -622,33 +668,35 @@ fn run(
                     None
                 };
             if let Some(stage) = closing {
-                a.advance(at, sla, cal)?;
+                a.advance(at, cal)?;
                 let stage = if stage == SlaStage::Achieved && a.breached_at.is_some() {
                     SlaStage::Breached
                 } else {
                     stage
                 };
-                cycles.push(a.report(stage, Some(at), at, snapshot.priority(), sla, cal)?);
                 if let Some(list) = a.segments.take() {
                     segments.push(list);
                 }
+                if let Some(a) = active.take() {
+                    cycles.push(a.report(stage, Some(at), at, snapshot.priority(), cal)?);
+                }
             } else {
-                if let Some(g) = select_goal(sla, cal, &snapshot, &mut stack, a.start)?
+                if goals_changed
+                    && let Some(g) = select_goal(sla, cal, &snapshot, &mut stack, a.start)?
                     && g != a.goal
                 {
-                    a.advance(at, sla, cal)?;
+                    a.advance(at, cal)?;
                     a.goal = g;
                     a.target = resolve(cal, &d.goals[g].duration, a.start)?;
-                    a.settle(at, sla);
+                    a.settle(at);
                 }
                 if !a.paused && wants_pause {
-                    a.advance(at, sla, cal)?;
+                    a.advance(at, cal)?;
                     a.paused = true;
                 } else if a.paused && wants_resume {
-                    a.advance(at, sla, cal)?;
+                    a.advance(at, cal)?;
                     a.paused = false;
                 }
-                active = Some(a);
             }
         }
 
@@ -674,7 +722,15 @@ fn run(
                     paused_actual: 0,
                     original_due: add(cal, start, target)?,
                     breached_at: None,
-                    crossed: vec![None; sla.thresholds.len()],
+                    crossed: sla
+                        .thresholds
+                        .iter()
+                        .map(|p| ThresholdCrossing {
+                            percent: *p,
+                            crossed_at: None,
+                        })
+                        .collect(),
+                    next_mark: BusinessDuration::ZERO,
                     segments: record.then(Vec::new),
                 };
                 if retro.is_some() {
@@ -683,16 +739,16 @@ fn run(
                             for (from, to, p) in list {
                                 a.paused = p;
                                 a.seg_start = from;
-                                a.advance(to, sla, cal)?;
+                                a.advance(to, cal)?;
                             }
                             a.paused = paused;
                             a.seg_start = since;
-                            a.advance(at, sla, cal)?;
+                            a.advance(at, cal)?;
                         }
-                        _ => a.advance(at, sla, cal)?,
+                        _ => a.advance(at, cal)?,
                     }
                 }
-                a.settle(at, sla);
+                a.settle(at);
                 a.paused = wants_pause;
                 active = Some(a);
             }
@@ -712,16 +768,17 @@ fn run(
     }
 
     if let Some(mut a) = active {
-        a.advance(now, sla, cal)?;
+        a.advance(now, cal)?;
         let stage = if a.paused {
             SlaStage::Paused
         } else {
             SlaStage::InProgress
         };
-        cycles.push(a.report(stage, None, now.max(a.start), snapshot.priority(), sla, cal)?);
         if let Some(list) = a.segments.take() {
             segments.push(list);
         }
+        let reference = now.max(a.start);
+        cycles.push(a.report(stage, None, reference, snapshot.priority(), cal)?);
     }
     Ok((cycles, segments))
 }

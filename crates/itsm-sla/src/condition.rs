@@ -205,7 +205,27 @@ pub(crate) struct Program {
     ops: Box<[Op]>,
     /// Whether the program contains an `occurs` leaf.
     pub(crate) has_occurs: bool,
+    /// When the program tests only the category and the priority: its truth
+    /// table, bit `7 * category + priority` (index 0 = none, then in order).
+    table: Option<u64>,
+    /// What the program reads (`CHANGED_*` bits): it need not be evaluated
+    /// again after an update that changed none of them.
+    pub(crate) deps: u8,
+    /// When the program is a flat `all` (true) or `any` (false) of leaves:
+    /// evaluated by short-circuit without a stack.
+    flat: Option<bool>,
 }
+
+/// The state, its category or its reason changed.
+pub(crate) const CHANGED_STATE: u8 = 1;
+/// The priority changed.
+pub(crate) const CHANGED_PRIORITY: u8 = 2;
+/// The assignment group changed.
+pub(crate) const CHANGED_GROUP: u8 = 4;
+/// A flag (field, happened, occurs) changed.
+pub(crate) const CHANGED_FLAGS: u8 = 8;
+/// Everything (the first update).
+pub(crate) const CHANGED_ALL: u8 = 15;
 
 #[derive(Clone, Debug)]
 enum FlagKind {
@@ -423,10 +443,37 @@ impl LeafTable {
             self.leaves.push(leaf);
             ops.push(Op::Leaf(clamp(self.leaves.len() - 1)));
         }
-        return Program {
+        let deps = ops.iter().fold(0, |m, op| match op {
+            Op::Leaf(i) => {
+                m | match self.leaves[usize::from(*i)] {
+                    Leaf::State(_) | Leaf::Category(_) | Leaf::Reason(_) => CHANGED_STATE,
+                    Leaf::Priority(_) => CHANGED_PRIORITY,
+                    Leaf::Group(_) => CHANGED_GROUP,
+                    Leaf::Flag(_) => CHANGED_FLAGS,
+                }
+            }
+            _ => m,
+        });
+        let flat = match ops.split_last() {
+            Some((Op::And(n), leaves)) if usize::from(*n) == leaves.len() => Some(true),
+            Some((Op::Or(n), leaves)) if usize::from(*n) == leaves.len() => Some(false),
+            Some((Op::Leaf(_), [])) => Some(true),
+            _ => None,
+        }
+        .filter(|_| {
+            ops[..ops.len() - 1]
+                .iter()
+                .all(|op| matches!(op, Op::Leaf(_)))
+        });
+        let mut program = Program {
             ops: ops.into_boxed_slice(),
             has_occurs,
+            table: None,
+            deps,
+            flat,
         };
+        program.table = self.truth_table(&program);
+        return program;
 
         fn push_children<'a>(stack: &mut Vec<Step<'a>>, children: &'a [Condition], op: Op) {
             stack.push(Step::Emit(op));
@@ -468,16 +515,28 @@ impl LeafTable {
     }
 
     /// Clears the flags of `occurs` leaves: called before each update.
-    pub(crate) fn begin_update(&self, snapshot: &mut Snapshot) {
+    /// Returns [`CHANGED_FLAGS`] when one was set.
+    pub(crate) fn begin_update(&self, snapshot: &mut Snapshot) -> u8 {
+        let mut changed = 0;
         for (flag, kind) in snapshot.flags.iter_mut().zip(&self.flags) {
-            if matches!(kind, FlagKind::Occurs(_)) {
+            if matches!(kind, FlagKind::Occurs(_)) && *flag {
                 *flag = false;
+                changed = CHANGED_FLAGS;
             }
         }
+        changed
     }
 
-    /// Applies one event to the snapshot.
-    pub(crate) fn apply(&self, snapshot: &mut Snapshot, change: &TimelineChange) {
+    /// Applies one event to the snapshot; returns what it may have changed
+    /// (`CHANGED_*` bits).
+    pub(crate) fn apply(&self, snapshot: &mut Snapshot, change: &TimelineChange) -> u8 {
+        let mut changed = match change {
+            TimelineChange::Created { .. } => CHANGED_ALL,
+            TimelineChange::StateChanged { .. } => CHANGED_STATE,
+            TimelineChange::PriorityChanged { .. } => CHANGED_PRIORITY,
+            TimelineChange::AssignmentChanged { .. } => CHANGED_GROUP,
+            _ => 0,
+        };
         match change {
             TimelineChange::Created {
                 state,
@@ -513,15 +572,18 @@ impl LeafTable {
                         && f == field
                     {
                         *flag = any_of.contains(to);
+                        changed |= CHANGED_FLAGS;
                     }
                 }
                 FlagKind::Happened(p) | FlagKind::Occurs(p) => {
                     if matches_pattern(p, change) {
                         *flag = true;
+                        changed |= CHANGED_FLAGS;
                     }
                 }
             }
         }
+        changed
     }
 
     fn leaf(&self, index: u16, s: &Snapshot) -> bool {
@@ -535,8 +597,59 @@ impl LeafTable {
         }
     }
 
+    /// The truth table of a program that tests only categories and priorities.
+    fn truth_table(&self, program: &Program) -> Option<u64> {
+        let simple = program.ops.iter().all(|op| match op {
+            Op::Leaf(i) => matches!(
+                self.leaves[usize::from(*i)],
+                Leaf::Category(_) | Leaf::Priority(_)
+            ),
+            _ => true,
+        });
+        if !simple {
+            return None;
+        }
+        let mut snapshot = self.empty_snapshot();
+        let mut stack = Vec::new();
+        let mut table = 0u64;
+        let categories = std::iter::once(None).chain(all_categories().into_iter().map(Some));
+        for (ci, category) in categories.enumerate() {
+            let priorities = std::iter::once(None).chain(Priority::ALL.into_iter().map(Some));
+            for (pi, priority) in priorities.enumerate() {
+                snapshot.category = category;
+                snapshot.priority = priority;
+                if self.interpret(program, &snapshot, &mut stack) {
+                    table |= 1 << (ci * 7 + pi);
+                }
+            }
+        }
+        Some(table)
+    }
+
     /// Evaluates a program against a snapshot; `stack` is reused scratch space.
     pub(crate) fn eval(&self, program: &Program, s: &Snapshot, stack: &mut Vec<bool>) -> bool {
+        if let Some(table) = program.table {
+            let ci = s.category.map_or(0, |c| c as usize + 1);
+            let pi = s.priority.map_or(0, |p| p as usize + 1);
+            return table >> (ci * 7 + pi) & 1 == 1;
+        }
+        match program.flat {
+            Some(all) => {
+                let mut leaves = program.ops.iter().filter_map(|op| match op {
+                    Op::Leaf(i) => Some(*i),
+                    _ => None,
+                });
+                if all {
+                    leaves.all(|i| self.leaf(i, s))
+                } else {
+                    leaves.any(|i| self.leaf(i, s))
+                }
+            }
+            None => self.interpret(program, s, stack),
+        }
+    }
+
+    fn interpret(&self, program: &Program, s: &Snapshot, stack: &mut Vec<bool>) -> bool {
         stack.clear();
         for op in &program.ops {
             let value = match *op {

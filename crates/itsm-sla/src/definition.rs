@@ -229,7 +229,7 @@ impl DefinitionReport {
 
 impl Validate for SlaDefinition {
     fn validate(&self) -> Vec<Violation> {
-        self.check().errors
+        self.errors()
     }
 }
 
@@ -261,8 +261,17 @@ impl SlaDefinition {
     /// always, so some tickets get no clock).
     #[must_use]
     pub fn check(&self) -> DefinitionReport {
-        let mut errors = Vec::new();
+        let errors = self.errors();
         let mut warnings = Vec::new();
+        if errors.is_empty() {
+            self.trap_warnings(&mut warnings);
+        }
+        DefinitionReport { errors, warnings }
+    }
+
+    /// Every error, without the (costlier) trap analysis.
+    fn errors(&self) -> Vec<Violation> {
+        let mut errors = Vec::new();
         if self.name.trim().is_empty() {
             errors.push(Violation::new(
                 "name",
@@ -355,10 +364,7 @@ impl SlaDefinition {
                 "retroactive_pause needs retroactive_start: without it no time before the start is counted",
             ));
         }
-        if errors.is_empty() {
-            self.trap_warnings(&mut warnings);
-        }
-        DefinitionReport { errors, warnings }
+        errors
     }
 
     /// Every condition of the definition with its path.
@@ -454,6 +460,8 @@ pub struct CompiledSla {
     pub(crate) cancel: Program,
     pub(crate) reset: Program,
     pub(crate) goals: Vec<Program>,
+    /// What the goal conditions read, together.
+    pub(crate) goal_deps: u8,
     pub(crate) thresholds: Vec<u8>,
 }
 
@@ -464,11 +472,11 @@ impl CompiledSla {
     /// [`SlaError::InvalidDefinition`] listing every error of
     /// [`SlaDefinition::check`] (warnings do not prevent compiling).
     pub fn new(definition: &SlaDefinition) -> Result<Self, SlaError> {
-        let report = definition.check();
-        if !report.errors.is_empty() {
+        let errors = definition.errors();
+        if !errors.is_empty() {
             return Err(SlaError::InvalidDefinition {
                 name: definition.name.clone(),
-                problems: report.errors,
+                problems: errors,
             });
         }
         let mut table = LeafTable::default();
@@ -478,7 +486,7 @@ impl CompiledSla {
         let resume = definition.resume.as_ref().map(|c| table.compile(c));
         let cancel = table.compile(&definition.cancel);
         let reset = table.compile(&definition.reset);
-        let goals = definition
+        let goals: Vec<Program> = definition
             .goals
             .iter()
             .map(|g| table.compile(&g.when))
@@ -492,6 +500,7 @@ impl CompiledSla {
             resume,
             cancel,
             reset,
+            goal_deps: goals.iter().fold(0, |m, g| m | g.deps),
             goals,
             thresholds: definition.warning_thresholds.clone(),
         })
