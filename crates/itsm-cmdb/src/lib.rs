@@ -73,7 +73,9 @@ pub use model::{
     Redundancy, RedundancyRequirement, Relationship, RelationshipRule, RelationshipType,
     SourcePriority,
 };
-pub use reconcile::{DiscoveryOutcome, ReconciliationReport, RefusalReason, RefusedWrite};
+pub use reconcile::{
+    DiscoveryOutcome, ProvenanceRecord, ReconciliationReport, RefusalReason, RefusedWrite,
+};
 pub use snapshot::{CiChange, CmdbDiff, FieldChange};
 pub use store::Cmdb;
 
@@ -90,6 +92,7 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<IdentificationRule>("identification_rule")
         .with::<ReconciliationRule>("reconciliation_rule")
         .with::<AttributeProvenance>("attribute_provenance")
+        .with::<ProvenanceRecord>("provenance_record")
         .with::<DiscoveryRecord>("discovery_record")
         .with::<Identification>("identification")
         .with::<ReconciliationReport>("reconciliation_report")

@@ -91,12 +91,89 @@ pub enum DiscoveryOutcome {
     },
 }
 
+/// The provenance of one attribute of one CI: the form in which a store's
+/// provenance is saved beside its [`CmdbData`](crate::CmdbData) and restored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProvenanceRecord {
+    /// The CI.
+    pub ci: CiId,
+    /// The attribute.
+    pub attribute: String,
+    /// The source that last wrote it.
+    pub source: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 enum Verdict {
     Apply { overrode_stale: bool },
     Refuse(RefusalReason),
 }
 
 impl Cmdb {
+    /// Every attribute's provenance, by CI id then attribute: save it beside
+    /// [`export`](Self::export) so that source priorities survive a restart.
+    #[must_use]
+    pub fn provenance_records(&self) -> Vec<ProvenanceRecord> {
+        let mut out: Vec<ProvenanceRecord> = self
+            .provenance
+            .iter()
+            .flat_map(|(ci, attributes)| {
+                attributes.iter().map(|(attribute, p)| ProvenanceRecord {
+                    ci: *ci,
+                    attribute: attribute.clone(),
+                    source: p.source.clone(),
+                    at: p.at,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (a.ci, &a.attribute).cmp(&(b.ci, &b.attribute)));
+        out
+    }
+
+    /// Restores provenance saved with [`provenance_records`](Self::provenance_records),
+    /// replacing what the store holds for those attributes.
+    ///
+    /// # Errors
+    /// [`CmdbError::Invalid`] naming every record whose CI the store does not
+    /// hold or whose attribute the CI does not set (nothing is restored then).
+    pub fn restore_provenance(&mut self, records: Vec<ProvenanceRecord>) -> Result<(), CmdbError> {
+        let mut problems = Vec::new();
+        for (i, record) in records.iter().enumerate() {
+            match self.ci(&record.ci) {
+                None => problems.push(itsm_core::Violation::new(
+                    format!("[{i}].ci"),
+                    "unknown_ci",
+                    format!("unknown configuration item {}", record.ci),
+                )),
+                Some(ci) if !ci.attributes.contains_key(&record.attribute) => {
+                    problems.push(itsm_core::Violation::new(
+                        format!("[{i}].attribute"),
+                        "unknown_attribute",
+                        format!(
+                            "configuration item {} does not set {:?}",
+                            record.ci, record.attribute
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if !problems.is_empty() {
+            return Err(CmdbError::Invalid { problems });
+        }
+        for record in records {
+            self.provenance.entry(record.ci).or_default().insert(
+                record.attribute,
+                AttributeProvenance {
+                    source: record.source,
+                    at: record.at,
+                },
+            );
+        }
+        Ok(())
+    }
+
     /// The reconciliation rule for an attribute of a class: an
     /// attribute-specific rule of the class or its nearest ancestor beats
     /// any all-attributes rule; then the all-attributes rule of the class or

@@ -327,3 +327,39 @@ fn reconciliation_rules_are_validated() {
         .collect();
     assert_eq!(problems, expected);
 }
+
+#[test]
+fn provenance_survives_a_restart_so_priorities_still_hold() {
+    let mut cmdb = estate();
+    let ram = BTreeMap::from([("ram_gb".to_owned(), FieldValue::Int(64))]);
+    cmdb.reconcile(&id(1), "sccm", &ram, t0()).unwrap();
+    let saved = (cmdb.export(), cmdb.provenance_records());
+    let json = serde_json::to_string(&saved.1).unwrap();
+
+    let mut restarted = Cmdb::import(saved.0).unwrap();
+    restarted
+        .restore_provenance(serde_json::from_str(&json).unwrap())
+        .unwrap();
+    assert_eq!(restarted.provenance_records(), cmdb.provenance_records());
+    let lower = BTreeMap::from([("ram_gb".to_owned(), FieldValue::Int(32))]);
+    let report = restarted
+        .reconcile(&id(1), "discovery", &lower, t0() + Duration::seconds(60))
+        .unwrap();
+    assert_eq!(
+        describe(&report),
+        "refused: held by sccm (10 over 20) since +0s, stale from +3600s"
+    );
+
+    let err = restarted
+        .restore_provenance(vec![itsm_cmdb::ProvenanceRecord {
+            ci: id(1),
+            attribute: "cpu_count".into(),
+            source: "sccm".into(),
+            at: t0(),
+        }])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("does not set \"cpu_count\""),
+        "{err}"
+    );
+}

@@ -77,6 +77,7 @@ fn every_public_wire_type_is_in_the_bundle() {
         "LifecycleStatus",
         "OperationalState",
         "PathDirection",
+        "ProvenanceRecord",
         "QueryOptions",
         "ReachedCi",
         "ReconciliationReport",
