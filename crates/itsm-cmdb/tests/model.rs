@@ -77,41 +77,132 @@ fn from_str_names_the_expected_values() {
 
 #[test]
 fn tagged_enums_are_snake_case_on_the_wire() {
-    let cases: Vec<(String, &str)> = vec![
+    use itsm_cmdb::{DiscoveryOutcome, Identification, ReconciliationReport, RefusalReason};
+    let t0 = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let id = CiId::from_u128(1);
+    let report = ReconciliationReport::default();
+    // Every variant of every tagged enum: (value, tag field, expected tag).
+    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
         (
-            serde_json::to_string(&AttributeType::DateTime).unwrap(),
-            r#"{"type":"date_time"}"#,
+            serde_json::to_value(AttributeType::String).unwrap(),
+            "type",
+            "string",
         ),
         (
-            serde_json::to_string(&AttributeType::Choice {
-                values: vec!["a".into()],
+            serde_json::to_value(AttributeType::Integer).unwrap(),
+            "type",
+            "integer",
+        ),
+        (
+            serde_json::to_value(AttributeType::Number).unwrap(),
+            "type",
+            "number",
+        ),
+        (
+            serde_json::to_value(AttributeType::Boolean).unwrap(),
+            "type",
+            "boolean",
+        ),
+        (
+            serde_json::to_value(AttributeType::DateTime).unwrap(),
+            "type",
+            "date_time",
+        ),
+        (
+            serde_json::to_value(AttributeType::Choice { values: vec![] }).unwrap(),
+            "type",
+            "choice",
+        ),
+        (
+            serde_json::to_value(Identification::New).unwrap(),
+            "outcome",
+            "new",
+        ),
+        (
+            serde_json::to_value(Identification::Matched {
+                id,
+                identifiers: vec![],
             })
             .unwrap(),
-            r#"{"type":"choice","values":["a"]}"#,
+            "outcome",
+            "matched",
         ),
         (
-            serde_json::to_string(&RedundancyRequirement::AtLeast(1)).unwrap(),
-            r#"{"at_least":1}"#,
-        ),
-        (
-            serde_json::to_string(&RedundancyRequirement::Percent(50)).unwrap(),
-            r#"{"percent":50}"#,
-        ),
-        (
-            serde_json::to_string(&itsm_cmdb::Identification::New).unwrap(),
-            r#"{"outcome":"new"}"#,
-        ),
-        (
-            serde_json::to_string(&itsm_cmdb::RefusalReason::SourceNotAllowed {
-                rule_class: "server".into(),
+            serde_json::to_value(Identification::Ambiguous {
+                identifiers: vec![],
+                candidates: vec![],
             })
             .unwrap(),
-            r#"{"reason":"source_not_allowed","rule_class":"server"}"#,
+            "outcome",
+            "ambiguous",
+        ),
+        (
+            serde_json::to_value(RefusalReason::SourceNotAllowed {
+                rule_class: "x".into(),
+            })
+            .unwrap(),
+            "reason",
+            "source_not_allowed",
+        ),
+        (
+            serde_json::to_value(RefusalReason::HigherPrioritySource {
+                holder: "a".into(),
+                holder_priority: 1,
+                priority: 2,
+                written_at: t0,
+                stale_from: None,
+            })
+            .unwrap(),
+            "reason",
+            "higher_priority_source",
+        ),
+        (
+            serde_json::to_value(DiscoveryOutcome::Updated {
+                id,
+                report: report.clone(),
+            })
+            .unwrap(),
+            "outcome",
+            "updated",
+        ),
+        (
+            serde_json::to_value(DiscoveryOutcome::Created { id, report }).unwrap(),
+            "outcome",
+            "created",
+        ),
+        (
+            serde_json::to_value(DiscoveryOutcome::Ambiguous {
+                identifiers: vec![],
+                candidates: vec![],
+            })
+            .unwrap(),
+            "outcome",
+            "ambiguous",
         ),
     ];
-    for (actual, expected) in cases {
-        assert_eq!(actual, expected);
+    for (value, field, tag) in cases {
+        assert_eq!(value[field], tag, "{value}");
     }
+    // Externally tagged: the variant is the key.
+    assert_eq!(
+        serde_json::to_string(&RedundancyRequirement::AtLeast(1)).unwrap(),
+        r#"{"at_least":1}"#
+    );
+    assert_eq!(
+        serde_json::to_string(&RedundancyRequirement::Percent(50)).unwrap(),
+        r#"{"percent":50}"#
+    );
+    // A refusal reads flat inside a refused write.
+    let refused = itsm_cmdb::RefusedWrite {
+        attribute: "ram_gb".into(),
+        reason: RefusalReason::SourceNotAllowed {
+            rule_class: "server".into(),
+        },
+    };
+    assert_eq!(
+        serde_json::to_string(&refused).unwrap(),
+        r#"{"attribute":"ram_gb","reason":"source_not_allowed","rule_class":"server"}"#
+    );
 }
 
 // ---- arbitrary data ----
