@@ -462,7 +462,14 @@ proptest! {
         let now = last_at(&timeline) + Duration::minutes(tail);
         let cal = uk_office();
         let sla = CompiledSla::new(&resolution(Some("uk-office"))).unwrap();
-        for c in evaluate(&sla, &cal, &timeline, now).unwrap().cycles {
+        let result = evaluate(&sla, &cal, &timeline, now).unwrap();
+        // Results round-trip losslessly through their wire form.
+        let json = serde_json::to_string(&result).unwrap();
+        prop_assert_eq!(&serde_json::from_str::<SlaEvaluation>(&json).unwrap(), &result);
+        let explanation = itsm_sla::explain(&sla, &cal, &timeline, now).unwrap();
+        let json = serde_json::to_string(&explanation).unwrap();
+        prop_assert_eq!(&serde_json::from_str::<itsm_sla::SlaExplanation>(&json).unwrap(), &explanation);
+        for c in result.cycles {
             if !c.breached {
                 prop_assert_eq!(c.business_elapsed + c.business_left, c.goal_duration);
                 let from = c.stop.unwrap_or(now);
