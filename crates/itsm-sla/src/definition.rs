@@ -11,7 +11,8 @@ use crate::condition::{LeafTable, Program, check_condition};
 use crate::units::DurationSpec;
 use crate::{Condition, SlaError};
 
-/// The most conditions (nodes of every condition tree together) one definition may hold.
+/// The most conditions (nodes of every condition tree together, goals
+/// included) one definition may hold.
 pub const MAX_CONDITION_NODES: usize = 4_096;
 
 /// Implements `FromStr` from the strum names, with [`SlaError::InvalidName`].
@@ -349,7 +350,15 @@ impl SlaDefinition {
         for (path, condition) in self.conditions() {
             check_condition(condition, &path, &mut errors);
         }
-        let nodes: usize = self.conditions().map(|(_, c)| count_nodes(c)).sum();
+        let nodes: usize = self
+            .conditions()
+            .map(|(_, c)| count_nodes(c))
+            .sum::<usize>()
+            + self
+                .goals
+                .iter()
+                .map(|g| count_nodes(&g.when))
+                .sum::<usize>();
         if nodes > MAX_CONDITION_NODES {
             errors.push(Violation::new(
                 ".",

@@ -203,6 +203,15 @@ fn validation_table() {
             vec![],
         ),
         (
+            "too_many_goals",
+            SlaDefinition {
+                goals: vec![base().goals[0].clone(); 5_000],
+                ..base()
+            },
+            vec![(".", "too_many_conditions")],
+            vec![],
+        ),
+        (
             "start_within_stop_never_attaches",
             SlaDefinition {
                 start: Condition::category(&[StateCategory::Resolved]),
