@@ -59,7 +59,7 @@ pub enum CmdbError {
     },
     /// An incoming record cannot be identified: no identification rule
     /// applies to its class, or it carries none of the identifying attribute sets.
-    #[error("cannot identify a {class} record: {reason}")]
+    #[error("cannot identify a record of class {class:?}: {reason}")]
     Unidentifiable {
         /// The record's class.
         class: String,

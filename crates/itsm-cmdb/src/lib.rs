@@ -79,6 +79,11 @@ pub use reconcile::{
 pub use snapshot::{CiChange, CmdbDiff, FieldChange};
 pub use store::Cmdb;
 
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctest;
+
 /// The JSON Schemas of this crate's wire types (namespace `cmdb`).
 #[must_use]
 pub fn schema_bundle() -> itsm_core::SchemaBundle {

@@ -129,7 +129,7 @@ fn identification_table() {
     check(
         "a subclass rule replaces the inherited one: serial numbers are not tried",
         record("windows_server", "win-01", &[("serial_number", "SN-7")]),
-        "cannot identify a windows_server record: it carries none of the identifying attribute sets of class \"windows_server\": [asset_tag]",
+        "cannot identify a record of class \"windows_server\": it carries none of the identifying attribute sets of class \"windows_server\": [asset_tag]",
     );
     check(
         "the subclass's own rule",
@@ -144,7 +144,7 @@ fn identification_table() {
     check(
         "an unknown class",
         record("mainframe", "x", &[]),
-        "cannot identify a mainframe record: unknown class \"mainframe\"",
+        "cannot identify a record of class \"mainframe\": unknown class \"mainframe\"",
     );
 }
 
@@ -158,7 +158,7 @@ fn a_class_without_any_rule_is_unidentifiable() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot identify a application record: no identification rule applies to it nor to its ancestors"
+        "cannot identify a record of class \"application\": no identification rule applies to it nor to its ancestors"
     );
 }
 
