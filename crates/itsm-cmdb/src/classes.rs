@@ -66,6 +66,7 @@ impl At {
     /// The path of `field` of the item (the item itself for an empty field).
     pub(crate) fn path(self, field: &str) -> String {
         let item = match self {
+            Self::Root if field.is_empty() => return ".".to_owned(),
             Self::Root => return field.to_owned(),
             Self::Ci(i) => format!("cis[{i}]"),
             Self::Relationship(i) => format!("relationships[{i}]"),

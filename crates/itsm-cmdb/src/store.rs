@@ -535,7 +535,7 @@ impl Cmdb {
         if self.find(ends).is_some() {
             return Err(CmdbError::Invalid {
                 problems: vec![Violation::new(
-                    "",
+                    ".",
                     "duplicate_relationship",
                     format!(
                         "relationship {} {} {} already exists",

@@ -150,7 +150,7 @@ fn single_changes_are_validated() {
         "add a duplicate relationship",
         Op::AddRel(12, "runs_on", 11),
         &format!(
-            "1 problem(s) in cmdb data: : relationship 00000000-0000-0000-0000-00000000000c runs_on {ID11} already exists (duplicate_relationship)"
+            "1 problem(s) in cmdb data: .: relationship 00000000-0000-0000-0000-00000000000c runs_on {ID11} already exists (duplicate_relationship)"
         ),
     );
     check(
