@@ -161,6 +161,9 @@ proptest! {
         let (expect, expect_degraded) = oracle(&data, &case.3);
         prop_assert_eq!(got, expect);
         prop_assert_eq!(got_degraded, expect_degraded);
+        // The report survives its wire form unchanged.
+        let wire = serde_json::to_string(&report).unwrap();
+        prop_assert_eq!(&serde_json::from_str::<itsm_cmdb::ImpactReport>(&wire).unwrap(), &report);
         // Depths are consistent: a CI's `via` is impacted one level closer.
         let depth: BTreeMap<_, _> = report.impacted.iter().map(|r| (r.ci, r.depth)).collect();
         for r in &report.impacted {
