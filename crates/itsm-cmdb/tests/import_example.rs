@@ -23,7 +23,7 @@ fn ci(cmdb: &Cmdb, name: &str) -> CiId {
 #[test]
 fn the_example_estate_imports_and_round_trips() {
     let cmdb = estate();
-    assert_eq!((cmdb.ci_count(), cmdb.relationship_count()), (25, 34));
+    assert_eq!((cmdb.ci_count(), cmdb.relationship_count()), (25, 35));
     let again = Cmdb::from_json(&cmdb.to_json().unwrap()).unwrap();
     assert_eq!(again.export(), cmdb.export());
 }
@@ -83,4 +83,22 @@ fn the_example_estate_answers_impact_questions() {
     check(&cmdb, &["bind-dns"], "DNS", "impacted");
     check(&cmdb, &["bind-dns"], "Payroll", "impacted"); // every vm depends on DNS
     check(&cmdb, &["DNS"], "DNS", "impacted"); // the DNS cycle terminates
+    // The DNS VM is pinned to one host: that host takes DNS, and so payroll, down.
+    check(&cmdb, &["esx-a-04"], "esx-cluster-a", "degraded");
+    check(&cmdb, &["esx-a-04"], "vm-dns-01", "impacted");
+    check(&cmdb, &["esx-a-04"], "Payroll", "impacted");
+}
+
+#[test]
+fn the_host_of_a_pinned_vm_cannot_be_removed() {
+    let mut cmdb = estate();
+    let host = ci(&cmdb, "esx-a-04");
+    let err = cmdb.remove_ci(&host).unwrap_err().to_string();
+    assert!(
+        err.contains("through hosted_on, a dependent relationship"),
+        "{err}"
+    );
+    let other = ci(&cmdb, "esx-a-01");
+    cmdb.remove_ci(&other).unwrap();
+    assert_eq!(cmdb.relationship_count(), 35 - 5); // member_of, connects_to, contains, two powered_by
 }
