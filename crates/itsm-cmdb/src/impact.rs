@@ -274,9 +274,9 @@ impl<'a> Searcher<'a> {
             queue: Vec::new(),
             epoch: 0,
             mark_epoch: 0,
-            mark: vec![0; n],
+            mark: Vec::new(),
             aux_epoch: 0,
-            aux: vec![0; n],
+            aux: Vec::new(),
             red: vec![
                 RedSlot {
                     stamp: 0,
@@ -296,11 +296,20 @@ impl<'a> Searcher<'a> {
         self.index
     }
 
+    /// The next mark epoch; the marks are allocated on first use (only
+    /// some queries need them).
     pub(crate) fn next_mark(&mut self) -> u32 {
+        if self.mark.is_empty() {
+            self.mark = vec![0; self.index.len()];
+        }
         bump(&mut self.mark_epoch, &mut self.mark)
     }
 
+    /// The next aux epoch; allocated on first use like the marks.
     pub(crate) fn next_aux(&mut self) -> u32 {
+        if self.aux.is_empty() {
+            self.aux = vec![0; self.index.len()];
+        }
         bump(&mut self.aux_epoch, &mut self.aux)
     }
 
@@ -330,12 +339,11 @@ impl<'a> Searcher<'a> {
 
     /// Resolves CI ids to dense ids, de-duplicated, in order.
     pub(crate) fn resolve(&mut self, cis: &[CiId]) -> Result<Vec<u32>, CmdbError> {
-        let mark = self.next_aux();
+        let mut seen = std::collections::HashSet::with_capacity(cis.len());
         let mut out = Vec::with_capacity(cis.len());
         for ci in cis {
             let d = self.index.dense_or_err(ci)?;
-            if self.aux[d as usize] != mark {
-                self.aux[d as usize] = mark;
+            if seen.insert(d) {
                 out.push(d);
             }
         }
