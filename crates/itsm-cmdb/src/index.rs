@@ -308,6 +308,10 @@ const HUB_DEGREE: u32 = 1024;
 /// A breadth-first numbering over arcs taken both ways (in the spirit of
 /// Cuthill–McKee): `new_of[old]` is the new dense id.
 fn locality_order(n: usize, arcs: &[(u32, u32)], type_bits: u32) -> Vec<u32> {
+    if arcs.len() * 2 >= NONE as usize {
+        // Both ends of every arc would overflow the u32 offsets: keep the data's order.
+        return (0..n as u32).collect();
+    }
     let mut offsets = vec![0u32; n + 1];
     for &(from, packed) in arcs {
         offsets[from as usize + 1] += 1;
