@@ -11,6 +11,7 @@ use itsm_core::{Priority, Timeline, TimelineChange};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::compiled::Position;
 use crate::condition::Snapshot;
 use crate::definition::{CompiledSla, DeadlineKind, GoalSelection, SlaKind, SlaTarget};
 use crate::units::{BusinessDuration, DurationSpec};
@@ -347,33 +348,69 @@ fn between(
     calendar.between(a, b)
 }
 
-fn add(
-    calendar: &CompiledCalendar,
-    t: DateTime<Utc>,
-    d: BusinessDuration,
-) -> Result<DateTime<Utc>, SlaError> {
-    calendar.add(t, d)
+/// An instant of the replay with its whole seconds, nanoseconds and business
+/// position, each computed once: the business time between two marks is a
+/// subtraction, and an instant a business duration after a mark one lookup.
+#[derive(Clone, Copy)]
+struct Mark {
+    at: DateTime<Utc>,
+    secs: i64,
+    nanos: u32,
+    pos: Option<Position>,
 }
 
-/// Whole wall-clock seconds from `a` to `b` (zero when `b` is earlier).
-fn secs(a: DateTime<Utc>, b: DateTime<Utc>) -> u64 {
-    let whole = b.timestamp()
-        - a.timestamp()
-        - i64::from(b.timestamp_subsec_nanos() < a.timestamp_subsec_nanos());
-    u64::try_from(whole).unwrap_or(0)
+impl Mark {
+    #[inline]
+    fn new(at: DateTime<Utc>, cal: &CompiledCalendar) -> Self {
+        Self {
+            at,
+            secs: at.timestamp(),
+            nanos: at.timestamp_subsec_nanos(),
+            pos: cal.position(at),
+        }
+    }
+
+    /// `calendar.between(self, later)`.
+    #[inline]
+    fn business_until(
+        &self,
+        later: &Mark,
+        cal: &CompiledCalendar,
+    ) -> Result<BusinessDuration, SlaError> {
+        match (self.pos, later.pos) {
+            (Some(a), Some(b)) => Ok(a.until(b)),
+            _ => between(cal, self.at, later.at),
+        }
+    }
+
+    /// `calendar.add(self, d)`.
+    #[inline]
+    fn add(&self, d: BusinessDuration, cal: &CompiledCalendar) -> Result<DateTime<Utc>, SlaError> {
+        match self.pos {
+            Some(p) => cal.add_from(self.at, p, d),
+            None => cal.add(self.at, d),
+        }
+    }
+
+    /// Whole wall-clock seconds from `self` to `later` (zero when `later` is earlier).
+    #[inline]
+    fn secs_until(&self, later: &Mark) -> u64 {
+        let whole = later.secs - self.secs - i64::from(later.nanos < self.nanos);
+        u64::try_from(whole).unwrap_or(0)
+    }
 }
 
 /// The business time a goal allows from `start`.
 fn resolve(
     calendar: &CompiledCalendar,
     spec: &DurationSpec,
-    start: DateTime<Utc>,
+    start: &Mark,
 ) -> Result<BusinessDuration, SlaError> {
     match spec {
         DurationSpec::BusinessTime { seconds } => Ok(*seconds),
         other => {
-            let due = calendar.add_span(start, *other)?;
-            between(calendar, start, due)
+            let due = calendar.add_span(start.at, *other)?;
+            start.business_until(&Mark::new(due, calendar), calendar)
         }
     }
 }
@@ -390,8 +427,8 @@ fn threshold_secs(target: BusinessDuration, percent: u8) -> BusinessDuration {
 struct Active {
     goal: usize,
     target: BusinessDuration,
-    start: DateTime<Utc>,
-    seg_start: DateTime<Utc>,
+    start: Mark,
+    seg: Mark,
     paused: bool,
     elapsed: BusinessDuration,
     paused_business: BusinessDuration,
@@ -407,38 +444,38 @@ struct Active {
 impl Active {
     /// Counts the time from the segment's start to `t`, noting thresholds
     /// and the breach reached on the way.
-    fn advance(&mut self, t: DateTime<Utc>, cal: &CompiledCalendar) -> Result<(), SlaError> {
-        if t <= self.seg_start {
+    fn advance(&mut self, t: &Mark, cal: &CompiledCalendar) -> Result<(), SlaError> {
+        if t.at <= self.seg.at {
             return Ok(());
         }
         if let Some(list) = &mut self.segments {
-            list.push((self.seg_start, t, self.paused));
+            list.push((self.seg.at, t.at, self.paused));
         }
-        let b = between(cal, self.seg_start, t)?;
+        let b = self.seg.business_until(t, cal)?;
         if self.paused {
             self.paused_business += b;
-            self.paused_actual = self.paused_actual.saturating_add(secs(self.seg_start, t));
+            self.paused_actual = self.paused_actual.saturating_add(self.seg.secs_until(t));
         } else {
             let before = self.elapsed;
             let after = before + b;
             if after < self.next_mark {
                 self.elapsed = after;
-                self.seg_start = t;
+                self.seg = *t;
                 return Ok(());
             }
             for slot in &mut self.crossed {
                 let at = threshold_secs(self.target, slot.percent);
                 if slot.crossed_at.is_none() && before < at && at <= after {
-                    slot.crossed_at = Some(add(cal, self.seg_start, at - before)?);
+                    slot.crossed_at = Some(self.seg.add(at - before, cal)?);
                 }
             }
             if self.breached_at.is_none() && before < self.target && self.target <= after {
-                self.breached_at = Some(add(cal, self.seg_start, self.target - before)?);
+                self.breached_at = Some(self.seg.add(self.target - before, cal)?);
             }
             self.elapsed = after;
             self.next_mark = self.next_mark();
         }
-        self.seg_start = t;
+        self.seg = *t;
         Ok(())
     }
 
@@ -477,7 +514,7 @@ impl Active {
         self,
         stage: SlaStage,
         stop: Option<DateTime<Utc>>,
-        reference: DateTime<Utc>,
+        reference: &Mark,
         priority: Option<Priority>,
         cal: &CompiledCalendar,
     ) -> Result<SlaCycle, SlaError> {
@@ -488,7 +525,7 @@ impl Active {
         };
         let due_at = match self.breached_at {
             Some(b) => b,
-            None => add(cal, reference, left)?,
+            None => reference.add(left, cal)?,
         };
         let next_event_at = if stage == SlaStage::InProgress {
             let threshold = self
@@ -497,7 +534,7 @@ impl Active {
                 .find(|slot| slot.crossed_at.is_none())
                 .map(|slot| threshold_secs(self.target, slot.percent));
             match (threshold, self.breached_at) {
-                (Some(at), _) => Some(add(cal, reference, at - self.elapsed)?),
+                (Some(at), _) => Some(reference.add(at - self.elapsed, cal)?),
                 (None, None) => Some(due_at),
                 (None, Some(_)) => None,
             }
@@ -517,10 +554,13 @@ impl Active {
             goal: self.goal,
             goal_duration: self.target,
             priority,
-            start: self.start,
+            start: self.start.at,
             stop,
             business_elapsed: self.elapsed,
-            actual_elapsed_secs: secs(self.start, reference).saturating_sub(self.paused_actual),
+            actual_elapsed_secs: self
+                .start
+                .secs_until(reference)
+                .saturating_sub(self.paused_actual),
             business_paused: self.paused_business,
             actual_paused_secs: self.paused_actual,
             business_left: left,
@@ -657,6 +697,9 @@ fn run(
         } else {
             !truth.pause
         };
+        // The instant of this update, with its business position: computed
+        // once, and only when a clock runs or may attach.
+        let here = (active.is_some() || truth.start).then(|| Mark::new(at, cal));
 
         if let Some(a) = active.as_mut() {
             let closing =
@@ -667,8 +710,10 @@ fn run(
                 } else {
                     None
                 };
+            // Always computed while a clock runs.
+            let here = &here.unwrap_or(a.seg);
             if let Some(stage) = closing {
-                a.advance(at, cal)?;
+                a.advance(here, cal)?;
                 let stage = if stage == SlaStage::Achieved && a.breached_at.is_some() {
                     SlaStage::Breached
                 } else {
@@ -678,29 +723,34 @@ fn run(
                     segments.push(list);
                 }
                 if let Some(a) = active.take() {
-                    cycles.push(a.report(stage, Some(at), at, snapshot.priority(), cal)?);
+                    cycles.push(a.report(stage, Some(at), here, snapshot.priority(), cal)?);
                 }
             } else {
                 if goals_changed
-                    && let Some(g) = select_goal(sla, cal, &snapshot, &mut stack, a.start)?
+                    && let Some(g) = select_goal(sla, cal, &snapshot, &mut stack, &a.start)?
                     && g != a.goal
                 {
-                    a.advance(at, cal)?;
+                    a.advance(here, cal)?;
                     a.goal = g;
-                    a.target = resolve(cal, &d.goals[g].duration, a.start)?;
+                    a.target = resolve(cal, &d.goals[g].duration, &a.start)?;
                     a.settle(at);
                 }
                 if !a.paused && wants_pause {
-                    a.advance(at, cal)?;
+                    a.advance(here, cal)?;
                     a.paused = true;
                 } else if a.paused && wants_resume {
-                    a.advance(at, cal)?;
+                    a.advance(here, cal)?;
                     a.paused = false;
                 }
             }
         }
 
-        if active.is_none() && truth.start && !truth.stop && !truth.cancel {
+        if let Some(here) = here
+            && active.is_none()
+            && truth.start
+            && !truth.stop
+            && !truth.cancel
+        {
             let retro = if d.retroactive_start && cycles.is_empty() {
                 Some(opened.ok_or_else(|| SlaError::NoOpenedTime {
                     definition: d.name.clone(),
@@ -708,19 +758,22 @@ fn run(
             } else {
                 None
             };
-            let start = retro.unwrap_or(at).min(at);
-            if let Some(goal) = select_goal(sla, cal, &snapshot, &mut stack, start)? {
-                let target = resolve(cal, &d.goals[goal].duration, start)?;
+            let start = match retro {
+                Some(opened) if opened < at => Mark::new(opened, cal),
+                _ => here,
+            };
+            if let Some(goal) = select_goal(sla, cal, &snapshot, &mut stack, &start)? {
+                let target = resolve(cal, &d.goals[goal].duration, &start)?;
                 let mut a = Active {
                     goal,
                     target,
                     start,
-                    seg_start: start,
+                    seg: start,
                     paused: false,
                     elapsed: BusinessDuration::ZERO,
                     paused_business: BusinessDuration::ZERO,
                     paused_actual: 0,
-                    original_due: add(cal, start, target)?,
+                    original_due: start.add(target, cal)?,
                     breached_at: None,
                     crossed: sla
                         .thresholds
@@ -738,14 +791,14 @@ fn run(
                         Some((paused, since, list)) if d.retroactive_pause => {
                             for (from, to, p) in list {
                                 a.paused = p;
-                                a.seg_start = from;
-                                a.advance(to, cal)?;
+                                a.seg = Mark::new(from, cal);
+                                a.advance(&Mark::new(to, cal), cal)?;
                             }
                             a.paused = paused;
-                            a.seg_start = since;
-                            a.advance(at, cal)?;
+                            a.seg = Mark::new(since, cal);
+                            a.advance(&here, cal)?;
                         }
-                        _ => a.advance(at, cal)?,
+                        _ => a.advance(&here, cal)?,
                     }
                 }
                 a.settle(at);
@@ -768,7 +821,8 @@ fn run(
     }
 
     if let Some(mut a) = active {
-        a.advance(now, cal)?;
+        let end = Mark::new(now, cal);
+        a.advance(&end, cal)?;
         let stage = if a.paused {
             SlaStage::Paused
         } else {
@@ -777,8 +831,8 @@ fn run(
         if let Some(list) = a.segments.take() {
             segments.push(list);
         }
-        let reference = now.max(a.start);
-        cycles.push(a.report(stage, None, reference, snapshot.priority(), cal)?);
+        let reference = if now < a.start.at { a.start } else { end };
+        cycles.push(a.report(stage, None, &reference, snapshot.priority(), cal)?);
     }
     Ok((cycles, segments))
 }
@@ -790,7 +844,7 @@ fn select_goal(
     cal: &CompiledCalendar,
     snapshot: &Snapshot,
     stack: &mut Vec<bool>,
-    start: DateTime<Utc>,
+    start: &Mark,
 ) -> Result<Option<usize>, SlaError> {
     let goals = &sla.definition.goals;
     let mut best: Option<(usize, BusinessDuration)> = None;

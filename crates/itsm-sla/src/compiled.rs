@@ -76,16 +76,76 @@ pub struct CompiledCalendar {
     last_special: i64,
     win_lo: i64,
     win_hi: i64,
-    starts: Vec<i64>,
-    ends: Vec<i64>,
-    /// `cum[i]`: working seconds from `win_lo` to `starts[i]`; one longer than `starts`.
-    cum: Vec<i64>,
+    /// The merged working intervals of the window, in order, each with the
+    /// working seconds before it: one dense array, so that a lookup touches
+    /// one or two cache lines.
+    ivs: Vec<Interval>,
+    /// Working seconds in the whole window.
+    total: i64,
     /// For each `2^SHIFT`-second bucket of UTC time from `win_lo`: the first
     /// interval ending after the bucket's start.
     by_instant: Vec<u32>,
     /// For each `2^SHIFT`-second bucket of working time: the first interval
     /// whose cumulative end reaches the bucket's start.
     by_work: Vec<u32>,
+    /// The UTC date of each day of the window (`win_lo` is a UTC midnight),
+    /// so that turning a result into a `DateTime` needs no calendar division.
+    utc_dates: Vec<NaiveDate>,
+    /// Working days of the window, for `add_working_days` by index.
+    days: WorkingDays,
+}
+
+/// One merged working interval `[start, end)` of the window, in UTC seconds,
+/// and the working seconds from `win_lo` to its start.
+#[derive(Clone, Copy, Debug)]
+struct Interval {
+    start: i64,
+    end: i64,
+    cum: i64,
+}
+
+impl Interval {
+    /// Working seconds from `win_lo` to the end of this interval.
+    #[inline]
+    fn cum_end(&self) -> i64 {
+        self.cum + (self.end - self.start)
+    }
+}
+
+/// The working days of the local dates `first..first + before.len() - 1`:
+/// `before[i]` counts the working days among the dates before `first + i`,
+/// and the `k`-th working day is the date `first + date[k]`, closing at
+/// `close[k]`. `exact` is false when some stretch without a working day is
+/// longer than the search limit: the walk would fail there, so the index is
+/// not used at all.
+#[derive(Clone, Debug, Default)]
+struct WorkingDays {
+    first: Option<NaiveDate>,
+    before: Vec<u32>,
+    date: Vec<u32>,
+    close: Vec<i64>,
+    exact: bool,
+}
+
+/// A business position: working seconds from the calendar's origin (the
+/// start of the compiled window; the Unix epoch for a 24×7 calendar) to an
+/// instant, and the nanoseconds of a partial second (zero outside working
+/// time). Positions are monotone in the instant, so business time between two
+/// instants is a subtraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Position {
+    secs: i64,
+    nanos: u32,
+}
+
+impl Position {
+    /// The business time from `self` to `later`, rounded down to whole
+    /// seconds; zero when `later` is not after `self`.
+    #[inline]
+    pub(crate) fn until(self, later: Position) -> BusinessDuration {
+        let secs = later.secs - self.secs - i64::from(later.nanos < self.nanos);
+        BusinessDuration::from_secs(u64::try_from(secs).unwrap_or(0))
+    }
 }
 
 /// Bucket width of the lookup tables: 2^16 s (about 18 hours), so a lookup
@@ -100,7 +160,7 @@ impl fmt::Debug for CompiledCalendar {
             .field("always", &self.always)
             .field("holidays", &self.holidays.len())
             .field("extra_working_dates", &self.extras.len())
-            .field("compiled_intervals", &self.starts.len())
+            .field("compiled_intervals", &self.ivs.len())
             .finish()
     }
 }
@@ -260,60 +320,119 @@ impl CompiledCalendar {
             last_special,
             win_lo: 0,
             win_hi: 0,
-            starts: Vec::new(),
-            ends: Vec::new(),
-            cum: vec![0],
+            ivs: Vec::new(),
+            total: 0,
             by_instant: Vec::new(),
             by_work: Vec::new(),
+            utc_dates: Vec::new(),
+            days: WorkingDays::default(),
         };
         if !always {
             let (lo, hi) = (year_start(year_lo), year_start(year_hi + 1));
             let intervals = this.raw(lo, hi);
             let mut total = 0;
-            for &(s, e) in &intervals {
-                this.starts.push(s);
-                this.ends.push(e);
-                total += e - s;
-                this.cum.push(total);
+            this.ivs.reserve_exact(intervals.len());
+            for &(start, end) in &intervals {
+                this.ivs.push(Interval {
+                    start,
+                    end,
+                    cum: total,
+                });
+                total += end - start;
             }
+            this.total = total;
             this.win_lo = lo;
             this.win_hi = hi;
             this.build_tables();
+            this.build_working_days(year_lo, year_hi);
         }
         this
     }
 
     fn build_tables(&mut self) {
-        let n = self.starts.len();
+        let n = self.ivs.len();
         let buckets = ((self.win_hi - self.win_lo) >> SHIFT) + 1;
         let mut j = 0;
         for k in 0..buckets {
             let at = self.win_lo + (k << SHIFT);
-            while j < n && self.ends[j] <= at {
+            while j < n && self.ivs[j].end <= at {
                 j += 1;
             }
             self.by_instant.push(u32::try_from(j).unwrap_or(u32::MAX));
         }
-        let total = self.cum[n];
         let mut j = 0;
-        for k in 0..=(total >> SHIFT) {
+        for k in 0..=(self.total >> SHIFT) {
             let at = k << SHIFT;
-            while j < n && self.cum[j + 1] < at {
+            while j < n && self.ivs[j].cum_end() < at {
                 j += 1;
             }
             self.by_work.push(u32::try_from(j).unwrap_or(u32::MAX));
         }
+        let mut date = DateTime::from_timestamp(self.win_lo, 0).map(|t| t.date_naive());
+        let mut at = self.win_lo;
+        while at < self.win_hi {
+            let Some(d) = date else { break };
+            self.utc_dates.push(d);
+            date = d.succ_opt();
+            at += 86_400;
+        }
     }
 
-    /// The first interval ending after `s` (`starts.len()` if none); `s` in the window.
+    /// Indexes the working days of the local dates of the window's years,
+    /// with the same day rule as the walk of [`Self::add_working_days_walk`].
+    fn build_working_days(&mut self, year_lo: i32, year_hi: i32) {
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year_lo, 1, 1),
+            NaiveDate::from_ymd_opt(year_hi, 12, 31),
+        ) else {
+            return;
+        };
+        let limit = SEARCH_LIMIT / 86_400;
+        let mut days = WorkingDays {
+            first: Some(first),
+            exact: true,
+            ..WorkingDays::default()
+        };
+        let mut date = first;
+        let mut index: u32 = 0;
+        // The index start counts as a working boundary for the gap rule.
+        let mut previous: u32 = 0;
+        loop {
+            days.before
+                .push(u32::try_from(days.date.len()).unwrap_or(u32::MAX));
+            if let Some(&(_, close)) = self.day_working(date).last() {
+                if i64::from(index - previous) > limit {
+                    days.exact = false;
+                }
+                previous = index;
+                days.date.push(index);
+                days.close.push(close);
+            }
+            if date >= last {
+                break;
+            }
+            match date.succ_opt() {
+                Some(next) => date = next,
+                None => break,
+            }
+            index += 1;
+        }
+        days.before
+            .push(u32::try_from(days.date.len()).unwrap_or(u32::MAX));
+        self.days = days;
+    }
+
+    /// The first interval ending after `s` (`ivs.len()` if none); `s` in the window.
     #[inline]
     fn first_ending_after(&self, s: i64) -> usize {
         let k = ((s - self.win_lo) >> SHIFT) as usize;
         let mut j = self
             .by_instant
             .get(k)
-            .map_or(self.starts.len(), |&j| j as usize);
-        while j < self.ends.len() && self.ends[j] <= s {
+            .map_or(self.ivs.len(), |&j| j as usize);
+        while let Some(iv) = self.ivs.get(j)
+            && iv.end <= s
+        {
             j += 1;
         }
         j
@@ -433,13 +552,13 @@ impl CompiledCalendar {
         let mut last_seen = p;
         while p < end {
             if p >= self.win_lo && p < self.win_hi {
-                let i = self.ends.partition_point(|&e| e <= p);
-                for j in i..self.starts.len() {
-                    if self.starts[j] >= end {
+                let i = self.ivs.partition_point(|iv| iv.end <= p);
+                for iv in &self.ivs[i..] {
+                    if iv.start >= end {
                         return ScanEnd::Reached;
                     }
-                    last_seen = self.ends[j];
-                    if let Step::Stop = f(self.starts[j].max(p), self.ends[j]) {
+                    last_seen = iv.end;
+                    if let Step::Stop = f(iv.start.max(p), iv.end) {
                         return ScanEnd::Stopped;
                     }
                 }
@@ -469,8 +588,7 @@ impl CompiledCalendar {
 
 impl CompiledCalendar {
     fn check(&self, what: &'static str, t: DateTime<Utc>) -> Result<(), SlaError> {
-        let s = t.timestamp();
-        if s >= MIN_SECS && (s < MAX_SECS || (s == MAX_SECS && t.timestamp_subsec_nanos() == 0)) {
+        if Self::in_range(t.timestamp(), t.timestamp_subsec_nanos()) {
             Ok(())
         } else {
             Err(SlaError::OutOfRange {
@@ -501,17 +619,120 @@ impl CompiledCalendar {
     /// Working time from `win_lo` to the instant `(s, n)` inside the window,
     /// as whole seconds and the nanoseconds of a partial second.
     #[inline]
-    fn cum_at(&self, s: i64, n: u32) -> (i64, u32) {
+    fn cum_at(&self, s: i64, n: u32) -> Position {
         let j = self.first_ending_after(s);
-        match self.starts.get(j) {
-            Some(&start) if start <= s => (self.cum[j] + (s - start), n),
-            _ => (self.cum[j], 0),
+        match self.ivs.get(j) {
+            Some(iv) if iv.start <= s => Position {
+                secs: iv.cum + (s - iv.start),
+                nanos: n,
+            },
+            Some(iv) => Position {
+                secs: iv.cum,
+                nanos: 0,
+            },
+            None => Position {
+                secs: self.total,
+                nanos: 0,
+            },
         }
     }
 
     #[inline]
     fn in_window(&self, s: i64) -> bool {
         s >= self.win_lo && s < self.win_hi
+    }
+
+    /// Whether `(s, n)` is a supported instant.
+    #[inline]
+    fn in_range(s: i64, n: u32) -> bool {
+        s >= MIN_SECS && (s < MAX_SECS || (s == MAX_SECS && n == 0))
+    }
+
+    /// The business position of `t` (see [`Position`]), when the calendar
+    /// can compute it by lookup: always for a 24×7 calendar, inside the
+    /// compiled window otherwise. `None` means "use `add` and `between`",
+    /// which also handle every other supported instant.
+    #[inline]
+    pub(crate) fn position(&self, t: DateTime<Utc>) -> Option<Position> {
+        let (s, n) = to_secs_nanos(t);
+        if self.always {
+            return Self::in_range(s, n).then_some(Position { secs: s, nanos: n });
+        }
+        self.in_window(s).then(|| self.cum_at(s, n))
+    }
+
+    /// The instant `u = t + (working seconds)` from a position: the UTC
+    /// instant whose position is `p.secs + secs` (the closing instant of an
+    /// interval used up exactly), with `p`'s nanoseconds. `None` when it lies
+    /// beyond the compiled window.
+    #[inline]
+    fn instant_at(&self, p: Position, secs: i64) -> Option<DateTime<Utc>> {
+        if self.always {
+            let u = p.secs.checked_add(secs)?;
+            return if u < MAX_SECS || (u == MAX_SECS && p.nanos == 0) {
+                DateTime::from_timestamp(u, p.nanos)
+            } else {
+                None
+            };
+        }
+        if secs >= i64::MAX / 4 {
+            return None;
+        }
+        let target = p.secs + secs;
+        let key = target + i64::from(p.nanos > 0);
+        if key > self.total {
+            return None;
+        }
+        let mut j = self
+            .by_work
+            .get((key >> SHIFT) as usize)
+            .map_or(0, |&j| j as usize);
+        let iv = loop {
+            let iv = self.ivs.get(j)?;
+            if iv.cum_end() >= key {
+                break iv;
+            }
+            j += 1;
+        };
+        self.utc(iv.start + (target - iv.cum), p.nanos)
+    }
+
+    /// The `DateTime` of `(u, n)`, by the window's date table when it covers `u`.
+    #[inline]
+    fn utc(&self, u: i64, n: u32) -> Option<DateTime<Utc>> {
+        let offset = u - self.win_lo;
+        if offset >= 0 {
+            let day = offset / 86_400;
+            if let Some(date) = usize::try_from(day)
+                .ok()
+                .and_then(|d| self.utc_dates.get(d))
+            {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let sod = (offset - day * 86_400) as u32;
+                let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(sod, n)?;
+                return Some(date.and_time(time).and_utc());
+            }
+        }
+        DateTime::from_timestamp(u, n)
+    }
+
+    /// [`add`](Self::add) from an instant whose position is already known
+    /// (as returned by [`position`](Self::position) for `t`).
+    #[inline]
+    pub(crate) fn add_from(
+        &self,
+        t: DateTime<Utc>,
+        p: Position,
+        d: BusinessDuration,
+    ) -> Result<DateTime<Utc>, SlaError> {
+        if d.is_zero() {
+            return Ok(t);
+        }
+        let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+        match self.instant_at(p, secs) {
+            Some(u) => Ok(u),
+            None => self.add(t, d),
+        }
     }
 
     /// The earliest instant `u >= t` such that the business time in `[t, u)`
@@ -529,12 +750,15 @@ impl CompiledCalendar {
     /// - [`SlaError::NoWorkingTime`] when the calendar has no more working
     ///   time (more than 400 days without any after its last holiday or extra
     ///   working date).
+    #[inline]
     pub fn add(&self, t: DateTime<Utc>, d: BusinessDuration) -> Result<DateTime<Utc>, SlaError> {
-        self.check("start instant", t)?;
+        let (s, n) = to_secs_nanos(t);
+        if !Self::in_range(s, n) {
+            self.check("start instant", t)?;
+        }
         if d.is_zero() {
             return Ok(t);
         }
-        let (s, n) = to_secs_nanos(t);
         let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         if self.always {
             return s
@@ -543,22 +767,10 @@ impl CompiledCalendar {
                 .and_then(|u| DateTime::from_timestamp(u, n))
                 .ok_or_else(|| Self::out_of_range_result("result of add", t, d));
         }
-        if self.in_window(s) && secs < i64::MAX / 4 {
-            let (c, n) = self.cum_at(s, n);
-            let target = c + secs;
-            let key = target + i64::from(n > 0);
-            if key <= self.cum[self.cum.len() - 1] {
-                let mut j = self
-                    .by_work
-                    .get((key >> SHIFT) as usize)
-                    .map_or(0, |&j| j as usize);
-                while self.cum[j + 1] < key {
-                    j += 1;
-                }
-                let u = self.starts[j] + (target - self.cum[j]);
-                return DateTime::from_timestamp(u, n)
-                    .ok_or_else(|| Self::out_of_range_result("result of add", t, d));
-            }
+        if self.in_window(s)
+            && let Some(u) = self.instant_at(self.cum_at(s, n), secs)
+        {
+            return Ok(u);
         }
         self.add_slow(t, d)
     }
@@ -602,31 +814,35 @@ impl CompiledCalendar {
     /// # Errors
     /// [`SlaError::OutOfRange`] when `a` or `b` lies outside the supported
     /// range (1900-01-01 to 2200-01-01 UTC).
+    #[inline]
     pub fn between(
         &self,
         a: DateTime<Utc>,
         b: DateTime<Utc>,
     ) -> Result<BusinessDuration, SlaError> {
-        self.check("start instant", a)?;
-        self.check("end instant", b)?;
-        if b <= a {
-            return Ok(BusinessDuration::ZERO);
-        }
         let (sa, na) = to_secs_nanos(a);
         let (sb, nb) = to_secs_nanos(b);
+        if !Self::in_range(sa, na) {
+            self.check("start instant", a)?;
+        }
+        if !Self::in_range(sb, nb) {
+            self.check("end instant", b)?;
+        }
+        if (sb, nb) <= (sa, na) {
+            return Ok(BusinessDuration::ZERO);
+        }
         if self.always {
-            let secs = sb - sa - i64::from(nb < na);
-            return Ok(BusinessDuration::from_secs(
-                u64::try_from(secs).unwrap_or(0),
-            ));
+            return Ok(Position {
+                secs: sa,
+                nanos: na,
+            }
+            .until(Position {
+                secs: sb,
+                nanos: nb,
+            }));
         }
         if self.in_window(sa) && self.in_window(sb) {
-            let (ca, xa) = self.cum_at(sa, na);
-            let (cb, xb) = self.cum_at(sb, nb);
-            let secs = cb - ca - i64::from(xb < xa);
-            return Ok(BusinessDuration::from_secs(
-                u64::try_from(secs).unwrap_or(0),
-            ));
+            return Ok(self.cum_at(sa, na).until(self.cum_at(sb, nb)));
         }
         let (a_ns, b_ns) = (to_ns(a), to_ns(b));
         let mut total: i128 = 0;
@@ -658,7 +874,7 @@ impl CompiledCalendar {
         let s = t.timestamp();
         if self.in_window(s) {
             let j = self.first_ending_after(s);
-            return self.starts.get(j).is_some_and(|&start| start <= s);
+            return self.ivs.get(j).is_some_and(|iv| iv.start <= s);
         }
         !self.raw(s, s + 1).is_empty()
     }
@@ -805,6 +1021,36 @@ impl CompiledCalendar {
         if days == 0 {
             return Ok(t);
         }
+        let wall = local::wall(&self.tz, t);
+        if let Some((date, close)) = self.working_day_by_index(wall.date(), days) {
+            return self.working_day_result(t, wall, date, close, days, end_of_working_day);
+        }
+        self.add_working_days_walk(t, wall, days, end_of_working_day)
+    }
+
+    /// The `days`-th working date after `start` and its closing instant, by
+    /// the index, when the index covers it (`days > 0`).
+    fn working_day_by_index(&self, start: NaiveDate, days: u32) -> Option<(NaiveDate, i64)> {
+        let index = &self.days;
+        let first = index.first.filter(|_| index.exact)?;
+        let i = usize::try_from((start - first).num_days()).ok()?;
+        let seen = *index.before.get(i + 1)?;
+        let k = usize::try_from(u64::from(seen) + u64::from(days) - 1).ok()?;
+        let offset = *index.date.get(k)?;
+        let date = first.checked_add_days(chrono::Days::new(u64::from(offset)))?;
+        Some((date, *index.close.get(k)?))
+    }
+
+    /// The result of `add_working_days` landing on `date` (closing at `close`).
+    fn working_day_result(
+        &self,
+        t: DateTime<Utc>,
+        wall: chrono::NaiveDateTime,
+        date: NaiveDate,
+        close: i64,
+        days: u32,
+        end_of_working_day: bool,
+    ) -> Result<DateTime<Utc>, SlaError> {
         let err = || {
             Self::out_of_range_result(
                 "result of add_working_days",
@@ -812,7 +1058,34 @@ impl CompiledCalendar {
                 format!("{days} working days"),
             )
         };
-        let wall = local::wall(&self.tz, t);
+        let u = if end_of_working_day {
+            DateTime::from_timestamp(close, 0)
+        } else {
+            local::resolve_naive(&self.tz, date.and_time(wall.time()))
+                .and_then(|secs| DateTime::from_timestamp(secs, t.timestamp_subsec_nanos()))
+        }
+        .ok_or_else(err)?;
+        self.check("result of add_working_days", u)
+            .map_err(|_| err())?;
+        Ok(u)
+    }
+
+    /// `add_working_days` by walking the local dates one by one: the
+    /// definition the index reproduces, and the path beyond it.
+    fn add_working_days_walk(
+        &self,
+        t: DateTime<Utc>,
+        wall: chrono::NaiveDateTime,
+        days: u32,
+        end_of_working_day: bool,
+    ) -> Result<DateTime<Utc>, SlaError> {
+        let err = || {
+            Self::out_of_range_result(
+                "result of add_working_days",
+                t,
+                format!("{days} working days"),
+            )
+        };
         let last_special = self
             .holidays
             .keys()
@@ -839,16 +1112,7 @@ impl CompiledCalendar {
             last_found = last_found.max(date);
             count += 1;
             if count == days {
-                let u = if end_of_working_day {
-                    DateTime::from_timestamp(close, 0)
-                } else {
-                    local::resolve_naive(&self.tz, date.and_time(wall.time()))
-                        .and_then(|secs| DateTime::from_timestamp(secs, t.timestamp_subsec_nanos()))
-                }
-                .ok_or_else(err)?;
-                self.check("result of add_working_days", u)
-                    .map_err(|_| err())?;
-                return Ok(u);
+                return self.working_day_result(t, wall, date, close, days, end_of_working_day);
             }
         }
     }
@@ -870,6 +1134,158 @@ impl CompiledCalendar {
                 end_of_working_day,
             } => self.add_working_days(t, days, end_of_working_day),
             DurationSpec::CalendarDays { days } => self.add_calendar_days(t, days),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Differential tests of the lookup paths against the walks they replace.
+
+    use chrono::{DateTime, NaiveDate};
+
+    use super::CompiledCalendar;
+    use crate::{BusinessCalendar, BusinessDuration, Holiday, WeekSchedule, WorkingInterval};
+
+    /// SplitMix64: deterministic inputs.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n
+        }
+    }
+
+    fn calendar(zone: &str, week: WeekSchedule, holidays: &[&str]) -> CompiledCalendar {
+        let mut c = BusinessCalendar::always("test");
+        c.time_zone = zone.to_owned();
+        c.week = week;
+        c.holidays = holidays
+            .iter()
+            .map(|d| Holiday {
+                date: d.parse::<NaiveDate>().expect("date"),
+                name: (*d).to_owned(),
+                closed: Vec::new(),
+            })
+            .collect();
+        CompiledCalendar::new(&c).expect("calendar")
+    }
+
+    fn calendars() -> Vec<CompiledCalendar> {
+        let office = WeekSchedule::monday_to_friday(&[
+            WorkingInterval::new("09:00", "12:00"),
+            WorkingInterval::new("13:00", "17:30"),
+        ]);
+        let nights = WeekSchedule {
+            sunday: vec![WorkingInterval::new("22:00", "06:00")],
+            wednesday: vec![WorkingInterval::new("01:30", "02:30")],
+            friday: vec![WorkingInterval::new("00:00", "24:00")],
+            ..WeekSchedule::default()
+        };
+        vec![
+            calendar(
+                "Europe/London",
+                office.clone(),
+                &["2025-12-25", "2025-12-26", "2026-03-30", "2026-10-26"],
+            ),
+            calendar(
+                "Pacific/Apia",
+                nights.clone(),
+                &["2011-12-29", "2012-01-02"],
+            ),
+            calendar("Australia/Lord_Howe", nights, &["2026-04-05"]),
+            // Holidays far apart widen the window to 1950-2150.
+            calendar("America/New_York", office, &["1950-01-02", "2150-06-01"]),
+        ]
+    }
+
+    /// `add_working_days` by the index agrees with the walk over random
+    /// instants, including those whose target lies beyond the index.
+    #[test]
+    fn working_days_by_index_match_the_walk() {
+        let mut rng = Rng(7);
+        let (lo, hi) = (1_262_304_000_i64, 2_177_452_800_i64); // 2010 to 2039
+        for cal in calendars() {
+            let mut indexed = 0;
+            for _ in 0..1_500 {
+                let t = DateTime::from_timestamp(
+                    lo + i64::try_from(rng.below(u64::try_from(hi - lo).unwrap_or(1))).unwrap_or(0),
+                    u32::try_from(rng.below(3)).unwrap_or(0) * 250_000_000,
+                )
+                .expect("instant");
+                let days = u32::try_from(1 + rng.below(40)).unwrap_or(1);
+                let eod = rng.below(2) == 0;
+                let wall = super::local::wall(&cal.tz, t);
+                let walked = cal.add_working_days_walk(t, wall, days, eod);
+                if cal.working_day_by_index(wall.date(), days).is_some() {
+                    indexed += 1;
+                }
+                let got = cal.add_working_days(t, days, eod);
+                assert_eq!(
+                    got.as_ref().map_err(ToString::to_string),
+                    walked.as_ref().map_err(ToString::to_string),
+                    "{} {t} + {days} working days (end of day: {eod})",
+                    cal.time_zone()
+                );
+            }
+            assert!(
+                indexed > 1_000,
+                "{}: the index answered {indexed} times",
+                cal.time_zone()
+            );
+        }
+    }
+
+    /// `between` and `add` through positions agree with the scanning paths.
+    #[test]
+    fn positions_match_the_scan() {
+        let mut rng = Rng(11);
+        // 2014 to 2035, inside every window, leaving room for the spans.
+        let (lo, hi) = (1_388_534_400_i64, 2_051_222_400_i64);
+        for cal in calendars() {
+            for _ in 0..1_000 {
+                let s =
+                    lo + i64::try_from(rng.below(u64::try_from(hi - lo).unwrap_or(1))).unwrap_or(0);
+                let a = DateTime::from_timestamp(
+                    s,
+                    u32::try_from(rng.below(2)).unwrap_or(0) * 500_000_000,
+                )
+                .expect("instant");
+                let b = DateTime::from_timestamp(
+                    s + i64::try_from(rng.below(40 * 86_400)).unwrap_or(0),
+                    0,
+                )
+                .expect("instant");
+                let d = BusinessDuration::from_secs(rng.below(200 * 3600));
+                let p = cal.position(a).expect("inside the window");
+                assert_eq!(
+                    cal.add_from(a, p, d).ok(),
+                    cal.add_slow(a, d).ok(),
+                    "add {a} {d}"
+                );
+                assert_eq!(cal.add(a, d).ok(), cal.add_slow(a, d).ok(), "add {a} {d}");
+                let q = cal.position(b).expect("inside the window");
+                let mut scanned: i128 = 0;
+                let (a_ns, b_ns) = (super::to_ns(a), super::to_ns(b));
+                cal.scan(a.timestamp(), Some(b.timestamp() + 1), |s, e| {
+                    let lo = (i128::from(s) * super::NS).max(a_ns);
+                    let hi = (i128::from(e) * super::NS).min(b_ns);
+                    if hi > lo {
+                        scanned += hi - lo;
+                    }
+                    super::Step::Continue
+                });
+                let scanned = u64::try_from(scanned / super::NS).unwrap_or(0);
+                assert_eq!(p.until(q).as_secs(), scanned, "between {a} {b}");
+                assert_eq!(
+                    cal.between(a, b).ok().map(BusinessDuration::as_secs),
+                    Some(scanned)
+                );
+            }
         }
     }
 }

@@ -586,6 +586,7 @@ impl LeafTable {
         changed
     }
 
+    #[inline]
     fn leaf(&self, index: u16, s: &Snapshot) -> bool {
         match &self.leaves[usize::from(index)] {
             Leaf::State(ids) => ids.contains(&s.state),
@@ -627,6 +628,7 @@ impl LeafTable {
     }
 
     /// Evaluates a program against a snapshot; `stack` is reused scratch space.
+    #[inline]
     pub(crate) fn eval(&self, program: &Program, s: &Snapshot, stack: &mut Vec<bool>) -> bool {
         if let Some(table) = program.table {
             let ci = s.category.map_or(0, |c| c as usize + 1);
@@ -649,6 +651,7 @@ impl LeafTable {
         }
     }
 
+    #[inline(never)]
     fn interpret(&self, program: &Program, s: &Snapshot, stack: &mut Vec<bool>) -> bool {
         stack.clear();
         for op in &program.ops {
