@@ -149,7 +149,7 @@ pub fn service_day() -> Res<Day> {
     let resolution = resolve(&desk, &mut ticket, o)?;
     let (problem, known_error, spof_before) = investigate(&desk, &ticket, o)?;
     let (change, problem, known_error, spof_after) =
-        fix_through_change(&desk, problem, known_error, &ticket, o)?;
+        fix_through_change(&desk, problem, known_error, &ticket, spof_before.len(), o)?;
     close(&desk, &mut ticket, at(19, 15), o)?;
     for broken in [
         ticket.incident.validate(),
@@ -356,11 +356,17 @@ fn work_and_pause(
     )?;
     writeln!(
         o,
-        "09:35  On hold, {} (which pay run is blocked?): resolution clock paused at {}.",
+        "09:35  On hold, {} (which pay run is blocked?): {} → {}, clock {} at {}.",
         t.incident.on_hold_reason.ok_or("no on-hold reason")?,
+        hold.from_category,
+        hold.to_category,
+        if hold.enters_pause() {
+            "paused"
+        } else {
+            "running"
+        },
         hours(before.business_elapsed.as_secs())
     )?;
-    debug_assert!(hold.enters_pause());
 
     incident_step(
         desk,
@@ -480,8 +486,8 @@ fn investigate(
         "12:30  {} opened by Alex: \"{}\".",
         problem.number, problem.short_description
     )?;
-    problem_step(desk, &mut problem, ProblemEvent::Assess, at(12, 30))?;
-    problem_step(desk, &mut problem, ProblemEvent::Analyze, at(12, 35))?;
+    problem_step(desk, &mut problem, ProblemEvent::Assess, at(12, 30), &[])?;
+    problem_step(desk, &mut problem, ProblemEvent::Analyze, at(12, 35), &[])?;
 
     // The symptoms seen this morning, and what could explain all of them.
     let index = desk.cmdb.index()?;
@@ -551,9 +557,10 @@ fn fix_through_change(
     mut problem: Problem,
     mut known_error: KnownError,
     t: &Ticket,
+    spofs_before: usize,
     o: &mut String,
 ) -> Res<(Change, Problem, KnownError, Vec<SinglePointOfFailure>)> {
-    problem_step(desk, &mut problem, ProblemEvent::StartFix, at(13, 20))?;
+    problem_step(desk, &mut problem, ProblemEvent::StartFix, at(13, 20), &[])?;
     let mut change: Change = itsm::from_json(include_str!("data/change.json"))?;
     change.related_problems.push(problem.id);
     change.related_incidents.push(t.incident.id);
@@ -641,7 +648,7 @@ fn fix_through_change(
         again.services.len(),
         names_of(&cmdb, again.degraded.iter().map(|d| d.ci)).join(", "),
         spofs.len(),
-        problem_spof_count(desk)?
+        spofs_before
     )?;
 
     change.close_code = Some(ChangeCloseCode::Successful);
@@ -649,18 +656,27 @@ fn fix_through_change(
     change_step(desk, &mut change, &policy, ChangeEvent::Close, at(19, 5))?;
     problem.resolution_code = Some(ProblemResolutionCode::FixApplied);
     problem.fix_notes = Some(format!("{} added a second DNS server.", change.number));
-    problem_step(desk, &mut problem, ProblemEvent::Resolve, at(19, 5))?;
+    // The incident was resolved with a workaround at 12:10: it does not await
+    // the problem, so resolving the problem releases nothing.
+    let released = problem_step(
+        desk,
+        &mut problem,
+        ProblemEvent::Resolve,
+        at(19, 5),
+        std::slice::from_ref(&t.incident),
+    )?;
     known_error.state = KnownErrorState::Fixed;
     known_error.fixed_at = Some(at(19, 5));
     writeln!(
         o,
-        "19:05  {} {} ({}). {} {} ({}); known error {} {}.",
+        "19:05  {} {} ({}). {} {} ({}, releasing {} incident(s)); known error {} {}.",
         change.number,
         change.state,
         change.close_code.ok_or("no close code")?,
         problem.number,
         problem.state,
         problem.resolution_code.ok_or("no resolution code")?,
+        released.len(),
         known_error.number,
         known_error.state
     )?;
@@ -691,14 +707,6 @@ fn implement_in_cmdb(desk: &Desk) -> Res<Cmdb> {
         .with_redundancy("depends_on", RedundancyRequirement::AtLeast(1));
     cmdb.update_ci(dns)?;
     Ok(cmdb)
-}
-
-fn problem_spof_count(desk: &Desk) -> Res<usize> {
-    Ok(desk
-        .cmdb
-        .index()?
-        .single_points_of_failure(&PAYROLL, &QueryOptions::new())?
-        .len())
 }
 
 /// 19:15: the major incident manager closes the incident.
@@ -908,7 +916,15 @@ fn incident_person<'a>(i: &'a mut Incident, field: &str) -> Res<&'a mut Option<P
 }
 
 /// Applies `event` to the problem through the problem workflow.
-fn problem_step(desk: &Desk, p: &mut Problem, event: ProblemEvent, at: DateTime<Utc>) -> Res<()> {
+/// Returns the incidents that resolving the problem releases (those on hold
+/// awaiting it, among `incidents`), for the caller to resolve in turn.
+fn problem_step(
+    desk: &Desk,
+    p: &mut Problem,
+    event: ProblemEvent,
+    at: DateTime<Utc>,
+    incidents: &[Incident],
+) -> Res<Vec<IncidentId>> {
     let mut facts = Facts::itil();
     if p.resolution_code.is_some() {
         facts = facts.with_field(Field::RESOLUTION_CODE);
@@ -917,6 +933,7 @@ fn problem_step(desk: &Desk, p: &mut Problem, event: ProblemEvent, at: DateTime<
         .problem_flow
         .apply(&p.state, &event, Some(MIM), at, &facts)?;
     p.state = tr.audit.to;
+    let mut released = Vec::new();
     for effect in &tr.effects {
         match effect {
             Effect::SetTimestamp { field } if field == Field::RESOLVED_AT => {
@@ -927,14 +944,12 @@ fn problem_step(desk: &Desk, p: &mut Problem, event: ProblemEvent, at: DateTime<
             // Incidents on hold awaiting this problem would be resolved here;
             // today's incident was resolved with a workaround long before.
             Effect::ResolveIncidentsAwaitingProblem => {
-                if !incidents_to_resolve(p, &[]).is_empty() {
-                    return Err("incidents await this problem".into());
-                }
+                released = incidents_to_resolve(p, incidents);
             }
             other => return Err(format!("unexpected problem effect {other:?}").into()),
         }
     }
-    Ok(())
+    Ok(released)
 }
 
 /// Applies `event` to the change through the normal change workflow; the
