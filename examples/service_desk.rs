@@ -222,7 +222,7 @@ fn host_fails(desk: &Desk, o: &mut String) -> Res<ImpactReport> {
     writeln!(o, "09:12  Monitoring: host {} goes down.", name(desk, HOST))?;
     writeln!(
         o,
-        "       Impact analysis: {} CIs impacted, {} business service(s), {} degraded.",
+        "       Impact analysis: {} CIs impacted, {} service(s) down, {} degraded.",
         impact.impacted.len() - 1,
         impact.services.len(),
         impact.degraded.len()
