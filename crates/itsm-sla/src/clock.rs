@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::compiled::Position;
 use crate::condition::Snapshot;
-use crate::definition::{CompiledSla, DeadlineKind, GoalSelection, SlaKind, SlaTarget};
+use crate::definition::{
+    CompiledSla, DeadlineKind, GoalSelection, SlaKind, SlaTarget, TRUTH_CANCEL, TRUTH_PAUSE,
+    TRUTH_RESET, TRUTH_RESUME, TRUTH_START, TRUTH_STOP,
+};
 use crate::units::{BusinessDuration, DurationSpec};
 use crate::{CompiledCalendar, SlaError};
 
@@ -362,12 +365,19 @@ struct Mark {
 impl Mark {
     #[inline]
     fn new(at: DateTime<Utc>, cal: &CompiledCalendar) -> Self {
+        let (secs, nanos) = (at.timestamp(), at.timestamp_subsec_nanos());
         Self {
             at,
-            secs: at.timestamp(),
-            nanos: at.timestamp_subsec_nanos(),
-            pos: cal.position(at),
+            secs,
+            nanos,
+            pos: cal.position_of(secs, nanos),
         }
+    }
+
+    /// Whether `self` is strictly after `other`.
+    #[inline]
+    fn is_after(&self, other: &Mark) -> bool {
+        (self.secs, self.nanos) > (other.secs, other.nanos)
     }
 
     /// `calendar.between(self, later)`.
@@ -445,7 +455,7 @@ impl Active {
     /// Counts the time from the segment's start to `t`, noting thresholds
     /// and the breach reached on the way.
     fn advance(&mut self, t: &Mark, cal: &CompiledCalendar) -> Result<(), SlaError> {
-        if t.at <= self.seg.at {
+        if !t.is_after(&self.seg) {
             return Ok(());
         }
         if let Some(list) = &mut self.segments {
@@ -675,21 +685,29 @@ fn run(
         }
         i = j;
         goals_changed = changed & sla.goal_deps != 0;
-        // Only the conditions that read what changed are evaluated again.
-        let mut eval = |program: &crate::condition::Program, old: bool| {
-            if program.deps & changed != 0 {
+        // The conditions over the category and the priority only are read
+        // together from one row; of the others, only those that read what
+        // changed are evaluated again.
+        let row = sla.truths[snapshot.table_index()];
+        let mut eval = |bit: u8, program: &crate::condition::Program, old: bool| {
+            if sla.tabled & bit != 0 {
+                row & bit != 0
+            } else if program.deps & changed != 0 {
                 table.eval(program, &snapshot, &mut stack)
             } else {
                 old
             }
         };
         truth = Truth {
-            start: eval(&sla.start, truth.start),
-            stop: eval(&sla.stop, truth.stop),
-            cancel: eval(&sla.cancel, truth.cancel),
-            reset: eval(&sla.reset, truth.reset),
-            pause: !fixed && eval(&sla.pause, truth.pause),
-            resume: sla.resume.as_ref().is_some_and(|r| eval(r, truth.resume)),
+            start: eval(TRUTH_START, &sla.start, truth.start),
+            stop: eval(TRUTH_STOP, &sla.stop, truth.stop),
+            cancel: eval(TRUTH_CANCEL, &sla.cancel, truth.cancel),
+            reset: eval(TRUTH_RESET, &sla.reset, truth.reset),
+            pause: !fixed && eval(TRUTH_PAUSE, &sla.pause, truth.pause),
+            resume: sla
+                .resume
+                .as_ref()
+                .is_some_and(|r| eval(TRUTH_RESUME, r, truth.resume)),
         };
         let wants_pause = truth.pause && !(sla.resume.is_some() && truth.resume);
         let wants_resume = if sla.resume.is_some() {

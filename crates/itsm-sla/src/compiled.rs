@@ -652,9 +652,16 @@ impl CompiledCalendar {
     /// can compute it by lookup: always for a 24×7 calendar, inside the
     /// compiled window otherwise. `None` means "use `add` and `between`",
     /// which also handle every other supported instant.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn position(&self, t: DateTime<Utc>) -> Option<Position> {
         let (s, n) = to_secs_nanos(t);
+        self.position_of(s, n)
+    }
+
+    /// [`position`](Self::position) of the instant `(s, n)` (whole seconds
+    /// since the epoch and nanoseconds).
+    #[inline]
+    pub(crate) fn position_of(&self, s: i64, n: u32) -> Option<Position> {
         if self.always {
             return Self::in_range(s, n).then_some(Position { secs: s, nanos: n });
         }

@@ -263,6 +263,23 @@ impl Snapshot {
     pub(crate) fn priority(&self) -> Option<Priority> {
         self.priority
     }
+
+    /// The bit of a program's truth table for this snapshot's category and
+    /// priority: `7 * category + priority` (index 0 = none, then in order).
+    #[inline]
+    pub(crate) fn table_index(&self) -> usize {
+        let ci = self.category.map_or(0, |c| c as usize + 1);
+        let pi = self.priority.map_or(0, |p| p as usize + 1);
+        ci * 7 + pi
+    }
+}
+
+impl Program {
+    /// The program's truth table over category and priority (bit
+    /// [`Snapshot::table_index`]), when it tests nothing else.
+    pub(crate) fn table(&self) -> Option<u64> {
+        self.table
+    }
 }
 
 fn intern(table: &mut Vec<String>, name: &str) -> u16 {
@@ -516,7 +533,11 @@ impl LeafTable {
 
     /// Clears the flags of `occurs` leaves: called before each update.
     /// Returns [`CHANGED_FLAGS`] when one was set.
+    #[inline]
     pub(crate) fn begin_update(&self, snapshot: &mut Snapshot) -> u8 {
+        if self.flags.is_empty() {
+            return 0;
+        }
         let mut changed = 0;
         for (flag, kind) in snapshot.flags.iter_mut().zip(&self.flags) {
             if matches!(kind, FlagKind::Occurs(_)) && *flag {
@@ -529,8 +550,9 @@ impl LeafTable {
 
     /// Applies one event to the snapshot; returns what it may have changed
     /// (`CHANGED_*` bits).
+    #[inline]
     pub(crate) fn apply(&self, snapshot: &mut Snapshot, change: &TimelineChange) -> u8 {
-        let mut changed = match change {
+        let changed = match change {
             TimelineChange::Created { .. } => CHANGED_ALL,
             TimelineChange::StateChanged { .. } => CHANGED_STATE,
             TimelineChange::PriorityChanged { .. } => CHANGED_PRIORITY,
@@ -565,6 +587,17 @@ impl LeafTable {
             TimelineChange::AssignmentChanged { to_group, .. } => snapshot.group = *to_group,
             _ => {}
         }
+        if self.flags.is_empty() {
+            changed
+        } else {
+            changed | self.apply_flags(snapshot, change)
+        }
+    }
+
+    /// Updates the flags of `field`, `happened` and `occurs` leaves.
+    #[inline(never)]
+    fn apply_flags(&self, snapshot: &mut Snapshot, change: &TimelineChange) -> u8 {
+        let mut changed = 0;
         for (flag, kind) in snapshot.flags.iter_mut().zip(&self.flags) {
             match kind {
                 FlagKind::Field { field, any_of } => {
@@ -631,9 +664,7 @@ impl LeafTable {
     #[inline]
     pub(crate) fn eval(&self, program: &Program, s: &Snapshot, stack: &mut Vec<bool>) -> bool {
         if let Some(table) = program.table {
-            let ci = s.category.map_or(0, |c| c as usize + 1);
-            let pi = s.priority.map_or(0, |p| p as usize + 1);
-            return table >> (ci * 7 + pi) & 1 == 1;
+            return table >> s.table_index() & 1 == 1;
         }
         match program.flat {
             Some(all) => {

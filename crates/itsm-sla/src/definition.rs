@@ -472,7 +472,22 @@ pub struct CompiledSla {
     /// What the goal conditions read, together.
     pub(crate) goal_deps: u8,
     pub(crate) thresholds: Vec<u8>,
+    /// The truths of the start, stop, cancel, reset, pause and resume
+    /// conditions (bits [`TRUTH_START`] and on) that test only the category
+    /// and the priority, for each [`Snapshot::table_index`](crate::condition::Snapshot::table_index):
+    /// one lookup per update decides them all.
+    pub(crate) truths: [u8; 49],
+    /// Which of those conditions `truths` decides.
+    pub(crate) tabled: u8,
 }
+
+/// Bits of [`CompiledSla::truths`].
+pub(crate) const TRUTH_START: u8 = 1;
+pub(crate) const TRUTH_STOP: u8 = 2;
+pub(crate) const TRUTH_CANCEL: u8 = 4;
+pub(crate) const TRUTH_RESET: u8 = 8;
+pub(crate) const TRUTH_PAUSE: u8 = 16;
+pub(crate) const TRUTH_RESUME: u8 = 32;
 
 impl CompiledSla {
     /// Validates and compiles a definition.
@@ -500,7 +515,28 @@ impl CompiledSla {
             .iter()
             .map(|g| table.compile(&g.when))
             .collect();
+        let mut truths = [0u8; 49];
+        let mut tabled = 0;
+        for (bit, program) in [
+            (TRUTH_START, Some(&start)),
+            (TRUTH_STOP, Some(&stop)),
+            (TRUTH_CANCEL, Some(&cancel)),
+            (TRUTH_RESET, Some(&reset)),
+            (TRUTH_PAUSE, Some(&pause)),
+            (TRUTH_RESUME, resume.as_ref()),
+        ] {
+            if let Some(t) = program.and_then(Program::table) {
+                tabled |= bit;
+                for (i, row) in truths.iter_mut().enumerate() {
+                    if t >> i & 1 == 1 {
+                        *row |= bit;
+                    }
+                }
+            }
+        }
         Ok(Self {
+            truths,
+            tabled,
             definition: definition.clone(),
             table,
             start,
