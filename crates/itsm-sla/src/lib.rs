@@ -78,6 +78,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 // ---- calendar and business time (owned by the calendar work) ----
 mod calendar;
 mod compiled;
