@@ -20,7 +20,7 @@ use itsm_core::{CiId, Violation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{CmdbData, CmdbError, ImpactDirection, RedundancyRequirement};
+use crate::{CmdbData, CmdbError, ConfigurationItem, ImpactDirection, RedundancyRequirement};
 
 /// "No node" in predecessor arrays; never a valid packed arc (see [`GraphIndex::build`]).
 pub(crate) const NONE: u32 = u32::MAX;
@@ -88,7 +88,7 @@ fn per(bytes: u64, relationships: u64) -> f64 {
 }
 
 /// Open addressing, linear probing; slots hold dense ids, keys live in `ids`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct IdTable {
     slots: Vec<u32>,
     mask: usize,
@@ -109,7 +109,38 @@ fn hash_id(id: &CiId) -> usize {
     h
 }
 
+/// The relationship type names, in the order of the data.
+fn type_names(data: &CmdbData) -> Vec<String> {
+    data.relationship_types
+        .iter()
+        .map(|t| t.name.clone())
+        .collect()
+}
+
 impl IdTable {
+    /// The table of `ids` by position, the first of equal ids winning (the
+    /// same slots as [`BuildTable::compact`]).
+    fn positions(ids: &[CiId]) -> Self {
+        let size = Self::size_for(ids.len());
+        let mask = size - 1;
+        let mut slots = vec![NONE; size];
+        for (dense, id) in ids.iter().enumerate() {
+            let mut i = hash_id(id) & mask;
+            loop {
+                let slot = slots[i];
+                if slot == NONE {
+                    slots[i] = dense as u32; // the caller checked that the ids fit in u32
+                    break;
+                }
+                if ids[slot as usize] == *id {
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        Self { slots, mask }
+    }
+
     /// Slots for `n` ids: a power of two, at most half full.
     fn size_for(n: usize) -> usize {
         (n.max(4) * 2).next_power_of_two()
@@ -141,7 +172,11 @@ impl IdTable {
 ///
 /// Only relationships along which failures travel are kept: a relationship
 /// type with [`ImpactDirection::None`] contributes no arcs.
-#[derive(Clone, Debug)]
+///
+/// Two indexes are equal when they hold the same layout: built from the
+/// same data in the same order, whether by [`GraphIndex::build`] or by
+/// [`Cmdb::index`](crate::Cmdb::index).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GraphIndex {
     ids: Vec<CiId>,
     table: IdTable,
@@ -303,109 +338,285 @@ fn set_bit(bits: &mut [u64], i: u32) {
 /// Nodes with more neighbours than this are numbered but not expanded when
 /// ordering for locality: a DNS server used by half the estate would
 /// otherwise decide the order of everything.
-const HUB_DEGREE: u32 = 1024;
+const HUB_DEGREE: usize = 1024;
 
-/// A breadth-first numbering over arcs taken both ways (in the spirit of
-/// Cuthill–McKee): `new_of[old]` is the new dense id.
-fn locality_order(n: usize, arcs: &[(u32, u32)], type_bits: u32) -> Vec<u32> {
-    if arcs.len() * 2 >= NONE as usize {
-        // Both ends of every arc would overflow the u32 offsets: keep the data's order.
-        return (0..n as u32).collect();
-    }
-    let mut offsets = vec![0u32; n + 1];
-    for &(from, packed) in arcs {
-        offsets[from as usize + 1] += 1;
-        offsets[(packed >> type_bits) as usize + 1] += 1;
-    }
-    for i in 0..n {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut cursor = offsets.clone();
-    let mut neighbours = vec![0u32; arcs.len() * 2];
-    for &(from, packed) in arcs {
-        let to = packed >> type_bits;
-        neighbours[cursor[from as usize] as usize] = to;
-        cursor[from as usize] += 1;
-        neighbours[cursor[to as usize] as usize] = from;
-        cursor[to as usize] += 1;
-    }
-    drop(cursor);
-    let mut new_of = vec![NONE; n];
-    let mut next = 0u32;
-    let mut queue: Vec<u32> = Vec::new();
-    for root in 0..n {
-        if new_of[root] != NONE {
-            continue;
-        }
-        new_of[root] = next;
-        next += 1;
-        queue.clear();
-        queue.push(root as u32);
-        let mut head = 0;
-        while let Some(&u) = queue.get(head) {
-            head += 1;
-            let (a, b) = (offsets[u as usize], offsets[u as usize + 1]);
-            if b - a > HUB_DEGREE {
-                continue;
-            }
-            for &w in &neighbours[a as usize..b as usize] {
-                if new_of[w as usize] == NONE {
-                    new_of[w as usize] = next;
-                    next += 1;
-                    queue.push(w);
-                }
-            }
-        }
-    }
-    new_of
-}
+/// How many queue entries ahead the breadth-first numbering fetches.
+const FETCH_AHEAD: usize = 8;
 
 fn to_u32(n: usize) -> Option<u32> {
     u32::try_from(n).ok()
 }
 
-/// Counting sort of `(from, packed)` arcs into CSR form, then sorts and
-/// de-duplicates each node's arcs.
-fn csr(n: usize, arcs: impl Iterator<Item = (u32, u32)> + Clone, m: usize) -> (Vec<u32>, Vec<u32>) {
-    let mut offsets = vec![0u32; n + 1];
-    for (from, _) in arcs.clone() {
-        offsets[from as usize + 1] += 1;
+/// One CSR adjacency: `arcs[offsets[v]..offsets[v + 1]]` are `v`'s arcs.
+struct Csr {
+    offsets: Vec<u32>,
+    arcs: Vec<u32>,
+}
+
+impl Csr {
+    #[inline]
+    fn row(&self, v: u32) -> &[u32] {
+        let v = v as usize;
+        &self.arcs[self.offsets[v] as usize..self.offsets[v + 1] as usize]
     }
-    for i in 0..n {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut cursor = offsets.clone();
-    let mut targets = vec![0u32; m];
-    for (from, packed) in arcs {
-        let c = &mut cursor[from as usize];
-        targets[*c as usize] = packed;
-        *c += 1;
-    }
-    // Sort and de-duplicate each node's arcs, compacting in place.
-    let mut write = 0usize;
-    let mut start = 0usize;
-    for v in 0..n {
-        let end = offsets[v + 1] as usize;
-        let slice = &mut targets[start..end];
-        if slice.len() > 1 {
-            slice.sort_unstable();
+
+    /// Counting sort of `(from, packed)` arcs, stable (each row keeps the
+    /// order of the input). `m` is the number of arcs, below `NONE`.
+    fn scatter(n: usize, arcs: impl Iterator<Item = (u32, u32)> + Clone, m: usize) -> Self {
+        let mut offsets = vec![0u32; n + 1];
+        for (from, _) in arcs.clone() {
+            offsets[from as usize + 1] += 1;
         }
-        let mut last = None;
-        for r in start..end {
-            let a = targets[r];
-            if last != Some(a) {
-                targets[write] = a;
-                write += 1;
-                last = Some(a);
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        // `offsets[v]` serves as `v`'s write cursor, ending at the start of
+        // row `v + 1`; one rotation then restores the starts.
+        let mut out = vec![0u32; m];
+        for (from, packed) in arcs {
+            let c = &mut offsets[from as usize];
+            out[*c as usize] = packed;
+            *c += 1;
+        }
+        offsets.rotate_right(1);
+        offsets[0] = 0;
+        Self { offsets, arcs: out }
+    }
+
+    /// The same adjacency in the new numbering: row `new_of[v]` holds `v`'s
+    /// arcs with their other end through `new_of`, sorted and without
+    /// repeats. The old rows are read in order (only the look-ups of
+    /// `new_of` and the writes jump), so the memory system overlaps the misses.
+    fn renumber(&self, old_of: &[u32], new_of: &[u32], type_bits: u32, type_mask: u32) -> Self {
+        let n = old_of.len();
+        let mut offsets = vec![0u32; n + 1];
+        for (new, &old) in old_of.iter().enumerate() {
+            let old = old as usize;
+            offsets[new + 1] = self.offsets[old + 1] - self.offsets[old];
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut arcs = vec![0u32; self.arcs.len()];
+        for (old, &new) in new_of.iter().enumerate() {
+            let start = offsets[new as usize] as usize;
+            let row = self.row(old as u32); // old < n, which fits in u32
+            for (slot, &a) in arcs[start..start + row.len()].iter_mut().zip(row) {
+                *slot = (new_of[(a >> type_bits) as usize] << type_bits) | (a & type_mask);
             }
         }
-        start = end;
-        // `write` never exceeds the arc count, which fits in u32 (checked by the caller).
-        offsets[v + 1] = u32::try_from(write).unwrap_or(u32::MAX);
+        // Sort and de-duplicate each row, compacting in place.
+        let mut write = 0usize;
+        let mut start = 0usize;
+        for v in 0..n {
+            let end = offsets[v + 1] as usize;
+            let row = &mut arcs[start..end];
+            if row.len() > 1 {
+                row.sort_unstable();
+            }
+            for r in start..end {
+                let a = arcs[r];
+                if r == start || a != arcs[r - 1] {
+                    arcs[write] = a;
+                    write += 1;
+                }
+            }
+            start = end;
+            // At most the input's arc count, which is below `NONE`.
+            offsets[v + 1] = to_u32(write).unwrap_or(NONE);
+        }
+        arcs.truncate(write);
+        arcs.shrink_to_fit();
+        Self { offsets, arcs }
     }
-    targets.truncate(write);
-    targets.shrink_to_fit();
-    (offsets, targets)
+
+    /// The reverse adjacency: `u`'s arc to `v` becomes `v`'s arc to `u`,
+    /// with the same type. Rows come out sorted when `self`'s are (sources
+    /// are read in increasing order), and without repeats when `self`'s are.
+    fn transpose(&self, type_bits: u32, type_mask: u32) -> Self {
+        let n = self.offsets.len() - 1;
+        let mut offsets = vec![0u32; n + 1];
+        for &a in &self.arcs {
+            offsets[(a >> type_bits) as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut arcs = vec![0u32; self.arcs.len()];
+        for u in 0..n {
+            let u32_ = u as u32; // n fits in u32 (checked by the caller)
+            for &a in self.row(u32_) {
+                let c = &mut offsets[(a >> type_bits) as usize];
+                arcs[*c as usize] = (u32_ << type_bits) | (a & type_mask);
+                *c += 1;
+            }
+        }
+        offsets.rotate_right(1);
+        offsets[0] = 0;
+        Self { offsets, arcs }
+    }
+}
+
+/// A breadth-first numbering over arcs taken both ways (in the spirit of
+/// Cuthill–McKee): returns `(new_of, old_of)`, the new dense id of each old
+/// one and the old id of each new one.
+fn locality_order(impact: &Csr, depend: &Csr, type_bits: u32) -> (Vec<u32>, Vec<u32>) {
+    let n = impact.offsets.len() - 1;
+    let mut new_of = vec![NONE; n];
+    // The breadth-first queue of every root in turn is the numbering itself.
+    let mut old_of: Vec<u32> = Vec::with_capacity(n);
+    let mut head = 0;
+    for root in 0..n {
+        if new_of[root] != NONE {
+            continue;
+        }
+        new_of[root] = old_of.len() as u32; // n fits in u32 (checked by the caller)
+        old_of.push(root as u32);
+        while let Some(&u) = old_of.get(head) {
+            // Fetch ahead: the offsets of a node further down the queue, and
+            // the rows of a nearer one (whose offsets came in earlier), so
+            // that their misses overlap instead of following one another.
+            if let Some(&far) = old_of.get(head + 2 * FETCH_AHEAD) {
+                let far = far as usize;
+                std::hint::black_box(impact.offsets[far] ^ depend.offsets[far]);
+            }
+            if let Some(&near) = old_of.get(head + FETCH_AHEAD) {
+                let (a, b) = (impact.row(near), depend.row(near));
+                std::hint::black_box(
+                    a.first().copied().unwrap_or(0) ^ b.first().copied().unwrap_or(0),
+                );
+            }
+            head += 1;
+            let (out, into) = (impact.row(u), depend.row(u));
+            if out.len() + into.len() > HUB_DEGREE {
+                continue;
+            }
+            for &arc in out.iter().chain(into) {
+                let w = (arc >> type_bits) as usize;
+                if new_of[w] == NONE {
+                    new_of[w] = old_of.len() as u32;
+                    old_of.push(w as u32);
+                }
+            }
+        }
+    }
+    (new_of, old_of)
+}
+
+/// How many bits of a packed arc hold the relationship type, and the mask
+/// of those bits.
+fn type_layout(type_count: usize, n: usize) -> Result<(u32, u32), CmdbError> {
+    let type_bits = if type_count <= 1 {
+        0
+    } else {
+        usize::BITS - (type_count - 1).leading_zeros()
+    };
+    // Packed arcs hold a node id in the upper `32 - type_bits` bits; the
+    // largest packed value must stay below `NONE`.
+    let node_limit = if type_bits >= 32 {
+        0
+    } else {
+        (1u64 << (32 - type_bits)) - 1
+    };
+    if n as u64 > node_limit {
+        return Err(CmdbError::IndexCapacity {
+            message: format!(
+                "{n} configuration items with {type_count} relationship types exceed the index's limit of {node_limit}"
+            ),
+        });
+    }
+    let type_mask = if type_bits == 0 {
+        0
+    } else {
+        (1u32 << type_bits) - 1
+    };
+    Ok((type_bits, type_mask))
+}
+
+/// Appends the impact arcs `(from, to << type_bits | type)` of one
+/// relationship `source -type-> target`: a failure of `from` impacts `to`.
+#[inline]
+fn push_arcs(
+    arcs: &mut Vec<(u32, u32)>,
+    impact: ImpactDirection,
+    (s, k, t): (u32, u32, u32),
+    type_bits: u32,
+) {
+    match impact {
+        ImpactDirection::ToSource => arcs.push((t, (s << type_bits) | k)),
+        ImpactDirection::ToTarget => arcs.push((s, (t << type_bits) | k)),
+        ImpactDirection::Both => {
+            arcs.push((t, (s << type_bits) | k));
+            arcs.push((s, (t << type_bits) | k));
+        }
+        _ => {}
+    }
+}
+
+/// The redundancy declarations `(position, type, requirement)` of the CIs,
+/// with a problem for each one over an unknown type, of more than 100 % or
+/// declared twice for one type.
+fn declarations<'a>(
+    cis: &'a [ConfigurationItem],
+    types: &mut NameLookup<'a>,
+    problems: &mut Vec<Violation>,
+) -> Vec<(u32, u32, RedundancyRequirement)> {
+    let mut declared: Vec<(u32, u32, RedundancyRequirement)> = Vec::new();
+    for (i, ci) in cis.iter().enumerate() {
+        let start = declared.len();
+        for (r, red) in ci.redundancy.iter().enumerate() {
+            let path = || format!("cis[{i}].redundancy[{r}]");
+            let Some(k) = types.get(&red.relationship_type) else {
+                problems.push(Violation::new(
+                    format!("{}.relationship_type", path()),
+                    "unknown_relationship_type",
+                    format!("unknown relationship type \"{}\"", red.relationship_type),
+                ));
+                continue;
+            };
+            if let RedundancyRequirement::Percent(p) = red.required
+                && p > 100
+            {
+                problems.push(Violation::new(
+                    format!("{}.required.percent", path()),
+                    "percent_over_100",
+                    format!(
+                        "redundancy of configuration item {} requires {p} %, more than 100",
+                        ci.id
+                    ),
+                ));
+                continue;
+            }
+            if declared[start..].iter().any(|&(_, t, _)| t == k) {
+                problems.push(Violation::new(
+                    format!("{}.relationship_type", path()),
+                    "duplicate_redundancy",
+                    format!(
+                        "configuration item {} declares redundancy over \"{}\" twice",
+                        ci.id, red.relationship_type
+                    ),
+                ));
+                continue;
+            }
+            declared.push((i as u32, k, red.required)); // i fits in u32 (checked by the caller)
+        }
+    }
+    declared
+}
+
+/// What both constructors resolve before freezing: the CIs and their
+/// impact arcs, numbered by position in the data.
+struct Resolved {
+    ids: Vec<CiId>,
+    /// The id table, by position in the data.
+    table: IdTable,
+    service_bits: Vec<u64>,
+    arcs: Vec<(u32, u32)>,
+    declared: Vec<(u32, u32, RedundancyRequirement)>,
+    type_names: Vec<String>,
+    type_bits: u32,
+    type_mask: u32,
+    relationships: u64,
 }
 
 impl GraphIndex {
@@ -415,6 +626,9 @@ impl GraphIndex {
     /// [`ImpactDirection`]; a relationship repeated in the data yields one
     /// arc. CIs are numbered breadth-first over the relationships, so that
     /// related CIs sit close together in memory.
+    ///
+    /// [`Cmdb::index`](crate::Cmdb::index) gives the same index for the
+    /// store's data without looking any id up.
     ///
     /// # Errors
     /// [`CmdbError::Invalid`] listing every problem at once (a duplicate CI
@@ -438,31 +652,7 @@ impl GraphIndex {
                 ));
             }
         }
-        let type_count = data.relationship_types.len();
-        let type_bits = if type_count <= 1 {
-            0
-        } else {
-            usize::BITS - (type_count - 1).leading_zeros()
-        };
-        // Packed arcs hold a node id in the upper `32 - type_bits` bits; the
-        // largest packed value must stay below `NONE`.
-        let node_limit = if type_bits >= 32 {
-            0
-        } else {
-            (1u64 << (32 - type_bits)) - 1
-        };
-        if n as u64 > node_limit {
-            return Err(CmdbError::IndexCapacity {
-                message: format!(
-                    "{n} configuration items with {type_count} relationship types exceed the index's limit of {node_limit}"
-                ),
-            });
-        }
-        let type_mask = if type_bits == 0 {
-            0
-        } else {
-            (1u32 << type_bits) - 1
-        };
+        let (type_bits, type_mask) = type_layout(data.relationship_types.len(), n)?;
         let mut types = NameLookup::new(type_map);
 
         // Classes: which are business services (inherited down the hierarchy).
@@ -499,8 +689,7 @@ impl GraphIndex {
         let (fast, duplicates) = BuildTable::new(&ids);
         let table = fast.compact();
         let mut duplicates = duplicates.into_iter().peekable();
-        let words = n.div_ceil(64);
-        let mut service_bits = vec![0u64; words];
+        let mut service_bits = vec![0u64; n.div_ceil(64)];
         for (i, ci) in data.cis.iter().enumerate() {
             let dense = i as u32; // n fits in u32 (checked above)
             if let Some((_, first)) = duplicates.next_if(|&(d, _)| d == i) {
@@ -527,8 +716,7 @@ impl GraphIndex {
             }
         }
 
-        // Relationships into impact arcs `(from, to << type_bits | type)`,
-        // where a failure of `from` impacts `to`.
+        // Relationships into impact arcs.
         let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
         for (j, r) in data.relationships.iter().enumerate() {
             if j % TOUCH_AHEAD == 0 {
@@ -562,89 +750,152 @@ impl GraphIndex {
             let (Some(s), Some(t), Some(k)) = (s, t, k) else {
                 continue;
             };
-            match data.relationship_types[k as usize].impact {
-                ImpactDirection::ToSource => arcs.push((t, (s << type_bits) | k)),
-                ImpactDirection::ToTarget => arcs.push((s, (t << type_bits) | k)),
-                ImpactDirection::Both => {
-                    arcs.push((t, (s << type_bits) | k));
-                    arcs.push((s, (t << type_bits) | k));
-                }
-                _ => {}
+            let impact = data.relationship_types[k as usize].impact;
+            push_arcs(&mut arcs, impact, (s, k, t), type_bits);
+        }
+        drop(fast);
+
+        // Redundancy declarations (before failing, so that every problem is reported).
+        let declared = declarations(&data.cis, &mut types, &mut problems);
+        if !problems.is_empty() {
+            return Err(CmdbError::Invalid { problems });
+        }
+        Self::freeze(Resolved {
+            ids,
+            table,
+            service_bits,
+            arcs,
+            declared,
+            type_names: type_names(data),
+            type_bits,
+            type_mask,
+            relationships: data.relationships.len() as u64,
+        })
+    }
+
+    /// The index of a store's data from the store's dense positions: the
+    /// class of each CI (by position in `data.cis`; `class_service` says
+    /// which classes are business services) and the `[source, type,
+    /// target]` positions of each relationship (parallel to
+    /// `data.relationships`, types by position in
+    /// `data.relationship_types`). No relationship end is looked up by id,
+    /// and the result is the index [`GraphIndex::build`] gives for `data`.
+    ///
+    /// # Errors
+    /// [`CmdbError::IndexCapacity`] as [`GraphIndex::build`];
+    /// [`CmdbError::Invalid`] for a position out of range or a redundancy
+    /// [`GraphIndex::build`] would refuse (a store never hands in either).
+    pub(crate) fn from_dense(
+        data: &CmdbData,
+        class_of: &[u32],
+        class_service: &[bool],
+        ends: &[[u32; 3]],
+    ) -> Result<Self, CmdbError> {
+        let mut problems: Vec<Violation> = Vec::new();
+        let n = data.cis.len();
+        let type_count = data.relationship_types.len();
+        let (type_bits, type_mask) = type_layout(type_count, n)?;
+        let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
+        let table = IdTable::positions(&ids);
+        let mut service_bits = vec![0u64; n.div_ceil(64)];
+        for (i, &c) in class_of.iter().enumerate().take(n) {
+            if class_service.get(c as usize).copied().unwrap_or(false) {
+                set_bit(&mut service_bits, i as u32); // n fits in u32 (checked above)
             }
         }
+        let impacts: Vec<ImpactDirection> =
+            data.relationship_types.iter().map(|t| t.impact).collect();
+        let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(ends.len());
+        for (j, &[s, k, t]) in ends.iter().enumerate() {
+            match impacts.get(k as usize) {
+                Some(&impact) if (s as usize) < n && (t as usize) < n => {
+                    push_arcs(&mut arcs, impact, (s, k, t), type_bits);
+                }
+                _ => problems.push(Violation::new(
+                    format!("relationships[{j}]"),
+                    "out_of_range",
+                    format!("relationship positions [{s}, {k}, {t}] are out of range"),
+                )),
+            }
+        }
+        let type_map: NameMap = data
+            .relationship_types
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((t.name.as_str(), to_u32(i)?)))
+            .collect();
+        let declared = declarations(&data.cis, &mut NameLookup::new(type_map), &mut problems);
+        if !problems.is_empty() {
+            return Err(CmdbError::Invalid { problems });
+        }
+        Self::freeze(Resolved {
+            ids,
+            table,
+            service_bits,
+            arcs,
+            declared,
+            type_names: type_names(data),
+            type_bits,
+            type_mask,
+            relationships: ends.len() as u64,
+        })
+    }
+
+    /// Renumbers the CIs for locality and lays the arcs out in both directions.
+    fn freeze(resolved: Resolved) -> Result<Self, CmdbError> {
+        let Resolved {
+            ids,
+            table,
+            service_bits,
+            arcs,
+            mut declared,
+            type_names,
+            type_bits,
+            type_mask,
+            relationships,
+        } = resolved;
+        let n = ids.len();
         let m = arcs.len();
-        drop(fast);
         if m >= NONE as usize {
             return Err(CmdbError::IndexCapacity {
                 message: format!("{m} impact arcs exceed the index's limit of {}", NONE - 1),
             });
         }
 
-        // Redundancy declarations (before failing, so that every problem is reported).
-        let mut declared: Vec<(u32, u32, RedundancyRequirement)> = Vec::new();
-        for (i, ci) in data.cis.iter().enumerate() {
-            let start = declared.len();
-            for (r, red) in ci.redundancy.iter().enumerate() {
-                let path = || format!("cis[{i}].redundancy[{r}]");
-                let Some(k) = types.get(&red.relationship_type) else {
-                    problems.push(Violation::new(
-                        format!("{}.relationship_type", path()),
-                        "unknown_relationship_type",
-                        format!("unknown relationship type \"{}\"", red.relationship_type),
-                    ));
-                    continue;
-                };
-                if let RedundancyRequirement::Percent(p) = red.required
-                    && p > 100
-                {
-                    problems.push(Violation::new(
-                        format!("{}.required.percent", path()),
-                        "percent_over_100",
-                        format!(
-                            "redundancy of configuration item {} requires {p} %, more than 100",
-                            ci.id
-                        ),
-                    ));
-                    continue;
-                }
-                if declared[start..].iter().any(|&(_, t, _)| t == k) {
-                    problems.push(Violation::new(
-                        format!("{}.relationship_type", path()),
-                        "duplicate_redundancy",
-                        format!(
-                            "configuration item {} declares redundancy over \"{}\" twice",
-                            ci.id, red.relationship_type
-                        ),
-                    ));
-                    continue;
-                }
-                declared.push((i as u32, k, red.required));
-            }
-        }
-        if !problems.is_empty() {
-            return Err(CmdbError::Invalid { problems });
-        }
+        // Both adjacencies in the data's numbering, each row in the data's order.
+        let impact = Csr::scatter(n, arcs.iter().copied(), m);
+        let depend = Csr::scatter(
+            n,
+            arcs.iter().map(|&(from, packed)| {
+                (
+                    packed >> type_bits,
+                    (from << type_bits) | (packed & type_mask),
+                )
+            }),
+            m,
+        );
+        drop(arcs);
 
         // Renumber the CIs so that related CIs get nearby dense ids: a query
         // then reads neighbouring arcs, bits and ids instead of jumping
         // across the whole index (the data's order is often random).
-        let new_of = locality_order(n, &arcs, type_bits);
-        for arc in &mut arcs {
-            let (from, packed) = *arc;
-            let to = new_of[(packed >> type_bits) as usize];
-            *arc = (
-                new_of[from as usize],
-                (to << type_bits) | (packed & type_mask),
-            );
-        }
-        let mut renumbered = ids.clone();
+        let (new_of, old_of) = locality_order(&impact, &depend, type_bits);
+        drop(depend);
+        let impact = impact.renumber(&old_of, &new_of, type_bits, type_mask);
+        let depend = impact.transpose(type_bits, type_mask);
+        let words = n.div_ceil(64);
         let mut renumbered_services = vec![0u64; words];
-        for (old, &new) in new_of.iter().enumerate() {
-            renumbered[new as usize] = ids[old];
-            if bit(&service_bits, old as u32) {
-                set_bit(&mut renumbered_services, new);
-            }
-        }
+        let renumbered: Vec<CiId> = old_of
+            .iter()
+            .enumerate()
+            .map(|(new, &old)| {
+                if bit(&service_bits, old) {
+                    set_bit(&mut renumbered_services, new as u32);
+                }
+                ids[old as usize]
+            })
+            .collect();
+        drop(ids);
         let ids = renumbered;
         let service_bits = renumbered_services;
         let table = IdTable {
@@ -658,19 +909,16 @@ impl GraphIndex {
         for d in &mut declared {
             d.0 = new_of[d.0 as usize];
         }
-
-        let (impact_offsets, impact_arcs) = csr(n, arcs.iter().copied(), m);
-        let (depend_offsets, depend_arcs) = csr(
-            n,
-            arcs.iter().map(|&(from, packed)| {
-                (
-                    packed >> type_bits,
-                    ((from << type_bits) | (packed & type_mask)),
-                )
-            }),
-            m,
-        );
-        drop(arcs);
+        drop(new_of);
+        drop(old_of);
+        let Csr {
+            offsets: impact_offsets,
+            arcs: impact_arcs,
+        } = impact;
+        let Csr {
+            offsets: depend_offsets,
+            arcs: depend_arcs,
+        } = depend;
 
         let mut redundant_bits = vec![0u64; words];
         let mut redundancy = Vec::with_capacity(declared.len());
@@ -721,11 +969,7 @@ impl GraphIndex {
         Ok(Self {
             ids,
             table,
-            type_names: data
-                .relationship_types
-                .iter()
-                .map(|t| t.name.clone())
-                .collect(),
+            type_names,
             type_bits,
             type_mask,
             impact_offsets,
@@ -737,7 +981,7 @@ impl GraphIndex {
             redundant_rank,
             redundancy_start,
             redundancy,
-            relationships: data.relationships.len() as u64,
+            relationships,
         })
     }
 

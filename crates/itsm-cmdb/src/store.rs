@@ -239,13 +239,16 @@ impl Cmdb {
     }
 
     /// Freezes the CIs and relationships into a [`GraphIndex`] for queries
-    /// (impact, dependencies, root causes, cycles). The store keeps its
-    /// contents in the [`CmdbData`] layout, so this is the index build alone.
+    /// (impact, dependencies, root causes, cycles): the index
+    /// [`GraphIndex::build`] gives for [`data`](Self::data), built from the
+    /// positions the store already keeps, so no relationship end is looked
+    /// up by id.
     ///
     /// # Errors
     /// As [`GraphIndex::build`] (only capacity limits, for data the store accepted).
     pub fn index(&self) -> Result<GraphIndex, CmdbError> {
-        GraphIndex::build(&self.data)
+        let class_service: Vec<bool> = self.catalog.classes.iter().map(|c| c.service).collect();
+        GraphIndex::from_dense(&self.data, &self.ci_class, &class_service, &self.rel_ends)
     }
 
     /// Parses a whole CMDB from JSON and imports it.

@@ -1,0 +1,186 @@
+//! `Cmdb::index()` builds from the store's dense positions; it must give
+//! exactly the index `GraphIndex::build` gives for the store's data, after any
+//! sequence of changes (removals move the last CI or relationship into the
+//! gap, so positions change).
+
+use itsm_cmdb::{
+    Cmdb, CmdbData, ConfigurationItem, GraphIndex, QueryOptions, Redundancy, RedundancyRequirement,
+    Relationship, RelationshipRule,
+};
+use itsm_core::CiId;
+use proptest::prelude::*;
+
+fn id(n: u8) -> CiId {
+    CiId::from_u128(u128::from(n) + 1)
+}
+
+/// The starter definitions, with every relationship type allowed between any two CIs.
+fn definitions() -> CmdbData {
+    let mut data = CmdbData::starter();
+    data.rules = data
+        .relationship_types
+        .iter()
+        .map(|t| RelationshipRule {
+            source_class: "configuration_item".into(),
+            relationship_type: t.name.clone(),
+            target_class: "configuration_item".into(),
+        })
+        .collect();
+    data
+}
+
+const CLASSES: [&str; 4] = [
+    "server",
+    "virtual_machine",
+    "business_service",
+    "application",
+];
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// CI, class, redundancy: none, or (type, at least / percent, value).
+    AddCi(u8, u8, Option<(u8, bool, u8)>),
+    RemoveCi(u8),
+    AddRel(u8, u8, u8),
+    RemoveRel(u8, u8, u8),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let redundancy = proptest::option::of((0u8..16, any::<bool>(), 1u8..=100));
+    prop_oneof![
+        3 => (0u8..24, 0u8..4, redundancy).prop_map(|(n, c, r)| Step::AddCi(n, c, r)),
+        1 => (0u8..24).prop_map(Step::RemoveCi),
+        6 => (0u8..24, 0u8..16, 0u8..24).prop_map(|(s, t, g)| Step::AddRel(s, t, g)),
+        1 => (0u8..24, 0u8..16, 0u8..24).prop_map(|(s, t, g)| Step::RemoveRel(s, t, g)),
+    ]
+}
+
+/// Applies the steps, ignoring the ones the store refuses.
+fn store(steps: &[Step]) -> Cmdb {
+    let mut cmdb = Cmdb::import(definitions()).unwrap();
+    let types: Vec<String> = cmdb
+        .data()
+        .relationship_types
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let ty = |t: u8| types[t as usize % types.len()].clone();
+    for step in steps {
+        let _ = match *step {
+            Step::AddCi(n, c, r) => {
+                let mut ci = ConfigurationItem::new(id(n), CLASSES[c as usize], "ci");
+                if let Some((t, at_least, v)) = r {
+                    ci.redundancy.push(Redundancy {
+                        relationship_type: ty(t),
+                        required: if at_least {
+                            RedundancyRequirement::AtLeast(u32::from(v % 4 + 1))
+                        } else {
+                            RedundancyRequirement::Percent(v)
+                        },
+                    });
+                }
+                cmdb.add_ci(ci)
+            }
+            Step::RemoveCi(n) => cmdb.remove_ci(&id(n)).map(|_| ()),
+            Step::AddRel(s, t, g) => cmdb.add_relationship(Relationship::new(id(s), ty(t), id(g))),
+            Step::RemoveRel(s, t, g) => {
+                cmdb.remove_relationship(&Relationship::new(id(s), ty(t), id(g)))
+            }
+        };
+    }
+    cmdb
+}
+
+/// The dense-position index equals the one built from the data, and answers alike.
+fn check(case: &str, cmdb: &Cmdb) {
+    let from_store = cmdb.index().unwrap();
+    let from_data = GraphIndex::build(cmdb.data()).unwrap();
+    assert_eq!(
+        from_store.ci_ids(),
+        from_data.ci_ids(),
+        "case {case}: CI order"
+    );
+    assert_eq!(
+        from_store.memory(),
+        from_data.memory(),
+        "case {case}: memory"
+    );
+    assert!(from_store == from_data, "case {case}: layouts differ");
+    let options = QueryOptions::new();
+    for ci in &cmdb.data().cis {
+        assert_eq!(
+            from_store.impact(&[ci.id], &options).unwrap(),
+            from_data.impact(&[ci.id], &options).unwrap(),
+            "case {case}: impact of {}",
+            ci.id
+        );
+        assert_eq!(
+            from_store.dependencies(&[ci.id], &options).unwrap(),
+            from_data.dependencies(&[ci.id], &options).unwrap(),
+            "case {case}: dependencies of {}",
+            ci.id
+        );
+    }
+    assert_eq!(
+        from_store.strongly_connected_components(None).unwrap(),
+        from_data.strongly_connected_components(None).unwrap(),
+        "case {case}: cycles"
+    );
+}
+
+#[test]
+fn index_from_store_matches_build_for_fixed_histories() {
+    use Step::*;
+    let cases: Vec<(&str, Vec<Step>)> = vec![
+        ("empty store", vec![]),
+        ("one ci", vec![AddCi(1, 0, None)]),
+        (
+            "chain with a service on top",
+            vec![
+                AddCi(1, 2, None),
+                AddCi(2, 3, None),
+                AddCi(3, 0, None),
+                AddRel(1, 0, 2),
+                AddRel(2, 0, 3),
+            ],
+        ),
+        (
+            "removing the first ci moves the last into its position",
+            vec![
+                AddCi(1, 0, None),
+                AddCi(2, 1, Some((0, true, 1))),
+                AddCi(3, 2, None),
+                AddCi(4, 3, None),
+                AddRel(3, 0, 2),
+                AddRel(2, 0, 4),
+                AddRel(4, 0, 1),
+                RemoveCi(1),
+                AddRel(2, 0, 3),
+            ],
+        ),
+        (
+            "removing the first relationship moves the last into its position",
+            vec![
+                AddCi(1, 0, None),
+                AddCi(2, 0, None),
+                AddCi(3, 0, None),
+                AddRel(1, 0, 2),
+                AddRel(2, 0, 3),
+                AddRel(3, 0, 1),
+                RemoveRel(1, 0, 2),
+            ],
+        ),
+    ];
+    for (case, steps) in cases {
+        check(case, &store(&steps));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn index_from_store_matches_build_after_any_changes(steps in proptest::collection::vec(step(), 0..120)) {
+        let cmdb = store(&steps);
+        check(&format!("{steps:?}"), &cmdb);
+    }
+}
