@@ -129,8 +129,88 @@ impl SchemaBundle {
     }
 }
 
+/// Pretty JSON ending in a newline, with rustdoc link syntax removed from
+/// every description: doc comments become descriptions, and a reader of a
+/// schema has no use for ``[`Group`](crate::Group)``.
 fn pretty(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut value = value.clone();
+    let mut pending = vec![&mut value];
+    while let Some(node) = pending.pop() {
+        match node {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    match child {
+                        serde_json::Value::String(text) if key == "description" => {
+                            *text = strip_doc_links(text);
+                        }
+                        _ => pending.push(child),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => pending.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Rewrites rustdoc links for a reader of JSON: ``[`X`](crate::X)`` and
+/// ``[`X`]`` become `` `X` ``, `[text](crate::x)` becomes `text`; links to
+/// web pages (`[text](https://…)`) and any other brackets are kept.
+fn strip_doc_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(']') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let inner = &after[..close];
+        let tail = &after[close + 1..];
+        if let Some(target_and_more) = tail.strip_prefix('(')
+            && let Some(end) = target_and_more.find(')')
+        {
+            let target = &target_and_more[..end];
+            if target.contains("://") || target.starts_with('#') {
+                out.push_str(&rest[open..open + 1 + close + 1 + 1 + end + 1]);
+            } else {
+                out.push_str(inner);
+            }
+            rest = &target_and_more[end + 1..];
+        } else if inner.len() >= 2 && inner.starts_with('`') && inner.ends_with('`') && !inner.contains('[') {
+            out.push_str(inner);
+            rest = tail;
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_doc_links;
+
+    #[test]
+    fn doc_links_become_plain_text() {
+        for (input, expected) in [
+            ("An [`Incident`](crate::Incident).", "An `Incident`."),
+            ("See [`Violation`].", "See `Violation`."),
+            ("the [state](crate::IncidentState) of it", "the state of it"),
+            ("[ITIL](https://example.org/itil) terms", "[ITIL](https://example.org/itil) terms"),
+            ("a list [50, 75] of thresholds", "a list [50, 75] of thresholds"),
+            ("`[{\"start\": \"09:00\"}]`", "`[{\"start\": \"09:00\"}]`"),
+            ("unclosed [bracket", "unclosed [bracket"),
+            ("two [`A`](crate::A) and [`B`]", "two `A` and `B`"),
+            ("", ""),
+        ] {
+            assert_eq!(strip_doc_links(input), expected, "input: {input:?}");
+        }
+    }
 }
