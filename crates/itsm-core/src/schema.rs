@@ -181,7 +181,11 @@ fn strip_doc_links(text: &str) -> String {
                 out.push_str(inner);
             }
             rest = &target_and_more[end + 1..];
-        } else if inner.len() >= 2 && inner.starts_with('`') && inner.ends_with('`') && !inner.contains('[') {
+        } else if inner.len() >= 2
+            && inner.starts_with('`')
+            && inner.ends_with('`')
+            && !inner.contains('[')
+        {
             out.push_str(inner);
             rest = tail;
         } else {
@@ -203,8 +207,14 @@ mod tests {
             ("An [`Incident`](crate::Incident).", "An `Incident`."),
             ("See [`Violation`].", "See `Violation`."),
             ("the [state](crate::IncidentState) of it", "the state of it"),
-            ("[ITIL](https://example.org/itil) terms", "[ITIL](https://example.org/itil) terms"),
-            ("a list [50, 75] of thresholds", "a list [50, 75] of thresholds"),
+            (
+                "[ITIL](https://example.org/itil) terms",
+                "[ITIL](https://example.org/itil) terms",
+            ),
+            (
+                "a list [50, 75] of thresholds",
+                "a list [50, 75] of thresholds",
+            ),
             ("`[{\"start\": \"09:00\"}]`", "`[{\"start\": \"09:00\"}]`"),
             ("unclosed [bracket", "unclosed [bracket"),
             ("two [`A`](crate::A) and [`B`]", "two `A` and `B`"),
