@@ -3,28 +3,22 @@
 //! itsm-lifecycle --test schemas`), and every JSON fixture of this crate
 //! validates against them.
 
+#[allow(
+    dead_code,
+    reason = "each test binary uses a different part of the shared helpers"
+)]
 mod common;
 
-use std::collections::BTreeSet;
+#[path = "../../itsm-core/tests/support/schema_drift.rs"]
+mod schema_drift;
 
 #[test]
 fn committed_schemas_match_the_generated_ones() {
-    let documents = itsm_lifecycle::schema_bundle().documents();
-    let mut problems: Vec<String> = documents
-        .iter()
-        .filter_map(|d| common::sync(&format!("docs/schemas/{}", d.path), &d.content))
-        .collect();
-    // No stale schema file is left behind.
-    let generated: BTreeSet<String> = documents.iter().map(|d| d.path.clone()).collect();
-    if let Ok(dir) = std::fs::read_dir(common::root().join("docs/schemas/lifecycle")) {
-        for entry in dir.flatten() {
-            let name = format!("lifecycle/{}", entry.file_name().to_string_lossy());
-            if !generated.contains(&name) {
-                problems.push(format!("docs/schemas/{name} is not generated any more"));
-            }
-        }
-    }
-    common::assert_no_drift(&problems, "schemas");
+    schema_drift::check(
+        &itsm_lifecycle::schema_bundle(),
+        "lifecycle",
+        "itsm-lifecycle",
+    );
 }
 
 fn validator(name: &str) -> jsonschema::Validator {
