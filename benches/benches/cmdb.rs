@@ -3,8 +3,11 @@
 //! relationships, side by side with petgraph on the same graph.
 //!
 //! Run with `cargo bench -p itsm-benches --bench cmdb`. Besides criterion's
-//! medians it prints, for 1,000 failed CIs drawn uniformly, the p50/p99 of
-//! single impact queries for both, their ratio, and bytes per relationship.
+//! medians it prints the store import time, the index build times (from the
+//! store with `Cmdb::index()`, from `CmdbData` with `GraphIndex::build`), for
+//! 1,000 failed CIs drawn uniformly the p50/p99 of single impact queries for
+//! both sides (ours as the borrowed view, the view read into pairs, and the
+//! whole report), their ratios, and bytes per relationship.
 
 // Layers are ranges of logical ids that also index per-CI tables: a range reads clearer.
 #![allow(clippy::needless_range_loop)]
@@ -15,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use itsm_cmdb::{
-    CiClass, CmdbData, ConfigurationItem, GraphIndex, ImpactDirection, LifecycleStatus,
+    CiClass, Cmdb, CmdbData, ConfigurationItem, GraphIndex, ImpactDirection, LifecycleStatus,
     OperationalState, QueryOptions, Redundancy, RedundancyRequirement, Relationship,
-    RelationshipType,
+    RelationshipRule, RelationshipType,
 };
 use itsm_core::CiId;
 use petgraph::Direction::Outgoing;
@@ -178,9 +181,11 @@ fn generate() -> CmdbData {
         rels.push((i, "depends_on", layer(infra, &mut rng)));
     }
 
-    // No relationship twice (the peer would count a repeated one twice against redundancy).
+    // No relationship twice (the peer would count a repeated one twice
+    // against redundancy), none of a CI to itself (the store refuses them).
     rels.sort_unstable();
     rels.dedup();
+    rels.retain(|&(s, _, t)| s != t);
 
     // CIs in a random order: dense ids carry no layer locality.
     let mut order: Vec<usize> = (0..total).collect();
@@ -204,8 +209,24 @@ fn generate() -> CmdbData {
             attributes: Vec::new(),
         });
     }
+    // One governance rule for each (class, type, class) the graph uses, so
+    // that the store accepts it.
+    let mut rules: Vec<(&str, &str, &str)> = rels
+        .iter()
+        .map(|&(s, ty, t)| (class_of(s), ty, class_of(t)))
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
     CmdbData {
         classes,
+        rules: rules
+            .into_iter()
+            .map(|(s, ty, t)| RelationshipRule {
+                source_class: s.into(),
+                relationship_type: ty.into(),
+                target_class: t.into(),
+            })
+            .collect(),
         relationship_types: TYPES
             .iter()
             .map(|(name, impact)| RelationshipType {
@@ -358,30 +379,47 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn bench(c: &mut Criterion) {
     let t = Instant::now();
-    let data = generate();
+    let generated = generate();
     println!(
         "generated {} CIs, {} relationships in {:.2?}",
-        data.cis.len(),
-        data.relationships.len(),
+        generated.cis.len(),
+        generated.relationships.len(),
         t.elapsed()
     );
+    let t = Instant::now();
+    let cmdb = Cmdb::import(generated).expect("the generated data is valid");
+    println!(
+        "store import (Cmdb::import, every CI and relationship validated): {:.2?}",
+        t.elapsed()
+    );
+    let data = cmdb.data();
 
-    let (mut build_once, mut peer_build_once) = (Duration::MAX, Duration::MAX);
-    let (mut index, mut peer) = (None, None);
+    let (mut store_once, mut build_once, mut peer_build_once) =
+        (Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut index, mut built, mut peer) = (None, None, None);
     for _ in 0..3 {
         let t = Instant::now();
-        index = Some(GraphIndex::build(&data).expect("the generated data is valid"));
+        index = Some(cmdb.index().expect("the store's data is valid"));
+        store_once = store_once.min(t.elapsed());
+        let t = Instant::now();
+        built = Some(GraphIndex::build(data).expect("the generated data is valid"));
         build_once = build_once.min(t.elapsed());
         let t = Instant::now();
-        peer = Some(Peer::build(&data));
+        peer = Some(Peer::build(data));
         peer_build_once = peer_build_once.min(t.elapsed());
     }
-    let (Some(index), Some(peer)) = (index, peer) else {
+    let (Some(index), Some(built), Some(peer)) = (index, built, peer) else {
         unreachable!("built three times")
     };
+    assert!(
+        index == built,
+        "Cmdb::index() and GraphIndex::build give the same index"
+    );
+    drop(built);
     let memory = index.memory();
     println!(
-        "index: built in {build_once:.2?} best of 3 (petgraph {peer_build_once:.2?}); {} impact arcs; adjacency {:.2} bytes/relationship, \
+        "index: from the store (Cmdb::index) {store_once:.2?}, from CmdbData (GraphIndex::build) {build_once:.2?}, best of 3 \
+         (petgraph {peer_build_once:.2?}); {} impact arcs; adjacency {:.2} bytes/relationship, \
          with id maps {:.2} bytes/relationship ({} MB); petgraph {:.2} bytes/relationship ({} MB, without its id map)",
         index.impact_arc_count(),
         memory.adjacency_bytes_per_relationship(),
@@ -402,46 +440,72 @@ fn bench(c: &mut Criterion) {
     // Same impact sets, and the distribution of single-query times. Each
     // query's time is the best of five runs: on a shared machine a single
     // run may include a preemption, which says nothing about the query.
-    let mut ours = vec![Duration::MAX; failed.len()];
-    let mut theirs = vec![Duration::MAX; failed.len()];
-    let mut sizes = vec![0usize; failed.len()];
+    // Ours three ways: the borrowed view alone (the analysis, its result
+    // left in the searcher); the view read into `(CiId, depth)` pairs (what
+    // the peer returns); the whole `ImpactReport` (each CI with `via`, its
+    // relationship type name as a `String`, service flag; degraded CIs).
+    let n = failed.len();
+    let mut view = vec![Duration::MAX; n];
+    let mut pairs = vec![Duration::MAX; n];
+    let mut report = vec![Duration::MAX; n];
+    let mut theirs = vec![Duration::MAX; n];
+    let mut sizes = vec![0usize; n];
     for _round in 0..5 {
         for (i, f) in failed.iter().enumerate() {
             let t = Instant::now();
-            let report = black_box(searcher.impact(&[*f], &options).expect("known CI"));
-            ours[i] = ours[i].min(t.elapsed());
+            let v = black_box(searcher.impact_view(&[*f], &options).expect("known CI"));
+            view[i] = view[i].min(t.elapsed());
+            black_box(v.len());
+
             let t = Instant::now();
-            let peer_set = black_box(peer.impact(*f));
+            let v = searcher.impact_view(&[*f], &options).expect("known CI");
+            let mut a: Vec<(CiId, u32)> =
+                black_box(v.iter().map(|r| (r.ci(), r.depth())).collect());
+            pairs[i] = pairs[i].min(t.elapsed());
+
+            let t = Instant::now();
+            let full = black_box(searcher.impact(&[*f], &options).expect("known CI"));
+            report[i] = report[i].min(t.elapsed());
+
+            let t = Instant::now();
+            let mut b = black_box(peer.impact(*f));
             theirs[i] = theirs[i].min(t.elapsed());
-            let mut a: Vec<(CiId, u32)> = report.impacted.iter().map(|r| (r.ci, r.depth)).collect();
-            let mut b = peer_set;
+
+            let mut r: Vec<(CiId, u32)> = full.impacted.iter().map(|r| (r.ci, r.depth)).collect();
             a.sort_unstable();
             b.sort_unstable();
+            r.sort_unstable();
             assert_eq!(a, b, "impact sets differ for failed CI {f}");
+            assert_eq!(r, b, "report and peer differ for failed CI {f}");
             sizes[i] = a.len();
         }
     }
-    ours.sort_unstable();
-    theirs.sort_unstable();
+    for times in [&mut view, &mut pairs, &mut report, &mut theirs] {
+        times.sort_unstable();
+    }
     sizes.sort_unstable();
-    let (o50, o99, p50, p99) = (
-        percentile(&ours, 0.5),
-        percentile(&ours, 0.99),
-        percentile(&theirs, 0.5),
-        percentile(&theirs, 0.99),
-    );
+    let (p50, p99) = (percentile(&theirs, 0.5), percentile(&theirs, 0.99));
     println!(
-        "impact of one failed CI, 1,000 uniform draws, best of 5 each: ours p50 {o50:.2?} p99 {o99:.2?} max {:.2?}; \
-         petgraph p50 {p50:.2?} p99 {p99:.2?} max {:.2?}; petgraph/ours at p99 {:.2}x, at p50 {:.2}x; \
+        "impact of one failed CI, 1,000 uniform draws, best of 5 each: petgraph p50 {p50:.2?} p99 {p99:.2?} max {:.2?}; \
          impacted CIs p50 {} p99 {} max {}; impact sets and depths identical",
-        ours.last().copied().unwrap_or_default(),
         theirs.last().copied().unwrap_or_default(),
-        p99.as_secs_f64() / o99.as_secs_f64(),
-        p50.as_secs_f64() / o50.as_secs_f64(),
         sizes[sizes.len() / 2],
         sizes[sizes.len() * 99 / 100],
         sizes.last().copied().unwrap_or_default(),
     );
+    for (name, ours) in [
+        ("view (impact_view)", &view),
+        ("view read into (CiId, depth) pairs", &pairs),
+        ("ImpactReport (impact)", &report),
+    ] {
+        let (o50, o99) = (percentile(ours, 0.5), percentile(ours, 0.99));
+        println!(
+            "  ours, {name}: p50 {o50:.2?} p99 {o99:.2?} max {:.2?}; petgraph/ours at p99 {:.2}x, at p50 {:.2}x",
+            ours.last().copied().unwrap_or_default(),
+            p99.as_secs_f64() / o99.as_secs_f64(),
+            p50.as_secs_f64() / o50.as_secs_f64(),
+        );
+    }
 
     let (mut scc_once, mut peer_scc_once) = (Duration::MAX, Duration::MAX);
     let (mut ours_scc, mut peer_scc) = (Vec::new(), Vec::new());
@@ -473,7 +537,19 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("cmdb_impact");
     let mut i = 0;
-    group.bench_function("ours", |b| {
+    group.bench_function("ours_view", |b| {
+        b.iter(|| {
+            i = (i + 1) % failed.len();
+            black_box(
+                searcher
+                    .impact_view(&[failed[i]], &options)
+                    .expect("known CI")
+                    .len(),
+            )
+        })
+    });
+    let mut i = 0;
+    group.bench_function("ours_report", |b| {
         b.iter(|| {
             i = (i + 1) % failed.len();
             black_box(searcher.impact(&[failed[i]], &options).expect("known CI"))
@@ -492,11 +568,14 @@ fn bench(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
-    group.bench_function("build_index_ours", |b| {
-        b.iter(|| black_box(GraphIndex::build(&data).expect("valid")))
+    group.bench_function("index_from_store", |b| {
+        b.iter(|| black_box(cmdb.index().expect("valid")))
+    });
+    group.bench_function("build_index_from_data", |b| {
+        b.iter(|| black_box(GraphIndex::build(data).expect("valid")))
     });
     group.bench_function("build_petgraph", |b| {
-        b.iter(|| black_box(Peer::build(&data).graph.edge_count()))
+        b.iter(|| black_box(Peer::build(data).graph.edge_count()))
     });
     group.bench_function("scc_ours", |b| {
         b.iter(|| {

@@ -146,6 +146,149 @@ impl DependencyReport {
     }
 }
 
+/// The result of [`Searcher::impact_view`], borrowed from the searcher's
+/// buffers: the impacted CIs in the order of [`ImpactReport::impacted`]
+/// (the failed ones first, then by depth), each read on demand.
+#[derive(Clone, Copy, Debug)]
+pub struct ImpactView<'s, 'a> {
+    searcher: &'s Searcher<'a>,
+}
+
+/// One impacted CI of an [`ImpactView`], read from the index on demand.
+#[derive(Clone, Copy, Debug)]
+pub struct ImpactedCi<'s> {
+    index: &'s GraphIndex,
+    visit: Visit,
+    /// The dense id of the CI it was reached from (`NONE` for a failed CI).
+    via: u32,
+}
+
+impl<'s> ImpactView<'s, '_> {
+    /// How many CIs are impacted (the failed ones included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.searcher.queue.len()
+    }
+
+    /// Whether no CI is impacted (no failed CI was given).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.searcher.queue.is_empty()
+    }
+
+    /// The `i`-th impacted CI, in the order of [`ImpactReport::impacted`].
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<ImpactedCi<'s>> {
+        let searcher = self.searcher;
+        searcher.queue.get(i).map(|&visit| entry(searcher, visit))
+    }
+
+    /// The impacted CIs, in the order of [`ImpactReport::impacted`].
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ImpactedCi<'s>> + 's {
+        let searcher = self.searcher;
+        searcher
+            .queue
+            .iter()
+            .map(move |&visit| entry(searcher, visit))
+    }
+
+    /// The impacted business services, in the order of [`ImpactReport::services`].
+    pub fn services(&self) -> impl Iterator<Item = CiId> + 's {
+        self.iter().filter(ImpactedCi::is_service).map(|r| r.ci())
+    }
+
+    /// The whole [`ImpactReport`] ([`Searcher::impact`] returns exactly this).
+    #[must_use]
+    pub fn to_report(&self) -> ImpactReport {
+        let impacted = self.searcher.reached();
+        let services = impacted
+            .iter()
+            .filter(|r| r.service)
+            .map(|r| r.ci)
+            .collect();
+        ImpactReport {
+            impacted,
+            services,
+            degraded: self.searcher.degraded(),
+        }
+    }
+}
+
+fn entry<'s>(searcher: &'s Searcher<'_>, visit: Visit) -> ImpactedCi<'s> {
+    let via = if visit.pred == NONE {
+        NONE
+    } else {
+        searcher.queue[visit.pred as usize].node
+    };
+    ImpactedCi {
+        index: searcher.index,
+        visit,
+        via,
+    }
+}
+
+impl<'s> ImpactedCi<'s> {
+    /// The CI.
+    #[must_use]
+    pub fn ci(&self) -> CiId {
+        self.index.id(self.visit.node)
+    }
+
+    /// The CI's position in [`GraphIndex::ci_ids`].
+    #[must_use]
+    pub fn position(&self) -> usize {
+        self.visit.node as usize
+    }
+
+    /// How many relationships away from the nearest failed CI (0 for a failed CI).
+    #[must_use]
+    pub fn depth(&self) -> u32 {
+        self.visit.depth
+    }
+
+    /// The CI it was reached from; `None` for a failed CI.
+    #[must_use]
+    pub fn via(&self) -> Option<CiId> {
+        (self.via != NONE).then(|| self.index.id(self.via))
+    }
+
+    /// The position in [`GraphIndex::ci_ids`] of the CI it was reached from.
+    #[must_use]
+    pub fn via_position(&self) -> Option<usize> {
+        (self.via != NONE).then_some(self.via as usize)
+    }
+
+    /// The type of the relationship between `via` and this CI.
+    #[must_use]
+    pub fn relationship_type(&self) -> Option<&'s str> {
+        (self.via != NONE).then(|| self.index.type_name(self.visit.ty))
+    }
+
+    /// The position of that type in [`GraphIndex::relationship_types`].
+    #[must_use]
+    pub fn relationship_type_position(&self) -> Option<usize> {
+        (self.via != NONE).then_some(self.visit.ty as usize)
+    }
+
+    /// Whether the CI is a business service.
+    #[must_use]
+    pub fn is_service(&self) -> bool {
+        self.index.is_service_dense(self.visit.node)
+    }
+
+    /// The owned form, as in [`ImpactReport::impacted`].
+    #[must_use]
+    pub fn to_reached(&self) -> ReachedCi {
+        ReachedCi {
+            ci: self.ci(),
+            depth: self.depth(),
+            via: self.via(),
+            relationship_type: self.relationship_type().map(str::to_owned),
+            service: self.is_service(),
+        }
+    }
+}
+
 /// Which arcs a traversal follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Direction {
@@ -217,6 +360,10 @@ pub struct Searcher<'a> {
     red: Vec<RedSlot>,
     pub(crate) touched_red: Vec<u32>,
     pub(crate) follow: Vec<bool>,
+    /// Whether `follow` holds every type (no filter): the walk skips the check.
+    all_types: bool,
+    /// The resolved starting CIs of the last impact analysis.
+    sources: Vec<u32>,
 }
 
 /// One visit of a walk.
@@ -287,6 +434,8 @@ impl<'a> Searcher<'a> {
             ],
             touched_red: Vec::new(),
             follow: vec![true; index.type_count()],
+            all_types: true,
+            sources: Vec::new(),
         }
     }
 
@@ -321,6 +470,7 @@ impl<'a> Searcher<'a> {
 
     /// Sets which relationship types the next traversals follow.
     pub(crate) fn set_filter(&mut self, types: Option<&[String]>) -> Result<(), CmdbError> {
+        self.all_types = types.is_none();
         match types {
             None => self.follow.fill(true),
             Some(names) => {
@@ -407,7 +557,7 @@ impl<'a> Searcher<'a> {
             for &arc in first.iter().chain(second) {
                 let (v, ty) = index.unpack(arc);
                 let (w, b) = ((v >> 6) as usize, 1u64 << (v & 63));
-                if self.visited[w] & b != 0 || !self.follow[ty as usize] {
+                if self.visited[w] & b != 0 || (!self.all_types && !self.follow[ty as usize]) {
                     continue;
                 }
                 if guarded && index.redundancy_entry(u, ty).is_some() {
@@ -520,8 +670,55 @@ impl<'a> Searcher<'a> {
         failed: &[CiId],
         options: &QueryOptions,
     ) -> Result<ImpactReport, CmdbError> {
+        Ok(self.impact_view(failed, options)?.to_report())
+    }
+
+    /// [`Searcher::impact`] without building the report: the same analysis,
+    /// with its result left in the searcher's buffers and borrowed as an
+    /// [`ImpactView`] (no allocation once the searcher has served a query of
+    /// that size). Read what you need from the view, or turn it into the
+    /// [`ImpactReport`] with [`ImpactView::to_report`]; the next query
+    /// replaces it.
+    ///
+    /// ```
+    /// # use itsm_cmdb::{Cmdb, CmdbData, ConfigurationItem, QueryOptions, Relationship};
+    /// # use itsm_core::CiId;
+    /// let (app, db) = (CiId::from_u128(1), CiId::from_u128(2));
+    /// let mut cmdb = Cmdb::import(CmdbData::starter())?;
+    /// cmdb.add_ci(ConfigurationItem::new(app, "application", "payroll"))?;
+    /// cmdb.add_ci(ConfigurationItem::new(db, "database", "payroll-db"))?;
+    /// cmdb.add_relationship(Relationship::new(app, "depends_on", db))?;
+    /// let index = cmdb.index()?;
+    /// let mut searcher = index.searcher();
+    /// let view = searcher.impact_view(&[db], &QueryOptions::new())?;
+    /// assert_eq!(view.len(), 2);
+    /// let reached = view.get(1).expect("the application");
+    /// assert_eq!((reached.ci(), reached.depth(), reached.via()), (app, 1, Some(db)));
+    /// assert_eq!(reached.relationship_type(), Some("depends_on"));
+    /// let report = view.to_report();
+    /// assert_eq!(report, index.impact(&[db], &QueryOptions::new())?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Searcher::impact`].
+    pub fn impact_view(
+        &mut self,
+        failed: &[CiId],
+        options: &QueryOptions,
+    ) -> Result<ImpactView<'_, 'a>, CmdbError> {
         self.set_filter(options.relationship_types.as_deref())?;
-        let sources = self.resolve(failed)?;
+        // The walk drops repeated starting CIs itself.
+        let mut sources = std::mem::take(&mut self.sources);
+        sources.clear();
+        let resolved = failed.iter().try_for_each(|ci| {
+            sources.push(self.index.dense_or_err(ci)?);
+            Ok::<(), CmdbError>(())
+        });
+        if let Err(e) = resolved {
+            self.sources = sources;
+            return Err(e);
+        }
         self.walk(
             &sources,
             Walk {
@@ -530,17 +727,8 @@ impl<'a> Searcher<'a> {
                 ..Walk::new(Direction::Impact)
             },
         );
-        let impacted = self.reached();
-        let services = impacted
-            .iter()
-            .filter(|r| r.service)
-            .map(|r| r.ci)
-            .collect();
-        Ok(ImpactReport {
-            impacted,
-            services,
-            degraded: self.degraded(),
-        })
+        self.sources = sources;
+        Ok(ImpactView { searcher: self })
     }
 
     /// The dependencies of `cis`: every CI whose failure would travel to

@@ -1095,6 +1095,12 @@ impl GraphIndex {
         &self.impact_arcs[self.impact_offsets[v] as usize..self.impact_offsets[v + 1] as usize]
     }
 
+    /// The impact adjacency whole: offsets and arcs.
+    #[inline]
+    pub(crate) fn impact_csr(&self) -> (&[u32], &[u32]) {
+        (&self.impact_offsets, &self.impact_arcs)
+    }
+
     /// Arcs to the CIs whose failure impacts `v`.
     #[inline]
     pub(crate) fn depend_arcs(&self, v: u32) -> &[u32] {

@@ -127,7 +127,10 @@ mod scc;
 mod spof;
 
 pub use health::{CiHealth, HealthReport, HealthState};
-pub use impact::{DegradedCi, DependencyReport, ImpactReport, QueryOptions, ReachedCi, Searcher};
+pub use impact::{
+    DegradedCi, DependencyReport, ImpactReport, ImpactView, ImpactedCi, QueryOptions, ReachedCi,
+    Searcher,
+};
 pub use index::{GraphIndex, IndexMemory};
 pub use paths::{CiPath, PathDirection};
 pub use queries::ImpactedService;

@@ -23,6 +23,7 @@ impl GraphIndex {
         relationship_types: Option<&[String]>,
     ) -> Result<Vec<Vec<CiId>>, CmdbError> {
         let follow = self.type_filter(relationship_types)?;
+        let all = follow.iter().all(|&f| f);
         let n = self.len();
         // Bit sets small enough to stay in cache: an arc to a CI already
         // assigned to a component (the common case) costs no random read.
@@ -33,10 +34,21 @@ impl GraphIndex {
         // Discovery order, read only for CIs still on the stack.
         let mut order = vec![NONE; n];
         let mut stack: Vec<u32> = Vec::new();
-        // The explicit call stack: (node, next arc, its order, its low link).
-        let mut call: Vec<(u32, u32, u32, u32)> = Vec::new();
+        // The explicit call stack: the node, its next and end arc positions,
+        // its order and its low link. Flat, no allocation per node.
+        let mut call: Vec<Frame> = Vec::new();
         let mut next = 0u32;
-        let mut components: Vec<Vec<u32>> = Vec::new();
+        // The cyclic components, flat: members, and where each one starts.
+        let mut members: Vec<u32> = Vec::new();
+        let mut starts: Vec<usize> = Vec::new();
+        let (offsets, arcs) = self.impact_csr();
+        let frame = |v: u32, order: u32| Frame {
+            node: v,
+            next: offsets[v as usize],
+            end: offsets[v as usize + 1],
+            order,
+            low: order,
+        };
         for root in 0..n as u32 {
             if is(&visited, root) {
                 continue;
@@ -45,14 +57,14 @@ impl GraphIndex {
             order[root as usize] = next;
             stack.push(root);
             flip(&mut on_stack, root);
-            call.push((root, 0, next, next));
+            call.push(frame(root, next));
             next += 1;
             while let Some(top) = call.last_mut() {
-                let v = top.0;
-                if let Some(&arc) = self.impact_arcs(v).get(top.1 as usize) {
-                    top.1 += 1;
+                if top.next < top.end {
+                    let arc = arcs[top.next as usize];
+                    top.next += 1;
                     let (w, ty) = self.unpack(arc);
-                    if !follow[ty as usize] {
+                    if !all && !follow[ty as usize] {
                         continue;
                     }
                     if !is(&visited, w) {
@@ -60,43 +72,62 @@ impl GraphIndex {
                         order[w as usize] = next;
                         stack.push(w);
                         flip(&mut on_stack, w);
-                        call.push((w, 0, next, next));
+                        call.push(frame(w, next));
                         next += 1;
                     } else if is(&on_stack, w) {
-                        top.3 = top.3.min(order[w as usize]);
+                        top.low = top.low.min(order[w as usize]);
                     }
                     continue;
                 }
-                let (_, _, v_order, v_low) = *top;
+                let Frame {
+                    node: v,
+                    order: v_order,
+                    low: v_low,
+                    ..
+                } = *top;
                 call.pop();
                 if let Some(parent) = call.last_mut() {
-                    parent.3 = parent.3.min(v_low);
+                    parent.low = parent.low.min(v_low);
                 }
-                if v_low == v_order {
-                    let mut component = Vec::new();
-                    while let Some(w) = stack.pop() {
-                        flip(&mut on_stack, w);
-                        component.push(w);
-                        if w == v {
-                            break;
-                        }
+                if v_low != v_order {
+                    continue;
+                }
+                if stack.last() == Some(&v) {
+                    // A component of one CI (the common case): cyclic only
+                    // with a relationship to itself.
+                    stack.pop();
+                    flip(&mut on_stack, v);
+                    let self_loop = self.impact_arcs(v).iter().any(|&a| {
+                        let (w, ty) = self.unpack(a);
+                        w == v && follow[ty as usize]
+                    });
+                    if self_loop {
+                        starts.push(members.len());
+                        members.push(v);
                     }
-                    let cyclic = component.len() > 1
-                        || self.impact_arcs(v).iter().any(|&a| {
-                            let (w, ty) = self.unpack(a);
-                            w == v && follow[ty as usize]
-                        });
-                    if cyclic {
-                        component.sort_unstable();
-                        components.push(component);
+                    continue;
+                }
+                let start = members.len();
+                while let Some(w) = stack.pop() {
+                    flip(&mut on_stack, w);
+                    members.push(w);
+                    if w == v {
+                        break;
                     }
                 }
+                members[start..].sort_unstable();
+                starts.push(start);
             }
         }
-        components.sort_unstable_by_key(|c| c[0]);
-        Ok(components
+        let mut ranges: Vec<(usize, usize)> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (a, starts.get(i + 1).copied().unwrap_or(members.len())))
+            .collect();
+        ranges.sort_unstable_by_key(|&(a, _)| members[a]);
+        Ok(ranges
             .into_iter()
-            .map(|c| c.into_iter().map(|v| self.id(v)).collect())
+            .map(|(a, b)| members[a..b].iter().map(|&v| self.id(v)).collect())
             .collect())
     }
 
@@ -114,4 +145,16 @@ impl GraphIndex {
         }
         Ok(follow)
     }
+}
+
+/// One frame of Tarjan's explicit call stack.
+#[derive(Clone, Copy)]
+struct Frame {
+    node: u32,
+    /// The position of the next arc to follow.
+    next: u32,
+    /// The end of the node's arcs.
+    end: u32,
+    order: u32,
+    low: u32,
 }

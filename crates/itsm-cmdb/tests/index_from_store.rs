@@ -1,11 +1,12 @@
 //! `Cmdb::index()` builds from the store's dense positions; it must give
 //! exactly the index `GraphIndex::build` gives for the store's data, after any
 //! sequence of changes (removals move the last CI or relationship into the
-//! gap, so positions change).
+//! gap, so positions change). On the same random stores: the borrowed
+//! `ImpactView` says what the owned `ImpactReport` says.
 
 use itsm_cmdb::{
-    Cmdb, CmdbData, ConfigurationItem, GraphIndex, QueryOptions, Redundancy, RedundancyRequirement,
-    Relationship, RelationshipRule,
+    Cmdb, CmdbData, ConfigurationItem, GraphIndex, ImpactReport, QueryOptions, Redundancy,
+    RedundancyRequirement, Relationship, RelationshipRule,
 };
 use itsm_core::CiId;
 use proptest::prelude::*;
@@ -183,4 +184,97 @@ proptest! {
         let cmdb = store(&steps);
         check(&format!("{steps:?}"), &cmdb);
     }
+}
+
+/// The view of an impact analysis, read field by field, against the report
+/// of the same analysis on a fresh searcher.
+fn check_view(case: &str, index: &GraphIndex, failed: &[CiId], options: &QueryOptions) {
+    let expected: ImpactReport = index.impact(failed, options).unwrap();
+    let mut searcher = index.searcher();
+    // A previous, different query must leave nothing behind.
+    let _ = searcher.impact_view(&index.ci_ids()[..index.len().min(1)], &QueryOptions::new());
+    let view = searcher.impact_view(failed, options).unwrap();
+    assert_eq!(view.len(), expected.impacted.len(), "case {case}: len");
+    assert_eq!(view.is_empty(), expected.impacted.is_empty(), "case {case}");
+    let reached: Vec<_> = view.iter().map(|r| r.to_reached()).collect();
+    assert_eq!(reached, expected.impacted, "case {case}: impacted");
+    for (i, r) in view.iter().enumerate() {
+        assert_eq!(
+            view.get(i).map(|g| g.to_reached()),
+            Some(r.to_reached()),
+            "case {case}"
+        );
+        assert_eq!(
+            index.ci_ids()[r.position()],
+            r.ci(),
+            "case {case}: position"
+        );
+        assert_eq!(
+            r.via_position().map(|p| index.ci_ids()[p]),
+            r.via(),
+            "case {case}: via position"
+        );
+        assert_eq!(
+            r.relationship_type_position()
+                .map(|t| index.relationship_types()[t].as_str()),
+            r.relationship_type(),
+            "case {case}: type position"
+        );
+    }
+    assert!(view.get(view.len()).is_none(), "case {case}: past the end");
+    assert_eq!(
+        view.services().collect::<Vec<_>>(),
+        expected.services,
+        "case {case}: services"
+    );
+    assert_eq!(view.to_report(), expected, "case {case}: report");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn impact_view_says_what_the_report_says(
+        steps in proptest::collection::vec(step(), 0..120),
+        failed in proptest::collection::vec(0u8..24, 0..4),
+        depth in proptest::option::of(0u32..4),
+        types in proptest::option::of(proptest::collection::vec(0usize..16, 1..3)),
+    ) {
+        let cmdb = store(&steps);
+        let index = cmdb.index().unwrap();
+        // Failed CIs the store holds (repeats allowed: reported once).
+        let failed: Vec<CiId> = failed.into_iter().map(id).filter(|c| index.contains(c)).collect();
+        let names = index.relationship_types();
+        let options = QueryOptions {
+            max_depth: depth,
+            relationship_types: types.map(|t| t.into_iter().map(|i| names[i % names.len()].clone()).collect()),
+        };
+        check_view(&format!("{steps:?} {failed:?} {options:?}"), &index, &failed, &options);
+    }
+}
+
+#[test]
+fn impact_view_refuses_an_unknown_ci_and_keeps_serving() {
+    let cmdb = store(&[
+        Step::AddCi(1, 0, None),
+        Step::AddCi(2, 3, None),
+        Step::AddRel(2, 0, 1),
+    ]);
+    let index = cmdb.index().unwrap();
+    let mut searcher = index.searcher();
+    let unknown = id(200);
+    assert_eq!(
+        searcher
+            .impact_view(&[id(1), unknown], &QueryOptions::new())
+            .map(|v| v.len())
+            .map_err(|e| e.to_string()),
+        Err(format!("unknown configuration item {unknown}")),
+    );
+    check_view("after an error", &index, &[id(1)], &QueryOptions::new());
+    assert_eq!(
+        searcher
+            .impact_view(&[id(1)], &QueryOptions::new())
+            .unwrap()
+            .len(),
+        2
+    );
 }
