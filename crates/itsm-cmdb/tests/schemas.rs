@@ -8,37 +8,12 @@ fn docs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
 }
 
+#[path = "../../itsm-core/tests/support/schema_drift.rs"]
+mod schema_drift;
+
 #[test]
 fn committed_schemas_match_the_generated_ones() {
-    let update = std::env::var_os("UPDATE_SCHEMAS").is_some();
-    let documents = itsm_cmdb::schema_bundle().documents();
-    let mut drifted = Vec::new();
-    for document in &documents {
-        let path = docs().join("schemas").join(&document.path);
-        if update {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &document.content).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(document.content.as_str())
-        {
-            drifted.push(document.path.clone());
-        }
-    }
-    // No stale file left behind by a removed type.
-    let generated: Vec<String> = documents.iter().map(|d| d.path.clone()).collect();
-    for entry in std::fs::read_dir(docs().join("schemas/cmdb")).unwrap() {
-        let name = format!("cmdb/{}", entry.unwrap().file_name().to_string_lossy());
-        if !generated.contains(&name) {
-            if update {
-                std::fs::remove_file(docs().join("schemas").join(&name)).unwrap();
-            } else {
-                drifted.push(name);
-            }
-        }
-    }
-    assert!(
-        drifted.is_empty(),
-        "schemas differ from the generated ones: {drifted:?}; run UPDATE_SCHEMAS=1 cargo test -p itsm-cmdb --test schemas"
-    );
+    schema_drift::check(&itsm_cmdb::schema_bundle(), "cmdb", "itsm-cmdb");
 }
 
 #[test]
