@@ -118,8 +118,7 @@ fn type_names(data: &CmdbData) -> Vec<String> {
 }
 
 impl IdTable {
-    /// The table of `ids` by position, the first of equal ids winning (the
-    /// same slots as [`BuildTable::compact`]).
+    /// The table of `ids` by position, the first of equal ids winning.
     fn positions(ids: &[CiId]) -> Self {
         let size = Self::size_for(ids.len());
         let mask = size - 1;
@@ -302,14 +301,6 @@ impl BuildTable {
         std::hint::black_box(sum);
     }
 
-    /// The compact table with the same slots (its keys are in `ids`).
-    fn compact(&self) -> IdTable {
-        IdTable {
-            slots: self.slots.iter().map(|s| s.2).collect(),
-            mask: self.mask,
-        }
-    }
-
     #[inline]
     fn get(&self, id: &CiId) -> Option<u32> {
         let key = halves(id);
@@ -387,9 +378,22 @@ impl Csr {
     /// arcs with their other end through `new_of`, sorted and without
     /// repeats. The old rows are read in order (only the look-ups of
     /// `new_of` and the writes jump), so the memory system overlaps the misses.
-    fn renumber(&self, old_of: &[u32], new_of: &[u32], type_bits: u32, type_mask: u32) -> Self {
+    /// `into`'s buffers are reused (their contents are overwritten), so that
+    /// no fresh pages are touched.
+    fn renumber(
+        &self,
+        into: Self,
+        old_of: &[u32],
+        new_of: &[u32],
+        (type_bits, type_mask): (u32, u32),
+    ) -> Self {
         let n = old_of.len();
-        let mut offsets = vec![0u32; n + 1];
+        let Self {
+            mut offsets,
+            mut arcs,
+        } = into;
+        offsets.clear();
+        offsets.resize(n + 1, 0);
         for (new, &old) in old_of.iter().enumerate() {
             let old = old as usize;
             offsets[new + 1] = self.offsets[old + 1] - self.offsets[old];
@@ -397,7 +401,8 @@ impl Csr {
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        let mut arcs = vec![0u32; self.arcs.len()];
+        arcs.clear();
+        arcs.resize(self.arcs.len(), 0);
         for (old, &new) in new_of.iter().enumerate() {
             let start = offsets[new as usize] as usize;
             let row = self.row(old as u32); // old < n, which fits in u32
@@ -433,16 +438,23 @@ impl Csr {
     /// The reverse adjacency: `u`'s arc to `v` becomes `v`'s arc to `u`,
     /// with the same type. Rows come out sorted when `self`'s are (sources
     /// are read in increasing order), and without repeats when `self`'s are.
-    fn transpose(&self, type_bits: u32, type_mask: u32) -> Self {
+    /// `into`'s buffers are reused as in [`Csr::renumber`].
+    fn transpose(&self, into: Self, type_bits: u32, type_mask: u32) -> Self {
         let n = self.offsets.len() - 1;
-        let mut offsets = vec![0u32; n + 1];
+        let Self {
+            mut offsets,
+            mut arcs,
+        } = into;
+        offsets.clear();
+        offsets.resize(n + 1, 0);
         for &a in &self.arcs {
             offsets[(a >> type_bits) as usize + 1] += 1;
         }
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        let mut arcs = vec![0u32; self.arcs.len()];
+        arcs.clear();
+        arcs.resize(self.arcs.len(), 0);
         for u in 0..n {
             let u32_ = u as u32; // n fits in u32 (checked by the caller)
             for &a in self.row(u32_) {
@@ -608,8 +620,6 @@ fn declarations<'a>(
 /// impact arcs, numbered by position in the data.
 struct Resolved {
     ids: Vec<CiId>,
-    /// The id table, by position in the data.
-    table: IdTable,
     service_bits: Vec<u64>,
     arcs: Vec<(u32, u32)>,
     declared: Vec<(u32, u32, RedundancyRequirement)>,
@@ -687,7 +697,6 @@ impl GraphIndex {
         // Nodes.
         let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
         let (fast, duplicates) = BuildTable::new(&ids);
-        let table = fast.compact();
         let mut duplicates = duplicates.into_iter().peekable();
         let mut service_bits = vec![0u64; n.div_ceil(64)];
         for (i, ci) in data.cis.iter().enumerate() {
@@ -762,7 +771,6 @@ impl GraphIndex {
         }
         Self::freeze(Resolved {
             ids,
-            table,
             service_bits,
             arcs,
             declared,
@@ -796,7 +804,6 @@ impl GraphIndex {
         let type_count = data.relationship_types.len();
         let (type_bits, type_mask) = type_layout(type_count, n)?;
         let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
-        let table = IdTable::positions(&ids);
         let mut service_bits = vec![0u64; n.div_ceil(64)];
         for (i, &c) in class_of.iter().enumerate().take(n) {
             if class_service.get(c as usize).copied().unwrap_or(false) {
@@ -830,7 +837,6 @@ impl GraphIndex {
         }
         Self::freeze(Resolved {
             ids,
-            table,
             service_bits,
             arcs,
             declared,
@@ -845,7 +851,6 @@ impl GraphIndex {
     fn freeze(resolved: Resolved) -> Result<Self, CmdbError> {
         let Resolved {
             ids,
-            table,
             service_bits,
             arcs,
             mut declared,
@@ -880,9 +885,11 @@ impl GraphIndex {
         // then reads neighbouring arcs, bits and ids instead of jumping
         // across the whole index (the data's order is often random).
         let (new_of, old_of) = locality_order(&impact, &depend, type_bits);
-        drop(depend);
-        let impact = impact.renumber(&old_of, &new_of, type_bits, type_mask);
-        let depend = impact.transpose(type_bits, type_mask);
+        // The old numbering's buffers take the new rows: same sizes, pages
+        // already mapped.
+        let renumbered = impact.renumber(depend, &old_of, &new_of, (type_bits, type_mask));
+        let depend = renumbered.transpose(impact, type_bits, type_mask);
+        let impact = renumbered;
         let words = n.div_ceil(64);
         let mut renumbered_services = vec![0u64; words];
         let renumbered: Vec<CiId> = old_of
@@ -898,14 +905,9 @@ impl GraphIndex {
         drop(ids);
         let ids = renumbered;
         let service_bits = renumbered_services;
-        let table = IdTable {
-            slots: table
-                .slots
-                .iter()
-                .map(|&s| if s == NONE { NONE } else { new_of[s as usize] })
-                .collect(),
-            mask: table.mask,
-        };
+        // Built in the final numbering (the ids are distinct here), rather
+        // than built in the data's numbering and then renumbered.
+        let table = IdTable::positions(&ids);
         for d in &mut declared {
             d.0 = new_of[d.0 as usize];
         }
