@@ -351,22 +351,30 @@ impl Csr {
         &self.arcs[self.offsets[v] as usize..self.offsets[v + 1] as usize]
     }
 
-    /// Counting sort of `(from, packed)` arcs, stable (each row keeps the
-    /// order of the input). `m` is the number of arcs, below `NONE`.
-    fn scatter(n: usize, arcs: impl Iterator<Item = (u32, u32)> + Clone, m: usize) -> Self {
+    /// The undirected adjacency of `(from, to << type_bits | type)` arcs,
+    /// other ends only: row `v` holds the other end of each arc from `v`,
+    /// then of each arc into `v`, both in the order of `arcs`. `2 * m` must
+    /// fit in `u32` (checked by the caller).
+    fn around(n: usize, arcs: &[(u32, u32)], type_bits: u32) -> Self {
         let mut offsets = vec![0u32; n + 1];
-        for (from, _) in arcs.clone() {
+        for &(from, packed) in arcs {
             offsets[from as usize + 1] += 1;
+            offsets[(packed >> type_bits) as usize + 1] += 1;
         }
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
         // `offsets[v]` serves as `v`'s write cursor, ending at the start of
         // row `v + 1`; one rotation then restores the starts.
-        let mut out = vec![0u32; m];
-        for (from, packed) in arcs {
+        let mut out = vec![0u32; 2 * arcs.len()];
+        for &(from, packed) in arcs {
             let c = &mut offsets[from as usize];
-            out[*c as usize] = packed;
+            out[*c as usize] = packed >> type_bits;
+            *c += 1;
+        }
+        for &(from, packed) in arcs {
+            let c = &mut offsets[(packed >> type_bits) as usize];
+            out[*c as usize] = from;
             *c += 1;
         }
         offsets.rotate_right(1);
@@ -374,55 +382,40 @@ impl Csr {
         Self { offsets, arcs: out }
     }
 
-    /// The same adjacency in the new numbering: row `new_of[v]` holds `v`'s
-    /// arcs with their other end through `new_of`, sorted and without
-    /// repeats. The old rows are read in order (only the look-ups of
-    /// `new_of` and the writes jump), so the memory system overlaps the misses.
-    /// `into`'s buffers are reused (their contents are overwritten), so that
-    /// no fresh pages are touched.
-    fn renumber(
-        &self,
-        into: Self,
-        old_of: &[u32],
-        new_of: &[u32],
-        (type_bits, type_mask): (u32, u32),
-    ) -> Self {
-        let n = old_of.len();
-        let Self {
-            mut offsets,
-            mut arcs,
-        } = into;
-        offsets.clear();
-        offsets.resize(n + 1, 0);
-        for (new, &old) in old_of.iter().enumerate() {
-            let old = old as usize;
-            offsets[new + 1] = self.offsets[old + 1] - self.offsets[old];
+    /// The impact adjacency of `(from, to << type_bits | type)` arcs
+    /// straight in the new numbering: row `new_of[v]` holds `v`'s arcs with
+    /// their other end through `new_of`, sorted and without repeats.
+    fn impact(arcs: &[(u32, u32)], new_of: &[u32], (type_bits, type_mask): (u32, u32)) -> Self {
+        let n = new_of.len();
+        let mut offsets = vec![0u32; n + 1];
+        for &(from, _) in arcs {
+            offsets[new_of[from as usize] as usize + 1] += 1;
         }
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        arcs.clear();
-        arcs.resize(self.arcs.len(), 0);
-        for (old, &new) in new_of.iter().enumerate() {
-            let start = offsets[new as usize] as usize;
-            let row = self.row(old as u32); // old < n, which fits in u32
-            for (slot, &a) in arcs[start..start + row.len()].iter_mut().zip(row) {
-                *slot = (new_of[(a >> type_bits) as usize] << type_bits) | (a & type_mask);
-            }
+        let mut out = vec![0u32; arcs.len()];
+        for &(from, packed) in arcs {
+            let c = &mut offsets[new_of[from as usize] as usize];
+            out[*c as usize] =
+                (new_of[(packed >> type_bits) as usize] << type_bits) | (packed & type_mask);
+            *c += 1;
         }
+        offsets.rotate_right(1);
+        offsets[0] = 0;
         // Sort and de-duplicate each row, compacting in place.
         let mut write = 0usize;
         let mut start = 0usize;
         for v in 0..n {
             let end = offsets[v + 1] as usize;
-            let row = &mut arcs[start..end];
+            let row = &mut out[start..end];
             if row.len() > 1 {
                 row.sort_unstable();
             }
             for r in start..end {
-                let a = arcs[r];
-                if r == start || a != arcs[r - 1] {
-                    arcs[write] = a;
+                let a = out[r];
+                if r == start || a != out[r - 1] {
+                    out[write] = a;
                     write += 1;
                 }
             }
@@ -430,15 +423,16 @@ impl Csr {
             // At most the input's arc count, which is below `NONE`.
             offsets[v + 1] = to_u32(write).unwrap_or(NONE);
         }
-        arcs.truncate(write);
-        arcs.shrink_to_fit();
-        Self { offsets, arcs }
+        out.truncate(write);
+        out.shrink_to_fit();
+        Self { offsets, arcs: out }
     }
 
     /// The reverse adjacency: `u`'s arc to `v` becomes `v`'s arc to `u`,
     /// with the same type. Rows come out sorted when `self`'s are (sources
     /// are read in increasing order), and without repeats when `self`'s are.
-    /// `into`'s buffers are reused as in [`Csr::renumber`].
+    /// `into`'s buffers are reused (their contents are overwritten, the
+    /// spare room given back), so that fewer fresh pages are touched.
     fn transpose(&self, into: Self, type_bits: u32, type_mask: u32) -> Self {
         let n = self.offsets.len() - 1;
         let Self {
@@ -453,7 +447,7 @@ impl Csr {
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        arcs.clear();
+        // Every slot is written below: no need to clear the old contents.
         arcs.resize(self.arcs.len(), 0);
         for u in 0..n {
             let u32_ = u as u32; // n fits in u32 (checked by the caller)
@@ -465,15 +459,17 @@ impl Csr {
         }
         offsets.rotate_right(1);
         offsets[0] = 0;
+        arcs.shrink_to_fit();
         Self { offsets, arcs }
     }
 }
 
 /// A breadth-first numbering over arcs taken both ways (in the spirit of
-/// Cuthill–McKee): returns `(new_of, old_of)`, the new dense id of each old
-/// one and the old id of each new one.
-fn locality_order(impact: &Csr, depend: &Csr, type_bits: u32) -> (Vec<u32>, Vec<u32>) {
-    let n = impact.offsets.len() - 1;
+/// Cuthill–McKee), on the undirected adjacency from [`Csr::around`]:
+/// returns `(new_of, old_of)`, the new dense id of each old one and the old
+/// id of each new one.
+fn locality_order(around: &Csr) -> (Vec<u32>, Vec<u32>) {
+    let n = around.offsets.len() - 1;
     let mut new_of = vec![NONE; n];
     // The breadth-first queue of every root in turn is the numbering itself.
     let mut old_of: Vec<u32> = Vec::with_capacity(n);
@@ -486,25 +482,21 @@ fn locality_order(impact: &Csr, depend: &Csr, type_bits: u32) -> (Vec<u32>, Vec<
         old_of.push(root as u32);
         while let Some(&u) = old_of.get(head) {
             // Fetch ahead: the offsets of a node further down the queue, and
-            // the rows of a nearer one (whose offsets came in earlier), so
+            // the row of a nearer one (whose offsets came in earlier), so
             // that their misses overlap instead of following one another.
             if let Some(&far) = old_of.get(head + 2 * FETCH_AHEAD) {
-                let far = far as usize;
-                std::hint::black_box(impact.offsets[far] ^ depend.offsets[far]);
+                std::hint::black_box(around.offsets[far as usize]);
             }
             if let Some(&near) = old_of.get(head + FETCH_AHEAD) {
-                let (a, b) = (impact.row(near), depend.row(near));
-                std::hint::black_box(
-                    a.first().copied().unwrap_or(0) ^ b.first().copied().unwrap_or(0),
-                );
+                std::hint::black_box(around.row(near).first().copied().unwrap_or(0));
             }
             head += 1;
-            let (out, into) = (impact.row(u), depend.row(u));
-            if out.len() + into.len() > HUB_DEGREE {
+            let row = around.row(u);
+            if row.len() > HUB_DEGREE {
                 continue;
             }
-            for &arc in out.iter().chain(into) {
-                let w = (arc >> type_bits) as usize;
+            for &w in row {
+                let w = w as usize;
                 if new_of[w] == NONE {
                     new_of[w] = old_of.len() as u32;
                     old_of.push(w as u32);
@@ -861,35 +853,28 @@ impl GraphIndex {
         } = resolved;
         let n = ids.len();
         let m = arcs.len();
-        if m >= NONE as usize {
+        // Both directions of every arc sit in one `u32`-offset adjacency
+        // while numbering.
+        let limit = NONE / 2;
+        if m > limit as usize {
             return Err(CmdbError::IndexCapacity {
-                message: format!("{m} impact arcs exceed the index's limit of {}", NONE - 1),
+                message: format!("{m} impact arcs exceed the index's limit of {limit}"),
             });
         }
 
-        // Both adjacencies in the data's numbering, each row in the data's order.
-        let impact = Csr::scatter(n, arcs.iter().copied(), m);
-        let depend = Csr::scatter(
-            n,
-            arcs.iter().map(|&(from, packed)| {
-                (
-                    packed >> type_bits,
-                    (from << type_bits) | (packed & type_mask),
-                )
-            }),
-            m,
-        );
-        drop(arcs);
-
         // Renumber the CIs so that related CIs get nearby dense ids: a query
         // then reads neighbouring arcs, bits and ids instead of jumping
-        // across the whole index (the data's order is often random).
-        let (new_of, old_of) = locality_order(&impact, &depend, type_bits);
-        // The old numbering's buffers take the new rows: same sizes, pages
-        // already mapped.
-        let renumbered = impact.renumber(depend, &old_of, &new_of, (type_bits, type_mask));
-        let depend = renumbered.transpose(impact, type_bits, type_mask);
-        let impact = renumbered;
+        // across the whole index (the data's order is often random). The
+        // numbering walks both directions at once, so it runs on one
+        // undirected adjacency (one row per CI, no types).
+        let around = Csr::around(n, &arcs, type_bits);
+        let (new_of, old_of) = locality_order(&around);
+        // The impact rows straight in the new numbering; the reverse
+        // direction by transposing, into the undirected adjacency's buffers
+        // (pages already mapped).
+        let impact = Csr::impact(&arcs, &new_of, (type_bits, type_mask));
+        drop(arcs);
+        let depend = impact.transpose(around, type_bits, type_mask);
         let words = n.div_ceil(64);
         let mut renumbered_services = vec![0u64; words];
         let renumbered: Vec<CiId> = old_of
