@@ -87,6 +87,9 @@ fn per(bytes: u64, relationships: u64) -> f64 {
     }
 }
 
+/// How many ids ahead [`IdTable::positions`] fetches a home slot.
+const TABLE_AHEAD: usize = 16;
+
 /// Open addressing, linear probing; slots hold dense ids, keys live in `ids`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct IdTable {
@@ -124,6 +127,11 @@ impl IdTable {
         let mask = size - 1;
         let mut slots = vec![NONE; size];
         for (dense, id) in ids.iter().enumerate() {
+            // Fetch ahead the home slot of a later id, so that its miss
+            // overlaps with this insertion's.
+            if let Some(ahead) = ids.get(dense + TABLE_AHEAD) {
+                std::hint::black_box(slots[hash_id(ahead) & mask]);
+            }
             let mut i = hash_id(id) & mask;
             loop {
                 let slot = slots[i];
@@ -351,11 +359,16 @@ impl Csr {
         &self.arcs[self.offsets[v] as usize..self.offsets[v + 1] as usize]
     }
 
-    /// The undirected adjacency of `(from, to << type_bits | type)` arcs,
-    /// other ends only: row `v` holds the other end of each arc from `v`,
-    /// then of each arc into `v`, both in the order of `arcs`. `2 * m` must
-    /// fit in `u32` (checked by the caller).
-    fn around(n: usize, arcs: &[(u32, u32)], type_bits: u32) -> Self {
+    /// Both directions of `(from, to << type_bits | type)` arcs in one
+    /// adjacency: row `v` holds `v`'s impact arcs (other end and type,
+    /// packed), then its dependency arcs, both in the order of `arcs`.
+    /// Returns the adjacency and where each row's dependency arcs start.
+    /// `2 * m` must fit in `u32` (checked by the caller).
+    fn both_ways(
+        n: usize,
+        arcs: &[(u32, u32)],
+        (type_bits, type_mask): (u32, u32),
+    ) -> (Self, Vec<u32>) {
         let mut offsets = vec![0u32; n + 1];
         for &(from, packed) in arcs {
             offsets[from as usize + 1] += 1;
@@ -369,40 +382,50 @@ impl Csr {
         let mut out = vec![0u32; 2 * arcs.len()];
         for &(from, packed) in arcs {
             let c = &mut offsets[from as usize];
-            out[*c as usize] = packed >> type_bits;
+            out[*c as usize] = packed;
             *c += 1;
         }
+        let split = offsets[..n].to_vec();
         for &(from, packed) in arcs {
             let c = &mut offsets[(packed >> type_bits) as usize];
-            out[*c as usize] = from;
+            out[*c as usize] = (from << type_bits) | (packed & type_mask);
             *c += 1;
         }
         offsets.rotate_right(1);
         offsets[0] = 0;
-        Self { offsets, arcs: out }
+        (Self { offsets, arcs: out }, split)
     }
 
-    /// The impact adjacency of `(from, to << type_bits | type)` arcs
-    /// straight in the new numbering: row `new_of[v]` holds `v`'s arcs with
-    /// their other end through `new_of`, sorted and without repeats.
-    fn impact(arcs: &[(u32, u32)], new_of: &[u32], (type_bits, type_mask): (u32, u32)) -> Self {
-        let n = new_of.len();
+    /// The impact adjacency in the new numbering, from the impact part of
+    /// [`Csr::both_ways`]'s rows (`split` from there): row `new_of[v]`
+    /// holds `v`'s impact arcs with their other end through `new_of`,
+    /// sorted and without repeats. The old rows are read in order (only the
+    /// look-ups of `new_of` and the writes jump), so the memory system
+    /// overlaps the misses.
+    fn impact(
+        &self,
+        split: &[u32],
+        old_of: &[u32],
+        new_of: &[u32],
+        (type_bits, type_mask): (u32, u32),
+    ) -> Self {
+        let n = old_of.len();
         let mut offsets = vec![0u32; n + 1];
-        for &(from, _) in arcs {
-            offsets[new_of[from as usize] as usize + 1] += 1;
+        for (new, &old) in old_of.iter().enumerate() {
+            let old = old as usize;
+            offsets[new + 1] = split[old] - self.offsets[old];
         }
         for i in 0..n {
             offsets[i + 1] += offsets[i];
         }
-        let mut out = vec![0u32; arcs.len()];
-        for &(from, packed) in arcs {
-            let c = &mut offsets[new_of[from as usize] as usize];
-            out[*c as usize] =
-                (new_of[(packed >> type_bits) as usize] << type_bits) | (packed & type_mask);
-            *c += 1;
+        let mut out = vec![0u32; offsets[n] as usize];
+        for (old, &new) in new_of.iter().enumerate() {
+            let start = offsets[new as usize] as usize;
+            let row = &self.arcs[self.offsets[old] as usize..split[old] as usize];
+            for (slot, &a) in out[start..start + row.len()].iter_mut().zip(row) {
+                *slot = (new_of[(a >> type_bits) as usize] << type_bits) | (a & type_mask);
+            }
         }
-        offsets.rotate_right(1);
-        offsets[0] = 0;
         // Sort and de-duplicate each row, compacting in place.
         let mut write = 0usize;
         let mut start = 0usize;
@@ -465,10 +488,10 @@ impl Csr {
 }
 
 /// A breadth-first numbering over arcs taken both ways (in the spirit of
-/// Cuthill–McKee), on the undirected adjacency from [`Csr::around`]:
+/// Cuthill–McKee), on the adjacency from [`Csr::both_ways`]:
 /// returns `(new_of, old_of)`, the new dense id of each old one and the old
 /// id of each new one.
-fn locality_order(around: &Csr) -> (Vec<u32>, Vec<u32>) {
+fn locality_order(around: &Csr, type_bits: u32) -> (Vec<u32>, Vec<u32>) {
     let n = around.offsets.len() - 1;
     let mut new_of = vec![NONE; n];
     // The breadth-first queue of every root in turn is the numbering itself.
@@ -495,8 +518,8 @@ fn locality_order(around: &Csr) -> (Vec<u32>, Vec<u32>) {
             if row.len() > HUB_DEGREE {
                 continue;
             }
-            for &w in row {
-                let w = w as usize;
+            for &arc in row {
+                let w = (arc >> type_bits) as usize;
                 if new_of[w] == NONE {
                     new_of[w] = old_of.len() as u32;
                     old_of.push(w as u32);
@@ -866,14 +889,16 @@ impl GraphIndex {
         // then reads neighbouring arcs, bits and ids instead of jumping
         // across the whole index (the data's order is often random). The
         // numbering walks both directions at once, so it runs on one
-        // undirected adjacency (one row per CI, no types).
-        let around = Csr::around(n, &arcs, type_bits);
-        let (new_of, old_of) = locality_order(&around);
-        // The impact rows straight in the new numbering; the reverse
-        // direction by transposing, into the undirected adjacency's buffers
-        // (pages already mapped).
-        let impact = Csr::impact(&arcs, &new_of, (type_bits, type_mask));
+        // adjacency holding both (one row per CI).
+        let layout = (type_bits, type_mask);
+        let (around, split) = Csr::both_ways(n, &arcs, layout);
         drop(arcs);
+        let (new_of, old_of) = locality_order(&around, type_bits);
+        // The impact rows moved to the new numbering; the reverse direction
+        // by transposing, into the first adjacency's buffers (pages already
+        // mapped).
+        let impact = around.impact(&split, &old_of, &new_of, layout);
+        drop(split);
         let depend = impact.transpose(around, type_bits, type_mask);
         let words = n.div_ceil(64);
         let mut renumbered_services = vec![0u64; words];
