@@ -166,6 +166,35 @@ impl Rules {
         }
     }
 
+    /// The planned and the actual window of a change or a release
+    /// (`planned_start`/`planned_end`, `actual_start`/`actual_end`), the
+    /// work not started and the record not closed before it was opened.
+    fn schedule(
+        &mut self,
+        [planned_start, planned_end]: [Option<Instant>; 2],
+        [actual_start, actual_end]: [Option<Instant>; 2],
+        opened_at: Instant,
+        closed_at: Option<Instant>,
+    ) {
+        self.window("planned_start", planned_start, "planned_end", planned_end);
+        self.window("actual_start", actual_start, "actual_end", actual_end);
+        let opened = Some(opened_at);
+        self.not_before(
+            "actual_start",
+            actual_start,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        self.not_before(
+            "closed_at",
+            closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+    }
+
     /// `end_before_start` and `without_start` for a window.
     fn window(
         &mut self,
@@ -889,33 +918,11 @@ impl Validate for Change {
         r.unique("related_problems", &self.related_problems);
         r.unique("related_incidents", &self.related_incidents);
 
-        // Windows.
-        r.window(
-            "planned_start",
-            self.planned_start,
-            "planned_end",
-            self.planned_end,
-        );
-        r.window(
-            "actual_start",
-            self.actual_start,
-            "actual_end",
-            self.actual_end,
-        );
-        let opened = Some(self.opened_at);
-        r.not_before(
-            "actual_start",
-            self.actual_start,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "closed_at",
+        r.schedule(
+            [self.planned_start, self.planned_end],
+            [self.actual_start, self.actual_end],
+            self.opened_at,
             self.closed_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
         );
         r.not_before(
             "closed_at",
@@ -1037,32 +1044,11 @@ impl Validate for Release {
         r.opt_text("version", self.version.as_ref());
         r.unique("configuration_items", &self.configuration_items);
         r.unique("changes", &self.changes);
-        r.window(
-            "planned_start",
-            self.planned_start,
-            "planned_end",
-            self.planned_end,
-        );
-        r.window(
-            "actual_start",
-            self.actual_start,
-            "actual_end",
-            self.actual_end,
-        );
-        let opened = Some(self.opened_at);
-        r.not_before(
-            "actual_start",
-            self.actual_start,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "closed_at",
+        r.schedule(
+            [self.planned_start, self.planned_end],
+            [self.actual_start, self.actual_end],
+            self.opened_at,
             self.closed_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
         );
         if matches!(state, S::Review | S::Closed) {
             let why = Why("in state ", &state, "");
