@@ -166,6 +166,38 @@ impl Rules {
         }
     }
 
+    /// A ticket resolved and closed no earlier than it was opened, and
+    /// closed no earlier than it was resolved.
+    fn resolution_order(
+        &mut self,
+        opened_at: Instant,
+        resolved_at: Option<Instant>,
+        closed_at: Option<Instant>,
+    ) {
+        let opened = Some(opened_at);
+        self.not_before(
+            "resolved_at",
+            resolved_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        self.not_before(
+            "closed_at",
+            closed_at,
+            "opened_at",
+            opened,
+            "before_opened_at",
+        );
+        self.not_before(
+            "closed_at",
+            closed_at,
+            "resolved_at",
+            resolved_at,
+            "before_resolved_at",
+        );
+    }
+
     /// The planned and the actual window of a change or a release
     /// (`planned_start`/`planned_end`, `actual_start`/`actual_end`), the
     /// work not started and the record not closed before it was opened.
@@ -522,33 +554,12 @@ impl Validate for Incident {
         }
 
         // Time order.
-        let opened = Some(self.opened_at);
-        r.not_before(
-            "resolved_at",
-            self.resolved_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "closed_at",
-            self.closed_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "closed_at",
-            self.closed_at,
-            "resolved_at",
-            self.resolved_at,
-            "before_resolved_at",
-        );
+        r.resolution_order(self.opened_at, self.resolved_at, self.closed_at);
         r.not_before(
             "last_reopened_at",
             self.last_reopened_at,
             "opened_at",
-            opened,
+            Some(self.opened_at),
             "before_opened_at",
         );
         if resolved {
@@ -754,28 +765,7 @@ impl Validate for Problem {
         }
 
         // Time order.
-        let opened = Some(self.opened_at);
-        r.not_before(
-            "resolved_at",
-            self.resolved_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "closed_at",
-            self.closed_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "closed_at",
-            self.closed_at,
-            "resolved_at",
-            self.resolved_at,
-            "before_resolved_at",
-        );
+        r.resolution_order(self.opened_at, self.resolved_at, self.closed_at);
         r.by_without_at(
             "resolved_by",
             self.resolved_by.as_ref(),
