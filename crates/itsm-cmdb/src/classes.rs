@@ -680,6 +680,13 @@ impl Catalog {
         }
     }
 
+    /// How failures travel along relationship type `ty` (none for an unknown type).
+    pub(crate) fn impact_of(&self, ty: u32) -> ImpactDirection {
+        self.types
+            .get(ty as usize)
+            .map_or(ImpactDirection::None, |t| t.impact)
+    }
+
     /// The target classes named by the rules of `source`'s class and its
     /// ancestors for type `ty`, sorted: a target class or a subclass of one
     /// is allowed.

@@ -102,11 +102,8 @@ impl Candidates for Scan {
     ) -> Vec<CiId> {
         let in_scope = cmdb.rule_scope(rule);
         let set = &cmdb.catalog.identification_rules[rule].identifiers[set];
-        cmdb.data
-            .cis
-            .iter()
-            .zip(&cmdb.ci_class)
-            .filter(|&(ci, &c)| {
+        cmdb.cis_with_class()
+            .filter(|&(ci, c)| {
                 in_scope.get(c as usize).copied().unwrap_or(false) && matches(ci, record, set)
             })
             .map(|(ci, _)| ci.id)
@@ -130,7 +127,7 @@ impl Candidates for Tables {
         let table = self.0.entry((rule, set)).or_insert_with(|| {
             let in_scope = cmdb.rule_scope(rule);
             let mut table: HashMap<String, Vec<CiId>> = HashMap::new();
-            for (ci, &c) in cmdb.data.cis.iter().zip(&cmdb.ci_class) {
+            for (ci, c) in cmdb.cis_with_class() {
                 if in_scope.get(c as usize).copied().unwrap_or(false)
                     && let Some(key) = key_of(&ci.name, &ci.attributes, attributes)
                 {

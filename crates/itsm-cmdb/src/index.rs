@@ -20,6 +20,7 @@ use itsm_core::{CiId, Violation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::store::{DEPENDS, IMPACTS, Placed, Touch};
 use crate::{CmdbData, CmdbError, ConfigurationItem, ImpactDirection, RedundancyRequirement};
 
 /// "No node" in predecessor arrays; never a valid packed arc (see [`GraphIndex::build`]).
@@ -87,14 +88,40 @@ fn per(bytes: u64, relationships: u64) -> f64 {
     }
 }
 
-/// How many ids ahead [`IdTable::positions`] fetches a home slot.
-const TABLE_AHEAD: usize = 16;
-
 /// Open addressing, linear probing; slots hold dense ids, keys live in `ids`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct IdTable {
     slots: Vec<u32>,
     mask: usize,
+}
+
+/// Sorts `keys` by their upper 32 bits, of which only the low `bits` are
+/// set, keeping the order of equal ones: a least-significant-digit radix
+/// sort, 11 bits a pass, each pass reading and writing in order.
+fn radix_sort_high(keys: &mut Vec<u64>, bits: u32) {
+    const DIGIT: u32 = 11;
+    let mut scratch = vec![0u64; keys.len()];
+    let mut shift = 32;
+    while shift < 32 + bits {
+        let mut count = vec![0usize; 1 << DIGIT];
+        let digit = |k: u64| ((k >> shift) & ((1 << DIGIT) - 1)) as usize;
+        for &k in keys.iter() {
+            count[digit(k)] += 1;
+        }
+        let mut start = 0;
+        for c in &mut count {
+            let n = *c;
+            *c = start;
+            start += n;
+        }
+        for &k in keys.iter() {
+            let d = digit(k);
+            scratch[count[d]] = k;
+            count[d] += 1;
+        }
+        std::mem::swap(keys, &mut scratch);
+        shift += DIGIT;
+    }
 }
 
 fn hash_id(id: &CiId) -> usize {
@@ -121,29 +148,47 @@ fn type_names(data: &CmdbData) -> Vec<String> {
 }
 
 impl IdTable {
-    /// The table of `ids` by position, the first of equal ids winning.
+    /// The table of `ids` by position; the ids are distinct, so an
+    /// insertion only looks for a free slot and never compares ids.
+    ///
+    /// The ids are inserted in the order of their home slots (sorted by a
+    /// radix sort), so the table is written from start to end instead of
+    /// at random: each id lands on its home slot or just after the id
+    /// before it, and the few that run past the end wrap around to the
+    /// first free slots. The table answers as one filled in any order
+    /// does: every slot from an id's home to its own is taken.
     fn positions(ids: &[CiId]) -> Self {
         let size = Self::size_for(ids.len());
         let mask = size - 1;
+        let bits = size.trailing_zeros();
+        // (home slot << 32 | dense id), in the order of the ids.
+        let mut keyed: Vec<u64> = ids
+            .iter()
+            .enumerate()
+            .map(|(dense, id)| ((hash_id(id) & mask) as u64) << 32 | dense as u64)
+            .collect();
+        radix_sort_high(&mut keyed, bits);
         let mut slots = vec![NONE; size];
-        for (dense, id) in ids.iter().enumerate() {
-            // Fetch ahead the home slot of a later id, so that its miss
-            // overlaps with this insertion's.
-            if let Some(ahead) = ids.get(dense + TABLE_AHEAD) {
-                std::hint::black_box(slots[hash_id(ahead) & mask]);
+        let mut next = 0usize;
+        let mut wrapped = Vec::new();
+        for &key in &keyed {
+            let at = ((key >> 32) as usize).max(next);
+            #[allow(clippy::cast_possible_truncation)] // the low half is the dense id
+            let dense = key as u32;
+            if at < size {
+                slots[at] = dense;
+                next = at + 1;
+            } else {
+                wrapped.push(dense);
             }
-            let mut i = hash_id(id) & mask;
-            loop {
-                let slot = slots[i];
-                if slot == NONE {
-                    slots[i] = dense as u32; // the caller checked that the ids fit in u32
-                    break;
-                }
-                if ids[slot as usize] == *id {
-                    break;
-                }
-                i = (i + 1) & mask;
+        }
+        // Ids whose run passed the end continue at the start.
+        let mut at = 0usize;
+        for dense in wrapped {
+            while slots[at] != NONE {
+                at += 1;
             }
+            slots[at] = dense;
         }
         Self { slots, mask }
     }
@@ -352,6 +397,180 @@ struct Csr {
     arcs: Vec<u32>,
 }
 
+/// Impact arcs `(from, to << type_bits | type)` in the data's numbering (a
+/// failure of `from` impacts `to`), which the locality numbering reads
+/// twice instead of keeping them in an array of their own.
+trait Arcs {
+    /// Calls `f` on every arc, always in the same order.
+    fn each(&self, f: impl FnMut(u32, u32));
+}
+
+impl Arcs for [(u32, u32)] {
+    #[inline]
+    fn each(&self, mut f: impl FnMut(u32, u32)) {
+        for &(from, packed) in self {
+            f(from, packed);
+        }
+    }
+}
+
+/// The impact arcs of a store's relationships, from their `[source, type,
+/// target]` positions, in the order [`GraphIndex::build`] derives them from
+/// the same relationships. Ends out of range are skipped.
+struct DenseArcs<'a> {
+    ends: &'a [[u32; 3]],
+    impacts: &'a [ImpactDirection],
+    n: usize,
+    type_bits: u32,
+}
+
+impl Arcs for DenseArcs<'_> {
+    #[inline]
+    fn each(&self, mut f: impl FnMut(u32, u32)) {
+        let tb = self.type_bits;
+        for &[s, k, t] in self.ends {
+            let Some(&impact) = self.impacts.get(k as usize) else {
+                continue;
+            };
+            if s as usize >= self.n || t as usize >= self.n {
+                continue;
+            }
+            match impact {
+                ImpactDirection::ToSource => f(t, (s << tb) | k),
+                ImpactDirection::ToTarget => f(s, (t << tb) | k),
+                ImpactDirection::Both => {
+                    f(t, (s << tb) | k);
+                    f(s, (t << tb) | k);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The arcs of each CI, for laying the index out row by row in the final
+/// numbering.
+trait Neighbours {
+    /// How many CIs.
+    fn len(&self) -> usize;
+    /// A hint: starts fetching the neighbours of `far` (the first step) and
+    /// of `near` (the second), which will be read soon.
+    fn fetch(&self, far: u32, near: u32);
+    /// Calls `impact(other, type)` for every arc from CI `v` (a failure of
+    /// `v` impacts `other`) and `depend(other, type)` for every arc into
+    /// `v`, CIs in the final numbering.
+    fn each(&self, v: u32, impact: impl FnMut(u32, u32), depend: impl FnMut(u32, u32));
+}
+
+/// [`Csr::both_ways`]'s rows in the data's numbering (impact arcs up to
+/// `split`, dependency arcs after), read through the numbering
+/// `(new_of, old_of)`.
+struct AroundRows<'a> {
+    around: &'a Csr,
+    split: &'a [u32],
+    numbering: (&'a [u32], &'a [u32]),
+    layout: (u32, u32),
+}
+
+impl AroundRows<'_> {
+    #[inline]
+    fn old(&self, v: u32) -> u32 {
+        self.numbering.1.get(v as usize).copied().unwrap_or(0)
+    }
+}
+
+impl Neighbours for AroundRows<'_> {
+    fn len(&self) -> usize {
+        self.numbering.1.len()
+    }
+
+    #[inline]
+    fn fetch(&self, far: u32, near: u32) {
+        let (far, near) = (self.old(far), self.old(near));
+        std::hint::black_box(self.around.offsets.get(far as usize).copied());
+        std::hint::black_box(self.around.row(near).first().copied());
+    }
+
+    #[inline]
+    fn each(&self, v: u32, mut impact: impl FnMut(u32, u32), mut depend: impl FnMut(u32, u32)) {
+        let (tb, mask) = self.layout;
+        let new_of = self.numbering.0;
+        let p = self.old(v) as usize;
+        let (start, split, end) = (
+            self.around.offsets[p] as usize,
+            self.split[p] as usize,
+            self.around.offsets[p + 1] as usize,
+        );
+        for &a in &self.around.arcs[start..split] {
+            if let Some(&w) = new_of.get((a >> tb) as usize) {
+                impact(w, a & mask);
+            }
+        }
+        for &a in &self.around.arcs[split..end] {
+            if let Some(&w) = new_of.get((a >> tb) as usize) {
+                depend(w, a & mask);
+            }
+        }
+    }
+}
+
+/// A store's relationships as each CI sees them, by place (the final
+/// numbering).
+struct StoreRows<'a> {
+    touching: &'a [Vec<Touch>],
+}
+
+impl Neighbours for StoreRows<'_> {
+    fn len(&self) -> usize {
+        self.touching.len()
+    }
+
+    #[inline]
+    fn fetch(&self, _far: u32, _near: u32) {}
+
+    #[inline]
+    fn each(&self, v: u32, mut impact: impl FnMut(u32, u32), mut depend: impl FnMut(u32, u32)) {
+        let Some(row) = self.touching.get(v as usize) else {
+            return;
+        };
+        for t in row {
+            let k = t.kind >> 3;
+            if t.kind & IMPACTS != 0 {
+                impact(t.other, k);
+            }
+            if t.kind & DEPENDS != 0 {
+                depend(t.other, k);
+            }
+        }
+    }
+}
+
+/// Turns per-node counts (`offsets[v + 1]` holding `v`'s count) into row
+/// starts.
+fn prefix(offsets: &mut [u32]) {
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+}
+
+/// Sorts `arcs[start..]` (one row) and drops its repeats.
+#[inline]
+fn sort_row(arcs: &mut Vec<u32>, start: usize) {
+    let row = &mut arcs[start..];
+    if row.len() < 2 || row.windows(2).all(|w| w[0] < w[1]) {
+        return;
+    }
+    row.sort_unstable();
+    let mut write = start + 1;
+    for r in start + 1..arcs.len() {
+        if arcs[r] != arcs[write - 1] {
+            arcs[write] = arcs[r];
+            write += 1;
+        }
+    }
+    arcs.truncate(write);
+}
+
 impl Csr {
     #[inline]
     fn row(&self, v: u32) -> &[u32] {
@@ -359,132 +578,90 @@ impl Csr {
         &self.arcs[self.offsets[v] as usize..self.offsets[v + 1] as usize]
     }
 
-    /// Both directions of `(from, to << type_bits | type)` arcs in one
-    /// adjacency: row `v` holds `v`'s impact arcs (other end and type,
-    /// packed), then its dependency arcs, both in the order of `arcs`.
-    /// Returns the adjacency and where each row's dependency arcs start.
-    /// `2 * m` must fit in `u32` (checked by the caller).
-    fn both_ways(
+    /// Both directions of every arc in one adjacency, for the locality
+    /// numbering: row `v` holds `v`'s impact arcs (other end and type,
+    /// packed) in the order of `arcs`, then its dependency arcs in the
+    /// reverse order. Returns the adjacency and where each row's dependency
+    /// arcs start. `2 * m` must fit in `u32` (checked by the caller).
+    fn both_ways<A: Arcs + ?Sized>(
         n: usize,
-        arcs: &[(u32, u32)],
+        arcs: &A,
         (type_bits, type_mask): (u32, u32),
     ) -> (Self, Vec<u32>) {
         let mut offsets = vec![0u32; n + 1];
-        for &(from, packed) in arcs {
+        arcs.each(|from, packed| {
             offsets[from as usize + 1] += 1;
             offsets[(packed >> type_bits) as usize + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        // `offsets[v]` serves as `v`'s write cursor, ending at the start of
-        // row `v + 1`; one rotation then restores the starts.
-        let mut out = vec![0u32; 2 * arcs.len()];
-        for &(from, packed) in arcs {
-            let c = &mut offsets[from as usize];
+        });
+        prefix(&mut offsets);
+        // Impact arcs fill each row from its start, dependency arcs from its
+        // end; the two cursors meet where the row splits.
+        let mut low = offsets[..n].to_vec();
+        let mut high = offsets[1..].to_vec();
+        let mut out = vec![0u32; offsets[n] as usize];
+        arcs.each(|from, packed| {
+            let c = &mut low[from as usize];
             out[*c as usize] = packed;
             *c += 1;
-        }
-        let split = offsets[..n].to_vec();
-        for &(from, packed) in arcs {
-            let c = &mut offsets[(packed >> type_bits) as usize];
+            let c = &mut high[(packed >> type_bits) as usize];
+            *c -= 1;
             out[*c as usize] = (from << type_bits) | (packed & type_mask);
-            *c += 1;
-        }
-        offsets.rotate_right(1);
-        offsets[0] = 0;
-        (Self { offsets, arcs: out }, split)
+        });
+        drop(high);
+        (Self { offsets, arcs: out }, low)
     }
+}
 
-    /// The impact adjacency in the new numbering, from the impact part of
-    /// [`Csr::both_ways`]'s rows (`split` from there): row `new_of[v]`
-    /// holds `v`'s impact arcs with their other end through `new_of`,
-    /// sorted and without repeats. The old rows are read in order (only the
-    /// look-ups of `new_of` and the writes jump), so the memory system
-    /// overlaps the misses.
-    fn impact(
-        &self,
-        split: &[u32],
-        old_of: &[u32],
-        new_of: &[u32],
-        (type_bits, type_mask): (u32, u32),
-    ) -> Self {
-        let n = old_of.len();
-        let mut offsets = vec![0u32; n + 1];
-        for (new, &old) in old_of.iter().enumerate() {
-            let old = old as usize;
-            offsets[new + 1] = split[old] - self.offsets[old];
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut out = vec![0u32; offsets[n] as usize];
-        for (old, &new) in new_of.iter().enumerate() {
-            let start = offsets[new as usize] as usize;
-            let row = &self.arcs[self.offsets[old] as usize..split[old] as usize];
-            for (slot, &a) in out[start..start + row.len()].iter_mut().zip(row) {
-                *slot = (new_of[(a >> type_bits) as usize] << type_bits) | (a & type_mask);
-            }
-        }
-        // Sort and de-duplicate each row, compacting in place.
-        let mut write = 0usize;
-        let mut start = 0usize;
-        for v in 0..n {
-            let end = offsets[v + 1] as usize;
-            let row = &mut out[start..end];
-            if row.len() > 1 {
-                row.sort_unstable();
-            }
-            for r in start..end {
-                let a = out[r];
-                if r == start || a != out[r - 1] {
-                    out[write] = a;
-                    write += 1;
-                }
-            }
-            start = end;
-            // At most the input's arc count, which is below `NONE`.
-            offsets[v + 1] = to_u32(write).unwrap_or(NONE);
-        }
-        out.truncate(write);
-        out.shrink_to_fit();
-        Self { offsets, arcs: out }
-    }
+/// How many CIs ahead [`assemble`] starts fetching neighbours.
+const ROW_AHEAD: usize = 8;
 
-    /// The reverse adjacency: `u`'s arc to `v` becomes `v`'s arc to `u`,
-    /// with the same type. Rows come out sorted when `self`'s are (sources
-    /// are read in increasing order), and without repeats when `self`'s are.
-    /// `into`'s buffers are reused (their contents are overwritten, the
-    /// spare room given back), so that fewer fresh pages are touched.
-    fn transpose(&self, into: Self, type_bits: u32, type_mask: u32) -> Self {
-        let n = self.offsets.len() - 1;
-        let Self {
-            mut offsets,
-            mut arcs,
-        } = into;
-        offsets.clear();
-        offsets.resize(n + 1, 0);
-        for &a in &self.arcs {
-            offsets[(a >> type_bits) as usize + 1] += 1;
+/// The impact and the dependency adjacencies in the final numbering: row
+/// `v` of `impact` holds the CIs that `v`'s failure impacts, row `v` of
+/// `depend` those whose failure impacts `v`, other end and type packed,
+/// sorted and without repeats. Rows are written in order, one CI at a
+/// time, so only the reads of each CI's neighbours may jump (and are
+/// fetched ahead). `m` is the number of arcs to make room for; the rows
+/// must hold fewer than `u32::MAX` arcs (checked by the callers).
+fn assemble<R: Neighbours>(rows: &R, (type_bits, _): (u32, u32), m: usize) -> (Csr, Csr) {
+    let n = rows.len();
+    let mut impact_offsets = Vec::with_capacity(n + 1);
+    let mut depend_offsets = Vec::with_capacity(n + 1);
+    let mut impact_arcs: Vec<u32> = Vec::with_capacity(m);
+    let mut depend_arcs: Vec<u32> = Vec::with_capacity(m);
+    impact_offsets.push(0u32);
+    depend_offsets.push(0u32);
+    for v in 0..n {
+        let v = v as u32; // n fits in u32 (checked by the callers)
+        let (far, near) = (
+            v.saturating_add(2 * ROW_AHEAD as u32),
+            v.saturating_add(ROW_AHEAD as u32),
+        );
+        if (far as usize) < n {
+            rows.fetch(far, near);
         }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        // Every slot is written below: no need to clear the old contents.
-        arcs.resize(self.arcs.len(), 0);
-        for u in 0..n {
-            let u32_ = u as u32; // n fits in u32 (checked by the caller)
-            for &a in self.row(u32_) {
-                let c = &mut offsets[(a >> type_bits) as usize];
-                arcs[*c as usize] = (u32_ << type_bits) | (a & type_mask);
-                *c += 1;
-            }
-        }
-        offsets.rotate_right(1);
-        offsets[0] = 0;
-        arcs.shrink_to_fit();
-        Self { offsets, arcs }
+        let (i0, d0) = (impact_arcs.len(), depend_arcs.len());
+        rows.each(
+            v,
+            |other, k| impact_arcs.push((other << type_bits) | k),
+            |other, k| depend_arcs.push((other << type_bits) | k),
+        );
+        sort_row(&mut impact_arcs, i0);
+        sort_row(&mut depend_arcs, d0);
+        impact_offsets.push(to_u32(impact_arcs.len()).unwrap_or(NONE));
+        depend_offsets.push(to_u32(depend_arcs.len()).unwrap_or(NONE));
     }
+    impact_arcs.shrink_to_fit();
+    depend_arcs.shrink_to_fit();
+    (
+        Csr {
+            offsets: impact_offsets,
+            arcs: impact_arcs,
+        },
+        Csr {
+            offsets: depend_offsets,
+            arcs: depend_arcs,
+        },
+    )
 }
 
 /// A breadth-first numbering over arcs taken both ways (in the spirit of
@@ -580,68 +757,122 @@ fn push_arcs(
     }
 }
 
-/// The redundancy declarations `(position, type, requirement)` of the CIs,
-/// with a problem for each one over an unknown type, of more than 100 % or
-/// declared twice for one type.
-fn declarations<'a>(
-    cis: &'a [ConfigurationItem],
+/// A redundancy declaration resolved to `(node, type, requirement)`.
+type Declared = (u32, u32, RedundancyRequirement);
+
+/// The redundancy declarations of CI `ci` (at `cis[i]`, numbered `node`),
+/// appended to `declared`, with a problem for each one over an unknown
+/// type, of more than 100 % or declared twice for one type.
+fn declare<'a>(
+    (i, ci, node): (usize, &'a ConfigurationItem, u32),
     types: &mut NameLookup<'a>,
+    declared: &mut Vec<Declared>,
     problems: &mut Vec<Violation>,
-) -> Vec<(u32, u32, RedundancyRequirement)> {
-    let mut declared: Vec<(u32, u32, RedundancyRequirement)> = Vec::new();
-    for (i, ci) in cis.iter().enumerate() {
-        let start = declared.len();
-        for (r, red) in ci.redundancy.iter().enumerate() {
-            let path = || format!("cis[{i}].redundancy[{r}]");
-            let Some(k) = types.get(&red.relationship_type) else {
-                problems.push(Violation::new(
-                    format!("{}.relationship_type", path()),
-                    "unknown_relationship_type",
-                    format!("unknown relationship type \"{}\"", red.relationship_type),
-                ));
-                continue;
-            };
-            if let RedundancyRequirement::Percent(p) = red.required
-                && p > 100
-            {
-                problems.push(Violation::new(
-                    format!("{}.required.percent", path()),
-                    "percent_over_100",
-                    format!(
-                        "redundancy of configuration item {} requires {p} %, more than 100",
-                        ci.id
-                    ),
-                ));
-                continue;
-            }
-            if declared[start..].iter().any(|&(_, t, _)| t == k) {
-                problems.push(Violation::new(
-                    format!("{}.relationship_type", path()),
-                    "duplicate_redundancy",
-                    format!(
-                        "configuration item {} declares redundancy over \"{}\" twice",
-                        ci.id, red.relationship_type
-                    ),
-                ));
-                continue;
-            }
-            declared.push((i as u32, k, red.required)); // i fits in u32 (checked by the caller)
+) {
+    let start = declared.len();
+    for (r, red) in ci.redundancy.iter().enumerate() {
+        let path = || format!("cis[{i}].redundancy[{r}]");
+        let Some(k) = types.get(&red.relationship_type) else {
+            problems.push(Violation::new(
+                format!("{}.relationship_type", path()),
+                "unknown_relationship_type",
+                format!("unknown relationship type \"{}\"", red.relationship_type),
+            ));
+            continue;
+        };
+        if let RedundancyRequirement::Percent(p) = red.required
+            && p > 100
+        {
+            problems.push(Violation::new(
+                format!("{}.required.percent", path()),
+                "percent_over_100",
+                format!(
+                    "redundancy of configuration item {} requires {p} %, more than 100",
+                    ci.id
+                ),
+            ));
+            continue;
         }
+        if declared[start..].iter().any(|&(_, t, _)| t == k) {
+            problems.push(Violation::new(
+                format!("{}.relationship_type", path()),
+                "duplicate_redundancy",
+                format!(
+                    "configuration item {} declares redundancy over \"{}\" twice",
+                    ci.id, red.relationship_type
+                ),
+            ));
+            continue;
+        }
+        declared.push((node, k, red.required));
     }
-    declared
 }
 
-/// What both constructors resolve before freezing: the CIs and their
-/// impact arcs, numbered by position in the data.
-struct Resolved {
+/// What both constructors hand to [`GraphIndex::freeze`], all in the
+/// final numbering.
+struct Parts<R> {
+    rows: R,
+    /// How many arcs to make room for.
+    m: usize,
     ids: Vec<CiId>,
     service_bits: Vec<u64>,
-    arcs: Vec<(u32, u32)>,
-    declared: Vec<(u32, u32, RedundancyRequirement)>,
+    /// Sorted by node, then type.
+    declared: Vec<Declared>,
     type_names: Vec<String>,
-    type_bits: u32,
-    type_mask: u32,
+    layout: (u32, u32),
     relationships: u64,
+}
+
+/// Refuses more impact arcs than the build's adjacency of both directions
+/// can address with `u32` offsets.
+fn check_arc_capacity(m: u64) -> Result<(), CmdbError> {
+    let limit = NONE / 2;
+    if m > u64::from(limit) {
+        return Err(CmdbError::IndexCapacity {
+            message: format!("{m} impact arcs exceed the index's limit of {limit}"),
+        });
+    }
+    Ok(())
+}
+
+/// The locality numbering `(new_of, old_of)` of `n` CIs over `arcs`: the
+/// new dense id of each position, and the position of each new dense id.
+fn locality<A: Arcs + ?Sized>(n: usize, arcs: &A, layout: (u32, u32)) -> (Vec<u32>, Vec<u32>) {
+    let (around, _) = Csr::both_ways(n, arcs, layout);
+    locality_order(&around, layout.0)
+}
+
+/// The locality numbering of a store's `n` CIs from its relationships'
+/// `[source, type, target]` positions: `(rank, slots)`, the place of each
+/// position in the order and the position at each place. It is the
+/// numbering [`GraphIndex::build`] gives the same CIs and relationships.
+/// When the graph exceeds the index's limits (which
+/// [`Cmdb::index`](crate::Cmdb::index) then reports) the positions keep
+/// their own order.
+pub(crate) fn store_layout(
+    n: usize,
+    ends: &[[u32; 3]],
+    impacts: &[ImpactDirection],
+) -> (Vec<u32>, Vec<u32>) {
+    let identity = || {
+        let order: Vec<u32> = (0..n).filter_map(to_u32).collect();
+        (order.clone(), order)
+    };
+    let Ok(layout) = type_layout(impacts.len(), n) else {
+        return identity();
+    };
+    let arcs = DenseArcs {
+        ends,
+        impacts,
+        n,
+        type_bits: layout.0,
+    };
+    let mut m = 0u64;
+    arcs.each(|_, _| m += 1);
+    if check_arc_capacity(m).is_err() || to_u32(n).is_none() {
+        return identity();
+    }
+    locality(n, &arcs, layout)
 }
 
 impl GraphIndex {
@@ -780,149 +1011,144 @@ impl GraphIndex {
         drop(fast);
 
         // Redundancy declarations (before failing, so that every problem is reported).
-        let declared = declarations(&data.cis, &mut types, &mut problems);
+        let mut declared = Vec::new();
+        for (i, ci) in data.cis.iter().enumerate() {
+            if !ci.redundancy.is_empty() {
+                // n fits in u32 (checked above)
+                declare((i, ci, i as u32), &mut types, &mut declared, &mut problems);
+            }
+        }
         if !problems.is_empty() {
             return Err(CmdbError::Invalid { problems });
         }
-        Self::freeze(Resolved {
-            ids,
-            service_bits,
-            arcs,
-            declared,
-            type_names: type_names(data),
-            type_bits,
-            type_mask,
-            relationships: data.relationships.len() as u64,
-        })
-    }
-
-    /// The index of a store's data from the store's dense positions: the
-    /// class of each CI (by position in `data.cis`; `class_service` says
-    /// which classes are business services) and the `[source, type,
-    /// target]` positions of each relationship (parallel to
-    /// `data.relationships`, types by position in
-    /// `data.relationship_types`). No relationship end is looked up by id,
-    /// and the result is the index [`GraphIndex::build`] gives for `data`.
-    ///
-    /// # Errors
-    /// [`CmdbError::IndexCapacity`] as [`GraphIndex::build`];
-    /// [`CmdbError::Invalid`] for a position out of range or a redundancy
-    /// [`GraphIndex::build`] would refuse (a store never hands in either).
-    pub(crate) fn from_dense(
-        data: &CmdbData,
-        class_of: &[u32],
-        class_service: &[bool],
-        ends: &[[u32; 3]],
-    ) -> Result<Self, CmdbError> {
-        let mut problems: Vec<Violation> = Vec::new();
-        let n = data.cis.len();
-        let type_count = data.relationship_types.len();
-        let (type_bits, type_mask) = type_layout(type_count, n)?;
-        let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
-        let mut service_bits = vec![0u64; n.div_ceil(64)];
-        for (i, &c) in class_of.iter().enumerate().take(n) {
-            if class_service.get(c as usize).copied().unwrap_or(false) {
-                set_bit(&mut service_bits, i as u32); // n fits in u32 (checked above)
-            }
-        }
-        let impacts: Vec<ImpactDirection> =
-            data.relationship_types.iter().map(|t| t.impact).collect();
-        let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(ends.len());
-        for (j, &[s, k, t]) in ends.iter().enumerate() {
-            match impacts.get(k as usize) {
-                Some(&impact) if (s as usize) < n && (t as usize) < n => {
-                    push_arcs(&mut arcs, impact, (s, k, t), type_bits);
-                }
-                _ => problems.push(Violation::new(
-                    format!("relationships[{j}]"),
-                    "out_of_range",
-                    format!("relationship positions [{s}, {k}, {t}] are out of range"),
-                )),
-            }
-        }
-        let type_map: NameMap = data
-            .relationship_types
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| Some((t.name.as_str(), to_u32(i)?)))
-            .collect();
-        let declared = declarations(&data.cis, &mut NameLookup::new(type_map), &mut problems);
-        if !problems.is_empty() {
-            return Err(CmdbError::Invalid { problems });
-        }
-        Self::freeze(Resolved {
-            ids,
-            service_bits,
-            arcs,
-            declared,
-            type_names: type_names(data),
-            type_bits,
-            type_mask,
-            relationships: ends.len() as u64,
-        })
-    }
-
-    /// Renumbers the CIs for locality and lays the arcs out in both directions.
-    fn freeze(resolved: Resolved) -> Result<Self, CmdbError> {
-        let Resolved {
-            ids,
-            service_bits,
-            arcs,
-            mut declared,
-            type_names,
-            type_bits,
-            type_mask,
-            relationships,
-        } = resolved;
-        let n = ids.len();
-        let m = arcs.len();
-        // Both directions of every arc sit in one `u32`-offset adjacency
-        // while numbering.
-        let limit = NONE / 2;
-        if m > limit as usize {
-            return Err(CmdbError::IndexCapacity {
-                message: format!("{m} impact arcs exceed the index's limit of {limit}"),
-            });
-        }
-
+        check_arc_capacity(arcs.len() as u64)?;
         // Renumber the CIs so that related CIs get nearby dense ids: a query
         // then reads neighbouring arcs, bits and ids instead of jumping
         // across the whole index (the data's order is often random). The
-        // numbering walks both directions at once, so it runs on one
-        // adjacency holding both (one row per CI).
+        // numbering walks both directions at once, on one adjacency holding
+        // both; the index's rows are then read from it.
         let layout = (type_bits, type_mask);
-        let (around, split) = Csr::both_ways(n, &arcs, layout);
+        let (around, split) = Csr::both_ways(n, arcs.as_slice(), layout);
+        let m = arcs.len();
         drop(arcs);
         let (new_of, old_of) = locality_order(&around, type_bits);
-        // The impact rows moved to the new numbering; the reverse direction
-        // by transposing, into the first adjacency's buffers (pages already
-        // mapped).
-        let impact = around.impact(&split, &old_of, &new_of, layout);
-        drop(split);
-        let depend = impact.transpose(around, type_bits, type_mask);
-        let words = n.div_ceil(64);
-        let mut renumbered_services = vec![0u64; words];
+        let mut renumbered_services = vec![0u64; n.div_ceil(64)];
         let renumbered: Vec<CiId> = old_of
             .iter()
             .enumerate()
             .map(|(new, &old)| {
                 if bit(&service_bits, old) {
-                    set_bit(&mut renumbered_services, new as u32);
+                    set_bit(&mut renumbered_services, new as u32); // n fits in u32 (checked above)
                 }
                 ids[old as usize]
             })
             .collect();
         drop(ids);
-        let ids = renumbered;
-        let service_bits = renumbered_services;
-        // Built in the final numbering (the ids are distinct here), rather
-        // than built in the data's numbering and then renumbered.
-        let table = IdTable::positions(&ids);
         for d in &mut declared {
             d.0 = new_of[d.0 as usize];
         }
-        drop(new_of);
-        drop(old_of);
+        declared.sort_unstable_by_key(|&(node, ty, _)| (node, ty));
+        Ok(Self::freeze(Parts {
+            rows: AroundRows {
+                around: &around,
+                split: &split,
+                numbering: (&new_of, &old_of),
+                layout,
+            },
+            m,
+            ids: renumbered,
+            service_bits: renumbered_services,
+            declared,
+            type_names: type_names(data),
+            layout,
+            relationships: data.relationships.len() as u64,
+        }))
+    }
+
+    /// The index of a store's data from the store's per-place arrays (see
+    /// [`Placed`]): places are the final numbering, so no relationship end
+    /// is looked up by id, no order is computed and every array is read in
+    /// order. With the store's places in the order [`GraphIndex::build`]
+    /// computes, the result is the index it gives for `data`.
+    ///
+    /// # Errors
+    /// [`CmdbError::IndexCapacity`] as [`GraphIndex::build`];
+    /// [`CmdbError::Invalid`] for arrays out of step with each other (a
+    /// store never hands them in).
+    pub(crate) fn from_store(store: &Placed<'_>) -> Result<Self, CmdbError> {
+        let data = store.data;
+        let n = store.ids.len();
+        let layout = type_layout(data.relationship_types.len(), n)?;
+        let in_step = data.cis.len() == n
+            && store.class.len() == n
+            && store.redundancy.len() == n
+            && store.pos_of_place.len() == n
+            && store.touching.len() == n;
+        if !in_step {
+            return Err(CmdbError::Invalid {
+                problems: vec![Violation::new(
+                    ".",
+                    "out_of_range",
+                    "the store's arrays are out of step".to_owned(),
+                )],
+            });
+        }
+        let mut service_bits = vec![0u64; n.div_ceil(64)];
+        for (v, &c) in store.class.iter().enumerate() {
+            if store
+                .class_service
+                .get(c as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                set_bit(&mut service_bits, v as u32); // n fits in u32 (checked by type_layout)
+            }
+        }
+        // Redundancy, checked and resolved by the store, sorted by place
+        // and then type as it comes.
+        let declared: Vec<Declared> = store
+            .redundancy
+            .iter()
+            .enumerate()
+            .filter(|(_, list)| !list.is_empty())
+            .flat_map(|(v, list)| list.iter().map(move |&(ty, req)| (v as u32, ty, req)))
+            .collect();
+        let index = Self::freeze(Parts {
+            rows: StoreRows {
+                touching: store.touching,
+            },
+            m: usize::try_from(store.arcs).unwrap_or(usize::MAX),
+            ids: store.ids.to_vec(),
+            service_bits,
+            declared,
+            type_names: type_names(data),
+            layout,
+            relationships: data.relationships.len() as u64,
+        });
+        check_arc_capacity(index.impact_arcs.len() as u64)?;
+        Ok(index)
+    }
+
+    /// Lays the arcs out in both directions in the final numbering, with the
+    /// id table and the redundancy table.
+    fn freeze<R: Neighbours>(parts: Parts<R>) -> Self {
+        let Parts {
+            rows,
+            m,
+            ids,
+            service_bits,
+            declared,
+            type_names,
+            layout,
+            relationships,
+        } = parts;
+        let (_, type_mask) = layout;
+        let type_bits = layout.0;
+        let n = ids.len();
+        let words = n.div_ceil(64);
+        let (impact, depend) = assemble(&rows, layout, m);
+        // Built in the final numbering (the ids are distinct here).
+        let table = IdTable::positions(&ids);
         let Csr {
             offsets: impact_offsets,
             arcs: impact_arcs,
@@ -963,7 +1189,6 @@ impl GraphIndex {
                 tolerance: total.saturating_sub(required),
             });
         }
-        redundancy.sort_unstable_by_key(|e| (e.node, e.ty));
         let mut redundant_rank = Vec::with_capacity(words);
         let mut before = 0u32;
         for w in &redundant_bits {
@@ -978,7 +1203,7 @@ impl GraphIndex {
         }
         redundancy_start.push(redundancy.len() as u32);
 
-        Ok(Self {
+        Self {
             ids,
             table,
             type_names,
@@ -994,7 +1219,7 @@ impl GraphIndex {
             redundancy_start,
             redundancy,
             relationships,
-        })
+        }
     }
 
     /// The number of CIs.

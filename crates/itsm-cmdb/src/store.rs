@@ -9,12 +9,61 @@ use crate::classes::{At, Catalog};
 use crate::governance::{Resolved, RuleMemo, check_relationship, not_allowed_message};
 use crate::idhash::IdMap;
 use crate::model::{
-    AttributeProvenance, CmdbData, ConfigurationItem, ImpactDirection, Relationship,
+    AttributeProvenance, CmdbData, ConfigurationItem, ImpactDirection, RedundancyRequirement,
+    Relationship,
 };
 use crate::{CmdbError, GraphIndex};
 
 /// The marker of a CI whose class is unknown (only while importing).
 const NO_CLASS: u32 = u32::MAX;
+
+/// What [`Cmdb::index`] hands to the index build: the store's per-place
+/// arrays (see the fields of [`Cmdb`]).
+pub(crate) struct Placed<'a> {
+    pub(crate) data: &'a CmdbData,
+    pub(crate) ids: &'a [CiId],
+    pub(crate) class: &'a [u32],
+    /// Whether each class is a business service.
+    pub(crate) class_service: &'a [bool],
+    pub(crate) redundancy: &'a [Box<[Declared]>],
+    pub(crate) pos_of_place: &'a [u32],
+    pub(crate) touching: &'a [Vec<Touch>],
+    /// How many impact arcs the relationships make.
+    pub(crate) arcs: u64,
+}
+
+/// A redundancy declaration resolved: `(dense type, requirement)`.
+pub(crate) type Declared = (u32, RedundancyRequirement);
+
+/// A checked CI's redundancy declarations, resolved and sorted by type.
+fn declared(catalog: &Catalog, ci: &ConfigurationItem) -> Box<[Declared]> {
+    let mut list: Vec<Declared> = ci
+        .redundancy
+        .iter()
+        .filter_map(|r| Some((*catalog.type_index.get(&r.relationship_type)?, r.required)))
+        .collect();
+    list.sort_unstable_by_key(|&(ty, _)| ty);
+    list.into_boxed_slice()
+}
+
+/// One relationship as one of its CIs sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Touch {
+    /// The relationship's position in `data.relationships`.
+    pub(crate) rel: u32,
+    /// The place of the CI at the other end.
+    pub(crate) other: u32,
+    /// The relationship type's dense index shifted left by 3, with
+    /// [`AS_TARGET`], [`IMPACTS`] and [`DEPENDS`] in the low bits.
+    pub(crate) kind: u32,
+}
+
+/// [`Touch::kind`]: this CI is the relationship's target (else its source).
+pub(crate) const AS_TARGET: u32 = 1;
+/// [`Touch::kind`]: a failure of this CI travels to the other end.
+pub(crate) const IMPACTS: u32 = 2;
+/// [`Touch::kind`]: a failure of the other end travels to this CI.
+pub(crate) const DEPENDS: u32 = 4;
 
 /// A mutable CMDB: definitions, CIs and relationships, always valid.
 ///
@@ -59,24 +108,68 @@ const NO_CLASS: u32 = u32::MAX;
 pub struct Cmdb {
     pub(crate) data: CmdbData,
     pub(crate) catalog: Catalog,
-    /// The position in `data.cis` of each CI, by the `u128` of its id.
+    // The store knows each CI by its *place*: its rank in an order chosen
+    // for locality (breadth-first over the relationships), so that
+    // `index` reads every per-place array below in order and numbers the
+    // index's CIs by place. `data.cis` keeps the caller's order.
+    /// The place of each CI, by the `u128` of its id.
     ci_pos: IdMap<u32>,
-    /// The dense class of each CI, by position in `data.cis`.
-    pub(crate) ci_class: Vec<u32>,
-    /// `[source position, dense type, target position]` of each
-    /// relationship, parallel to `data.relationships`.
+    /// The dense class of each CI, by place.
+    ci_class: Vec<u32>,
+    /// The id of each CI, by place.
+    place_ids: Vec<CiId>,
+    /// The redundancy each CI declares, by place: `(dense type,
+    /// requirement)`, sorted by type (mostly empty, which allocates nothing).
+    redundancy: Vec<Box<[Declared]>>,
+    /// The position in `data.cis` of each place, and the place of each position.
+    pos_of_place: Vec<u32>,
+    place_of_pos: Vec<u32>,
+    /// `[source place, dense type, target place]` of each relationship,
+    /// parallel to `data.relationships`.
     rel_ends: Vec<[u32; 3]>,
     /// Where each relationship sits in `touching` of its source and of its
     /// target, so that unlinking it is O(1) even at a CI with a million.
     rel_slots: Vec<[u32; 2]>,
     /// The relationships touching each CI (as source or target), by
-    /// position in `data.cis`.
-    touching: Vec<Vec<u32>>,
+    /// place, each with its other end and its type, so that
+    /// [`index`](Self::index) reads each CI's neighbours in one place.
+    touching: Vec<Vec<Touch>>,
+    /// How many impact arcs the relationships make.
+    arcs: u64,
     pub(crate) provenance: HashMap<CiId, BTreeMap<String, AttributeProvenance>>,
 }
 
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// How relationship `rel` with ends `[source, type, target]`, whose type
+/// carries failures `impact`, appears to its source and to its target.
+fn touches(rel: u32, [s, t, g]: [u32; 3], impact: ImpactDirection) -> [Touch; 2] {
+    let (to_target, to_source) = match impact {
+        ImpactDirection::ToTarget => (true, false),
+        ImpactDirection::ToSource => (false, true),
+        ImpactDirection::Both => (true, true),
+        _ => (false, false),
+    };
+    let bit = |on: bool, b: u32| if on { b } else { 0 };
+    [
+        Touch {
+            rel,
+            other: g,
+            kind: (t << 3) | bit(to_target, IMPACTS) | bit(to_source, DEPENDS),
+        },
+        Touch {
+            rel,
+            other: s,
+            kind: (t << 3) | AS_TARGET | bit(to_source, IMPACTS) | bit(to_target, DEPENDS),
+        },
+    ]
+}
+
+/// How many impact arcs a relationship seen as `touches` makes.
+fn arc_count([at_source, at_target]: &[Touch; 2]) -> u64 {
+    u64::from(at_source.kind & IMPACTS != 0) + u64::from(at_target.kind & IMPACTS != 0)
 }
 
 impl Validate for CmdbData {
@@ -213,42 +306,157 @@ impl Cmdb {
         if !problems.is_empty() {
             return Err(CmdbError::Invalid { problems });
         }
-        let mut touching: Vec<Vec<u32>> = degree
+        let mut touching: Vec<Vec<Touch>> = degree
             .iter()
             .map(|&d| Vec::with_capacity(d as usize))
             .collect();
         let mut rel_slots = Vec::with_capacity(rel_ends.len());
-        for (r, &[s, _, g]) in rel_ends.iter().enumerate() {
+        let mut arcs = 0u64;
+        for (r, &[s, t, g]) in rel_ends.iter().enumerate() {
             rel_slots.push([
                 to_u32(touching[s as usize].len()),
                 to_u32(touching[g as usize].len()),
             ]);
-            touching[s as usize].push(to_u32(r));
-            touching[g as usize].push(to_u32(r));
+            let both = touches(to_u32(r), [s, t, g], catalog.impact_of(t));
+            arcs += arc_count(&both);
+            let [at_source, at_target] = both;
+            touching[s as usize].push(at_source);
+            touching[g as usize].push(at_target);
         }
-        Ok(Self {
+        // Places start as the positions; `relayout` then orders them.
+        let identity: Vec<u32> = (0..data.cis.len()).map(to_u32).collect();
+        let mut cmdb = Self {
+            place_ids: data.cis.iter().map(|c| c.id).collect(),
+            redundancy: data.cis.iter().map(|c| declared(&catalog, c)).collect(),
             data,
             catalog,
             ci_pos,
             ci_class,
+            pos_of_place: identity.clone(),
+            place_of_pos: identity,
             rel_ends,
             rel_slots,
             touching,
+            arcs,
             provenance: HashMap::new(),
-        })
+        };
+        cmdb.relayout();
+        Ok(cmdb)
+    }
+
+    /// Orders the CIs again for locality, as [`import`](Self::import)
+    /// does: breadth-first over the relationships, so that related CIs sit
+    /// close together in the next [`index`](Self::index) and queries read
+    /// neighbouring memory. The order is the one [`GraphIndex::build`]
+    /// computes for [`data`](Self::data), so right after this call
+    /// `index()` equals `GraphIndex::build(data())`.
+    ///
+    /// Between two calls the store keeps its order through every change (a
+    /// new CI goes last, a removed CI's place goes to the last CI), so
+    /// `index()` never computes an order; after many changes, call this
+    /// before indexing to give queries their best layout again. It costs
+    /// about as much as [`GraphIndex::build`]. The order is internal:
+    /// [`data`](Self::data) keeps the CIs in the order they were given.
+    pub fn relayout(&mut self) {
+        let impacts: Vec<ImpactDirection> = self
+            .data
+            .relationship_types
+            .iter()
+            .map(|t| t.impact)
+            .collect();
+        // Numbered as `GraphIndex::build` numbers: by position in the data.
+        let pos = |q: u32| self.pos_of_place[q as usize];
+        let ends: Vec<[u32; 3]> = self
+            .rel_ends
+            .iter()
+            .map(|&[s, k, g]| [pos(s), k, pos(g)])
+            .collect();
+        let (new_of, _) = crate::index::store_layout(self.data.cis.len(), &ends, &impacts);
+        drop(ends);
+        let to: Vec<u32> = self
+            .pos_of_place
+            .iter()
+            .map(|&p| new_of[p as usize])
+            .collect();
+        self.move_places(&to);
+    }
+
+    /// Moves the CI at each place `q` to place `to[q]` (a permutation).
+    fn move_places(&mut self, to: &[u32]) {
+        let mut from = vec![0u32; to.len()];
+        for (q, &t) in to.iter().enumerate() {
+            from[t as usize] = to_u32(q);
+        }
+        let by = |q: &u32| *q as usize;
+        self.ci_class = from.iter().map(|q| self.ci_class[by(q)]).collect();
+        self.place_ids = from.iter().map(|q| self.place_ids[by(q)]).collect();
+        self.redundancy = from
+            .iter()
+            .map(|q| self.redundancy[by(q)].clone())
+            .collect();
+        self.pos_of_place = from.iter().map(|q| self.pos_of_place[by(q)]).collect();
+        for (q, &p) in self.pos_of_place.iter().enumerate() {
+            self.place_of_pos[p as usize] = to_u32(q);
+        }
+        // Copied in the new order, so that the lists also lie in memory in
+        // the order `index` reads them.
+        self.touching = from
+            .iter()
+            .map(|q| {
+                self.touching[by(q)]
+                    .iter()
+                    .map(|t| Touch {
+                        other: to[t.other as usize],
+                        ..*t
+                    })
+                    .collect()
+            })
+            .collect();
+        for ends in &mut self.rel_ends {
+            ends[0] = to[ends[0] as usize];
+            ends[2] = to[ends[2] as usize];
+        }
+        for q in self.ci_pos.values_mut() {
+            *q = to[*q as usize];
+        }
     }
 
     /// Freezes the CIs and relationships into a [`GraphIndex`] for queries
-    /// (impact, dependencies, root causes, cycles): the index
-    /// [`GraphIndex::build`] gives for [`data`](Self::data), built from the
-    /// positions the store already keeps, so no relationship end is looked
-    /// up by id.
+    /// (impact, dependencies, root causes, cycles). It holds the graph
+    /// [`GraphIndex::build`] gives for [`data`](Self::data), numbered in
+    /// the store's order (see [`relayout`](Self::relayout)): the store
+    /// keeps every CI's relationships with their other end and type, in
+    /// that order, so the build reads its arrays in order, looks no id up
+    /// and computes no order.
     ///
     /// # Errors
     /// As [`GraphIndex::build`] (only capacity limits, for data the store accepted).
     pub fn index(&self) -> Result<GraphIndex, CmdbError> {
         let class_service: Vec<bool> = self.catalog.classes.iter().map(|c| c.service).collect();
-        GraphIndex::from_dense(&self.data, &self.ci_class, &class_service, &self.rel_ends)
+        GraphIndex::from_store(&Placed {
+            data: &self.data,
+            ids: &self.place_ids,
+            class: &self.ci_class,
+            class_service: &class_service,
+            redundancy: &self.redundancy,
+            pos_of_place: &self.pos_of_place,
+            touching: &self.touching,
+            arcs: self.arcs,
+        })
+    }
+
+    /// The CIs in the order of `data.cis`, each with its dense class.
+    pub(crate) fn cis_with_class(&self) -> impl Iterator<Item = (&ConfigurationItem, u32)> + '_ {
+        self.data
+            .cis
+            .iter()
+            .zip(&self.place_of_pos)
+            .map(|(ci, &q)| (ci, self.ci_class[q as usize]))
+    }
+
+    /// The CI at place `q`.
+    fn ci_at(&self, q: usize) -> &ConfigurationItem {
+        &self.data.cis[self.pos_of_place[q] as usize]
     }
 
     /// Parses a whole CMDB from JSON and imports it.
@@ -292,14 +500,15 @@ impl Cmdb {
         &self.data
     }
 
-    fn position(&self, id: &CiId) -> Option<usize> {
+    /// The place of the CI with this id.
+    fn place(&self, id: &CiId) -> Option<usize> {
         self.ci_pos.get(&id.as_u128()).map(|&p| p as usize)
     }
 
     /// The CI with this id.
     #[must_use]
     pub fn ci(&self, id: &CiId) -> Option<&ConfigurationItem> {
-        self.position(id).map(|p| &self.data.cis[p])
+        self.place(id).map(|q| self.ci_at(q))
     }
 
     /// The number of CIs.
@@ -316,16 +525,15 @@ impl Cmdb {
 
     /// The relationships of which this CI is the source or the target.
     pub fn relationships_of(&self, id: &CiId) -> impl Iterator<Item = &Relationship> + '_ {
-        let list: &[u32] = self
-            .position(id)
-            .map_or(&[], |p| self.touching[p].as_slice());
-        list.iter().map(|&r| &self.data.relationships[r as usize])
+        let list: &[Touch] = self.place(id).map_or(&[], |p| self.touching[p].as_slice());
+        list.iter()
+            .map(|t| &self.data.relationships[t.rel as usize])
     }
 
     /// Whether the CI's class is a business service (it or an ancestor has `service: true`).
     #[must_use]
     pub fn is_service(&self, id: &CiId) -> bool {
-        self.position(id).is_some_and(|p| {
+        self.place(id).is_some_and(|p| {
             self.catalog
                 .classes
                 .get(self.ci_class[p] as usize)
@@ -346,7 +554,7 @@ impl Cmdb {
     /// [`CmdbError::DuplicateCi`] if its id is taken; [`CmdbError::Invalid`]
     /// with every problem of the CI against its class.
     pub fn add_ci(&mut self, ci: ConfigurationItem) -> Result<(), CmdbError> {
-        if self.position(&ci.id).is_some() {
+        if self.place(&ci.id).is_some() {
             return Err(CmdbError::DuplicateCi {
                 id: ci.id.to_string(),
             });
@@ -365,8 +573,13 @@ impl Cmdb {
                 )],
             });
         }
-        self.ci_pos
-            .insert(ci.id.as_u128(), to_u32(self.data.cis.len()));
+        // The new CI goes last, at the same place as position.
+        let q = to_u32(self.data.cis.len());
+        self.ci_pos.insert(ci.id.as_u128(), q);
+        self.pos_of_place.push(q);
+        self.place_of_pos.push(q);
+        self.place_ids.push(ci.id);
+        self.redundancy.push(declared(&self.catalog, &ci));
         self.data.cis.push(ci);
         self.ci_class.push(class);
         self.touching.push(Vec::new());
@@ -380,7 +593,7 @@ impl Cmdb {
     /// [`CmdbError::UnknownCi`]; [`CmdbError::Invalid`] with every problem
     /// (the CI against its class, and relationships the new class breaks).
     pub fn update_ci(&mut self, ci: ConfigurationItem) -> Result<(), CmdbError> {
-        let Some(p) = self.position(&ci.id) else {
+        let Some(p) = self.place(&ci.id) else {
             return Err(CmdbError::UnknownCi {
                 id: ci.id.to_string(),
             });
@@ -392,7 +605,8 @@ impl Cmdb {
         };
         if class != self.ci_class[p] {
             let mut memo = RuleMemo::new(&self.catalog);
-            for &r in &self.touching[p] {
+            for touch in &self.touching[p] {
+                let r = touch.rel;
                 let [s, t, g] = self.rel_ends[r as usize];
                 let class_at = |q: u32| {
                     if q as usize == p {
@@ -424,7 +638,9 @@ impl Cmdb {
         if let Some(provenance) = self.provenance.get_mut(&ci.id) {
             provenance.retain(|attribute, _| ci.attributes.contains_key(attribute));
         }
-        self.data.cis[p] = ci;
+        self.redundancy[p] = declared(&self.catalog, &ci);
+        let at = self.pos_of_place[p] as usize;
+        self.data.cis[at] = ci;
         self.ci_class[p] = class;
         Ok(())
     }
@@ -436,11 +652,11 @@ impl Cmdb {
     /// dependent relationship requires it (a host with virtual machines
     /// `hosted_on` it): remove or move the dependents first.
     pub fn remove_ci(&mut self, id: &CiId) -> Result<ConfigurationItem, CmdbError> {
-        let Some(p) = self.position(id) else {
+        let Some(p) = self.place(id) else {
             return Err(CmdbError::UnknownCi { id: id.to_string() });
         };
-        for &r in &self.touching[p] {
-            let [s, t, g] = self.rel_ends[r as usize];
+        for touch in &self.touching[p] {
+            let [s, t, g] = self.rel_ends[touch.rel as usize];
             let ty = &self.catalog.types[t as usize];
             if !ty.dependent {
                 continue;
@@ -453,33 +669,51 @@ impl Cmdb {
             if let Some(dependent) = dependent {
                 return Err(CmdbError::RequiredByDependent {
                     id: id.to_string(),
-                    dependent: self.data.cis[dependent as usize].id.to_string(),
+                    dependent: self.place_ids[dependent as usize].to_string(),
                     relationship_type: ty.name.clone(),
                 });
             }
         }
-        while let Some(&r) = self.touching[p].last() {
-            self.remove_relationship_at(r as usize);
+        while let Some(touch) = self.touching[p].last() {
+            self.remove_relationship_at(touch.rel as usize);
         }
         let last = self.data.cis.len() - 1;
         if p != last {
-            // The last CI moves into the gap: repoint its relationships.
+            // The CI at the last place moves to this one: repoint its relationships.
             self.ci_pos
-                .insert(self.data.cis[last].id.as_u128(), to_u32(p));
-            for &r in &self.touching[last] {
-                let ends = &mut self.rel_ends[r as usize];
-                for end in [0, 2] {
-                    if ends[end] as usize == last {
-                        ends[end] = to_u32(p);
-                    }
-                }
+                .insert(self.place_ids[last].as_u128(), to_u32(p));
+            for i in 0..self.touching[last].len() {
+                let touch = self.touching[last][i];
+                let r = touch.rel as usize;
+                // `last` is the source (side 0) or the target (side 1);
+                // the other side's entry names it as its other end.
+                let side = (touch.kind & AS_TARGET) as usize;
+                self.rel_ends[r][side * 2] = to_u32(p);
+                let slot = self.rel_slots[r][1 - side] as usize;
+                self.touching[touch.other as usize][slot].other = to_u32(p);
             }
         }
         self.ci_pos.remove(&id.as_u128());
+        // In `data.cis`, the last CI moves into the gap.
+        let at = self.pos_of_place[p] as usize;
+        let last_at = self.data.cis.len() - 1;
+        if at != last_at {
+            let moved = self.place_of_pos[last_at];
+            self.pos_of_place[moved as usize] = to_u32(at);
+            self.place_of_pos[at] = moved;
+        }
+        self.place_of_pos.pop();
+        // Among the places, the last CI moves into the gap.
         self.ci_class.swap_remove(p);
         self.touching.swap_remove(p);
+        self.place_ids.swap_remove(p);
+        self.redundancy.swap_remove(p);
+        self.pos_of_place.swap_remove(p);
+        if let Some(&moved_at) = self.pos_of_place.get(p) {
+            self.place_of_pos[moved_at as usize] = to_u32(p);
+        }
         self.provenance.remove(id);
-        Ok(self.data.cis.swap_remove(p))
+        Ok(self.data.cis.swap_remove(at))
     }
 
     /// Adds a relationship.
@@ -491,10 +725,10 @@ impl Cmdb {
     /// an unknown type, a relationship of a CI to itself, or a duplicate.
     pub fn add_relationship(&mut self, relationship: Relationship) -> Result<(), CmdbError> {
         let (Some(s), Some(g)) = (
-            self.position(&relationship.source),
-            self.position(&relationship.target),
+            self.place(&relationship.source),
+            self.place(&relationship.target),
         ) else {
-            let missing = if self.position(&relationship.source).is_none() {
+            let missing = if self.place(&relationship.source).is_none() {
                 relationship.source
             } else {
                 relationship.target
@@ -561,8 +795,11 @@ impl Cmdb {
             to_u32(self.touching[s].len()),
             to_u32(self.touching[g].len()),
         ]);
-        self.touching[s].push(r);
-        self.touching[g].push(r);
+        let both = touches(r, ends, self.catalog.impact_of(t));
+        self.arcs += arc_count(&both);
+        let [at_source, at_target] = both;
+        self.touching[s].push(at_source);
+        self.touching[g].push(at_target);
         self.rel_ends.push(ends);
         self.data.relationships.push(relationship);
         Ok(())
@@ -575,9 +812,9 @@ impl Cmdb {
     /// [`CmdbError::UnknownRelationship`] if the CMDB does not hold it.
     pub fn remove_relationship(&mut self, relationship: &Relationship) -> Result<(), CmdbError> {
         let found = match (
-            self.position(&relationship.source),
+            self.place(&relationship.source),
             self.catalog.type_index.get(&relationship.relationship_type),
-            self.position(&relationship.target),
+            self.place(&relationship.target),
         ) {
             (Some(s), Some(&t), Some(g)) => self.find([to_u32(s), t, to_u32(g)]),
             _ => None,
@@ -602,7 +839,7 @@ impl Cmdb {
         );
         let list = if a.len() <= b.len() { a } else { b };
         list.iter()
-            .copied()
+            .map(|t| t.rel)
             .find(|&r| self.rel_ends[r as usize] == ends)
     }
 
@@ -613,14 +850,21 @@ impl Cmdb {
         let slot = self.rel_slots[r][end] as usize;
         let list = &mut self.touching[ci];
         list.swap_remove(slot);
-        if let Some(&moved) = list.get(slot) {
-            // No relationship joins a CI to itself, so `moved` has `ci` at one end only.
-            let which = usize::from(self.rel_ends[moved as usize][0] as usize != ci);
-            self.rel_slots[moved as usize][which] = to_u32(slot);
+        if let Some(moved) = list.get(slot) {
+            // `ci` is `moved`'s source (side 0) or target (side 1).
+            let which = (moved.kind & AS_TARGET) as usize;
+            self.rel_slots[moved.rel as usize][which] = to_u32(slot);
         }
     }
 
     fn remove_relationship_at(&mut self, r: usize) {
+        let [s, _, g] = self.rel_ends[r];
+        let [at_source, at_target] = [self.rel_slots[r][0], self.rel_slots[r][1]];
+        let both = [
+            self.touching[s as usize][at_source as usize],
+            self.touching[g as usize][at_target as usize],
+        ];
+        self.arcs -= arc_count(&both);
         self.unlink(r, 0);
         self.unlink(r, 1);
         let last = self.data.relationships.len() - 1;
@@ -628,8 +872,8 @@ impl Cmdb {
             // The last relationship moves into the gap: repoint its slots.
             let [ms, _, mg] = self.rel_ends[last];
             let [ss, sg] = self.rel_slots[last];
-            self.touching[ms as usize][ss as usize] = to_u32(r);
-            self.touching[mg as usize][sg as usize] = to_u32(r);
+            self.touching[ms as usize][ss as usize].rel = to_u32(r);
+            self.touching[mg as usize][sg as usize].rel = to_u32(r);
         }
         self.data.relationships.swap_remove(r);
         self.rel_ends.swap_remove(r);

@@ -1,12 +1,14 @@
-//! `Cmdb::index()` builds from the store's dense positions; it must give
-//! exactly the index `GraphIndex::build` gives for the store's data, after any
-//! sequence of changes (removals move the last CI or relationship into the
-//! gap, so positions change). On the same random stores: the borrowed
-//! `ImpactView` says what the owned `ImpactReport` says.
+//! `Cmdb::index()` builds from the store's per-CI arrays, in the store's
+//! own locality order. It must hold the graph `GraphIndex::build` gives for
+//! the store's data after any sequence of changes (removals move the last
+//! CI or relationship into the gap, so positions and places change), and
+//! the very same layout right after an import or a `relayout()`. On the
+//! same random stores: the borrowed `ImpactView` says what the owned
+//! `ImpactReport` says.
 
 use itsm_cmdb::{
-    Cmdb, CmdbData, ConfigurationItem, GraphIndex, ImpactReport, QueryOptions, Redundancy,
-    RedundancyRequirement, Relationship, RelationshipRule,
+    Cmdb, CmdbData, ConfigurationItem, GraphIndex, ImpactReport, QueryOptions, ReachedCi,
+    Redundancy, RedundancyRequirement, Relationship, RelationshipRule,
 };
 use itsm_core::CiId;
 use proptest::prelude::*;
@@ -42,6 +44,10 @@ enum Step {
     /// CI, class, redundancy: none, or (type, at least / percent, value).
     AddCi(u8, u8, Option<(u8, bool, u8)>),
     RemoveCi(u8),
+    /// As `AddCi`, replacing the CI (class and redundancy may change).
+    UpdateCi(u8, u8, Option<(u8, bool, u8)>),
+    /// Orders the store's CIs again for locality.
+    Relayout,
     AddRel(u8, u8, u8),
     RemoveRel(u8, u8, u8),
 }
@@ -49,8 +55,10 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     let redundancy = proptest::option::of((0u8..16, any::<bool>(), 1u8..=100));
     prop_oneof![
-        3 => (0u8..24, 0u8..4, redundancy).prop_map(|(n, c, r)| Step::AddCi(n, c, r)),
+        3 => (0u8..24, 0u8..4, redundancy.clone()).prop_map(|(n, c, r)| Step::AddCi(n, c, r)),
         1 => (0u8..24).prop_map(Step::RemoveCi),
+        1 => (0u8..24, 0u8..4, redundancy).prop_map(|(n, c, r)| Step::UpdateCi(n, c, r)),
+        1 => Just(Step::Relayout),
         6 => (0u8..24, 0u8..16, 0u8..24).prop_map(|(s, t, g)| Step::AddRel(s, t, g)),
         1 => (0u8..24, 0u8..16, 0u8..24).prop_map(|(s, t, g)| Step::RemoveRel(s, t, g)),
     ]
@@ -66,21 +74,27 @@ fn store(steps: &[Step]) -> Cmdb {
         .map(|t| t.name.clone())
         .collect();
     let ty = |t: u8| types[t as usize % types.len()].clone();
+    let ci = |n: u8, c: u8, r: Option<(u8, bool, u8)>| {
+        let mut ci = ConfigurationItem::new(id(n), CLASSES[c as usize], "ci");
+        if let Some((t, at_least, v)) = r {
+            ci.redundancy.push(Redundancy {
+                relationship_type: ty(t),
+                required: if at_least {
+                    RedundancyRequirement::AtLeast(u32::from(v % 4 + 1))
+                } else {
+                    RedundancyRequirement::Percent(v)
+                },
+            });
+        }
+        ci
+    };
     for step in steps {
         let _ = match *step {
-            Step::AddCi(n, c, r) => {
-                let mut ci = ConfigurationItem::new(id(n), CLASSES[c as usize], "ci");
-                if let Some((t, at_least, v)) = r {
-                    ci.redundancy.push(Redundancy {
-                        relationship_type: ty(t),
-                        required: if at_least {
-                            RedundancyRequirement::AtLeast(u32::from(v % 4 + 1))
-                        } else {
-                            RedundancyRequirement::Percent(v)
-                        },
-                    });
-                }
-                cmdb.add_ci(ci)
+            Step::AddCi(n, c, r) => cmdb.add_ci(ci(n, c, r)),
+            Step::UpdateCi(n, c, r) => cmdb.update_ci(ci(n, c, r)),
+            Step::Relayout => {
+                cmdb.relayout();
+                Ok(())
             }
             Step::RemoveCi(n) => cmdb.remove_ci(&id(n)).map(|_| ()),
             Step::AddRel(s, t, g) => cmdb.add_relationship(Relationship::new(id(s), ty(t), id(g))),
@@ -92,40 +106,126 @@ fn store(steps: &[Step]) -> Cmdb {
     cmdb
 }
 
-/// The dense-position index equals the one built from the data, and answers alike.
+/// A reached CI as a set member: (CI, depth, service, has a via).
+type Reached = (CiId, u32, bool, bool);
+
+/// A report's reached CIs as a set: (CI, depth, service, has a via), and
+/// a check that every `via` is a reached CI one step closer.
+fn reached_set(case: &str, reached: &[ReachedCi]) -> Vec<Reached> {
+    for r in reached {
+        assert_eq!(r.via.is_some(), r.depth > 0, "case {case}: via of {}", r.ci);
+        assert_eq!(
+            r.via.is_some(),
+            r.relationship_type.is_some(),
+            "case {case}"
+        );
+        if let Some(via) = r.via {
+            assert!(
+                reached
+                    .iter()
+                    .any(|v| v.ci == via && v.depth + 1 == r.depth),
+                "case {case}: {} is reached via {via}, which is not one step closer",
+                r.ci
+            );
+        }
+    }
+    let mut set: Vec<_> = reached
+        .iter()
+        .map(|r| (r.ci, r.depth, r.service, r.via.is_some()))
+        .collect();
+    set.sort_unstable();
+    set
+}
+
+fn impact_set(case: &str, report: &ImpactReport) -> (Vec<Reached>, Vec<CiId>, Vec<String>) {
+    let mut services = report.services.clone();
+    services.sort_unstable();
+    let mut degraded: Vec<String> = report.degraded.iter().map(|d| format!("{d:?}")).collect();
+    degraded.sort_unstable();
+    (reached_set(case, &report.impacted), services, degraded)
+}
+
+fn components(index: &GraphIndex) -> Vec<Vec<CiId>> {
+    let mut all = index.strongly_connected_components(None).unwrap();
+    for c in &mut all {
+        c.sort_unstable();
+    }
+    all.sort_unstable();
+    all
+}
+
+/// The store's index holds the graph built from the data (the same CIs,
+/// sizes and answers, whatever the numbering), and after `relayout` the
+/// very same layout.
 fn check(case: &str, cmdb: &Cmdb) {
     let from_store = cmdb.index().unwrap();
     let from_data = GraphIndex::build(cmdb.data()).unwrap();
-    assert_eq!(
-        from_store.ci_ids(),
-        from_data.ci_ids(),
-        "case {case}: CI order"
-    );
+    let mut ids = from_store.ci_ids().to_vec();
+    let mut expected_ids = from_data.ci_ids().to_vec();
+    ids.sort_unstable();
+    expected_ids.sort_unstable();
+    assert_eq!(ids, expected_ids, "case {case}: CIs");
     assert_eq!(
         from_store.memory(),
         from_data.memory(),
         "case {case}: memory"
     );
-    assert!(from_store == from_data, "case {case}: layouts differ");
     let options = QueryOptions::new();
     for ci in &cmdb.data().cis {
         assert_eq!(
-            from_store.impact(&[ci.id], &options).unwrap(),
-            from_data.impact(&[ci.id], &options).unwrap(),
+            impact_set(case, &from_store.impact(&[ci.id], &options).unwrap()),
+            impact_set(case, &from_data.impact(&[ci.id], &options).unwrap()),
             "case {case}: impact of {}",
             ci.id
         );
         assert_eq!(
-            from_store.dependencies(&[ci.id], &options).unwrap(),
-            from_data.dependencies(&[ci.id], &options).unwrap(),
+            reached_set(
+                case,
+                &from_store
+                    .dependencies(&[ci.id], &options)
+                    .unwrap()
+                    .dependencies
+            ),
+            reached_set(
+                case,
+                &from_data
+                    .dependencies(&[ci.id], &options)
+                    .unwrap()
+                    .dependencies
+            ),
             "case {case}: dependencies of {}",
+            ci.id
+        );
+        assert_eq!(
+            from_store.is_service(&ci.id),
+            from_data.is_service(&ci.id),
+            "case {case}: service {}",
             ci.id
         );
     }
     assert_eq!(
-        from_store.strongly_connected_components(None).unwrap(),
-        from_data.strongly_connected_components(None).unwrap(),
+        components(&from_store),
+        components(&from_data),
         "case {case}: cycles"
+    );
+
+    // Ordered again, the store numbers as the build does: the same layout.
+    let mut ordered = cmdb.clone();
+    ordered.relayout();
+    assert!(
+        ordered.index().unwrap() == from_data,
+        "case {case}: layouts differ after relayout"
+    );
+    assert_eq!(
+        ordered.export(),
+        cmdb.export(),
+        "case {case}: relayout changed the data"
+    );
+    // And so does a fresh import of the same data.
+    let imported = Cmdb::import(cmdb.export()).unwrap();
+    assert!(
+        imported.index().unwrap() == from_data,
+        "case {case}: layouts differ after import"
     );
 }
 
