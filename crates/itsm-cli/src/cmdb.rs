@@ -332,7 +332,7 @@ mod tests {
             ci: CiId::from_u128(ci),
             depth,
             via: via.map(CiId::from_u128),
-            relationship_type: via.map(|_| "depends_on".to_owned()),
+            relationship_type: via.map(|_| "depends_on".into()),
             service: false,
         }
     }

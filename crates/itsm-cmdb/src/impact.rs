@@ -1,6 +1,7 @@
 //! [`Searcher`] (the reusable query scratch) and impact analysis.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use itsm_core::CiId;
 use schemars::JsonSchema;
@@ -56,7 +57,9 @@ pub struct ReachedCi {
     /// for a starting CI. Following `via` leads back to a starting CI.
     pub via: Option<CiId>,
     /// The type of the relationship between `via` and this CI.
-    pub relationship_type: Option<String>,
+    // Shared rather than copied (a string on the wire): the CIs of a report
+    // reached through one type all hold the index's one copy of its name.
+    pub relationship_type: Option<Arc<str>>,
     /// Whether the CI is a business service.
     pub service: bool,
 }
@@ -283,7 +286,10 @@ impl<'s> ImpactedCi<'s> {
             ci: self.ci(),
             depth: self.depth(),
             via: self.via(),
-            relationship_type: self.relationship_type().map(str::to_owned),
+            relationship_type: self.relationship_type_position().map(|t| {
+                // Positions come from the index (its types fit in u32).
+                self.index.shared_type_name(t as u32)
+            }),
             service: self.is_service(),
         }
     }
@@ -621,10 +627,7 @@ impl<'a> Searcher<'a> {
                     (None, None)
                 } else {
                     let from = self.queue[visit.pred as usize].node;
-                    (
-                        Some(index.id(from)),
-                        Some(index.type_name(visit.ty).to_owned()),
-                    )
+                    (Some(index.id(from)), Some(index.shared_type_name(visit.ty)))
                 };
                 ReachedCi {
                     ci: index.id(visit.node),

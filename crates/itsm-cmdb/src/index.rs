@@ -15,6 +15,7 @@
 //!   redundancy", and a small sorted table of the redundancy declarations.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use itsm_core::{CiId, Violation};
 use schemars::JsonSchema;
@@ -233,6 +234,8 @@ pub struct GraphIndex {
     ids: Vec<CiId>,
     table: IdTable,
     type_names: Vec<String>,
+    /// The same names, shared by the reports that name them.
+    shared_names: Vec<Arc<str>>,
     type_bits: u32,
     type_mask: u32,
     impact_offsets: Vec<u32>,
@@ -1206,6 +1209,7 @@ impl GraphIndex {
         Self {
             ids,
             table,
+            shared_names: type_names.iter().map(|t| Arc::from(t.as_str())).collect(),
             type_names,
             type_bits,
             type_mask,
@@ -1306,6 +1310,11 @@ impl GraphIndex {
 
     pub(crate) fn type_name(&self, ty: u32) -> &str {
         &self.type_names[ty as usize]
+    }
+
+    /// The name of type `ty`, shared.
+    pub(crate) fn shared_type_name(&self, ty: u32) -> Arc<str> {
+        Arc::clone(&self.shared_names[ty as usize])
     }
 
     pub(crate) fn type_id(&self, name: &str) -> Option<u32> {
