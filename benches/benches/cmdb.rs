@@ -373,6 +373,87 @@ impl Peer {
     }
 }
 
+/// The p99 of the full impact report over 1,000 failed CIs drawn from
+/// `cis` (best of 5 per query).
+fn report_p99(index: &GraphIndex, cis: &[ConfigurationItem]) -> Duration {
+    let mut rng = Rng(43);
+    let failed: Vec<CiId> = (0..1000).map(|_| cis[rng.below(cis.len())].id).collect();
+    let mut searcher = index.searcher();
+    let options = QueryOptions::new();
+    let mut times = vec![Duration::MAX; failed.len()];
+    for _round in 0..5 {
+        for (i, f) in failed.iter().enumerate() {
+            let t = Instant::now();
+            let report = black_box(searcher.impact(&[*f], &options).expect("known CI"));
+            times[i] = times[i].min(t.elapsed());
+            drop(report);
+        }
+    }
+    times.sort_unstable();
+    percentile(&times, 0.99)
+}
+
+/// The store after 10,000 changes, which it absorbs without ordering its
+/// CIs again (removed CIs give their place to the last, new CIs go last):
+/// how long `index()` takes then, how much the impact p99 moves, and what
+/// `relayout()` costs and gives back.
+fn edited_store(cmdb: &Cmdb) {
+    let data = cmdb.data();
+    let of_class = |class: &str| -> Vec<CiId> {
+        data.cis
+            .iter()
+            .filter(|c| c.class == class)
+            .map(|c| c.id)
+            .collect()
+    };
+    let (clusters, arrays, apps) = (
+        of_class("cluster"),
+        of_class("storage"),
+        of_class("application"),
+    );
+    let fresh_p99 = report_p99(&cmdb.index().expect("valid"), &data.cis);
+    let mut edited = cmdb.clone();
+    let mut rng = Rng(7);
+    let mut removed = 0;
+    while removed < 5_000 {
+        let victim = data.cis[rng.below(data.cis.len())].id;
+        if edited.remove_ci(&victim).is_ok() {
+            removed += 1;
+        }
+    }
+    for _ in 0..5_000 {
+        // A new VM on a cluster and a storage array, running an application.
+        let vm = CiId::from_u128(u128::from(rng.next()) << 64 | u128::from(rng.next()));
+        edited
+            .add_ci(ConfigurationItem::new(vm, "virtual_machine", "new-vm"))
+            .expect("a new VM");
+        for (source, ty, target) in [
+            (vm, "hosted_on", clusters[rng.below(clusters.len())]),
+            (vm, "uses_storage", arrays[rng.below(arrays.len())]),
+            (apps[rng.below(apps.len())], "runs_on", vm),
+        ] {
+            // Its other end may have been removed above.
+            let _ = edited.add_relationship(Relationship::new(source, ty, target));
+        }
+    }
+    let mut edited_index = Duration::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        black_box(edited.index().expect("valid"));
+        edited_index = edited_index.min(t.elapsed());
+    }
+    let edited_p99 = report_p99(&edited.index().expect("valid"), &edited.data().cis);
+    let t = Instant::now();
+    edited.relayout();
+    let relayout = t.elapsed();
+    let relaid_p99 = report_p99(&edited.index().expect("valid"), &edited.data().cis);
+    println!(
+        "after 10,000 changes (5,000 CIs removed, 5,000 VMs added with their relationships), no relayout: \
+         Cmdb::index() {edited_index:.2?} (best of 3); impact report p99 {edited_p99:.2?} \
+         (fresh store {fresh_p99:.2?}); relayout() {relayout:.2?}, then p99 {relaid_p99:.2?}"
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -548,6 +629,8 @@ fn bench(c: &mut Criterion) {
         "strongly connected components: {} cycles holding {ours_in_cycles} CIs; ours {scc_once:.2?}, petgraph tarjan_scc {peer_scc_once:.2?} (best of 3)",
         ours_scc.len()
     );
+
+    edited_store(&cmdb);
 
     let mut group = c.benchmark_group("cmdb_impact");
     let mut i = 0;

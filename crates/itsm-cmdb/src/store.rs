@@ -74,6 +74,11 @@ pub(crate) const DEPENDS: u32 = 4;
 /// problem at once. The store keeps its contents in the [`CmdbData`] layout,
 /// so [`data`](Self::data) borrows them and [`export`](Self::export) clones them.
 ///
+/// Beside them it keeps what [`index`](Self::index) needs, per CI in a
+/// locality order of its own (computed at import, kept through changes,
+/// computed again by [`relayout`](Self::relayout)), so that building the
+/// index reads those arrays in order instead of reorganising the data.
+///
 /// ```
 /// use itsm_cmdb::{Cmdb, CmdbData, ConfigurationItem, LifecycleStatus, OperationalState, Relationship};
 /// use itsm_core::CiId;
