@@ -227,6 +227,8 @@ enum Step {
     RemoveCi(u8),
     AddRel(u8, u8, u8),
     RemoveRel(u8, u8, u8),
+    /// Orders the store's CIs again; changes nothing the model sees.
+    Relayout,
 }
 
 const TYPES: [&str; 3] = ["depends_on", "hosted_on", "connects_to"];
@@ -237,6 +239,7 @@ fn step() -> impl Strategy<Value = Step> {
         (0u8..12).prop_map(Step::RemoveCi),
         (0u8..12, 0u8..3, 0u8..12).prop_map(|(s, t, g)| Step::AddRel(s, t, g)),
         (0u8..12, 0u8..3, 0u8..12).prop_map(|(s, t, g)| Step::RemoveRel(s, t, g)),
+        Just(Step::Relayout),
     ]
 }
 
@@ -316,6 +319,7 @@ proptest! {
                         .is_ok();
                     prop_assert_eq!(ok, model.rels.remove(&(s, t, g)));
                 }
+                Step::Relayout => cmdb.relayout(),
             }
             // The store's contents equal the model's, and its per-CI lists agree.
             let cis: BTreeSet<CiId> = cmdb.data().cis.iter().map(|c| c.id).collect();
@@ -331,8 +335,18 @@ proptest! {
             prop_assert_eq!(rels, expected);
             for &n in model.cis.keys() {
                 let mine: BTreeSet<(u8, u8, u8)> = model.rels.iter().copied().filter(|&(s, _, g)| s == n || g == n).collect();
-                let theirs = cmdb.relationships_of(&id(n.into())).count();
-                prop_assert_eq!(theirs, mine.len());
+                let theirs: BTreeSet<(CiId, String, CiId)> = cmdb
+                    .relationships_of(&id(n.into()))
+                    .map(|r| (r.source, r.relationship_type.clone(), r.target))
+                    .collect();
+                let mine: BTreeSet<(CiId, String, CiId)> = mine
+                    .into_iter()
+                    .map(|(s, t, g)| (id(s.into()), TYPES[t as usize].to_owned(), id(g.into())))
+                    .collect();
+                prop_assert_eq!(theirs, mine);
+                let ci = cmdb.ci(&id(n.into())).map(|c| (c.id, c.class.clone()));
+                prop_assert_eq!(ci, Some((id(n.into()), model.cis[&n].to_owned())));
+                prop_assert_eq!(cmdb.is_service(&id(n.into())), false);
             }
         }
         // Whatever the store holds imports again unchanged.
