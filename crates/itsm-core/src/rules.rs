@@ -146,6 +146,28 @@ impl Rules {
         }
     }
 
+    /// `closed_at`: required (`required_when_closed`, with `why`) when the
+    /// record is `closed`, else forbidden while the state is `state`,
+    /// unless the state is `exempt` (canceled records may carry it or not).
+    fn closed_at<T: Display>(
+        &mut self,
+        closed_at: Option<&T>,
+        (closed, exempt): (bool, bool),
+        state: &dyn Display,
+        why: impl Display,
+    ) {
+        if closed {
+            self.required("closed_at", closed_at, "required_when_closed", why);
+        } else if !exempt {
+            self.forbidden(
+                "closed_at",
+                closed_at,
+                "not_allowed_in_state",
+                format_args!("while the state is {state}"),
+            );
+        }
+    }
+
     /// `rule` when `value` is before `bound`.
     fn not_before(
         &mut self,
@@ -529,21 +551,12 @@ impl Validate for Incident {
                 why,
             );
         }
-        if state == S::Closed {
-            r.required(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "required_when_closed",
-                "when closed",
-            );
-        } else if state != S::Canceled {
-            r.forbidden(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "not_allowed_in_state",
-                format_args!("while the state is {state}"),
-            );
-        }
+        r.closed_at(
+            self.closed_at.as_ref(),
+            (state == S::Closed, state == S::Canceled),
+            &state,
+            "when closed",
+        );
         if self.resolution_code == Some(IncidentResolutionCode::Duplicate) {
             r.required(
                 "parent_incident",
@@ -748,21 +761,12 @@ impl Validate for Problem {
                 why,
             );
         }
-        if state == S::Closed {
-            r.required(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "required_when_closed",
-                "when closed",
-            );
-        } else {
-            r.forbidden(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "not_allowed_in_state",
-                format_args!("while the state is {state}"),
-            );
-        }
+        r.closed_at(
+            self.closed_at.as_ref(),
+            (state == S::Closed, false),
+            &state,
+            "when closed",
+        );
 
         // Time order.
         r.resolution_order(self.opened_at, self.resolved_at, self.closed_at);
@@ -1055,21 +1059,12 @@ impl Validate for Release {
                 why,
             );
         }
-        if state == S::Closed {
-            r.required(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "required_when_closed",
-                "when closed",
-            );
-        } else if state != S::Canceled {
-            r.forbidden(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "not_allowed_in_state",
-                format_args!("while the state is {state}"),
-            );
-        }
+        r.closed_at(
+            self.closed_at.as_ref(),
+            (state == S::Closed, state == S::Canceled),
+            &state,
+            "when closed",
+        );
         r.finish()
     }
 }
@@ -1112,21 +1107,12 @@ impl Validate for ServiceRequest {
 
         // Closure.
         let closed = matches!(state, S::Rejected | S::ClosedComplete | S::ClosedIncomplete);
-        if closed {
-            r.required(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "required_when_closed",
-                format_args!("in state {state}"),
-            );
-        } else {
-            r.forbidden(
-                "closed_at",
-                self.closed_at.as_ref(),
-                "not_allowed_in_state",
-                format_args!("while the state is {state}"),
-            );
-        }
+        r.closed_at(
+            self.closed_at.as_ref(),
+            (closed, false),
+            &state,
+            format_args!("in state {state}"),
+        );
         let opened = Some(self.opened_at);
         r.not_before(
             "closed_at",
