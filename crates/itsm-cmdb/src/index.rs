@@ -528,6 +528,8 @@ impl Neighbours for StoreRows<'_> {
         self.touching.len()
     }
 
+    /// Nothing to fetch: the store lays its lists out in place order, so
+    /// the reads already go from start to end.
     #[inline]
     fn fetch(&self, _far: u32, _near: u32) {}
 
@@ -1085,7 +1087,6 @@ impl GraphIndex {
         let in_step = data.cis.len() == n
             && store.class.len() == n
             && store.redundancy.len() == n
-            && store.pos_of_place.len() == n
             && store.touching.len() == n;
         if !in_step {
             return Err(CmdbError::Invalid {

@@ -25,19 +25,18 @@ pub(crate) struct Placed<'a> {
     pub(crate) class: &'a [u32],
     /// Whether each class is a business service.
     pub(crate) class_service: &'a [bool],
-    pub(crate) redundancy: &'a [Box<[Declared]>],
-    pub(crate) pos_of_place: &'a [u32],
+    pub(crate) redundancy: &'a [Box<[TypedRequirement]>],
     pub(crate) touching: &'a [Vec<Touch>],
     /// How many impact arcs the relationships make.
     pub(crate) arcs: u64,
 }
 
 /// A redundancy declaration resolved: `(dense type, requirement)`.
-pub(crate) type Declared = (u32, RedundancyRequirement);
+pub(crate) type TypedRequirement = (u32, RedundancyRequirement);
 
 /// A checked CI's redundancy declarations, resolved and sorted by type.
-fn declared(catalog: &Catalog, ci: &ConfigurationItem) -> Box<[Declared]> {
-    let mut list: Vec<Declared> = ci
+fn resolve_redundancy(catalog: &Catalog, ci: &ConfigurationItem) -> Box<[TypedRequirement]> {
+    let mut list: Vec<TypedRequirement> = ci
         .redundancy
         .iter()
         .filter_map(|r| Some((*catalog.type_index.get(&r.relationship_type)?, r.required)))
@@ -125,7 +124,7 @@ pub struct Cmdb {
     place_ids: Vec<CiId>,
     /// The redundancy each CI declares, by place: `(dense type,
     /// requirement)`, sorted by type (mostly empty, which allocates nothing).
-    redundancy: Vec<Box<[Declared]>>,
+    redundancy: Vec<Box<[TypedRequirement]>>,
     /// The position in `data.cis` of each place, and the place of each position.
     pos_of_place: Vec<u32>,
     place_of_pos: Vec<u32>,
@@ -332,7 +331,11 @@ impl Cmdb {
         let identity: Vec<u32> = (0..data.cis.len()).map(to_u32).collect();
         let mut cmdb = Self {
             place_ids: data.cis.iter().map(|c| c.id).collect(),
-            redundancy: data.cis.iter().map(|c| declared(&catalog, c)).collect(),
+            redundancy: data
+                .cis
+                .iter()
+                .map(|c| resolve_redundancy(&catalog, c))
+                .collect(),
             data,
             catalog,
             ci_pos,
@@ -444,7 +447,6 @@ impl Cmdb {
             class: &self.ci_class,
             class_service: &class_service,
             redundancy: &self.redundancy,
-            pos_of_place: &self.pos_of_place,
             touching: &self.touching,
             arcs: self.arcs,
         })
@@ -584,7 +586,7 @@ impl Cmdb {
         self.pos_of_place.push(q);
         self.place_of_pos.push(q);
         self.place_ids.push(ci.id);
-        self.redundancy.push(declared(&self.catalog, &ci));
+        self.redundancy.push(resolve_redundancy(&self.catalog, &ci));
         self.data.cis.push(ci);
         self.ci_class.push(class);
         self.touching.push(Vec::new());
@@ -643,7 +645,7 @@ impl Cmdb {
         if let Some(provenance) = self.provenance.get_mut(&ci.id) {
             provenance.retain(|attribute, _| ci.attributes.contains_key(attribute));
         }
-        self.redundancy[p] = declared(&self.catalog, &ci);
+        self.redundancy[p] = resolve_redundancy(&self.catalog, &ci);
         let at = self.pos_of_place[p] as usize;
         self.data.cis[at] = ci;
         self.ci_class[p] = class;
