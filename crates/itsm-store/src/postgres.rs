@@ -1,0 +1,1201 @@
+//! The shared backend: PostgreSQL through the synchronous `postgres` client.
+//!
+//! Global positions come from the single row of `store_position`, updated
+//! in the append's transaction just before its events are inserted: the row
+//! lock is held to commit, so positions are committed in order and without
+//! gaps, and a catch-up reader never skips one. No sequence, no advisory
+//! lock: the same SQL serves PostgreSQL-wire distributed databases.
+
+use std::collections::HashMap;
+
+use itsm_cmdb::{ProvenanceRecord, Relationship};
+use itsm_core::CiId;
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row, Statement};
+use uuid::Uuid;
+
+use crate::backend::{
+    AppendBatch, AppendResult, Backend, ClockRead, EventLocation, RecordKey, RecordRow,
+};
+use crate::clock::{ClockRow, DueClock};
+use crate::cmdb::{CmdbHistoryEntry, CmdbRows, CmdbWrite};
+use crate::error::{Result, StoreError};
+use crate::migrate::{self, Migration};
+use crate::model::{
+    AppendOutcome, EventId, ExpectedVersion, RecordedEvent, StreamId, StreamInfo, StreamKind,
+    StreamSnapshot, from_nanos, to_nanos,
+};
+use crate::record::{ProjectionRow, RecordFilter, RecordQuery};
+use crate::sqlite::{change_name, change_of};
+
+/// The PostgreSQL migrations, in order.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "event_streams",
+        sql: include_str!("../migrations/postgres/0001_event_streams.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "projections",
+        sql: include_str!("../migrations/postgres/0002_projections.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "sla_clocks",
+        sql: include_str!("../migrations/postgres/0003_sla_clocks.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "cmdb",
+        sql: include_str!("../migrations/postgres/0004_cmdb.sql"),
+    },
+];
+
+const NAME: &str = "postgres";
+
+fn db(operation: &'static str) -> impl Fn(postgres::Error) -> StoreError {
+    move |e| StoreError::Backend {
+        backend: NAME,
+        operation,
+        message: e
+            .as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.to_string()),
+    }
+}
+
+/// The PostgreSQL backend: one connection, statements prepared once.
+pub struct PostgresBackend {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl std::fmt::Debug for PostgresBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresBackend").finish_non_exhaustive()
+    }
+}
+
+fn prepared(
+    cache: &mut HashMap<String, Statement>,
+    client: &mut impl GenericClient,
+    sql: &str,
+) -> Result<Statement> {
+    if let Some(s) = cache.get(sql) {
+        return Ok(s.clone());
+    }
+    let s = client.prepare(sql).map_err(db("prepare a statement"))?;
+    cache.insert(sql.to_owned(), s.clone());
+    Ok(s)
+}
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn uuid(v: u128) -> Uuid {
+    Uuid::from_u128(v)
+}
+
+fn kind_of(text: String) -> Result<StreamKind> {
+    StreamKind::new(text)
+}
+
+const EVENT_COLUMNS: &str = "position, stream_id, stream_kind, version, event_id, event_type, \
+     schema_version, recorded_at, occurred_at, actor, correlation_id, causation_id, payload";
+
+fn event_row(row: &Row) -> Result<RecordedEvent> {
+    Ok(RecordedEvent {
+        position: u64_of(row.get(0)),
+        stream_id: StreamId::from_uuid(row.get(1)),
+        stream_kind: kind_of(row.get(2))?,
+        version: u64_of(row.get(3)),
+        event_id: EventId::from_uuid(row.get(4)),
+        event_type: row.get(5),
+        schema_version: u32::try_from(row.get::<_, i64>(6)).unwrap_or(u32::MAX),
+        recorded_at: from_nanos(row.get(7)),
+        occurred_at: from_nanos(row.get(8)),
+        actor: row
+            .get::<_, Option<Uuid>>(9)
+            .map(|u| itsm_core::PersonId::from_u128(u.as_u128())),
+        correlation_id: row.get(10),
+        causation_id: row.get::<_, Option<Uuid>>(11).map(EventId::from_uuid),
+        payload: row.get(12),
+    })
+}
+
+const RECORD_COLUMNS: &str = "r.id, r.kind, r.priority, r.version, r.updated_at, r.doc";
+
+fn record_row(row: &Row) -> Result<RecordRow> {
+    Ok(RecordRow {
+        id: StreamId::from_uuid(row.get(0)),
+        kind: kind_of(row.get(1))?,
+        priority_rank: u8::try_from(row.get::<_, i64>(2)).unwrap_or(u8::MAX),
+        version: u64_of(row.get(3)),
+        updated_at: row.get(4),
+        doc: row.get(5),
+    })
+}
+
+/// The SQL of a query page and its parameters: one index range in page order.
+fn query_sql(query: &RecordQuery) -> (String, Vec<Box<dyn ToSql + Sync>>) {
+    let mut params: Vec<Box<dyn ToSql + Sync>> = vec![Box::new(query.kind.as_str().to_owned())];
+    let is_ci = matches!(query.filter, RecordFilter::Ci(_));
+    let (from, t, p, i) = if is_ci {
+        (
+            "record_cis c JOIN records r ON r.id = c.record_id",
+            "c",
+            "c.priority",
+            "c.record_id",
+        )
+    } else {
+        ("records r", "r", "r.priority", "r.id")
+    };
+    let mut wh = format!("{t}.kind = $1");
+    let mut push = |column: &str, value: Box<dyn ToSql + Sync>, params: &mut Vec<_>| {
+        params.push(value);
+        wh.push_str(&format!(" AND {column} = ${}", params.len()));
+    };
+    match &query.filter {
+        RecordFilter::All => {}
+        RecordFilter::State(s) => push("r.state", Box::new(s.clone()), &mut params),
+        RecordFilter::Category(c) => push("r.category", Box::new(c.to_string()), &mut params),
+        RecordFilter::Group(g) => push(
+            "r.assignment_group",
+            Box::new(uuid(g.as_u128())),
+            &mut params,
+        ),
+        RecordFilter::Assignee(a) => push("r.assignee", Box::new(uuid(a.as_u128())), &mut params),
+        RecordFilter::Priority(pr) => {
+            push("r.priority", Box::new(i64::from(pr.rank())), &mut params);
+        }
+        RecordFilter::Ci(c) => push("c.ci_id", Box::new(uuid(c.as_u128())), &mut params),
+    }
+    if query.open_only {
+        wh.push_str(&format!(" AND {t}.is_open"));
+    }
+    if let Some(cursor) = query.after {
+        params.push(Box::new(i64::from(cursor.priority_rank)));
+        params.push(Box::new(cursor.id.uuid()));
+        wh.push_str(&format!(
+            " AND ({p}, {i}) > (${}, ${})",
+            params.len() - 1,
+            params.len()
+        ));
+    }
+    params.push(Box::new(i64::from(query.limit)));
+    (
+        format!(
+            "SELECT {RECORD_COLUMNS} FROM {from} WHERE {wh} ORDER BY {p}, {i} LIMIT ${}",
+            params.len()
+        ),
+        params,
+    )
+}
+
+fn unique_violation_on(e: &postgres::Error, constraint: &str) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+        && e.as_db_error()
+            .and_then(|d| d.constraint())
+            .is_some_and(|c| c == constraint)
+}
+
+/// Splits a `schema=NAME` parameter off a PostgreSQL URL.
+fn split_schema(url: &str) -> Result<(String, Option<String>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None));
+    };
+    let mut schema = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("schema", name)) => schema = Some(name.to_owned()),
+            _ => rest.push(pair),
+        }
+    }
+    if let Some(name) = &schema {
+        let ok = !name.is_empty()
+            && name.len() <= 63
+            && name.as_bytes()[0].is_ascii_lowercase()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            return Err(StoreError::InvalidUrl {
+                url: crate::url::mask(url),
+                reason: format!(
+                    "schema {name:?} is not a lower-case name of 1 to 63 letters, digits and underscores"
+                ),
+            });
+        }
+    }
+    let base = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((base, schema))
+}
+
+impl PostgresBackend {
+    /// Connects to `url` (`postgres://user:password@host:port/db`, with an
+    /// optional `schema=NAME` parameter that keeps the store in its own
+    /// schema, created if needed) and applies pending migrations.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] when the server cannot be reached,
+    /// [`StoreError::SchemaTooNew`], [`StoreError::Migration`].
+    pub fn open(url: &str) -> Result<Self> {
+        let (base, schema) = split_schema(url)?;
+        let mut client = Client::connect(&base, NoTls).map_err(db("connect"))?;
+        if let Some(schema) = &schema {
+            // Two processes may create the schema at once: the loser retries.
+            let mut attempts = 0;
+            loop {
+                match client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")) {
+                    Ok(()) => break,
+                    Err(_) if attempts < 3 => attempts += 1,
+                    Err(e) => return Err(db("create the schema")(e)),
+                }
+            }
+            client
+                .batch_execute(&format!("SET search_path TO {schema}"))
+                .map_err(db("set the search path"))?;
+        }
+        let mut backend = Self {
+            client,
+            statements: HashMap::new(),
+        };
+        backend.migrate(&crate::url::mask(url), MIGRATIONS)?;
+        Ok(backend)
+    }
+
+    /// Applies `migrations` up to the last one, refusing a newer database.
+    pub(crate) fn migrate(&mut self, location: &str, migrations: &[Migration]) -> Result<()> {
+        let mut attempts = 0;
+        loop {
+            match self.client.batch_execute(migrate::SCHEMA_TABLE) {
+                Ok(()) => break,
+                Err(_) if attempts < 3 => attempts += 1,
+                Err(e) => return Err(db("create the schema table")(e)),
+            }
+        }
+        let mut tx = self.client.transaction().map_err(db("begin migration"))?;
+        // Row 0 serialises migrating processes (a row lock, not an advisory one).
+        tx.execute(
+            "INSERT INTO itsm_schema (version, name, applied_at) VALUES (0, 'lock', 0) \
+             ON CONFLICT (version) DO NOTHING",
+            &[],
+        )
+        .map_err(db("create the migration lock"))?;
+        tx.query(
+            "SELECT version FROM itsm_schema WHERE version = 0 FOR UPDATE",
+            &[],
+        )
+        .map_err(db("take the migration lock"))?;
+        let current: i32 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM itsm_schema", &[])
+            .map_err(db("read the schema version"))?
+            .get(0);
+        let current = u32::try_from(current).unwrap_or(0);
+        for m in migrate::pending(location, current, migrations)? {
+            tx.batch_execute(m.sql).map_err(|e| StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                message: e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.to_string()),
+            })?;
+            tx.execute(
+                "INSERT INTO itsm_schema (version, name, applied_at) VALUES ($1, $2, $3)",
+                &[
+                    &i32::try_from(m.version).unwrap_or(i32::MAX),
+                    &m.name,
+                    &migrate::now_nanos(),
+                ],
+            )
+            .map_err(db("record a migration"))?;
+        }
+        tx.commit().map_err(db("commit migrations"))
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn schema_version(&mut self) -> Result<u32> {
+        let v: i32 = self
+            .client
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM itsm_schema", &[])
+            .map_err(db("read the schema version"))?
+            .get(0);
+        Ok(u32::try_from(v).unwrap_or(0))
+    }
+
+    fn append(&mut self, batch: &AppendBatch<'_>) -> Result<AppendResult> {
+        let count = batch.events.len() as u64;
+        let n = i64_of(count);
+        let stream = batch.stream.uuid();
+        let kind = batch.kind.as_str();
+        let cache = &mut self.statements;
+        let mut tx = self.client.transaction().map_err(db("begin append"))?;
+        // 1. The stream's version: checked and moved in one statement; the
+        // stream's row lock orders writers of one stream.
+        let moved = match batch.expected {
+            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => {
+                let s = prepared(
+                    cache,
+                    &mut tx,
+                    "INSERT INTO streams (stream_id, kind, version) VALUES ($1, $2, $3) \
+                     ON CONFLICT (stream_id) DO NOTHING RETURNING version",
+                )?;
+                tx.query_opt(&s, &[&stream, &kind, &n])
+            }
+            ExpectedVersion::Exact(v) => {
+                let s = prepared(
+                    cache,
+                    &mut tx,
+                    "UPDATE streams SET version = version + $3 \
+                     WHERE stream_id = $1 AND version = $2 AND kind = $4 RETURNING version",
+                )?;
+                tx.query_opt(&s, &[&stream, &i64_of(v), &n, &kind])
+            }
+            ExpectedVersion::Any => {
+                let s = prepared(
+                    cache,
+                    &mut tx,
+                    "INSERT INTO streams (stream_id, kind, version) VALUES ($1, $2, $3) \
+                     ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + EXCLUDED.version \
+                     WHERE streams.kind = EXCLUDED.kind RETURNING version",
+                )?;
+                tx.query_opt(&s, &[&stream, &kind, &n])
+            }
+        }
+        .map_err(db("move the stream version"))?;
+        let Some(moved) = moved else {
+            let actual = tx
+                .query_opt(
+                    "SELECT version, kind FROM streams WHERE stream_id = $1",
+                    &[&stream],
+                )
+                .map_err(db("read the stream version"))?
+                .map(|r| (u64_of(r.get(0)), r.get::<_, String>(1)));
+            drop(tx);
+            return match actual {
+                Some((_, actual_kind)) if actual_kind != kind => Err(StoreError::WrongStreamKind {
+                    stream: batch.stream,
+                    expected: batch.kind.clone(),
+                    actual: StreamKind::new(actual_kind)?,
+                }),
+                actual => Ok(AppendResult::Conflict {
+                    actual: actual.map(|(v, _)| v),
+                }),
+            };
+        };
+        let last_version = u64_of(moved.get(0));
+        let first_version = last_version + 1 - count;
+        // 2. The projection and the clocks.
+        if let Some(row) = &batch.projection {
+            write_projection(cache, &mut tx, row, last_version, batch.recorded_at)?;
+        }
+        if let Some(clocks) = &batch.clocks {
+            write_clocks(cache, &mut tx, stream, kind, clocks)?;
+        }
+        // 3. The positions, under the row lock held to commit.
+        let s = prepared(
+            cache,
+            &mut tx,
+            "UPDATE store_position SET last_position = last_position + $1 WHERE id = 1 \
+             RETURNING last_position",
+        )?;
+        let last_position = u64_of(
+            tx.query_one(&s, &[&n])
+                .map_err(db("allocate positions"))?
+                .get(0),
+        );
+        let first_position = last_position + 1 - count;
+        // 4. The events, in one statement.
+        let ids: Vec<Uuid> = batch.events.iter().map(|e| e.event_id.uuid()).collect();
+        let types: Vec<&str> = batch.events.iter().map(|e| e.event_type.as_str()).collect();
+        let versions: Vec<i64> = batch
+            .events
+            .iter()
+            .map(|e| i64::from(e.schema_version))
+            .collect();
+        let actors: Vec<Option<Uuid>> = batch
+            .events
+            .iter()
+            .map(|e| e.actor.map(|a| uuid(a.as_u128())))
+            .collect();
+        let correlations: Vec<Option<&str>> = batch
+            .events
+            .iter()
+            .map(|e| e.correlation_id.as_deref())
+            .collect();
+        let causations: Vec<Option<Uuid>> = batch
+            .events
+            .iter()
+            .map(|e| e.causation_id.map(EventId::uuid))
+            .collect();
+        let payloads: Vec<&str> = batch.events.iter().map(|e| e.payload.as_str()).collect();
+        let s = prepared(
+            cache,
+            &mut tx,
+            "INSERT INTO events (position, stream_id, stream_kind, version, event_id, event_type, \
+             schema_version, recorded_at, occurred_at, actor, correlation_id, causation_id, payload) \
+             SELECT $1 + e.o - 1, $2, $3, $4 + e.o - 1, e.event_id, e.event_type, e.schema_version, $5, \
+             e.occurred_at, e.actor, e.correlation_id, e.causation_id, e.payload \
+             FROM UNNEST($6::uuid[], $7::text[], $8::bigint[], $9::bigint[], $10::uuid[], $11::text[], \
+             $12::uuid[], $13::text[]) WITH ORDINALITY \
+             AS e(event_id, event_type, schema_version, occurred_at, actor, correlation_id, causation_id, payload, o)",
+        )?;
+        let inserted = tx.execute(
+            &s,
+            &[
+                &i64_of(first_position),
+                &stream,
+                &kind,
+                &i64_of(first_version),
+                &batch.recorded_at,
+                &ids,
+                &types,
+                &versions,
+                &batch.occurred_at,
+                &actors,
+                &correlations,
+                &causations,
+                &payloads,
+            ],
+        );
+        match inserted {
+            Ok(_) => {}
+            Err(e) if unique_violation_on(&e, "events_event_id") => {
+                return Ok(AppendResult::DuplicateEventId);
+            }
+            Err(e) => return Err(db("insert events")(e)),
+        }
+        tx.commit().map_err(db("commit the append"))?;
+        Ok(AppendResult::Appended(AppendOutcome {
+            stream: batch.stream,
+            first_version,
+            last_version,
+            first_position,
+            last_position,
+            already_stored: false,
+        }))
+    }
+
+    fn locate_events(&mut self, ids: &[EventId]) -> Result<Vec<EventLocation>> {
+        let uuids: Vec<Uuid> = ids.iter().map(|i| i.uuid()).collect();
+        let rows = self
+            .client
+            .query(
+                "SELECT event_id, stream_id, version, position FROM events WHERE event_id = ANY($1)",
+                &[&uuids],
+            )
+            .map_err(db("look events up"))?;
+        let found: HashMap<Uuid, EventLocation> = rows
+            .iter()
+            .map(|r| {
+                let id: Uuid = r.get(0);
+                (
+                    id,
+                    EventLocation {
+                        event_id: EventId::from_uuid(id),
+                        stream: StreamId::from_uuid(r.get(1)),
+                        version: u64_of(r.get(2)),
+                        position: u64_of(r.get(3)),
+                    },
+                )
+            })
+            .collect();
+        Ok(uuids.iter().filter_map(|u| found.get(u).copied()).collect())
+    }
+
+    fn read_stream(
+        &mut self,
+        stream: StreamId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        let s = prepared(
+            &mut self.statements,
+            &mut self.client,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 \
+                 ORDER BY version LIMIT $3"
+            ),
+        )?;
+        self.client
+            .query(&s, &[&stream.uuid(), &i64_of(from), &i64_of(limit as u64)])
+            .map_err(db("read a stream"))?
+            .iter()
+            .map(event_row)
+            .collect()
+    }
+
+    fn read_all(&mut self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let s = prepared(
+            &mut self.statements,
+            &mut self.client,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+            ),
+        )?;
+        self.client
+            .query(&s, &[&i64_of(after), &i64_of(limit as u64)])
+            .map_err(db("read events"))?
+            .iter()
+            .map(event_row)
+            .collect()
+    }
+
+    fn head(&mut self) -> Result<u64> {
+        let v: i64 = self
+            .client
+            .query_one("SELECT last_position FROM store_position WHERE id = 1", &[])
+            .map_err(db("read the head position"))?
+            .get(0);
+        Ok(u64_of(v))
+    }
+
+    fn stream_info(&mut self, stream: StreamId) -> Result<Option<StreamInfo>> {
+        self.client
+            .query_opt(
+                "SELECT version, kind FROM streams WHERE stream_id = $1",
+                &[&stream.uuid()],
+            )
+            .map_err(db("read a stream"))?
+            .map(|r| {
+                Ok(StreamInfo {
+                    stream,
+                    version: u64_of(r.get(0)),
+                    kind: kind_of(r.get(1))?,
+                })
+            })
+            .transpose()
+    }
+
+    fn streams(&mut self, after: Option<StreamId>, limit: usize) -> Result<Vec<StreamInfo>> {
+        let after = after.map_or(Uuid::nil(), StreamId::uuid);
+        let rows = if after.is_nil() {
+            self.client.query(
+                "SELECT stream_id, version, kind FROM streams ORDER BY stream_id LIMIT $1",
+                &[&i64_of(limit as u64)],
+            )
+        } else {
+            self.client.query(
+                "SELECT stream_id, version, kind FROM streams WHERE stream_id > $1 \
+                 ORDER BY stream_id LIMIT $2",
+                &[&after, &i64_of(limit as u64)],
+            )
+        }
+        .map_err(db("list streams"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(StreamInfo {
+                    stream: StreamId::from_uuid(r.get(0)),
+                    version: u64_of(r.get(1)),
+                    kind: kind_of(r.get(2))?,
+                })
+            })
+            .collect()
+    }
+
+    fn save_snapshot(&mut self, snapshot: &StreamSnapshot) -> Result<()> {
+        let mut tx = self.client.transaction().map_err(db("begin a snapshot"))?;
+        let stream = snapshot.stream.uuid();
+        let version = tx
+            .query_opt(
+                "SELECT version FROM streams WHERE stream_id = $1 FOR SHARE",
+                &[&stream],
+            )
+            .map_err(db("read the stream version"))?
+            .map(|r| u64_of(r.get(0)));
+        if version.is_none_or(|v| v < snapshot.version) {
+            return Err(StoreError::invalid(
+                format!("snapshot of stream {}", snapshot.stream),
+                vec![format!(
+                    "version {} is ahead of the stream ({})",
+                    snapshot.version,
+                    version.map_or_else(|| "no stream".to_owned(), |v| format!("version {v}"))
+                )],
+            ));
+        }
+        tx.execute(
+            "INSERT INTO snapshots (stream_id, version, schema_version, taken_at, state) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (stream_id) DO UPDATE SET \
+             version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, \
+             taken_at = EXCLUDED.taken_at, state = EXCLUDED.state",
+            &[
+                &stream,
+                &i64_of(snapshot.version),
+                &i64::from(snapshot.schema_version),
+                &to_nanos(snapshot.taken_at, "snapshot taken_at")?,
+                &snapshot.state,
+            ],
+        )
+        .map_err(db("write a snapshot"))?;
+        tx.commit().map_err(db("commit a snapshot"))
+    }
+
+    fn load_snapshot(&mut self, stream: StreamId) -> Result<Option<StreamSnapshot>> {
+        Ok(self
+            .client
+            .query_opt(
+                "SELECT version, schema_version, taken_at, state FROM snapshots WHERE stream_id = $1",
+                &[&stream.uuid()],
+            )
+            .map_err(db("read a snapshot"))?
+            .map(|r| StreamSnapshot {
+                stream,
+                version: u64_of(r.get(0)),
+                schema_version: u32::try_from(r.get::<_, i64>(1)).unwrap_or(u32::MAX),
+                taken_at: from_nanos(r.get(2)),
+                state: r.get(3),
+            }))
+    }
+
+    fn save_checkpoint(&mut self, name: &str, position: u64) -> Result<()> {
+        self.client
+            .execute(
+                "INSERT INTO checkpoints (name, position) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
+                &[&name, &i64_of(position)],
+            )
+            .map(drop)
+            .map_err(db("write a checkpoint"))
+    }
+
+    fn checkpoint(&mut self, name: &str) -> Result<Option<u64>> {
+        Ok(self
+            .client
+            .query_opt("SELECT position FROM checkpoints WHERE name = $1", &[&name])
+            .map_err(db("read a checkpoint"))?
+            .map(|r| u64_of(r.get(0))))
+    }
+
+    fn record(&mut self, key: &RecordKey) -> Result<Option<RecordRow>> {
+        let row = match key {
+            RecordKey::Id(id) => {
+                let s = prepared(
+                    &mut self.statements,
+                    &mut self.client,
+                    &format!("SELECT {RECORD_COLUMNS} FROM records r WHERE r.id = $1"),
+                )?;
+                self.client.query_opt(&s, &[&id.uuid()])
+            }
+            RecordKey::Number(n) => {
+                let s = prepared(
+                    &mut self.statements,
+                    &mut self.client,
+                    &format!("SELECT {RECORD_COLUMNS} FROM records r WHERE r.number = $1"),
+                )?;
+                self.client.query_opt(&s, &[n])
+            }
+        }
+        .map_err(db("read a record"))?;
+        row.as_ref().map(record_row).transpose()
+    }
+
+    fn query(&mut self, query: &RecordQuery) -> Result<Vec<RecordRow>> {
+        let (sql, params) = query_sql(query);
+        let s = prepared(&mut self.statements, &mut self.client, &sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
+        self.client
+            .query(&s, &refs)
+            .map_err(db("run a query"))?
+            .iter()
+            .map(record_row)
+            .collect()
+    }
+
+    fn explain(&mut self, query: &RecordQuery) -> Result<String> {
+        let (sql, params) = query_sql(query);
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(AsRef::as_ref).collect();
+        let rows = self
+            .client
+            .query(&format!("EXPLAIN {sql}"), &refs)
+            .map_err(db("explain a query"))?;
+        Ok(rows
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+
+    fn put_projection(
+        &mut self,
+        row: &ProjectionRow,
+        version: u64,
+        updated_at: i64,
+    ) -> Result<bool> {
+        let cache = &mut self.statements;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(db("begin a projection rebuild"))?;
+        let current = tx
+            .query_opt(
+                "SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE",
+                &[&row.id.uuid()],
+            )
+            .map_err(db("read the stream version"))?
+            .map(|r| u64_of(r.get(0)));
+        if current != Some(version) {
+            return Ok(false);
+        }
+        write_projection(cache, &mut tx, row, version, updated_at)?;
+        tx.commit().map_err(db("commit a projection"))?;
+        Ok(true)
+    }
+
+    fn delete_projection(&mut self, id: StreamId) -> Result<()> {
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(db("begin a projection removal"))?;
+        tx.execute("DELETE FROM record_cis WHERE record_id = $1", &[&id.uuid()])
+            .and_then(|_| tx.execute("DELETE FROM records WHERE id = $1", &[&id.uuid()]))
+            .map_err(db("remove a projection"))?;
+        tx.commit().map_err(db("commit a projection removal"))
+    }
+
+    fn put_clocks(
+        &mut self,
+        record: StreamId,
+        kind: &StreamKind,
+        clocks: &[ClockRow],
+    ) -> Result<()> {
+        let cache = &mut self.statements;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(db("begin a clock write"))?;
+        write_clocks(cache, &mut tx, record.uuid(), kind.as_str(), clocks)?;
+        tx.commit().map_err(db("commit clocks"))
+    }
+
+    fn clocks(&mut self, record: StreamId) -> Result<Vec<ClockRead>> {
+        self.client
+            .query(
+                "SELECT record_kind, summary FROM clocks WHERE record_id = $1 ORDER BY definition",
+                &[&record.uuid()],
+            )
+            .map_err(db("read clocks"))?
+            .iter()
+            .map(|r| {
+                Ok(ClockRead {
+                    record_kind: kind_of(r.get(0))?,
+                    summary: r.get(1),
+                })
+            })
+            .collect()
+    }
+
+    fn due_clocks(&mut self, before: i64, limit: usize) -> Result<Vec<DueClock>> {
+        let s = prepared(
+            &mut self.statements,
+            &mut self.client,
+            "SELECT record_id, record_kind, definition, next_event_at FROM clocks \
+             WHERE next_event_at IS NOT NULL AND next_event_at < $1 \
+             ORDER BY next_event_at, record_id, definition LIMIT $2",
+        )?;
+        self.client
+            .query(&s, &[&before, &i64_of(limit as u64)])
+            .map_err(db("read the due clocks"))?
+            .iter()
+            .map(|r| {
+                Ok(DueClock {
+                    record: StreamId::from_uuid(r.get(0)),
+                    record_kind: kind_of(r.get(1))?,
+                    definition: r.get(2),
+                    next_event_at: from_nanos(r.get(3)),
+                })
+            })
+            .collect()
+    }
+
+    fn cmdb_load(&mut self) -> Result<Option<CmdbRows>> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(db("begin a cmdb read"))?;
+        let Some(meta) = tx
+            .query_opt(
+                "SELECT version, definitions FROM cmdb_meta WHERE id = 1",
+                &[],
+            )
+            .map_err(db("read the cmdb"))?
+        else {
+            return Ok(None);
+        };
+        let cis: Vec<String> = tx
+            .query("SELECT doc FROM cmdb_cis ORDER BY seq", &[])
+            .map_err(db("read the cmdb cis"))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let relationships: Vec<Relationship> = tx
+            .query(
+                "SELECT source, type, target FROM cmdb_relationships ORDER BY seq",
+                &[],
+            )
+            .map_err(db("read the cmdb relationships"))?
+            .iter()
+            .map(|r| Relationship {
+                source: CiId::from_u128(r.get::<_, Uuid>(0).as_u128()),
+                relationship_type: r.get(1),
+                target: CiId::from_u128(r.get::<_, Uuid>(2).as_u128()),
+            })
+            .collect();
+        let provenance: Vec<ProvenanceRecord> = tx
+            .query(
+                "SELECT ci, attribute, source, at FROM cmdb_provenance ORDER BY ci, attribute",
+                &[],
+            )
+            .map_err(db("read the cmdb provenance"))?
+            .iter()
+            .map(|r| ProvenanceRecord {
+                ci: CiId::from_u128(r.get::<_, Uuid>(0).as_u128()),
+                attribute: r.get(1),
+                source: r.get(2),
+                at: from_nanos(r.get(3)),
+            })
+            .collect();
+        tx.commit().map_err(db("end a cmdb read"))?;
+        Ok(Some(CmdbRows {
+            version: u64_of(meta.get(0)),
+            definitions: meta.get(1),
+            cis,
+            relationships,
+            provenance,
+        }))
+    }
+
+    fn cmdb_write(&mut self, write: &CmdbWrite) -> Result<u64> {
+        let w = db("write the cmdb");
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(db("begin a cmdb write"))?;
+        // The meta row's lock orders CMDB writers; a first save creates it.
+        tx.execute(
+            "INSERT INTO cmdb_meta (id, version, definitions) VALUES (1, 0, '{}') \
+             ON CONFLICT (id) DO NOTHING",
+            &[],
+        )
+        .map_err(&w)?;
+        let actual = u64_of(
+            tx.query_one("SELECT version FROM cmdb_meta WHERE id = 1 FOR UPDATE", &[])
+                .map_err(&w)?
+                .get(0),
+        );
+        if actual != write.expected_version {
+            return Err(StoreError::CmdbConflict {
+                expected: write.expected_version,
+                actual,
+            });
+        }
+        let version = actual + 1;
+        match &write.definitions {
+            Some(d) => tx.execute(
+                "UPDATE cmdb_meta SET version = $1, definitions = $2 WHERE id = 1",
+                &[&i64_of(version), d],
+            ),
+            None => tx.execute(
+                "UPDATE cmdb_meta SET version = $1 WHERE id = 1",
+                &[&i64_of(version)],
+            ),
+        }
+        .map_err(&w)?;
+        let removed: Vec<Uuid> = write
+            .removed_cis
+            .iter()
+            .map(|c| uuid(c.as_u128()))
+            .collect();
+        tx.execute("DELETE FROM cmdb_cis WHERE id = ANY($1)", &[&removed])
+            .map_err(&w)?;
+        for r in &write.removed_relationships {
+            tx.execute(
+                "DELETE FROM cmdb_relationships WHERE source = $1 AND type = $2 AND target = $3",
+                &[
+                    &uuid(r.source.as_u128()),
+                    &r.relationship_type,
+                    &uuid(r.target.as_u128()),
+                ],
+            )
+            .map_err(&w)?;
+        }
+        for c in &write.changed_cis {
+            tx.execute(
+                "UPDATE cmdb_cis SET class = $2, name = $3, doc = $4, updated_at = $5 WHERE id = $1",
+                &[&uuid(c.id.as_u128()), &c.class, &c.name, &c.doc, &write.at],
+            )
+            .map_err(&w)?;
+        }
+        let base: i64 = tx
+            .query_one("SELECT COALESCE(MAX(seq), 0) FROM cmdb_cis", &[])
+            .map_err(&w)?
+            .get(0);
+        let ids: Vec<Uuid> = write
+            .added_cis
+            .iter()
+            .map(|c| uuid(c.id.as_u128()))
+            .collect();
+        let classes: Vec<&str> = write.added_cis.iter().map(|c| c.class.as_str()).collect();
+        let names: Vec<&str> = write.added_cis.iter().map(|c| c.name.as_str()).collect();
+        let docs: Vec<&str> = write.added_cis.iter().map(|c| c.doc.as_str()).collect();
+        tx.execute(
+            "INSERT INTO cmdb_cis (id, seq, class, name, doc, updated_at) \
+             SELECT e.id, $1 + e.o, e.class, e.name, e.doc, $2 \
+             FROM UNNEST($3::uuid[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(id, class, name, doc, o)",
+            &[&base, &write.at, &ids, &classes, &names, &docs],
+        )
+        .map_err(&w)?;
+        let base: i64 = tx
+            .query_one("SELECT COALESCE(MAX(seq), 0) FROM cmdb_relationships", &[])
+            .map_err(&w)?
+            .get(0);
+        let sources: Vec<Uuid> = write
+            .added_relationships
+            .iter()
+            .map(|r| uuid(r.source.as_u128()))
+            .collect();
+        let types: Vec<&str> = write
+            .added_relationships
+            .iter()
+            .map(|r| r.relationship_type.as_str())
+            .collect();
+        let targets: Vec<Uuid> = write
+            .added_relationships
+            .iter()
+            .map(|r| uuid(r.target.as_u128()))
+            .collect();
+        tx.execute(
+            "INSERT INTO cmdb_relationships (source, type, target, seq) \
+             SELECT e.source, e.type, e.target, $1 + e.o \
+             FROM UNNEST($2::uuid[], $3::text[], $4::uuid[]) WITH ORDINALITY AS e(source, type, target, o)",
+            &[&base, &sources, &types, &targets],
+        )
+        .map_err(&w)?;
+        for (ci, attribute) in &write.provenance_removals {
+            tx.execute(
+                "DELETE FROM cmdb_provenance WHERE ci = $1 AND attribute = $2",
+                &[&uuid(ci.as_u128()), attribute],
+            )
+            .map_err(&w)?;
+        }
+        for p in &write.provenance_upserts {
+            tx.execute(
+                "INSERT INTO cmdb_provenance (ci, attribute, source, at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (ci, attribute) DO UPDATE SET source = EXCLUDED.source, at = EXCLUDED.at",
+                &[
+                    &uuid(p.ci.as_u128()),
+                    &p.attribute,
+                    &p.source,
+                    &to_nanos(p.at, "provenance at")?,
+                ],
+            )
+            .map_err(&w)?;
+        }
+        let base: i64 = tx
+            .query_one("SELECT COALESCE(MAX(seq), 0) FROM cmdb_history", &[])
+            .map_err(&w)?
+            .get(0);
+        let changes: Vec<&str> = write
+            .history
+            .iter()
+            .map(|h| change_name(h.change))
+            .collect();
+        let cis: Vec<Option<Uuid>> = write
+            .history
+            .iter()
+            .map(|h| h.ci.map(|c| uuid(c.as_u128())))
+            .collect();
+        let details: Vec<&str> = write.history.iter().map(|h| h.detail.as_str()).collect();
+        tx.execute(
+            "INSERT INTO cmdb_history (seq, cmdb_version, at, actor, source, change, ci, detail) \
+             SELECT $1 + e.o, $2, $3, $4, $5, e.change, e.ci, e.detail \
+             FROM UNNEST($6::text[], $7::uuid[], $8::text[]) WITH ORDINALITY AS e(change, ci, detail, o)",
+            &[
+                &base,
+                &i64_of(version),
+                &write.at,
+                &write.actor.map(|a| uuid(a.as_u128())),
+                &write.source,
+                &changes,
+                &cis,
+                &details,
+            ],
+        )
+        .map_err(&w)?;
+        tx.commit().map_err(db("commit a cmdb write"))?;
+        Ok(version)
+    }
+
+    fn cmdb_history(
+        &mut self,
+        ci: Option<CiId>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<CmdbHistoryEntry>> {
+        let rows = match ci {
+            Some(ci) => self.client.query(
+                "SELECT seq, cmdb_version, at, actor, source, change, ci, detail FROM cmdb_history \
+                 WHERE ci = $1 AND seq > $2 ORDER BY ci, seq LIMIT $3",
+                &[&uuid(ci.as_u128()), &i64_of(after), &i64_of(limit as u64)],
+            ),
+            None => self.client.query(
+                "SELECT seq, cmdb_version, at, actor, source, change, ci, detail FROM cmdb_history \
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&i64_of(after), &i64_of(limit as u64)],
+            ),
+        }
+        .map_err(db("read the cmdb history"))?;
+        Ok(rows
+            .iter()
+            .map(|r| CmdbHistoryEntry {
+                seq: u64_of(r.get(0)),
+                cmdb_version: u64_of(r.get(1)),
+                at: from_nanos(r.get(2)),
+                actor: r
+                    .get::<_, Option<Uuid>>(3)
+                    .map(|u| itsm_core::PersonId::from_u128(u.as_u128())),
+                source: r.get(4),
+                change: change_of(r.get(5)),
+                ci: r
+                    .get::<_, Option<Uuid>>(6)
+                    .map(|u| CiId::from_u128(u.as_u128())),
+                detail: r.get(7),
+            })
+            .collect())
+    }
+}
+
+fn write_projection(
+    cache: &mut HashMap<String, Statement>,
+    tx: &mut postgres::Transaction<'_>,
+    row: &ProjectionRow,
+    version: u64,
+    updated_at: i64,
+) -> Result<()> {
+    let id = row.id.uuid();
+    let s = prepared(
+        cache,
+        tx,
+        "INSERT INTO records (id, kind, number, state, category, priority, assignment_group, assignee, \
+         is_open, version, opened_at, updated_at, doc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, number = EXCLUDED.number, \
+         state = EXCLUDED.state, category = EXCLUDED.category, priority = EXCLUDED.priority, \
+         assignment_group = EXCLUDED.assignment_group, assignee = EXCLUDED.assignee, \
+         is_open = EXCLUDED.is_open, version = EXCLUDED.version, opened_at = EXCLUDED.opened_at, \
+         updated_at = EXCLUDED.updated_at, doc = EXCLUDED.doc",
+    )?;
+    tx.execute(
+        &s,
+        &[
+            &id,
+            &row.kind.as_str(),
+            &row.number,
+            &row.state,
+            &row.category,
+            &i64::from(row.priority_rank),
+            &row.assignment_group.map(|g| uuid(g.as_u128())),
+            &row.assignee.map(|p| uuid(p.as_u128())),
+            &row.is_open,
+            &i64_of(version),
+            &row.opened_at_nanos,
+            &updated_at,
+            &row.doc,
+        ],
+    )
+    .map_err(|e| {
+        if unique_violation_on(&e, "records_number") {
+            StoreError::invalid(
+                format!("projection of {}", row.id),
+                vec![format!("number {} belongs to another record", row.number)],
+            )
+        } else {
+            db("write a projection")(e)
+        }
+    })?;
+    let s = prepared(cache, tx, "DELETE FROM record_cis WHERE record_id = $1")?;
+    tx.execute(&s, &[&id]).map_err(db("write a projection"))?;
+    if !row.cis.is_empty() {
+        let cis: Vec<Uuid> = row.cis.iter().map(|c| uuid(c.as_u128())).collect();
+        let s = prepared(
+            cache,
+            tx,
+            "INSERT INTO record_cis (ci_id, kind, priority, record_id, is_open) \
+             SELECT c, $2, $3, $4, $5 FROM UNNEST($1::uuid[]) AS c",
+        )?;
+        tx.execute(
+            &s,
+            &[
+                &cis,
+                &row.kind.as_str(),
+                &i64::from(row.priority_rank),
+                &id,
+                &row.is_open,
+            ],
+        )
+        .map_err(db("write a projection"))?;
+    }
+    Ok(())
+}
+
+fn write_clocks(
+    cache: &mut HashMap<String, Statement>,
+    tx: &mut postgres::Transaction<'_>,
+    record: Uuid,
+    kind: &str,
+    clocks: &[ClockRow],
+) -> Result<()> {
+    let s = prepared(cache, tx, "DELETE FROM clocks WHERE record_id = $1")?;
+    tx.execute(&s, &[&record]).map_err(db("write clocks"))?;
+    if clocks.is_empty() {
+        return Ok(());
+    }
+    let definitions: Vec<&str> = clocks.iter().map(|c| c.definition.as_str()).collect();
+    let stages: Vec<Option<&str>> = clocks.iter().map(|c| c.stage.as_deref()).collect();
+    let breached: Vec<bool> = clocks.iter().map(|c| c.breached).collect();
+    let next: Vec<Option<i64>> = clocks.iter().map(|c| c.next_event_at).collect();
+    let evaluated: Vec<i64> = clocks.iter().map(|c| c.evaluated_at).collect();
+    let summaries: Vec<&str> = clocks.iter().map(|c| c.summary.as_str()).collect();
+    let s = prepared(
+        cache,
+        tx,
+        "INSERT INTO clocks (record_id, definition, record_kind, stage, breached, next_event_at, \
+         evaluated_at, summary) \
+         SELECT $1, e.definition, $2, e.stage, e.breached, e.next_event_at, e.evaluated_at, e.summary \
+         FROM UNNEST($3::text[], $4::text[], $5::bool[], $6::bigint[], $7::bigint[], $8::text[]) \
+         AS e(definition, stage, breached, next_event_at, evaluated_at, summary)",
+    )?;
+    tx.execute(
+        &s,
+        &[
+            &record,
+            &kind,
+            &definitions,
+            &stages,
+            &breached,
+            &next,
+            &evaluated,
+            &summaries,
+        ],
+    )
+    .map_err(db("write clocks"))?;
+    Ok(())
+}
