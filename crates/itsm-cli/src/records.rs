@@ -14,12 +14,13 @@ use serde_json::{Map, Value, json};
 use crate::input::{Inputs, Source, parse_text};
 use crate::{CliError, Output, Report};
 
-/// Every schema document of the four library crates, in namespace order.
+/// Every schema document of the library crates, in namespace order.
 pub(crate) fn schema_documents() -> Vec<SchemaDocument> {
     let mut documents = itsm_core::schema_bundle().documents();
     documents.extend(itsm_lifecycle::schema_bundle().documents());
     documents.extend(itsm_sla::schema_bundle().documents());
     documents.extend(itsm_cmdb::schema_bundle().documents());
+    documents.extend(itsm_store::schema_bundle().documents());
     documents
 }
 

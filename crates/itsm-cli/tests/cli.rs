@@ -1543,6 +1543,7 @@ fn schema_and_general_behaviour() {
                 r#""lifecycle/workflow_definition.schema.json":{"#,
                 r#""sla/business_calendar.schema.json":{"#,
                 r#""cmdb/cmdb_data.schema.json":{"#,
+                r#""store/recorded_event.schema.json":{"#,
                 "https://json-schema.org/draft/2020-12/schema",
             ]),
             &[],

@@ -147,3 +147,8 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<CheckReport>("check_report")
         .with::<RebuildReport>("rebuild_report")
 }
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctest;

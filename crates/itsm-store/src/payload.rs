@@ -210,16 +210,16 @@ impl PayloadRegistry {
 
     /// Checks a payload about to be appended: valid JSON; for a known type,
     /// a known version, and at the current version a payload that decodes.
-    pub(crate) fn check_new(&self, at: &str, event: &NewEvent) -> Result<()> {
+    pub(crate) fn check_new(&self, at: &dyn Fn() -> String, event: &NewEvent) -> Result<()> {
         let corrupt = |path: String, message: String| StoreError::CorruptPayload {
-            at: at.to_owned(),
+            at: at(),
             event_type: event.event_type.clone(),
             path,
             message,
         };
         if event.schema_version == 0 {
             return Err(StoreError::invalid(
-                format!("{at}.schema_version"),
+                format!("{}.schema_version", at()),
                 vec!["schema versions start at 1".to_owned()],
             ));
         }
@@ -229,7 +229,7 @@ impl PayloadRegistry {
                 .map_err(|e| corrupt(".".to_owned(), e.to_string())),
             Some(entry) if event.schema_version > entry.current => {
                 Err(StoreError::UnknownSchemaVersion {
-                    at: at.to_owned(),
+                    at: at(),
                     event_type: event.event_type.clone(),
                     version: event.schema_version,
                     known: entry.current,

@@ -584,18 +584,16 @@ impl Backend for PostgresBackend {
     }
 
     fn streams(&mut self, after: Option<StreamId>, limit: usize) -> Result<Vec<StreamInfo>> {
-        let after = after.map_or(Uuid::nil(), StreamId::uuid);
-        let rows = if after.is_nil() {
-            self.client.query(
+        let rows = match after {
+            None => self.client.query(
                 "SELECT stream_id, version, kind FROM streams ORDER BY stream_id LIMIT $1",
                 &[&i64_of(limit as u64)],
-            )
-        } else {
-            self.client.query(
+            ),
+            Some(after) => self.client.query(
                 "SELECT stream_id, version, kind FROM streams WHERE stream_id > $1 \
                  ORDER BY stream_id LIMIT $2",
-                &[&after, &i64_of(limit as u64)],
-            )
+                &[&after.uuid(), &i64_of(limit as u64)],
+            ),
         }
         .map_err(db("list streams"))?;
         rows.iter()

@@ -34,12 +34,26 @@ pub trait Projector {
 ///   `extensions.<key>`; comments change no field;
 /// - every other event type (audit entries, a product's own) changes nothing.
 ///
-/// A change to a field the record does not have is an error, never dropped.
+/// A value the record's field cannot hold (a priority `p9`) is an error,
+/// never dropped.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DocumentProjector;
 
+/// Where a field named by a timeline event lives in the record's JSON: a
+/// field of the record itself when the record has it (records serialise
+/// every field, `null` when unset), otherwise a custom field in
+/// `extensions` — as `itsm-core` names them, by their key alone, or
+/// explicitly as `extensions.<key>`.
+fn place<'a>(doc: &Map<String, Value>, field: &'a str) -> (bool, &'a str) {
+    match field.strip_prefix("extensions.") {
+        Some(key) => (true, key),
+        None => (field == "extensions" || !doc.contains_key(field), field),
+    }
+}
+
 fn set(doc: &mut Map<String, Value>, field: &str, value: Value, touched: &mut Vec<String>) {
-    if let Some(key) = field.strip_prefix("extensions.") {
+    let (custom, key) = place(doc, field);
+    if custom {
         let ext = doc
             .entry("extensions")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -50,10 +64,11 @@ fn set(doc: &mut Map<String, Value>, field: &str, value: Value, touched: &mut Ve
                 ext.insert(key.to_owned(), value);
             }
         }
+        touched.push(format!("extensions.{key}"));
     } else {
-        doc.insert(field.to_owned(), value);
+        doc.insert(key.to_owned(), value);
+        touched.push(key.to_owned());
     }
-    touched.push(field.to_owned());
 }
 
 fn get<'a>(doc: &'a Map<String, Value>, field: &str) -> Option<&'a Value> {

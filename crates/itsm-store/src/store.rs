@@ -194,7 +194,7 @@ impl Store {
         // Payload errors are typed: the first one is returned as it is.
         for (i, event) in request.events.iter().enumerate() {
             self.registry
-                .check_new(&format!("{at}: events[{i}]"), event)?;
+                .check_new(&|| format!("{at}: events[{i}]"), event)?;
         }
         let mut projection_problems = Vec::new();
         let projection = match &request.projection {

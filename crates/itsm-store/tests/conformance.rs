@@ -718,7 +718,7 @@ fn check_finds_projections_that_differ_and_rebuild_mends_them() {
             timeline(
                 7,
                 TimelineChange::FieldChanged {
-                    field: "extensions.vendor_ticket".into(),
+                    field: "vendor_ticket".into(),
                     from: itsm_core::FieldValue::Null,
                     to: "V-1".into(),
                 },
@@ -778,15 +778,15 @@ fn check_finds_projections_that_differ_and_rebuild_mends_them() {
             "{}",
             report.mismatches[0].detail
         );
-        // A field the record does not have cannot fold: reported, not dropped.
+        // A value the record cannot hold does not fold: reported, not dropped.
         let bogus = NewEvent::timeline(
             event_id(),
             &timeline(
                 9,
                 TimelineChange::FieldChanged {
-                    field: "no_such_field".into(),
+                    field: "urgency".into(),
                     from: itsm_core::FieldValue::Null,
-                    to: "x".into(),
+                    to: "extreme".into(),
                 },
             ),
         )
@@ -804,8 +804,7 @@ fn check_finds_projections_that_differ_and_rebuild_mends_them() {
             report
                 .mismatches
                 .iter()
-                .any(|m| m.mismatch == MismatchKind::FoldFailed
-                    && m.detail.contains("no_such_field")),
+                .any(|m| m.mismatch == MismatchKind::FoldFailed && m.detail.contains("extreme")),
             "{:?}",
             report.mismatches
         );

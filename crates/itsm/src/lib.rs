@@ -18,6 +18,8 @@
 //! - `lifecycle` (default): [`lifecycle`], the workflow engine and the ITIL default flows.
 //! - `sla` (default): [`sla`], business calendars and the SLA clock.
 //! - `cmdb` (default): [`cmdb`], configuration items and impact analysis.
+//! - `store`: `itsm::store`, the database (SQLite or PostgreSQL) of event
+//!   streams, projections, SLA clock state and the CMDB.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -40,4 +42,11 @@ pub mod sla {
 #[cfg(feature = "cmdb")]
 pub mod cmdb {
     pub use itsm_cmdb::*;
+}
+
+/// The database: event streams, projections, SLA clock state and the CMDB:
+/// the `itsm-store` crate.
+#[cfg(feature = "store")]
+pub mod store {
+    pub use itsm_store::*;
 }
