@@ -1,5 +1,6 @@
 //! A data-driven workflow engine for ITSM records, and the ITIL default flows
-//! for incident, major incident, problem, change, release and service request.
+//! for incident, major incident, problem, known error, change, release,
+//! service request and knowledge article.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -52,8 +53,9 @@
 //!   [`Workflow::allowed_events`], [`Workflow::replay`] (a million entries in
 //!   about ten milliseconds on one core).
 //! - The default flows: [`incident_flow`], [`major_incident_flow`],
-//!   [`problem_flow`], [`change_flow`] (normal, standard, emergency),
-//!   [`release_flow`], [`service_request_flow`].
+//!   [`problem_flow`], [`known_error_flow`], [`change_flow`] (normal,
+//!   standard, emergency), [`release_flow`], [`service_request_flow`],
+//!   [`knowledge_flow`].
 //! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
 //! - JSON Schemas of every definition type: [`schema_bundle`].
@@ -82,11 +84,12 @@ pub use definition::{
 pub use engine::{AuditEntry, Transition, Workflow};
 pub use error::{LifecycleError, Refusal, ReplayFault};
 pub use events::{
-    ChangeEvent, IncidentEvent, MajorIncidentEvent, ProblemEvent, ReleaseEvent, ServiceRequestEvent,
+    ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent, ProblemEvent,
+    ReleaseEvent, ServiceRequestEvent,
 };
 pub use flows::{
-    change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
-    service_request_flow,
+    change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
+    problem_flow, release_flow, service_request_flow,
 };
 pub use key::{EventKey, StateKey, WorkflowKey};
 pub use policy::{
@@ -118,4 +121,6 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<ChangeEvent>("change_event")
         .with::<ReleaseEvent>("release_event")
         .with::<ServiceRequestEvent>("service_request_event")
+        .with::<KnownErrorEvent>("known_error_event")
+        .with::<KnowledgeEvent>("knowledge_event")
 }
