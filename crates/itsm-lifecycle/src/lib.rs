@@ -76,6 +76,8 @@ mod events;
 mod flows;
 mod key;
 mod policy;
+mod record;
+mod typed;
 
 pub use context::{Facts, Field, Guard, GuardContext};
 pub use definition::{
@@ -96,6 +98,8 @@ pub use policy::{
     ApprovalOutcome, ApprovalPolicy, AutoClose, cancel_pending_approvals, check_change_type_change,
     incidents_to_resolve,
 };
+pub use record::Record;
+pub use typed::{Input, Lifecycle, Step};
 
 use itsm_core::SchemaBundle;
 
@@ -115,6 +119,7 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<ApprovalPolicy>("approval_policy")
         .with::<ApprovalOutcome>("approval_outcome")
         .with::<AutoClose>("auto_close")
+        .with::<Input>("input")
         .with::<IncidentEvent>("incident_event")
         .with::<MajorIncidentEvent>("major_incident_event")
         .with::<ProblemEvent>("problem_event")
