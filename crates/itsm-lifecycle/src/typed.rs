@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use itsm_core::{
     Approval, ApprovalDecision, ApprovalStatus, CommentVisibility, FieldValue, GroupId, Impact,
-    Incident, MajorIncidentState, PersonId, PriorityMatrix, RecordState, TimelineChange,
-    TimelineEvent, Urgency,
+    Incident, MajorIncidentState, PersonId, PriorityMatrix, RecordState, StateCategory,
+    TimelineChange, TimelineEvent, Urgency,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -790,12 +790,17 @@ impl Lifecycle<Incident> {
         })
     }
 
-    /// Applies `event` of the major-incident flow (accept, reject, cancel)
-    /// to a proposed or accepted major incident.
+    /// Applies `event` of the major-incident flow to a proposed or accepted
+    /// major incident: accept or reject. Cancel comes with cancelling the
+    /// incident (the effect [`Effect::CancelMajorIncident`], applied by
+    /// [`apply`](Lifecycle::apply)), because a cancelled major incident
+    /// belongs to a cancelled incident; a proposal is withdrawn by
+    /// rejecting it.
     ///
     /// # Errors
-    /// [`LifecycleError::NotAllowed`] for an incident never proposed, and
-    /// the errors of [`Workflow::apply`].
+    /// [`LifecycleError::NotAllowed`] for an incident never proposed, or
+    /// `cancel` on an incident that is not cancelled; the errors of
+    /// [`Workflow::apply`].
     pub fn apply_major(
         &self,
         incident: &Incident,
@@ -811,6 +816,25 @@ impl Lifecycle<Incident> {
                 allowed: vec!["propose".to_owned()],
             });
         };
+        if event == MajorIncidentEvent::Cancel
+            && incident.state.category() != StateCategory::Cancelled
+        {
+            // A cancelled major incident belongs to a cancelled incident
+            // (`Incident::validate`): it is cancelled by cancelling the
+            // incident, and a proposal is withdrawn by rejecting it.
+            return Err(LifecycleError::NotAllowed {
+                workflow: self.major.name().to_owned(),
+                state: state.name().to_owned(),
+                event: event.wire_name().into_owned(),
+                allowed: self
+                    .major
+                    .allowed_events(&state, &Facts::itil())
+                    .into_iter()
+                    .filter(|e| **e != MajorIncidentEvent::Cancel)
+                    .map(|e| e.wire_name().into_owned())
+                    .collect(),
+            });
+        }
         let transition = self
             .major
             .apply(&state, &event, actor, at, &Facts::itil())?;
