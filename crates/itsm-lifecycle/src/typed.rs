@@ -638,6 +638,10 @@ impl<R: Record> Lifecycle<R> {
             obj.insert(field.clone(), value);
         }
         self.derive(&mut obj)?;
+        if obj == *before {
+            // Nothing changed: no need to read the record back.
+            return Ok((record.clone(), obj, Vec::new()));
+        }
         let edited: R = from_object(obj)?;
         record.check_edit(&edited)?;
         // The typed record's own JSON: values as the record writes them.
