@@ -116,7 +116,14 @@ impl Input {
 /// `S` and `E` are the state and event of the flow that moved it: the
 /// record's own flow, or the major-incident flow for
 /// [`Lifecycle::apply_major`].
-#[derive(Clone, Debug, PartialEq)]
+///
+/// It serialises as `{record, audit, timeline, follow_ups}`, the form a
+/// service desk returns or stores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "R: Serialize, S: Serialize, E: Serialize",
+    deserialize = "R: DeserializeOwned, S: DeserializeOwned, E: DeserializeOwned"
+))]
 pub struct Step<R: Record, S = <R as Record>::State, E = <R as Record>::Event> {
     /// The record after the command.
     pub record: R,
@@ -318,7 +325,8 @@ impl<R: Record> Lifecycle<R> {
 
     /// Sets the fields of `input` without an event: an assignment, a new
     /// impact or urgency (the priority follows when a matrix is set), a
-    /// description, a custom field.
+    /// description, a custom field. A record in a final state may still be
+    /// corrected here; whether a product allows it is the product's rule.
     ///
     /// # Errors
     /// [`LifecycleError::InvalidEdit`] for a field that cannot be edited, or

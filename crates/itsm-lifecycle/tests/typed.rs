@@ -1321,3 +1321,98 @@ fn approval_status_follows_the_policy() {
         );
     }
 }
+
+#[test]
+fn a_step_round_trips_through_json() {
+    let lc = Lifecycle::<Incident>::itil().unwrap();
+    let opened = lc.open(incident(), Some(ACTOR), at(0)).unwrap();
+    let held = lc
+        .apply(
+            &opened.record,
+            itsm_lifecycle::IncidentEvent::Hold,
+            &input("r:awaiting_vendor f:extensions.vendor_ticket=V-1"),
+            Some(ACTOR),
+            at(1),
+        )
+        .unwrap();
+    let text = serde_json::to_string(&held).unwrap();
+    let back: Step<Incident> = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, held);
+    let proposed = lc.propose_major(&held.record, None, at(2)).unwrap();
+    let accepted = lc
+        .apply_major(&proposed.record, MajorIncidentEvent::Accept, None, at(3))
+        .unwrap();
+    let text = serde_json::to_string(&accepted).unwrap();
+    let back: Step<Incident, MajorIncidentState, MajorIncidentEvent> =
+        serde_json::from_str(&text).unwrap();
+    assert_eq!(back, accepted);
+}
+
+#[test]
+fn allowed_events_follow_the_record() {
+    use itsm_lifecycle::{ChangeEvent as C, IncidentEvent as I, ProblemEvent as P};
+    let incidents = Lifecycle::<Incident>::itil().unwrap();
+    let opened = incidents.open(incident(), None, at(0)).unwrap().record;
+    let vendor = incidents
+        .apply(&opened, I::Hold, &input("r:awaiting_vendor"), None, at(1))
+        .unwrap()
+        .record;
+    // Awaiting a vendor, a caller update is not offered; awaiting the caller, it is.
+    assert_eq!(
+        incidents.allowed_events(&vendor, &Input::new()).unwrap(),
+        [I::Resume, I::Resolve, I::Cancel]
+    );
+    let caller = incidents
+        .apply(&opened, I::Hold, &input("r:awaiting_caller"), None, at(1))
+        .unwrap()
+        .record;
+    assert_eq!(
+        incidents.allowed_events(&caller, &Input::new()).unwrap(),
+        [I::Resume, I::CallerUpdated, I::Resolve, I::Cancel]
+    );
+
+    let changes = Lifecycle::<Change>::itil().unwrap();
+    let mut c = changes.open(change("normal"), None, at(0)).unwrap().record;
+    for event in [C::Assess, C::RequestAuthorization] {
+        c = changes
+            .apply(&c, event, &Input::new(), None, at(1))
+            .unwrap()
+            .record;
+    }
+    c = changes
+        .request_approvals(&c, &[person(11)], None, None, at(2))
+        .unwrap()
+        .record;
+    assert_eq!(
+        changes.allowed_events(&c, &Input::new()).unwrap(),
+        [C::Revert, C::Cancel]
+    );
+    c = changes
+        .decide(&c, person(11), ApprovalDecision::Approved, None, at(3))
+        .unwrap()
+        .record;
+    assert_eq!(
+        changes.allowed_events(&c, &Input::new()).unwrap(),
+        [C::Authorize, C::Revert, C::Cancel]
+    );
+
+    // A guard the record cannot decide is the caller's to vouch for.
+    let problems = Lifecycle::<Problem>::itil().unwrap();
+    let mut p = problems.open(problem(), None, at(0)).unwrap().record;
+    for (event, spec) in [
+        (P::Resolve, "f:resolution_code=risk_accepted"),
+        (P::Close, ""),
+    ] {
+        p = problems
+            .apply(&p, event, &input(spec), None, at(1))
+            .unwrap()
+            .record;
+    }
+    assert_eq!(problems.allowed_events(&p, &Input::new()).unwrap(), []);
+    assert_eq!(
+        problems
+            .allowed_events(&p, &input("g:reanalyze_role"))
+            .unwrap(),
+        [P::Reanalyze]
+    );
+}
