@@ -37,15 +37,18 @@ const ASSIGNED_TO: &str = "assigned_to";
 const ON_HOLD_REASON: &str = "on_hold_reason";
 const MAJOR: &str = "major_incident_state";
 const EXTENSIONS: &str = "extensions";
-/// Custom fields are named `extensions.<key>` in edits and timelines.
+/// Custom fields are named `extensions.<key>` in inputs (so that a
+/// misspelt field is refused, not stored); timelines name them by their
+/// key, as `itsm-core` does.
 const EXTENSION_PREFIX: &str = "extensions.";
 
 /// What comes with an event or an edit: the reason, the fields the user
 /// filled in, and the guards the caller vouches for.
 ///
 /// Fields are named by the record's JSON keys (`resolution_code`,
-/// `planned_start`), custom fields as `extensions.<key>`; `null` clears a
-/// field. Values are JSON, as a form or a command line gives them.
+/// `planned_start`), custom fields as `extensions.<key>` (the timeline
+/// then names them by their key); `null` clears a field. Values are JSON,
+/// as a form or a command line gives them.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Input {
     /// The reason given with the event, such as the on-hold reason
@@ -542,8 +545,10 @@ impl<R: Record> Lifecycle<R> {
     /// [`LifecycleError::TimelineRefused`] for the first event that does
     /// not fit: a `created` event that is not first or names another kind
     /// or state, a state change that starts elsewhere than the record is, a
-    /// field the record does not have; [`LifecycleError::Json`] when the
-    /// result is not a valid record.
+    /// priority or assignment change on a record without one;
+    /// [`LifecycleError::Json`] when the result is not a valid record. A
+    /// `field_changed` naming a field the record does not have sets the
+    /// custom field of that key.
     pub fn replay(&self, opened: &R, timeline: &[TimelineEvent]) -> Result<R, LifecycleError> {
         let mut obj = to_object(opened)?;
         for (index, event) in timeline.iter().enumerate() {
@@ -593,11 +598,8 @@ impl<R: Record> Lifecycle<R> {
                         .map_err(refused)?;
                 }
                 TimelineChange::FieldChanged { field, to, .. } => {
-                    let value = json(field, to)?;
-                    match field.strip_prefix(EXTENSION_PREFIX) {
-                        Some(key) => set_extension(&mut obj, key, value),
-                        None => set_known(&mut obj, field, value).map_err(refused)?,
-                    }
+                    // A field the record does not have is a custom field.
+                    set_any(&mut obj, field, json(field, to)?);
                 }
                 TimelineChange::CommentAdded { .. } => {}
                 other => return Err(refused(format!("cannot replay {other:?}"))),
@@ -630,6 +632,11 @@ impl<R: Record> Lifecycle<R> {
                 }
                 if self.effect_fields.contains(key) {
                     return Err(refused("the workflow sets it"));
+                }
+                if obj.contains_key(key) {
+                    return Err(refused(
+                        "a custom field may not be named like a field of the record",
+                    ));
                 }
                 set_extension(&mut obj, key, value);
                 continue;
@@ -961,7 +968,7 @@ fn filled(value: Option<&Value>) -> bool {
 /// The timeline events that turn `before` into `after`: one
 /// `assignment_changed` for the group and assignee together, one
 /// `priority_changed`, and one `field_changed` for every other field
-/// (custom fields as `extensions.<key>`).
+/// (custom fields by their key).
 fn diff(
     before: &Object,
     after: &Object,
@@ -986,11 +993,10 @@ fn diff(
                 for k in keys {
                     let (a, b) = (old.get(k), new.get(k));
                     if a != b {
-                        let field = format!("{EXTENSION_PREFIX}{k}");
                         push(TimelineChange::FieldChanged {
-                            from: field_value(&field, a.unwrap_or(&null))?,
-                            to: field_value(&field, b.unwrap_or(&null))?,
-                            field,
+                            field: k.clone(),
+                            from: field_value(k, a.unwrap_or(&null))?,
+                            to: field_value(k, b.unwrap_or(&null))?,
                         });
                     }
                 }

@@ -451,8 +451,13 @@ fn incident_table() {
             &[Edit("f:extensions.vendor_ticket=V-1")],
             ok(
                 &[("extensions.vendor_ticket", "\"V-1\"")],
-                &["field:extensions.vendor_ticket=\"V-1\""],
+                &["field:vendor_ticket=\"V-1\""],
             ),
+        ),
+        (
+            "a custom field may not shadow a field of the record",
+            &[Edit("f:extensions.priority=p1")],
+            Expect::Err("named like a field of the record"),
         ),
         (
             "a custom field cleared",
@@ -462,7 +467,7 @@ fn incident_table() {
             ],
             ok(
                 &[("extensions.vendor_ticket", "null")],
-                &["field:extensions.vendor_ticket=null"],
+                &["field:vendor_ticket=null"],
             ),
         ),
         (
@@ -1262,7 +1267,8 @@ fn replay_refuses_a_timeline_that_does_not_fit() {
     );
     let created_late = [twice[..1].to_vec(), opened.timeline.clone()].concat();
     assert!(lc.replay(&opened.record, &created_late).is_err());
-    let no_field = vec![TimelineEvent {
+    // A field the record does not have is a custom field, named by its key.
+    let custom = vec![TimelineEvent {
         at: at(1),
         actor: None,
         change: TimelineChange::FieldChanged {
@@ -1271,12 +1277,26 @@ fn replay_refuses_a_timeline_that_does_not_fit() {
             to: "red".into(),
         },
     }];
-    assert!(
-        lc.replay(&opened.record, &no_field)
-            .unwrap_err()
-            .to_string()
-            .contains("no field \"colour\"")
-    );
+    let coloured = lc.replay(&opened.record, &custom).unwrap();
+    assert_eq!(coloured.extensions.get("colour"), Some(&"red".into()));
+    // A priority change on a record without a priority does not fit.
+    let articles = Lifecycle::<KnowledgeArticle>::itil().unwrap();
+    let article: KnowledgeArticle = serde_json::from_value(json!({
+        "id": "01958f3c-0009-7001-8001-000000009001", "number": "KB0010045",
+        "title": "t", "body": "b", "knowledge_base": "IT", "state": "draft",
+        "author": "01958f3c-0001-7003-8003-000000001003", "created_at": "2026-05-04T09:00:00Z"
+    }))
+    .unwrap();
+    let priority = vec![TimelineEvent {
+        at: at(1),
+        actor: None,
+        change: TimelineChange::PriorityChanged {
+            from: None,
+            to: itsm_core::Priority::P1,
+        },
+    }];
+    let err = articles.replay(&article, &priority).unwrap_err();
+    assert!(err.to_string().contains("no field \"priority\""), "{err}");
 }
 
 #[test]
