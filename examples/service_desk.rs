@@ -9,11 +9,11 @@
 //! single point of failure is gone); the incident is closed; the day's SLA
 //! compliance is printed.
 //!
-//! Every figure is computed by the libraries: the workflows decide each
-//! transition and its effects, the timeline they produce drives the SLA
-//! clocks, the CMDB answers impact, root-cause and single-point-of-failure
-//! questions. The example owns the records and applies the effects, as a
-//! product embedding the libraries would.
+//! Every figure is computed by the libraries: the typed lifecycles decide
+//! each transition, apply it to the record and write its timeline, which
+//! drives the SLA clocks; the CMDB answers impact, root-cause and
+//! single-point-of-failure questions. The example keeps the records and
+//! their timelines, as a product embedding the libraries would.
 //!
 //! Run it with `cargo run -p itsm-examples --example service_desk`.
 
@@ -25,20 +25,18 @@ use chrono_tz::Europe::London;
 use itsm::cmdb::{Cmdb, CmdbData, ConfigurationItem, ImpactReport, QueryOptions, Relationship};
 use itsm::cmdb::{RedundancyRequirement, SinglePointOfFailure};
 use itsm::lifecycle::{
-    ApprovalOutcome, ApprovalPolicy, ChangeEvent, Effect, Facts, Field, IncidentEvent,
-    MajorIncidentEvent, ProblemEvent, Transition, Workflow, cancel_pending_approvals, change_flow,
-    incident_flow, incidents_to_resolve, major_incident_flow, problem_flow,
+    ApprovalOutcome, ApprovalPolicy, ChangeEvent, Effect, IncidentEvent, Input, KnownErrorEvent,
+    Lifecycle, MajorIncidentEvent, ProblemEvent, Step, incidents_to_resolve,
 };
 use itsm::sla::{
     BusinessCalendar, CompiledCalendar, CompiledSla, ComplianceReport, SlaCycle, SlaDefinition,
     SlaEvaluation, evaluate,
 };
 use itsm::{
-    ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeState, ChangeType, CiId,
-    FieldValue, Impact, Incident, IncidentId, IncidentResolutionCode, IncidentState, KnownError,
-    KnownErrorId, KnownErrorState, MajorIncidentState, OnHoldReason, PersonId, PriorityMatrix,
-    Problem, ProblemResolutionCode, ProblemState, RecordKind, RecordNumber, RecordState, Timeline,
-    TimelineChange, TimelineEvent, Urgency, Validate,
+    ApprovalDecision, Change, ChangeCloseCode, CiId, Impact, Incident, IncidentId,
+    IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, OnHoldReason, PersonId,
+    PriorityMatrix, Problem, ProblemResolutionCode, RecordNumber, RecordState, Timeline, Urgency,
+    Validate,
 };
 use serde::Deserialize;
 
@@ -64,14 +62,15 @@ const BIND_DNS_2: CiId = CiId::from_u128(0x0190_e3a4_0000_7000_8000_0000_0000_00
 /// The day of the story: Tuesday 14 April 2026 (British Summer Time).
 const DAY: (i32, u32, u32) = (2026, 4, 14);
 
-/// Everything the desk runs on: the matrix, the workflows, the calendar, the
-/// SLA definitions and the CMDB, all loaded from `data/` and validated.
+/// Everything the desk runs on: the matrix, the record lifecycles, the
+/// calendar, the SLA definitions and the CMDB, all loaded from `data/` and
+/// validated.
 struct Desk {
     matrix: PriorityMatrix,
-    incident_flow: Workflow<IncidentState, IncidentEvent>,
-    major_flow: Workflow<MajorIncidentState, MajorIncidentEvent>,
-    problem_flow: Workflow<ProblemState, ProblemEvent>,
-    change_flow: Workflow<ChangeState, itsm::lifecycle::ChangeEvent>,
+    incidents: Lifecycle<Incident>,
+    problems: Lifecycle<Problem>,
+    known_errors: Lifecycle<KnownError>,
+    changes: Lifecycle<Change>,
     calendar: CompiledCalendar,
     slas: Vec<CompiledSla>,
     cmdb: Cmdb,
@@ -81,6 +80,28 @@ struct Desk {
 struct Ticket {
     incident: Incident,
     timeline: Timeline,
+}
+
+impl Ticket {
+    /// A ticket opened by `step`.
+    fn opened(step: Step<Incident>) -> Self {
+        Self {
+            incident: step.record,
+            timeline: Timeline {
+                events: step.timeline,
+            },
+        }
+    }
+
+    /// Keeps what a step did: the record as it is now, and its timeline events.
+    fn take<S, E>(
+        &mut self,
+        step: Step<Incident, S, E>,
+    ) -> Option<itsm::lifecycle::AuditEntry<S, E>> {
+        self.incident = step.record;
+        self.timeline.events.extend(step.timeline);
+        step.audit
+    }
 }
 
 /// The outcome of the day, for tests to check; `text` is what `main` prints.
@@ -196,12 +217,13 @@ fn load_desk() -> Res<Desk> {
     let sla = |text: &str| -> Res<CompiledSla> {
         Ok(CompiledSla::new(&SlaDefinition::from_json(text)?)?)
     };
+    let matrix = PriorityMatrix::servicenow();
     Ok(Desk {
-        matrix: PriorityMatrix::servicenow(),
-        incident_flow: Workflow::new(incident_flow(), &Facts::itil())?,
-        major_flow: Workflow::new(major_incident_flow(), &Facts::itil())?,
-        problem_flow: Workflow::new(problem_flow(), &Facts::itil())?,
-        change_flow: Workflow::new(change_flow(ChangeType::Normal), &Facts::itil())?,
+        incidents: Lifecycle::itil()?.with_matrix(matrix.clone()),
+        problems: Lifecycle::itil()?,
+        known_errors: Lifecycle::itil()?,
+        changes: Lifecycle::itil()?.with_policy(ApprovalPolicy::NOfM { required: 2 }),
+        matrix,
         calendar: CompiledCalendar::new(&BusinessCalendar::from_json(include_str!(
             "data/uk-office.calendar.json"
         ))?)?,
@@ -278,26 +300,9 @@ fn raise_incident(desk: &Desk, o: &mut String) -> Res<Ticket> {
     incident.configuration_items = vec![PAYROLL, PAYROLL_WEB];
     incident.impact = Impact::High; // a critical business service, every employee
     incident.urgency = Urgency::Medium; // the pay run is on Thursday
-    incident.priority = desk.matrix.priority(incident.impact, incident.urgency)?;
     incident.opened_by = Some(AGENT);
-    let state = desk.incident_flow.initial();
-    let ticket = Ticket {
-        timeline: Timeline {
-            events: vec![TimelineEvent {
-                at: opened,
-                actor: Some(AGENT),
-                change: TimelineChange::Created {
-                    record_kind: RecordKind::Incident,
-                    state: state.name().to_owned(),
-                    category: state.category(),
-                    priority: Some(incident.priority),
-                    assignment_group: None,
-                    assignee: None,
-                },
-            }],
-        },
-        incident,
-    };
+    // Opening derives the priority from the matrix and writes `created`.
+    let ticket = Ticket::opened(desk.incidents.open(incident, Some(AGENT), opened)?);
     let i = &ticket.incident;
     writeln!(
         o,
@@ -332,8 +337,15 @@ fn work_and_pause(
     t: &mut Ticket,
     o: &mut String,
 ) -> Res<(DateTime<Utc>, DateTime<Utc>)> {
-    incident_step(desk, t, IncidentEvent::Start, None, AGENT, at(9, 20))?;
-    t.incident.assigned_to = Some(AGENT);
+    let (lc, agent) = (&desk.incidents, Some(AGENT));
+    t.take(lc.apply(
+        &t.incident,
+        IncidentEvent::Start,
+        &Input::new(),
+        agent,
+        at(9, 20),
+    )?);
+    t.take(lc.assign(&t.incident, None, agent, agent, at(9, 20))?);
     let response = &slas(desk, t, at(9, 20))?[0];
     let c = response.current().ok_or("no response cycle")?;
     writeln!(
@@ -346,21 +358,16 @@ fn work_and_pause(
     )?;
 
     let before = resolution_cycle(desk, t, at(9, 35))?;
-    let hold = incident_step(
-        desk,
-        t,
-        IncidentEvent::Hold,
-        Some(OnHoldReason::AwaitingCaller),
-        AGENT,
-        at(9, 35),
-    )?;
+    let on_hold = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
+    let hold = t
+        .take(lc.apply(&t.incident, IncidentEvent::Hold, &on_hold, agent, at(9, 35))?)
+        .ok_or("no audit entry")?;
+    let (from, to) = (hold.from.category(), hold.to.category());
     writeln!(
         o,
-        "09:35  On hold, {} (which pay run is blocked?): {} → {}, clock {} at {}.",
+        "09:35  On hold, {} (which pay run is blocked?): {from} → {to}, clock {} at {}.",
         t.incident.on_hold_reason.ok_or("no on-hold reason")?,
-        hold.from_category,
-        hold.to_category,
-        if hold.enters_pause() {
+        if to == itsm::StateCategory::Paused && from != to {
             "paused"
         } else {
             "running"
@@ -368,14 +375,8 @@ fn work_and_pause(
         hours(before.business_elapsed.as_secs())
     )?;
 
-    incident_step(
-        desk,
-        t,
-        IncidentEvent::CallerUpdated,
-        None,
-        AGENT,
-        at(10, 5),
-    )?;
+    let update = IncidentEvent::CallerUpdated;
+    t.take(lc.apply(&t.incident, update, &Input::new(), agent, at(10, 5))?);
     let after = resolution_cycle(desk, t, at(10, 5))?;
     writeln!(
         o,
@@ -390,44 +391,21 @@ fn work_and_pause(
 
 /// 10:10 to 10:15: proposed and accepted as a major incident; priority P1.
 fn promote_to_major(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<()> {
-    let proposed = *desk.major_flow.initial();
-    t.incident.major_incident_state = Some(proposed);
-    record_field(t, at(10, 10), "major_incident_state", None, proposed);
-    let accept = desk.major_flow.apply(
-        &proposed,
-        &MajorIncidentEvent::Accept,
-        Some(MIM),
-        at(10, 15),
-        &Facts::itil(),
-    )?;
-    t.incident.major_incident_state = Some(accept.audit.to);
-    record_field(
-        t,
-        at(10, 15),
-        "major_incident_state",
-        Some(proposed),
-        accept.audit.to,
-    );
-
-    let from = t.incident.priority;
-    t.incident.urgency = Urgency::High; // the whole pay run is at risk
-    t.incident.priority = desk
-        .matrix
-        .priority(t.incident.impact, t.incident.urgency)?;
-    t.timeline.events.push(TimelineEvent {
-        at: at(10, 15),
-        actor: Some(MIM),
-        change: TimelineChange::PriorityChanged {
-            from: Some(from),
-            to: t.incident.priority,
-        },
-    });
+    let (lc, mim) = (&desk.incidents, Some(MIM));
+    t.take(lc.propose_major(&t.incident, mim, at(10, 10))?);
+    let accept = MajorIncidentEvent::Accept;
+    let accepted = t
+        .take(lc.apply_major(&t.incident, accept, mim, at(10, 15))?)
+        .ok_or("no audit entry")?;
+    // The whole pay run is at risk; the matrix moves the priority.
+    let urgent = Input::new().with_value("urgency", &Urgency::High)?;
+    t.take(lc.update(&t.incident, &urgent, mim, at(10, 15))?);
     let c = resolution_cycle(desk, t, at(10, 15))?;
     writeln!(
         o,
         "10:10  Proposed as a major incident; 10:15 {} by Alex (major incident manager).\n\
          \x20      urgency {} → {}: resolution goal now {}, time accrued kept, due {}.",
-        accept.audit.to,
+        accepted.to,
         t.incident.urgency,
         t.incident.priority,
         hours(c.goal_duration.as_secs()),
@@ -438,10 +416,20 @@ fn promote_to_major(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<()> {
 
 /// 12:10: service restored; the resolution SLA's figures.
 fn resolve(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<SlaCycle> {
-    t.incident.resolution_code = Some(IncidentResolutionCode::WorkaroundProvided);
-    t.incident.resolution_notes =
-        Some("vm-dns-01 restarted on esx-a-02; name resolution back for Payroll.".into());
-    incident_step(desk, t, IncidentEvent::Resolve, None, AGENT, at(12, 10))?;
+    let resolution = Input::new()
+        .with_value(
+            "resolution_code",
+            &IncidentResolutionCode::WorkaroundProvided,
+        )?
+        .with_field(
+            "resolution_notes",
+            "vm-dns-01 restarted on esx-a-02; name resolution back for Payroll.",
+        );
+    let resolve = IncidentEvent::Resolve;
+    t.take(
+        desk.incidents
+            .apply(&t.incident, resolve, &resolution, Some(AGENT), at(12, 10))?,
+    );
     let c = resolution_cycle(desk, t, at(12, 10))?;
     writeln!(
         o,
@@ -479,15 +467,22 @@ fn investigate(
     t: &Ticket,
     o: &mut String,
 ) -> Res<(Problem, KnownError, Vec<SinglePointOfFailure>)> {
+    let (lc, mim) = (&desk.problems, Some(MIM));
     let mut problem: Problem = itsm::from_json(include_str!("data/problem.json"))?;
     problem.related_incidents.push(t.incident.id);
+    let mut problem = lc.open(problem, mim, at(12, 30))?.record;
     writeln!(
         o,
         "12:30  {} opened by Alex: \"{}\".",
         problem.number, problem.short_description
     )?;
-    problem_step(desk, &mut problem, ProblemEvent::Assess, at(12, 30), &[])?;
-    problem_step(desk, &mut problem, ProblemEvent::Analyze, at(12, 35), &[])?;
+    let none = Input::new();
+    problem = lc
+        .apply(&problem, ProblemEvent::Assess, &none, mim, at(12, 30))?
+        .record;
+    problem = lc
+        .apply(&problem, ProblemEvent::Analyze, &none, mim, at(12, 35))?
+        .record;
 
     // The symptoms seen this morning, and what could explain all of them.
     let index = desk.cmdb.index()?;
@@ -519,20 +514,17 @@ fn investigate(
         }
     )?;
 
-    problem.root_cause = Some(
-        "The only DNS server, vm-dns-01, is pinned to host esx-a-04: the cluster's \
-         redundancy does not cover it."
-            .into(),
-    );
-    problem.workaround = Some("Restart vm-dns-01 on another host of esx-cluster-a.".into());
+    let root_cause = "The only DNS server, vm-dns-01, is pinned to host esx-a-04: the cluster's \
+                      redundancy does not cover it.";
+    let workaround = "Restart vm-dns-01 on another host of esx-cluster-a.";
     let known_error = KnownError {
         id: KnownErrorId::new_v7(at(13, 0), *b"story-0002"),
         number: RecordNumber::new(itsm::NumberPrefix::KnownError, 311)?,
         problem: problem.id,
         title: "Payroll loses DNS when esx-a-04 fails".into(),
         symptoms: Some("payroll-web and payroll-db time out resolving host names.".into()),
-        root_cause: problem.root_cause.clone().unwrap_or_default(),
-        workaround: problem.workaround.clone().unwrap_or_default(),
+        root_cause: root_cause.into(),
+        workaround: workaround.into(),
         knowledge_article: None,
         configuration_items: problem.configuration_items.clone(),
         state: KnownErrorState::Open,
@@ -540,8 +532,13 @@ fn investigate(
         fixed_at: None,
         extensions: Default::default(),
     };
-    problem.known_error = true;
-    problem.known_error_record = Some(known_error.id);
+    let known_error = desk.known_errors.open(known_error, mim, at(13, 0))?.record;
+    let documented = Input::new()
+        .with_field("root_cause", root_cause)
+        .with_field("workaround", workaround)
+        .with_field("known_error", true)
+        .with_value("known_error_record", &known_error.id)?;
+    problem = lc.update(&problem, &documented, mim, at(13, 0))?.record;
     writeln!(
         o,
         "13:00  Known error {} ({}): {}\n\
@@ -555,86 +552,89 @@ fn investigate(
 fn fix_through_change(
     desk: &Desk,
     mut problem: Problem,
-    mut known_error: KnownError,
+    known_error: KnownError,
     t: &Ticket,
     spofs_before: usize,
     o: &mut String,
 ) -> Res<(Change, Problem, KnownError, Vec<SinglePointOfFailure>)> {
-    problem_step(desk, &mut problem, ProblemEvent::StartFix, at(13, 20), &[])?;
+    let (changes, engineer, none) = (&desk.changes, Some(ENGINEER), Input::new());
+    let start_fix = ProblemEvent::StartFix;
+    problem = desk
+        .problems
+        .apply(&problem, start_fix, &none, Some(MIM), at(13, 20))?
+        .record;
     let mut change: Change = itsm::from_json(include_str!("data/change.json"))?;
     change.related_problems.push(problem.id);
     change.related_incidents.push(t.incident.id);
-    problem.related_changes.push(change.id);
-    let policy = ApprovalPolicy::NOfM { required: 2 };
+    // The CAB is asked at 13:40, not when the change is drafted.
+    let cab: Vec<PersonId> = change.approvals.drain(..).map(|a| a.approver).collect();
+    let mut change = changes.open(change, engineer, at(13, 30))?.record;
+    let related = Input::new().with_value("related_changes", &[change.id])?;
+    problem = desk
+        .problems
+        .update(&problem, &related, Some(MIM), at(13, 30))?
+        .record;
     writeln!(
         o,
         "13:30  {} ({} change, risk {}): \"{}\".",
         change.number, change.change_type, change.risk, change.short_description
     )?;
 
-    change_step(desk, &mut change, &policy, ChangeEvent::Assess, at(13, 35))?;
-    change_step(
-        desk,
-        &mut change,
-        &policy,
+    let step = |c: &Change, event, input: &Input, at| changes.apply(c, event, input, engineer, at);
+    change = step(&change, ChangeEvent::Assess, &none, at(13, 35))?.record;
+    change = step(
+        &change,
         ChangeEvent::RequestAuthorization,
+        &none,
         at(13, 40),
-    )?;
-    for a in &mut change.approvals {
-        a.requested_at = Some(at(13, 40));
-    }
-    change.approval = ApprovalStatus::Requested;
+    )?
+    .record;
+    change = changes
+        .request_approvals(&change, &cab, None, engineer, at(13, 40))?
+        .record;
     writeln!(
         o,
-        "13:40  Assessed; CAB asked, {} approvers, 2 approvals needed.",
-        change.approvals.len()
+        "13:40  Assessed; CAB asked, {} approvers, 2 approvals needed (approval {}).",
+        change.approvals.len(),
+        change.approval
     )?;
 
-    decide(&mut change, 0, at(14, 20));
-    let early = change_step(
-        desk,
-        &mut change,
-        &policy,
-        ChangeEvent::Authorize,
-        at(14, 20),
-    );
+    let approve = |c: &Change, who: usize, at| {
+        let approver = cab.get(who).copied().ok_or("no such approver")?;
+        Res::Ok(
+            changes
+                .decide(c, approver, ApprovalDecision::Approved, None, at)?
+                .record,
+        )
+    };
+    change = approve(&change, 0, at(14, 20))?;
+    let early = step(&change, ChangeEvent::Authorize, &none, at(14, 20));
     writeln!(
         o,
         "14:20  Priya approves: {}. Authorising now is refused:\n\
          \x20      {}",
-        outcome(policy.evaluate(&change.approvals)),
+        outcome(changes.policy().evaluate(&change.approvals)),
         early.err().ok_or("authorised too early")?
     )?;
 
-    decide(&mut change, 1, at(14, 45));
-    change.planned_start = Some(at(18, 0));
-    change.planned_end = Some(at(19, 0));
-    change_step(
-        desk,
-        &mut change,
-        &policy,
-        ChangeEvent::Authorize,
-        at(14, 45),
-    )?;
-    change.approval = ApprovalStatus::Approved;
+    change = approve(&change, 1, at(14, 45))?;
+    let window = Input::new()
+        .with_value("planned_start", &at(18, 0))?
+        .with_value("planned_end", &at(19, 0))?;
+    change = step(&change, ChangeEvent::Authorize, &window, at(14, 45))?.record;
     writeln!(
         o,
-        "14:45  Tom approves: {}. {}; window {}–{}.",
-        outcome(policy.evaluate(&change.approvals)),
+        "14:45  Tom approves: {}. {}; window {}–{}; approval {}.",
+        outcome(changes.policy().evaluate(&change.approvals)),
         change.state,
         when(at(18, 0)),
-        when(at(19, 0))
+        when(at(19, 0)),
+        change.approval
     )?;
 
-    change_step(
-        desk,
-        &mut change,
-        &policy,
-        ChangeEvent::Implement,
-        at(18, 2),
-    )?;
+    change = step(&change, ChangeEvent::Implement, &none, at(18, 2))?.record;
     let cmdb = implement_in_cmdb(desk)?;
-    change_step(desk, &mut change, &policy, ChangeEvent::Review, at(18, 40))?;
+    change = step(&change, ChangeEvent::Review, &none, at(18, 40))?.record;
     let index = cmdb.index()?;
     let again = index.impact(&[HOST], &QueryOptions::new())?;
     let spofs = index.single_points_of_failure(&PAYROLL, &QueryOptions::new())?;
@@ -651,22 +651,43 @@ fn fix_through_change(
         spofs_before
     )?;
 
-    change.close_code = Some(ChangeCloseCode::Successful);
-    change.close_notes = Some("Both DNS servers answer; failover test passed.".into());
-    change_step(desk, &mut change, &policy, ChangeEvent::Close, at(19, 5))?;
-    problem.resolution_code = Some(ProblemResolutionCode::FixApplied);
-    problem.fix_notes = Some(format!("{} added a second DNS server.", change.number));
-    // The incident was resolved with a workaround at 12:10: it does not await
-    // the problem, so resolving the problem releases nothing.
-    let released = problem_step(
-        desk,
-        &mut problem,
+    let closing = Input::new()
+        .with_value("close_code", &ChangeCloseCode::Successful)?
+        .with_field(
+            "close_notes",
+            "Both DNS servers answer; failover test passed.",
+        );
+    change = step(&change, ChangeEvent::Close, &closing, at(19, 5))?.record;
+    let fixed = Input::new()
+        .with_value("resolution_code", &ProblemResolutionCode::FixApplied)?
+        .with_field(
+            "fix_notes",
+            format!("{} added a second DNS server.", change.number),
+        );
+    let resolved = desk.problems.apply(
+        &problem,
         ProblemEvent::Resolve,
+        &fixed,
+        Some(MIM),
         at(19, 5),
-        std::slice::from_ref(&t.incident),
     )?;
-    known_error.state = KnownErrorState::Fixed;
-    known_error.fixed_at = Some(at(19, 5));
+    problem = resolved.record;
+    // Resolving leaves the incidents awaiting the problem to the caller. The
+    // incident was resolved with a workaround at 12:10: it does not await
+    // the problem, so resolving the problem releases nothing.
+    let released = if resolved
+        .follow_ups
+        .contains(&Effect::ResolveIncidentsAwaitingProblem)
+    {
+        incidents_to_resolve(&problem, std::slice::from_ref(&t.incident))
+    } else {
+        Vec::new()
+    };
+    let fix = KnownErrorEvent::Fix;
+    let known_error = desk
+        .known_errors
+        .apply(&known_error, fix, &none, Some(MIM), at(19, 5))?
+        .record;
     writeln!(
         o,
         "19:05  {} {} ({}). {} {} ({}, releasing {} incident(s)); known error {} {}.",
@@ -711,7 +732,13 @@ fn implement_in_cmdb(desk: &Desk) -> Res<Cmdb> {
 
 /// 19:15: the major incident manager closes the incident.
 fn close(desk: &Desk, t: &mut Ticket, now: DateTime<Utc>, o: &mut String) -> Res<()> {
-    incident_step(desk, t, IncidentEvent::Close, None, MIM, now)?;
+    t.take(desk.incidents.apply(
+        &t.incident,
+        IncidentEvent::Close,
+        &Input::new(),
+        Some(MIM),
+        now,
+    )?);
     writeln!(
         o,
         "19:15  {} {} by Alex after the review; major incident {}.",
@@ -754,44 +781,28 @@ fn day_tickets(desk: &Desk) -> Res<Vec<Ticket>> {
         );
         incident.impact = s.impact;
         incident.urgency = s.urgency;
-        incident.priority = desk.matrix.priority(s.impact, s.urgency)?;
-        let state = desk.incident_flow.initial();
-        let mut t = Ticket {
-            timeline: Timeline {
-                events: vec![TimelineEvent {
-                    at: s.opened,
-                    actor: None,
-                    change: TimelineChange::Created {
-                        record_kind: RecordKind::Incident,
-                        state: state.name().to_owned(),
-                        category: state.category(),
-                        priority: Some(incident.priority),
-                        assignment_group: None,
-                        assignee: None,
-                    },
-                }],
-            },
-            incident,
-        };
+        let (lc, agent, none) = (&desk.incidents, Some(AGENT), Input::new());
+        let mut t = Ticket::opened(lc.open(incident, None, s.opened)?);
         if let Some(started) = s.started {
-            incident_step(desk, &mut t, IncidentEvent::Start, None, AGENT, started)?;
+            t.take(lc.apply(&t.incident, IncidentEvent::Start, &none, agent, started)?);
         }
         if let Some([hold, back]) = s.on_hold {
-            let caller = Some(OnHoldReason::AwaitingCaller);
-            incident_step(desk, &mut t, IncidentEvent::Hold, caller, AGENT, hold)?;
-            incident_step(
-                desk,
-                &mut t,
-                IncidentEvent::CallerUpdated,
-                None,
-                AGENT,
-                back,
-            )?;
+            let caller = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
+            t.take(lc.apply(&t.incident, IncidentEvent::Hold, &caller, agent, hold)?);
+            let update = IncidentEvent::CallerUpdated;
+            t.take(lc.apply(&t.incident, update, &none, agent, back)?);
         }
         if let Some(resolved) = s.resolved {
-            t.incident.resolution_code = Some(IncidentResolutionCode::SolutionProvided);
-            t.incident.resolution_notes = Some("Fixed with the caller.".into());
-            incident_step(desk, &mut t, IncidentEvent::Resolve, None, AGENT, resolved)?;
+            let resolution = Input::new()
+                .with_value("resolution_code", &IncidentResolutionCode::SolutionProvided)?
+                .with_field("resolution_notes", "Fixed with the caller.");
+            t.take(lc.apply(
+                &t.incident,
+                IncidentEvent::Resolve,
+                &resolution,
+                agent,
+                resolved,
+            )?);
         }
         tickets.push(t);
     }
@@ -847,147 +858,7 @@ fn compliance(desk: &Desk, major: Ticket, o: &mut String) -> Res<(Vec<Ticket>, C
     Ok((tickets, report))
 }
 
-// ---- the glue a product writes around the libraries ----
-
-/// Applies `event` to the ticket through the incident workflow: the
-/// record's facts decide the guards and required fields; the new state, the
-/// effects and the timeline event are applied to the ticket.
-fn incident_step(
-    desk: &Desk,
-    t: &mut Ticket,
-    event: IncidentEvent,
-    reason: Option<OnHoldReason>,
-    actor: PersonId,
-    at: DateTime<Utc>,
-) -> Res<Transition<IncidentState, IncidentEvent>> {
-    let mut facts = Facts::for_incident(&t.incident);
-    if let Some(r) = reason {
-        facts = facts.with_reason(r.to_string());
-    }
-    let tr = desk
-        .incident_flow
-        .apply(&t.incident.state, &event, Some(actor), at, &facts)?;
-    let i = &mut t.incident;
-    i.state = tr.audit.to;
-    for effect in &tr.effects {
-        match effect {
-            Effect::SetTimestamp { field } => *incident_time(i, field)? = Some(at),
-            Effect::ClearTimestamp { field } => *incident_time(i, field)? = None,
-            Effect::SetActor { field } => *incident_person(i, field)? = Some(actor),
-            Effect::SetReason { field } if field == Field::ON_HOLD_REASON => {
-                i.on_hold_reason = tr.audit.reason.as_deref().map(str::parse).transpose()?;
-            }
-            Effect::ClearField { field } if field == Field::ON_HOLD_REASON => {
-                i.on_hold_reason = None;
-            }
-            Effect::ClearField { field } => *incident_person(i, field)? = None,
-            Effect::Increment { field } if field == Field::REOPEN_COUNT => i.reopen_count += 1,
-            Effect::CancelMajorIncident => {
-                if matches!(
-                    i.major_incident_state,
-                    Some(MajorIncidentState::Proposed | MajorIncidentState::Accepted)
-                ) {
-                    i.major_incident_state = Some(MajorIncidentState::Canceled);
-                }
-            }
-            other => return Err(format!("unexpected incident effect {other:?}").into()),
-        }
-    }
-    t.timeline.events.push(tr.timeline.clone());
-    Ok(tr)
-}
-
-fn incident_time<'a>(i: &'a mut Incident, field: &str) -> Res<&'a mut Option<DateTime<Utc>>> {
-    Ok(match field {
-        Field::RESOLVED_AT => &mut i.resolved_at,
-        Field::CLOSED_AT => &mut i.closed_at,
-        Field::LAST_REOPENED_AT => &mut i.last_reopened_at,
-        other => return Err(format!("no incident timestamp {other:?}").into()),
-    })
-}
-
-fn incident_person<'a>(i: &'a mut Incident, field: &str) -> Res<&'a mut Option<PersonId>> {
-    Ok(match field {
-        Field::RESOLVED_BY => &mut i.resolved_by,
-        Field::CLOSED_BY => &mut i.closed_by,
-        Field::LAST_REOPENED_BY => &mut i.last_reopened_by,
-        other => return Err(format!("no incident person field {other:?}").into()),
-    })
-}
-
-/// Applies `event` to the problem through the problem workflow.
-/// Returns the incidents that resolving the problem releases (those on hold
-/// awaiting it, among `incidents`), for the caller to resolve in turn.
-fn problem_step(
-    desk: &Desk,
-    p: &mut Problem,
-    event: ProblemEvent,
-    at: DateTime<Utc>,
-    incidents: &[Incident],
-) -> Res<Vec<IncidentId>> {
-    let mut facts = Facts::itil();
-    if p.resolution_code.is_some() {
-        facts = facts.with_field(Field::RESOLUTION_CODE);
-    }
-    let tr = desk
-        .problem_flow
-        .apply(&p.state, &event, Some(MIM), at, &facts)?;
-    p.state = tr.audit.to;
-    let mut released = Vec::new();
-    for effect in &tr.effects {
-        match effect {
-            Effect::SetTimestamp { field } if field == Field::RESOLVED_AT => {
-                p.resolved_at = Some(at)
-            }
-            Effect::SetTimestamp { field } if field == Field::CLOSED_AT => p.closed_at = Some(at),
-            Effect::SetActor { field } if field == Field::RESOLVED_BY => p.resolved_by = Some(MIM),
-            // Incidents on hold awaiting this problem would be resolved here;
-            // today's incident was resolved with a workaround long before.
-            Effect::ResolveIncidentsAwaitingProblem => {
-                released = incidents_to_resolve(p, incidents);
-            }
-            other => return Err(format!("unexpected problem effect {other:?}").into()),
-        }
-    }
-    Ok(released)
-}
-
-/// Applies `event` to the change through the normal change workflow; the
-/// approval policy decides the `approved` and `rejected` guards.
-fn change_step(
-    desk: &Desk,
-    c: &mut Change,
-    policy: &ApprovalPolicy,
-    event: ChangeEvent,
-    at: DateTime<Utc>,
-) -> Res<()> {
-    let facts = Facts::for_change(c, policy);
-    let tr = desk
-        .change_flow
-        .apply(&c.state, &event, Some(ENGINEER), at, &facts)?;
-    c.state = tr.audit.to;
-    for effect in &tr.effects {
-        match effect {
-            Effect::SetTimestamp { field } if field == Field::ACTUAL_START => {
-                c.actual_start = Some(at);
-            }
-            Effect::SetTimestamp { field } if field == Field::ACTUAL_END => c.actual_end = Some(at),
-            Effect::SetTimestamp { field } if field == Field::CLOSED_AT => c.closed_at = Some(at),
-            Effect::CancelPendingApprovals => {
-                cancel_pending_approvals(&mut c.approvals);
-            }
-            other => return Err(format!("unexpected change effect {other:?}").into()),
-        }
-    }
-    Ok(())
-}
-
-fn decide(change: &mut Change, approver: usize, at: DateTime<Utc>) {
-    if let Some(a) = change.approvals.get_mut(approver) {
-        a.decision = ApprovalDecision::Approved;
-        a.decided_at = Some(at);
-    }
-}
+// ---- helpers ----
 
 fn outcome(o: ApprovalOutcome) -> String {
     match o {
@@ -999,27 +870,6 @@ fn outcome(o: ApprovalOutcome) -> String {
         ApprovalOutcome::Approved => "approved".to_owned(),
         other => format!("{other:?}"),
     }
-}
-
-/// Records a change of the major-incident state in the timeline as a field
-/// change: it is not the incident's own state, so SLA clocks must not see it
-/// as one.
-fn record_field(
-    t: &mut Ticket,
-    at: DateTime<Utc>,
-    field: &str,
-    from: Option<MajorIncidentState>,
-    to: MajorIncidentState,
-) {
-    t.timeline.events.push(TimelineEvent {
-        at,
-        actor: Some(MIM),
-        change: TimelineChange::FieldChanged {
-            field: field.to_owned(),
-            from: from.map_or(FieldValue::Null, |s| FieldValue::from(s.name())),
-            to: FieldValue::from(to.name()),
-        },
-    });
 }
 
 /// Both SLAs of the ticket, evaluated at `now`.

@@ -95,6 +95,12 @@ impl Field {
     pub const ACTUAL_START: &'static str = "actual_start";
     /// When a change's implementation ended.
     pub const ACTUAL_END: &'static str = "actual_end";
+    /// When a known error's permanent fix was in place.
+    pub const FIXED_AT: &'static str = "fixed_at";
+    /// When a knowledge article was published.
+    pub const PUBLISHED_AT: &'static str = "published_at";
+    /// When a knowledge article was retired.
+    pub const RETIRED_AT: &'static str = "retired_at";
 }
 
 /// A plain [`GuardContext`]: sets of known guards, passing guards and filled

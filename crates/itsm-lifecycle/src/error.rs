@@ -187,6 +187,53 @@ pub enum LifecycleError {
         /// The accepted names, comma-separated.
         expected: String,
     },
+    /// An edit names a field that cannot be edited, or that the record does not have.
+    #[error("{record}: field {field:?} cannot be edited: {reason}")]
+    InvalidEdit {
+        /// The record's number.
+        record: String,
+        /// The field (its JSON key, `extensions.<key>` for a custom field).
+        field: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A record is opened in another state than its workflow's initial state.
+    #[error(
+        "{record}: a record opens in state {initial:?} of workflow {workflow:?}, not in {state:?}"
+    )]
+    NotInitial {
+        /// The record's number.
+        record: String,
+        /// The workflow's name.
+        workflow: String,
+        /// The record's state.
+        state: String,
+        /// The workflow's initial state.
+        initial: String,
+    },
+    /// A timeline event does not fit the record it is replayed on; the first such event is reported.
+    #[error("{record}: timeline event {index} cannot be replayed: {message}")]
+    TimelineRefused {
+        /// The record's number.
+        record: String,
+        /// The event's position in the timeline (0-based).
+        index: usize,
+        /// What does not fit.
+        message: String,
+    },
+    /// A typed lifecycle was given another number of workflows than its record has default flows.
+    #[error("a {kind} lifecycle needs {expected} workflow(s), one per default flow, not {given}")]
+    FlowCount {
+        /// The kind of record.
+        kind: String,
+        /// The number of default flows.
+        expected: usize,
+        /// The number of workflows given.
+        given: usize,
+    },
+    /// An error of `itsm-core`, such as a priority matrix without the cell asked for.
+    #[error(transparent)]
+    Core(#[from] itsm_core::CoreError),
     /// JSON that does not parse as the expected type.
     #[error("invalid JSON at {path}: {message}")]
     Json {

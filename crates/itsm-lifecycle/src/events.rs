@@ -171,3 +171,29 @@ events!(
         CloseIncomplete,
     }
 );
+
+events!(
+    /// What may happen to a known error.
+    KnownErrorEvent {
+        /// The permanent fix is in place (open → fixed).
+        Fix,
+        /// The fix did not hold (fixed → open); clears `fixed_at`.
+        Reopen,
+        /// No longer relevant (open or fixed → retired).
+        Retire,
+    }
+);
+
+events!(
+    /// What may happen to a knowledge article.
+    KnowledgeEvent {
+        /// Send the draft for review (draft → review).
+        Submit,
+        /// Send it back to its author (review → draft).
+        Rework,
+        /// Publish it to its audience (review → published).
+        Publish,
+        /// Withdraw it (published → retired).
+        Retire,
+    }
+);

@@ -1,15 +1,16 @@
 //! The default ITIL flows, as workflow definitions (plain data).
 
 use itsm_core::{
-    ChangeState, ChangeType, IncidentState, MajorIncidentState, OnHoldReason, ProblemState,
-    RecordState, ReleaseState, ServiceRequestState,
+    ChangeState, ChangeType, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState,
+    OnHoldReason, ProblemState, RecordState, ReleaseState, ServiceRequestState,
 };
 use strum::IntoEnumIterator;
 
 use crate::context::{Field, Guard};
 use crate::{
-    ChangeEvent, Effect, IncidentEvent, MajorIncidentEvent, ProblemEvent, ReleaseEvent,
-    ServiceRequestEvent, StateDefinition, TransitionDefinition as T, WorkflowDefinition,
+    ChangeEvent, Effect, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent,
+    ProblemEvent, ReleaseEvent, ServiceRequestEvent, StateDefinition, TransitionDefinition as T,
+    WorkflowDefinition,
 };
 
 fn state<S: RecordState>(key: S, description: &str) -> StateDefinition<S> {
@@ -323,7 +324,8 @@ pub fn change_flow(change_type: ChangeType) -> WorkflowDefinition<ChangeState, C
 }
 
 /// The release flow: planning → build → test → deploy → review → closed;
-/// failed tests go back to build; cancel before deploy.
+/// failed tests go back to build; cancel before deploy. Deploying sets
+/// `actual_start`, entering review sets `actual_end` (the deployment window).
 #[must_use]
 pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
     use ReleaseEvent as Ev;
@@ -345,8 +347,8 @@ pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
             T::new(St::Planning, Ev::Build, St::Build),
             T::new(St::Build, Ev::Test, St::Test),
             T::new(St::Test, Ev::Rework, St::Build),
-            T::new(St::Test, Ev::Deploy, St::Deploy),
-            T::new(St::Deploy, Ev::Review, St::Review),
+            T::new(St::Test, Ev::Deploy, St::Deploy).effect(set_at(Field::ACTUAL_START)),
+            T::new(St::Deploy, Ev::Review, St::Review).effect(set_at(Field::ACTUAL_END)),
             T::new(St::Review, Ev::Close, St::Closed).effect(set_at(Field::CLOSED_AT)),
             T::new(St::Planning, Ev::Cancel, St::Canceled),
             T::new(St::Build, Ev::Cancel, St::Canceled),
@@ -400,5 +402,66 @@ pub fn service_request_flow() -> WorkflowDefinition<ServiceRequestState, Service
             incomplete(St::Fulfilment),
         ],
         terminal: vec![St::Rejected, St::ClosedComplete, St::ClosedIncomplete],
+    }
+}
+
+/// The known-error flow: open → fixed → retired, with open → retired when
+/// the error is no longer relevant and fixed → open when the fix did not
+/// hold. Fixing sets `fixed_at`; reopening clears it.
+#[must_use]
+pub fn known_error_flow() -> WorkflowDefinition<KnownErrorState, KnownErrorEvent> {
+    use KnownErrorEvent as Ev;
+    use KnownErrorState as St;
+    WorkflowDefinition {
+        name: "known_error".to_owned(),
+        description: Some(
+            "A known error: root cause and workaround documented while the permanent fix is pending."
+                .to_owned(),
+        ),
+        initial: St::Open,
+        states: vec![
+            state(
+                St::Open,
+                "Recorded with a root cause and a workaround; the fix is pending.",
+            ),
+            state(St::Fixed, "The permanent fix is in place."),
+            state(
+                St::Retired,
+                "No longer relevant (the affected component is gone); final.",
+            ),
+        ],
+        transitions: vec![
+            T::new(St::Open, Ev::Fix, St::Fixed).effect(set_at(Field::FIXED_AT)),
+            T::new(St::Fixed, Ev::Reopen, St::Open).effect(clear_at(Field::FIXED_AT)),
+            T::new(St::Open, Ev::Retire, St::Retired),
+            T::new(St::Fixed, Ev::Retire, St::Retired),
+        ],
+        terminal: vec![St::Retired],
+    }
+}
+
+/// The knowledge flow: draft → review → published → retired, with review →
+/// draft for rework. Publishing sets `published_at`, retiring `retired_at`.
+#[must_use]
+pub fn knowledge_flow() -> WorkflowDefinition<KnowledgeState, KnowledgeEvent> {
+    use KnowledgeEvent as Ev;
+    use KnowledgeState as St;
+    WorkflowDefinition {
+        name: "knowledge".to_owned(),
+        description: Some("Knowledge management: write, review, publish, retire.".to_owned()),
+        initial: St::Draft,
+        states: vec![
+            state(St::Draft, "Being written."),
+            state(St::Review, "Being reviewed before publication."),
+            state(St::Published, "Published and visible to its audience."),
+            state(St::Retired, "Withdrawn; final."),
+        ],
+        transitions: vec![
+            T::new(St::Draft, Ev::Submit, St::Review),
+            T::new(St::Review, Ev::Rework, St::Draft),
+            T::new(St::Review, Ev::Publish, St::Published).effect(set_at(Field::PUBLISHED_AT)),
+            T::new(St::Published, Ev::Retire, St::Retired).effect(set_at(Field::RETIRED_AT)),
+        ],
+        terminal: vec![St::Retired],
     }
 }

@@ -6,8 +6,8 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use itsm_core::{
-    ChangeState, IncidentState, MajorIncidentState, ProblemState, RecordState, ReleaseState,
-    ServiceRequestState, StateCategory,
+    ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState, ProblemState,
+    RecordState, ReleaseState, ServiceRequestState, StateCategory,
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -86,4 +86,6 @@ core_state_key! {
     ChangeState { New, Assess, Authorize, Scheduled, Implement, Review, Closed, Canceled }
     ReleaseState { Planning, Build, Test, Deploy, Review, Closed, Canceled }
     ServiceRequestState { Submitted, AwaitingApproval, Approved, Rejected, Fulfilment, ClosedComplete, ClosedIncomplete }
+    KnownErrorState { Open, Fixed, Retired }
+    KnowledgeState { Draft, Review, Published, Retired }
 }

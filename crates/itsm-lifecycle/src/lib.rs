@@ -1,5 +1,68 @@
 //! A data-driven workflow engine for ITSM records, and the ITIL default flows
-//! for incident, major incident, problem, change, release and service request.
+//! for incident, major incident, problem, known error, change, release,
+//! service request and knowledge article.
+//!
+//! For the ITIL records of `itsm-core` the typed path is the default:
+//! [`Lifecycle`] applies an event to the record itself and returns the
+//! record, its audit entry and the timeline events that describe what
+//! changed.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use itsm_core::{Incident, IncidentId, IncidentState, PersonId, Priority, PriorityMatrix, Urgency};
+//! use itsm_lifecycle::{IncidentEvent, Input, Lifecycle};
+//!
+//! let lifecycle = Lifecycle::<Incident>::itil()?.with_matrix(PriorityMatrix::servicenow());
+//! let agent = Some(PersonId::from_u128(7));
+//! let at = |minute| Utc.with_ymd_and_hms(2026, 3, 2, 9, minute, 0).unwrap();
+//! let draft = Incident::new(
+//!     IncidentId::from_u128(1),
+//!     "INC0001234".parse()?,
+//!     PersonId::from_u128(2),
+//!     "Payroll portal returns HTTP 500",
+//!     at(0),
+//! );
+//!
+//! // Opening writes the `created` event; the matrix sets the priority.
+//! let opened = lifecycle.open(draft, agent, at(0))?;
+//! let mut incident = opened.record.clone();
+//! let mut timeline = opened.timeline.clone();
+//!
+//! // Putting it on hold needs a reason; the record keeps it, the clock pauses.
+//! let hold = Input::new().with_reason("awaiting_vendor");
+//! let step = lifecycle.apply(&incident, IncidentEvent::Hold, &hold, agent, at(5))?;
+//! assert_eq!(step.record.state, IncidentState::OnHold);
+//! incident = step.record;
+//! timeline.extend(step.timeline);
+//!
+//! // A new urgency: the priority follows, and the timeline says so.
+//! let urgent = Input::new().with_value("urgency", &Urgency::High)?;
+//! let step = lifecycle.update(&incident, &urgent, agent, at(6))?;
+//! assert_eq!(step.record.priority, Priority::P3);
+//! incident = step.record;
+//! timeline.extend(step.timeline);
+//!
+//! // Resolving without a resolution code is refused, and the error says why;
+//! // with the code and notes in the input it goes through.
+//! let refused = lifecycle.apply(&incident, IncidentEvent::Resolve, &Input::new(), agent, at(9));
+//! assert!(refused.unwrap_err().to_string().contains("\"resolution_code\" is missing"));
+//! let resolution = Input::new()
+//!     .with_field("resolution_code", "solution_provided")
+//!     .with_field("resolution_notes", "Restarted the application pool.");
+//! let step = lifecycle.apply(&incident, IncidentEvent::Resolve, &resolution, agent, at(9))?;
+//! assert_eq!(step.record.resolved_at, Some(at(9)));
+//! incident = step.record;
+//! timeline.extend(step.timeline);
+//!
+//! // The record is the fold of its own timeline.
+//! assert_eq!(lifecycle.replay(&opened.record, &timeline)?, incident);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Under the typed path, and for custom flows on records of a product's
+//! own, is the engine: [`Workflow::apply`] takes a state, an event and a
+//! [`GuardContext`] and returns a [`Transition`] whose [`Effect`]s name the
+//! fields to change as strings.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -19,41 +82,56 @@
 //! assert_eq!(hold.to_category, StateCategory::Paused);
 //! assert!(hold.effects.contains(&Effect::SetReason { field: Field::ON_HOLD_REASON.to_owned() }));
 //!
-//! // Resolving without a resolution code is refused, and the error says why.
-//! let refused = workflow.apply(&IncidentState::OnHold, &IncidentEvent::Resolve, agent, at, &Facts::itil());
-//! assert!(refused.unwrap_err().to_string().contains("\"resolution_code\" is missing"));
-//!
 //! // Replaying the audit history reproduces the state.
 //! assert_eq!(workflow.replay(&[start.audit, hold.audit])?, &IncidentState::OnHold);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # What this crate is for
-//! Deciding what may happen to a ticket next, and what that implies:
-//! [`Workflow::apply`] takes a record's current state, an event, an actor,
-//! an instant and a caller-supplied [`GuardContext`], and returns the
-//! [`Transition`] (its audit entry, its [`Effect`]s as data, its timeline
-//! event for the SLA clock) or a [`LifecycleError`] naming the guard,
-//! required field or reason that refused it. One engine serves the typed ITIL
-//! enums of `itsm-core` and fully dynamic `String` keys loaded from JSON
+//! Deciding what may happen to a ticket next, and doing it to the record:
+//! [`Lifecycle`] opens a record ([`Lifecycle::open`], with its `created`
+//! event), applies events with the fields that come with them
+//! ([`Lifecycle::apply`], [`Input`]), edits, assigns, comments and records
+//! approval decisions, and returns a [`Step`]: the record as it is now, the
+//! audit entry, the timeline events of every change (state, priority,
+//! assignment, fields, comments and work notes) and the effects left for
+//! the caller because they touch other records. [`Lifecycle::replay`] folds
+//! a timeline back into the record, so a record, its audit trail and its
+//! timeline cannot disagree. Underneath, [`Workflow::apply`] takes a
+//! record's current state, an event, an actor, an instant and a
+//! caller-supplied [`GuardContext`], and returns the [`Transition`] (its
+//! audit entry, its [`Effect`]s as data, its timeline event for the SLA
+//! clock) or a [`LifecycleError`] naming the guard, required field or
+//! reason that refused it. One engine serves the typed ITIL enums of
+//! `itsm-core` and fully dynamic `String` keys loaded from JSON
 //! ([`WorkflowDefinition::from_json`]); building a [`Workflow`] validates its
 //! definition and reports every problem at once. Definitions export as
 //! Mermaid ([`Workflow::to_mermaid`]) and Graphviz DOT ([`Workflow::to_dot`]).
 //!
 //! # What it is not for
-//! It stores nothing, reads no clock and performs no effect: the caller owns
-//! the record, passes `now`, and applies the effects. It knows nothing about
-//! SLA clocks, calendars or the CMDB. Guards are names: what "approved"
-//! means for a record is the caller's [`GuardContext`] (or the pure
-//! [`ApprovalPolicy`]).
+//! It stores nothing, reads no clock and performs no side effect: the
+//! caller keeps the record and its timeline, passes `now`, and performs the
+//! follow-ups (resolving the incidents a problem releases, notifying). It
+//! knows nothing about SLA clocks, calendars or the CMDB. Guards are names:
+//! what "approved" means for a record is its approvals under an
+//! [`ApprovalPolicy`], or the caller's [`GuardContext`].
 //!
 //! # Features
+//! - [`Lifecycle`] over every [`Record`]: [`Incident`](itsm_core::Incident)
+//!   (with the major-incident flow: [`Lifecycle::propose_major`],
+//!   [`Lifecycle::apply_major`]), [`Problem`](itsm_core::Problem),
+//!   [`KnownError`](itsm_core::KnownError), [`Change`](itsm_core::Change)
+//!   (its approval summary follows [`ApprovalPolicy::status`]),
+//!   [`Release`](itsm_core::Release),
+//!   [`ServiceRequest`](itsm_core::ServiceRequest) and
+//!   [`KnowledgeArticle`](itsm_core::KnowledgeArticle).
 //! - [`Workflow`]: validation with paths, dense compiled tables, `apply`,
 //!   [`Workflow::allowed_events`], [`Workflow::replay`] (a million entries in
 //!   about ten milliseconds on one core).
 //! - The default flows: [`incident_flow`], [`major_incident_flow`],
-//!   [`problem_flow`], [`change_flow`] (normal, standard, emergency),
-//!   [`release_flow`], [`service_request_flow`].
+//!   [`problem_flow`], [`known_error_flow`], [`change_flow`] (normal,
+//!   standard, emergency), [`release_flow`], [`service_request_flow`],
+//!   [`knowledge_flow`].
 //! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
 //! - JSON Schemas of every definition type: [`schema_bundle`].
@@ -74,6 +152,8 @@ mod events;
 mod flows;
 mod key;
 mod policy;
+mod record;
+mod typed;
 
 pub use context::{Facts, Field, Guard, GuardContext};
 pub use definition::{
@@ -82,17 +162,20 @@ pub use definition::{
 pub use engine::{AuditEntry, Transition, Workflow};
 pub use error::{LifecycleError, Refusal, ReplayFault};
 pub use events::{
-    ChangeEvent, IncidentEvent, MajorIncidentEvent, ProblemEvent, ReleaseEvent, ServiceRequestEvent,
+    ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent, ProblemEvent,
+    ReleaseEvent, ServiceRequestEvent,
 };
 pub use flows::{
-    change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
-    service_request_flow,
+    change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
+    problem_flow, release_flow, service_request_flow,
 };
 pub use key::{EventKey, StateKey, WorkflowKey};
 pub use policy::{
     ApprovalOutcome, ApprovalPolicy, AutoClose, cancel_pending_approvals, check_change_type_change,
     incidents_to_resolve,
 };
+pub use record::Record;
+pub use typed::{Input, Lifecycle, Step};
 
 use itsm_core::SchemaBundle;
 
@@ -112,10 +195,13 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<ApprovalPolicy>("approval_policy")
         .with::<ApprovalOutcome>("approval_outcome")
         .with::<AutoClose>("auto_close")
+        .with::<Input>("input")
         .with::<IncidentEvent>("incident_event")
         .with::<MajorIncidentEvent>("major_incident_event")
         .with::<ProblemEvent>("problem_event")
         .with::<ChangeEvent>("change_event")
         .with::<ReleaseEvent>("release_event")
         .with::<ServiceRequestEvent>("service_request_event")
+        .with::<KnownErrorEvent>("known_error_event")
+        .with::<KnowledgeEvent>("knowledge_event")
 }

@@ -8,7 +8,8 @@ mod common;
 use itsm_core::ChangeType;
 use itsm_lifecycle::{
     Effect, EventKey, Facts, StateKey, Workflow, WorkflowDefinition, change_flow, incident_flow,
-    major_incident_flow, problem_flow, release_flow, service_request_flow,
+    knowledge_flow, known_error_flow, major_incident_flow, problem_flow, release_flow,
+    service_request_flow,
 };
 
 fn effect_text(e: &Effect) -> String {
@@ -160,12 +161,23 @@ fn workflow_docs_match_the_default_flows() {
         markdown(
             release_flow(),
             "itsm_lifecycle::release_flow()",
-            "- Cancel is allowed before `deploy` only.",
+            "- Cancel is allowed before `deploy` only.\n\
+             - `actual_start` and `actual_end` record the deployment window: set on `deploy` and on `review`.",
         ),
         markdown(
             service_request_flow(),
             "itsm_lifecycle::service_request_flow()",
             "- `approve` and `reject` follow the approval policy (guards `approved`, `rejected`).",
+        ),
+        markdown(
+            known_error_flow(),
+            "itsm_lifecycle::known_error_flow()",
+            "- `fixed_at` is set exactly while the known error is fixed: `fix` sets it, `reopen` clears it.",
+        ),
+        markdown(
+            knowledge_flow(),
+            "itsm_lifecycle::knowledge_flow()",
+            "- `publish` sets `published_at` and `retire` sets `retired_at`, as `KnowledgeArticle::validate` requires.",
         ),
     ];
     let mut problems = Vec::new();

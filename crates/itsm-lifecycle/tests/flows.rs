@@ -6,14 +6,14 @@ use std::fmt::Debug;
 
 use chrono::{DateTime, TimeZone, Utc};
 use itsm_core::{
-    ChangeState, ChangeType, IncidentState, MajorIncidentState, PersonId, ProblemState,
-    ReleaseState, ServiceRequestState, TimelineChange,
+    ChangeState, ChangeType, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState,
+    PersonId, ProblemState, ReleaseState, ServiceRequestState, TimelineChange,
 };
 use itsm_lifecycle::{
-    ChangeEvent, Effect, EventKey, Facts, Field, IncidentEvent, LifecycleError, MajorIncidentEvent,
-    ProblemEvent, Refusal, ReleaseEvent, ServiceRequestEvent, StateKey, Workflow,
-    WorkflowDefinition, change_flow, incident_flow, major_incident_flow, problem_flow,
-    release_flow, service_request_flow,
+    ChangeEvent, Effect, EventKey, Facts, Field, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
+    LifecycleError, MajorIncidentEvent, ProblemEvent, Refusal, ReleaseEvent, ServiceRequestEvent,
+    StateKey, Workflow, WorkflowDefinition, change_flow, incident_flow, knowledge_flow,
+    known_error_flow, major_incident_flow, problem_flow, release_flow, service_request_flow,
 };
 
 /// What a move should do.
@@ -686,4 +686,41 @@ fn allowed_events_follow_guards() {
         &[E::Start, E::Hold, E::Resolve, E::Cancel],
     );
     check(IncidentState::Closed, Facts::itil(), &[]);
+}
+
+#[test]
+fn known_error_flow_table() {
+    use KnownErrorEvent as E;
+    use KnownErrorState as S;
+    run(
+        known_error_flow(),
+        &[
+            (S::Open, E::Fix, "", To(S::Fixed)),
+            (S::Fixed, E::Reopen, "", To(S::Open)),
+            (S::Open, E::Retire, "", To(S::Retired)),
+            (S::Fixed, E::Retire, "", To(S::Retired)),
+            (S::Open, E::Reopen, "", NotAllowed),
+            (S::Fixed, E::Fix, "", NotAllowed),
+            (S::Retired, E::Reopen, "", Terminal),
+        ],
+    );
+}
+
+#[test]
+fn knowledge_flow_table() {
+    use KnowledgeEvent as E;
+    use KnowledgeState as S;
+    run(
+        knowledge_flow(),
+        &[
+            (S::Draft, E::Submit, "", To(S::Review)),
+            (S::Review, E::Rework, "", To(S::Draft)),
+            (S::Review, E::Publish, "", To(S::Published)),
+            (S::Published, E::Retire, "", To(S::Retired)),
+            (S::Draft, E::Publish, "", NotAllowed),
+            (S::Draft, E::Retire, "", NotAllowed),
+            (S::Published, E::Submit, "", NotAllowed),
+            (S::Retired, E::Submit, "", Terminal),
+        ],
+    );
 }

@@ -59,8 +59,8 @@ fn example_and_default_workflow_definitions_validate_against_the_schema() {
         .chain(json_files("docs/workflows"))
         .collect();
     assert!(
-        files.len() >= 9,
-        "expected the example and the 8 default flows, found {}",
+        files.len() >= 11,
+        "expected the example and the 10 default flows, found {}",
         files.len()
     );
     for (path, value) in files {

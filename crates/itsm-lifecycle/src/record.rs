@@ -1,0 +1,180 @@
+//! [`Record`]: what the typed path needs of an ITIL record, implemented for
+//! the seven records of `itsm-core` that have a lifecycle.
+
+use std::fmt::Debug;
+
+use itsm_core::{
+    Change, ChangeState, ChangeType, Incident, IncidentState, KnowledgeArticle, KnowledgeState,
+    KnownError, KnownErrorState, Problem, ProblemState, RecordKind, RecordNumber, RecordState,
+    Release, ReleaseState, ServiceRequest, ServiceRequestState, Validate,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::key::{EventKey, StateKey};
+use crate::{
+    ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, LifecycleError, ProblemEvent,
+    ReleaseEvent, ServiceRequestEvent, WorkflowDefinition, change_flow, check_change_type_change,
+    incident_flow, knowledge_flow, known_error_flow, problem_flow, release_flow,
+    service_request_flow,
+};
+
+pub(crate) mod sealed {
+    /// Only the records of `itsm-core` are [`Record`](super::Record)s: the
+    /// trait may gain methods without a major version.
+    pub trait Sealed {}
+}
+
+/// An ITIL record that [`Lifecycle`](crate::Lifecycle) moves: incident,
+/// problem, known error, change, release, service request, knowledge article.
+///
+/// Sealed: implemented for the records of `itsm-core` only. Fields are
+/// reached by their JSON key, so the same interpreter serves every record.
+pub trait Record:
+    sealed::Sealed + Clone + PartialEq + Debug + Serialize + DeserializeOwned + Validate
+{
+    /// The record's typed state.
+    type State: StateKey + RecordState;
+    /// The events of the record's default flow.
+    type Event: EventKey + Copy;
+    /// The kind named in the `created` timeline event.
+    const KIND: RecordKind;
+    /// The JSON key of the instant the record was opened
+    /// (`opened_at`, or `created_at` for known errors and articles).
+    const OPENED_AT: &'static str;
+    /// The keys fixed when the record is opened, which no edit may change.
+    const FIXED: &'static [&'static str];
+
+    /// The record's state.
+    fn state(&self) -> Self::State;
+
+    /// The record's human-readable number, for messages.
+    fn number(&self) -> &RecordNumber;
+
+    /// The ITIL default flows of this kind of record; most kinds have one,
+    /// changes have one per change type (standard, normal, emergency).
+    fn flows() -> Vec<WorkflowDefinition<Self::State, Self::Event>>;
+
+    /// Which of [`flows`](Record::flows) this record follows.
+    fn flow_index(&self) -> usize {
+        0
+    }
+
+    /// Checks an edit that the generic rules cannot: a change may change
+    /// its type only while new and without approvals.
+    ///
+    /// # Errors
+    /// The rule's error.
+    fn check_edit(&self, _edited: &Self) -> Result<(), LifecycleError> {
+        Ok(())
+    }
+}
+
+macro_rules! record {
+    ($ty:ident, $state:ty, $event:ty, $kind:ident, $opened:literal, $flows:expr) => {
+        impl sealed::Sealed for $ty {}
+
+        impl Record for $ty {
+            type State = $state;
+            type Event = $event;
+            const KIND: RecordKind = RecordKind::$kind;
+            const OPENED_AT: &'static str = $opened;
+            const FIXED: &'static [&'static str] = &["id", "number", $opened];
+
+            fn state(&self) -> $state {
+                self.state
+            }
+
+            fn number(&self) -> &RecordNumber {
+                &self.number
+            }
+
+            fn flows() -> Vec<WorkflowDefinition<$state, $event>> {
+                $flows
+            }
+
+            record!(@extra $ty);
+        }
+    };
+    (@extra Change) => {
+        fn flow_index(&self) -> usize {
+            change_flow_index(self.change_type)
+        }
+
+        fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {
+            check_change_type_change(self, edited.change_type)
+        }
+    };
+    (@extra $ty:ty) => {};
+}
+
+/// The change types, in the order of `Change`'s flows.
+const CHANGE_TYPES: [ChangeType; 3] = [
+    ChangeType::Standard,
+    ChangeType::Normal,
+    ChangeType::Emergency,
+];
+
+fn change_flow_index(change_type: ChangeType) -> usize {
+    CHANGE_TYPES
+        .iter()
+        .position(|t| *t == change_type)
+        .unwrap_or(1)
+}
+
+record!(
+    Incident,
+    IncidentState,
+    IncidentEvent,
+    Incident,
+    "opened_at",
+    vec![incident_flow()]
+);
+record!(
+    Problem,
+    ProblemState,
+    ProblemEvent,
+    Problem,
+    "opened_at",
+    vec![problem_flow()]
+);
+record!(
+    KnownError,
+    KnownErrorState,
+    KnownErrorEvent,
+    KnownError,
+    "created_at",
+    vec![known_error_flow()]
+);
+record!(
+    Change,
+    ChangeState,
+    ChangeEvent,
+    Change,
+    "opened_at",
+    CHANGE_TYPES.iter().map(|t| change_flow(*t)).collect()
+);
+record!(
+    Release,
+    ReleaseState,
+    ReleaseEvent,
+    Release,
+    "opened_at",
+    vec![release_flow()]
+);
+record!(
+    ServiceRequest,
+    ServiceRequestState,
+    ServiceRequestEvent,
+    ServiceRequest,
+    "opened_at",
+    vec![service_request_flow()]
+);
+record!(
+    KnowledgeArticle,
+    KnowledgeState,
+    KnowledgeEvent,
+    KnowledgeArticle,
+    "created_at",
+    vec![knowledge_flow()]
+);
