@@ -39,10 +39,12 @@ pub struct AppendBatch<'a> {
 /// What a backend's append did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppendResult {
-    /// Written.
-    Appended(AppendOutcome),
-    /// The stream is at another version (`None`: it does not exist). Nothing written.
+    /// Written: one outcome per batch, in order.
+    Appended(Vec<AppendOutcome>),
+    /// A stream is at another version (`None`: it does not exist). Nothing written.
     Conflict {
+        /// Which batch.
+        index: usize,
         /// The stream's version.
         actual: Option<u64>,
     },
@@ -109,13 +111,15 @@ pub trait Backend: Send {
     /// The database's.
     fn schema_version(&mut self) -> Result<u32>;
 
-    /// Appends in one transaction: checks the expected version and the
-    /// stream kind, writes the events with the next positions, the
-    /// projection and the clocks, or nothing.
+    /// Appends to one or more streams in one transaction: checks each
+    /// stream's expected version and kind, writes the events with the next
+    /// positions (in batch order), the projections and the clocks — or
+    /// nothing. The batches name distinct streams, in ascending id order
+    /// (the order rows are locked in, so concurrent appends cannot deadlock).
     ///
     /// # Errors
     /// [`StoreError::WrongStreamKind`](crate::StoreError::WrongStreamKind), the database's.
-    fn append(&mut self, batch: &AppendBatch<'_>) -> Result<AppendResult>;
+    fn append(&mut self, batches: &[AppendBatch<'_>]) -> Result<AppendResult>;
 
     /// Where these event ids are stored, for those that are.
     ///

@@ -339,16 +339,18 @@ impl Backend for PostgresBackend {
         Ok(u32::try_from(v).unwrap_or(0))
     }
 
-    fn append(&mut self, batch: &AppendBatch<'_>) -> Result<AppendResult> {
-        let count = batch.events.len() as u64;
-        let n = i64_of(count);
-        let stream = batch.stream.uuid();
-        let kind = batch.kind.as_str();
+    fn append(&mut self, batches: &[AppendBatch<'_>]) -> Result<AppendResult> {
         let cache = &mut self.statements;
         let mut tx = self.client.transaction().map_err(db("begin append"))?;
-        // 1. The stream's version: checked and moved in one statement; the
-        // stream's row lock orders writers of one stream.
-        let moved = match batch.expected {
+        let mut versions = Vec::with_capacity(batches.len());
+        for (index, batch) in batches.iter().enumerate() {
+            let count = batch.events.len() as u64;
+            let n = i64_of(count);
+            let stream = batch.stream.uuid();
+            let kind = batch.kind.as_str();
+            // 1. The stream's version: checked and moved in one statement; the
+            // stream's row lock orders writers of one stream.
+            let moved = match batch.expected {
             ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => {
                 let s = prepared(
                     cache,
@@ -379,35 +381,40 @@ impl Backend for PostgresBackend {
             }
         }
         .map_err(db("move the stream version"))?;
-        let Some(moved) = moved else {
-            let actual = tx
-                .query_opt(
-                    "SELECT version, kind FROM streams WHERE stream_id = $1",
-                    &[&stream],
-                )
-                .map_err(db("read the stream version"))?
-                .map(|r| (u64_of(r.get(0)), r.get::<_, String>(1)));
-            drop(tx);
-            return match actual {
-                Some((_, actual_kind)) if actual_kind != kind => Err(StoreError::WrongStreamKind {
-                    stream: batch.stream,
-                    expected: batch.kind.clone(),
-                    actual: StreamKind::new(actual_kind)?,
-                }),
-                actual => Ok(AppendResult::Conflict {
-                    actual: actual.map(|(v, _)| v),
-                }),
+            let Some(moved) = moved else {
+                let actual = tx
+                    .query_opt(
+                        "SELECT version, kind FROM streams WHERE stream_id = $1",
+                        &[&stream],
+                    )
+                    .map_err(db("read the stream version"))?
+                    .map(|r| (u64_of(r.get(0)), r.get::<_, String>(1)));
+                drop(tx);
+                return match actual {
+                    Some((_, actual_kind)) if actual_kind != kind => {
+                        Err(StoreError::WrongStreamKind {
+                            stream: batch.stream,
+                            expected: batch.kind.clone(),
+                            actual: StreamKind::new(actual_kind)?,
+                        })
+                    }
+                    actual => Ok(AppendResult::Conflict {
+                        index,
+                        actual: actual.map(|(v, _)| v),
+                    }),
+                };
             };
-        };
-        let last_version = u64_of(moved.get(0));
-        let first_version = last_version + 1 - count;
-        // 2. The projection and the clocks.
-        if let Some(row) = &batch.projection {
-            write_projection(cache, &mut tx, row, last_version, batch.recorded_at)?;
+            let last_version = u64_of(moved.get(0));
+            // 2. The projection and the clocks.
+            if let Some(row) = &batch.projection {
+                write_projection(cache, &mut tx, row, last_version, batch.recorded_at)?;
+            }
+            if let Some(clocks) = &batch.clocks {
+                write_clocks(cache, &mut tx, stream, kind, clocks)?;
+            }
+            versions.push(last_version + 1 - count);
         }
-        if let Some(clocks) = &batch.clocks {
-            write_clocks(cache, &mut tx, stream, kind, clocks)?;
-        }
+        let total: u64 = batches.iter().map(|b| b.events.len() as u64).sum();
         // 3. The positions, under the row lock held to commit.
         let s = prepared(
             cache,
@@ -416,80 +423,89 @@ impl Backend for PostgresBackend {
              RETURNING last_position",
         )?;
         let last_position = u64_of(
-            tx.query_one(&s, &[&n])
+            tx.query_one(&s, &[&i64_of(total)])
                 .map_err(db("allocate positions"))?
                 .get(0),
         );
-        let first_position = last_position + 1 - count;
-        // 4. The events, in one statement.
-        let ids: Vec<Uuid> = batch.events.iter().map(|e| e.event_id.uuid()).collect();
-        let types: Vec<&str> = batch.events.iter().map(|e| e.event_type.as_str()).collect();
-        let versions: Vec<i64> = batch
-            .events
-            .iter()
-            .map(|e| i64::from(e.schema_version))
-            .collect();
-        let actors: Vec<Option<Uuid>> = batch
-            .events
-            .iter()
-            .map(|e| e.actor.map(|a| uuid(a.as_u128())))
-            .collect();
-        let correlations: Vec<Option<&str>> = batch
-            .events
-            .iter()
-            .map(|e| e.correlation_id.as_deref())
-            .collect();
-        let causations: Vec<Option<Uuid>> = batch
-            .events
-            .iter()
-            .map(|e| e.causation_id.map(EventId::uuid))
-            .collect();
-        let payloads: Vec<&str> = batch.events.iter().map(|e| e.payload.as_str()).collect();
-        let s = prepared(
-            cache,
-            &mut tx,
-            "INSERT INTO events (position, stream_id, stream_kind, version, event_id, event_type, \
+        let mut next_position = last_position + 1 - total;
+        let mut outcomes = Vec::with_capacity(batches.len());
+        for (batch, first_version) in batches.iter().zip(versions) {
+            let count = batch.events.len() as u64;
+            let first_position = next_position;
+            let stream = batch.stream.uuid();
+            let kind = batch.kind.as_str();
+            // 4. The events, in one statement per stream.
+            let ids: Vec<Uuid> = batch.events.iter().map(|e| e.event_id.uuid()).collect();
+            let types: Vec<&str> = batch.events.iter().map(|e| e.event_type.as_str()).collect();
+            let versions: Vec<i64> = batch
+                .events
+                .iter()
+                .map(|e| i64::from(e.schema_version))
+                .collect();
+            let actors: Vec<Option<Uuid>> = batch
+                .events
+                .iter()
+                .map(|e| e.actor.map(|a| uuid(a.as_u128())))
+                .collect();
+            let correlations: Vec<Option<&str>> = batch
+                .events
+                .iter()
+                .map(|e| e.correlation_id.as_deref())
+                .collect();
+            let causations: Vec<Option<Uuid>> = batch
+                .events
+                .iter()
+                .map(|e| e.causation_id.map(EventId::uuid))
+                .collect();
+            let payloads: Vec<&str> = batch.events.iter().map(|e| e.payload.as_str()).collect();
+            let s = prepared(
+                cache,
+                &mut tx,
+                "INSERT INTO events (position, stream_id, stream_kind, version, event_id, event_type, \
              schema_version, recorded_at, occurred_at, actor, correlation_id, causation_id, payload) \
              SELECT $1 + e.o - 1, $2, $3, $4 + e.o - 1, e.event_id, e.event_type, e.schema_version, $5, \
              e.occurred_at, e.actor, e.correlation_id, e.causation_id, e.payload \
              FROM UNNEST($6::uuid[], $7::text[], $8::bigint[], $9::bigint[], $10::uuid[], $11::text[], \
              $12::uuid[], $13::text[]) WITH ORDINALITY \
              AS e(event_id, event_type, schema_version, occurred_at, actor, correlation_id, causation_id, payload, o)",
-        )?;
-        let inserted = tx.execute(
-            &s,
-            &[
-                &i64_of(first_position),
-                &stream,
-                &kind,
-                &i64_of(first_version),
-                &batch.recorded_at,
-                &ids,
-                &types,
-                &versions,
-                &batch.occurred_at,
-                &actors,
-                &correlations,
-                &causations,
-                &payloads,
-            ],
-        );
-        match inserted {
-            Ok(_) => {}
-            Err(e) if unique_violation_on(&e, "events_event_id") => {
-                return Ok(AppendResult::DuplicateEventId);
+            )?;
+            let inserted = tx.execute(
+                &s,
+                &[
+                    &i64_of(first_position),
+                    &stream,
+                    &kind,
+                    &i64_of(first_version),
+                    &batch.recorded_at,
+                    &ids,
+                    &types,
+                    &versions,
+                    &batch.occurred_at,
+                    &actors,
+                    &correlations,
+                    &causations,
+                    &payloads,
+                ],
+            );
+            match inserted {
+                Ok(_) => {}
+                Err(e) if unique_violation_on(&e, "events_event_id") => {
+                    return Ok(AppendResult::DuplicateEventId);
+                }
+                Err(e) => return Err(db("insert events")(e)),
             }
-            Err(e) => return Err(db("insert events")(e)),
+            next_position += count;
+            outcomes.push(AppendOutcome {
+                stream: batch.stream,
+                first_version,
+                last_version: first_version + count - 1,
+                first_position,
+                last_position: first_position + count - 1,
+                already_stored: false,
+            });
         }
         tx.commit().map_err(db("commit the append"))?;
-        Ok(AppendResult::Appended(AppendOutcome {
-            stream: batch.stream,
-            first_version,
-            last_version,
-            first_position,
-            last_position,
-            already_stored: false,
-        }))
+        Ok(AppendResult::Appended(outcomes))
     }
 
     fn locate_events(&mut self, ids: &[EventId]) -> Result<Vec<EventLocation>> {

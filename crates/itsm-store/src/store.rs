@@ -130,30 +130,104 @@ impl Store {
     /// [`StoreError::WrongStreamKind`], [`StoreError::VersionConflict`],
     /// [`StoreError::IdempotencyMismatch`], the database's.
     pub fn append(&mut self, request: &AppendRequest) -> Result<AppendOutcome> {
-        let (batch, projection_problems) = self.prepare(request)?;
-        if !projection_problems.is_empty() {
-            return Err(StoreError::invalid(
-                location(request.stream),
-                projection_problems,
+        let mut outcomes = self.append_all(std::slice::from_ref(request))?;
+        Ok(outcomes.remove(0))
+    }
+
+    /// Appends to several streams in one transaction: every request is
+    /// checked as [`append`](Self::append) checks it, and either all of them
+    /// land or none does. Within the transaction the streams are written in
+    /// ascending id order (so that concurrent multi-stream appends lock rows
+    /// in one order), and so take their positions; the outcomes come back
+    /// in the order of `requests`.
+    ///
+    /// # Errors
+    /// As [`append`](Self::append), and [`StoreError::Invalid`] when two
+    /// requests name the same stream or none is given.
+    pub fn append_all(&mut self, requests: &[AppendRequest]) -> Result<Vec<AppendOutcome>> {
+        let mut order: Vec<usize> = (0..requests.len()).collect();
+        order.sort_by_key(|&i| requests[i].stream);
+        let mut problems = Vec::new();
+        if requests.is_empty() {
+            problems.push("an append names at least one stream".to_owned());
+        }
+        for pair in order.windows(2) {
+            if requests[pair[0]].stream == requests[pair[1]].stream {
+                problems.push(format!(
+                    "requests[{}] and requests[{}] both write stream {}",
+                    pair[0].min(pair[1]),
+                    pair[0].max(pair[1]),
+                    requests[pair[0]].stream
+                ));
+            }
+        }
+        let total: usize = requests.iter().map(|r| r.events.len()).sum();
+        if total > MAX_BATCH {
+            problems.push(format!(
+                "{total} events, more than the {MAX_BATCH} one append may carry"
             ));
         }
-        match self.backend.append(&batch)? {
-            AppendResult::Appended(outcome) => Ok(outcome),
-            AppendResult::Conflict { actual } => {
-                self.retried(request)?.ok_or(StoreError::VersionConflict {
-                    stream: request.stream,
-                    expected: request.expected,
-                    actual,
-                })
+        if !problems.is_empty() {
+            return Err(StoreError::invalid("append", problems));
+        }
+        let mut batches = Vec::with_capacity(requests.len());
+        for &i in &order {
+            let (batch, projection_problems) = self.prepare(&requests[i])?;
+            if !projection_problems.is_empty() {
+                return Err(StoreError::invalid(
+                    location(requests[i].stream),
+                    projection_problems,
+                ));
+            }
+            batches.push(batch);
+        }
+        let result = self.backend.append(&batches)?;
+        drop(batches);
+        let sorted = match result {
+            AppendResult::Appended(outcomes) => outcomes,
+            AppendResult::Conflict { index, actual } => {
+                let request = &requests[order[index]];
+                return self
+                    .retried_all(requests)?
+                    .ok_or(StoreError::VersionConflict {
+                        stream: request.stream,
+                        expected: request.expected,
+                        actual,
+                    });
             }
             AppendResult::DuplicateEventId => {
-                self.retried(request)?
-                    .ok_or_else(|| StoreError::IdempotencyMismatch {
-                        event_id: request.events[0].event_id,
+                return self.retried_all(requests)?.ok_or_else(|| {
+                    StoreError::IdempotencyMismatch {
+                        event_id: requests[0].events[0].event_id,
                         reason: "stored concurrently by another append".to_owned(),
-                    })
+                    }
+                });
+            }
+        };
+        let mut outcomes = vec![None; requests.len()];
+        for (outcome, &i) in sorted.into_iter().zip(&order) {
+            outcomes[i] = Some(outcome);
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    /// After a refused append: the original outcomes if every event of
+    /// every request is stored already (a retry), `None` if none is.
+    fn retried_all(&mut self, requests: &[AppendRequest]) -> Result<Option<Vec<AppendOutcome>>> {
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for request in requests {
+            match self.retried(request)? {
+                Some(o) => outcomes.push(o),
+                None if outcomes.is_empty() => return Ok(None),
+                None => {
+                    return Err(StoreError::IdempotencyMismatch {
+                        event_id: request.events[0].event_id,
+                        reason: "some streams of this append are stored already and others not: this is not a retry of one append".to_owned(),
+                    });
+                }
             }
         }
+        Ok(Some(outcomes))
     }
 
     /// Checks a request and turns it into a backend batch.

@@ -1118,3 +1118,81 @@ fn timeline_payloads_round_trip_through_the_store() {
         ));
     });
 }
+
+#[test]
+fn an_append_to_several_streams_lands_whole_or_not_at_all() {
+    each("append_all", |store| {
+        let (a, b, c) = (stream(3), stream(1), stream(2));
+        append_notes(store, b, ExpectedVersion::NoStream, 2).unwrap();
+        let requests = vec![
+            AppendRequest::events(
+                a,
+                kind("ticket"),
+                ExpectedVersion::NoStream,
+                vec![note("a1")],
+            ),
+            AppendRequest::events(
+                b,
+                kind("ticket"),
+                ExpectedVersion::Exact(2),
+                vec![note("b3"), note("b4")],
+            ),
+        ];
+        let outcomes = store.append_all(&requests).unwrap();
+        // Outcomes in request order; positions in stream id order (b before a).
+        assert_eq!(outcomes[0].stream, a);
+        assert_eq!(
+            (outcomes[1].first_version, outcomes[1].first_position),
+            (3, 3)
+        );
+        assert_eq!(
+            (outcomes[0].first_version, outcomes[0].first_position),
+            (1, 5)
+        );
+        // A retry of the whole append is a no-op.
+        let again = store.append_all(&requests).unwrap();
+        assert!(again.iter().all(|o| o.already_stored));
+        assert_eq!(
+            again,
+            outcomes
+                .iter()
+                .map(|o| itsm_store::AppendOutcome {
+                    already_stored: true,
+                    ..o.clone()
+                })
+                .collect::<Vec<_>>()
+        );
+        // One stale stream refuses the whole append.
+        let stale = vec![
+            AppendRequest::events(
+                c,
+                kind("ticket"),
+                ExpectedVersion::NoStream,
+                vec![note("c1")],
+            ),
+            AppendRequest::events(
+                b,
+                kind("ticket"),
+                ExpectedVersion::Exact(2),
+                vec![note("b5")],
+            ),
+        ];
+        match store.append_all(&stale) {
+            Err(StoreError::VersionConflict { stream, actual, .. }) => {
+                assert_eq!((stream, actual), (b, Some(4)))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(store.stream(c).unwrap().is_none());
+        assert_eq!(store.head().unwrap(), 5);
+        // The same stream twice is refused before anything runs.
+        let twice = vec![
+            AppendRequest::events(c, kind("ticket"), ExpectedVersion::Any, vec![note("x")]),
+            AppendRequest::events(c, kind("ticket"), ExpectedVersion::Any, vec![note("y")]),
+        ];
+        assert!(matches!(
+            store.append_all(&twice),
+            Err(StoreError::Invalid { .. })
+        ));
+    });
+}
