@@ -333,7 +333,7 @@ fn bench_generated(c: &mut Criterion) {
     for n in 1..=records {
         let priority = Priority::ALL[(rng.next() % 5) as usize];
         let mut i = incident(n, rng.next() % groups, priority);
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             i.state = itsm_core::IncidentState::Closed;
             i.resolved_at = Some(i.opened_at + chrono::Duration::hours(1));
             i.closed_at = Some(i.opened_at + chrono::Duration::hours(2));
