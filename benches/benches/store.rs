@@ -14,7 +14,8 @@
 //!    (p50/p99 over 10,000 random numbers), "open incidents of group G in
 //!    priority order, first page of 50", "clocks due before T, first 1,000".
 //!
-//! Run: `cargo bench -p itsm-benches --bench store`
+//! Run: `cargo bench -p itsm-benches --bench store` (all three parts), or
+//! `ITSM_BENCH_STORE_PARTS=append cargo bench -p itsm-benches --bench store`.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items.
 
@@ -203,7 +204,17 @@ impl BarePostgres {
     }
 }
 
+/// Whether a part of this bench runs: `ITSM_BENCH_STORE_PARTS` lists them
+/// (`append,catch_up,generated`); all run when it is unset.
+fn part(name: &str) -> bool {
+    std::env::var("ITSM_BENCH_STORE_PARTS")
+        .map_or(true, |parts| parts.split(',').any(|p| p == name))
+}
+
 fn bench_append(c: &mut Criterion) {
+    if !part("append") {
+        return;
+    }
     let mut group = c.benchmark_group("append");
     group
         .sample_size(20)
@@ -247,6 +258,9 @@ fn bench_append(c: &mut Criterion) {
 }
 
 fn bench_catch_up(c: &mut Criterion) {
+    if !part("catch_up") {
+        return;
+    }
     const EVENTS: u64 = 1_000_000;
     let path = temp("catch-up.db");
     let mut store = Store::open(&format!("sqlite://{}", path.display())).unwrap();
@@ -321,6 +335,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn bench_generated(c: &mut Criterion) {
+    if !part("generated") {
+        return;
+    }
     let records: u64 = std::env::var("ITSM_BENCH_RECORDS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1,0 +1,231 @@
+//! The desk's configuration: priority matrix, calendars, SLA definitions,
+//! approval policy and follow-on rules, from defaults or a directory of
+//! JSON files.
+
+use std::path::Path;
+
+use itsm_core::{PriorityMatrix, PriorityMatrixDefinition};
+use itsm_lifecycle::ApprovalPolicy;
+use itsm_sla::{BusinessCalendar, SlaDefinition};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DeskError, Result};
+
+/// The follow-on rules: what one record's change does to the records linked
+/// to it, each one a switch a product may turn off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct FollowOnRules {
+    /// Resolving a problem resolves the linked incidents on hold awaiting it.
+    pub resolve_incidents_with_problem: bool,
+    /// A known error's workaround is recorded (as a work note) on the
+    /// incidents linked to its problem.
+    pub workaround_to_incidents: bool,
+    /// Implementing the last change of a release in deployment moves the
+    /// release on to review.
+    pub release_follows_changes: bool,
+    /// Resolving a parent incident resolves its children.
+    pub resolve_children_with_parent: bool,
+}
+
+impl Default for FollowOnRules {
+    fn default() -> Self {
+        Self {
+            resolve_incidents_with_problem: true,
+            workaround_to_incidents: true,
+            release_follows_changes: true,
+            resolve_children_with_parent: true,
+        }
+    }
+}
+
+/// What a desk runs on: plain data, validated by [`Desk::open`](crate::Desk::open).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Config {
+    /// The priority matrix that derives incidents' and problems' priorities.
+    pub matrix: PriorityMatrixDefinition,
+    /// The business calendars SLA definitions name.
+    pub calendars: Vec<BusinessCalendar>,
+    /// The SLA definitions; each attaches to the records its conditions match.
+    pub slas: Vec<SlaDefinition>,
+    /// How approvals of changes and requests are decided.
+    pub approval_policy: ApprovalPolicy,
+    /// The follow-on rules.
+    #[serde(default)]
+    pub rules: FollowOnRules,
+}
+
+const RESPONSE: &str = include_str!("../../../docs/examples/sla/incident-response.sla.json");
+const RESOLUTION: &str = include_str!("../../../docs/examples/sla/incident-resolution.sla.json");
+
+impl Default for Config {
+    /// The ITIL flows' companions: the ServiceNow 3×3 matrix, a 24×7
+    /// calendar named `24x7`, the example incident response and resolution
+    /// SLAs (`docs/examples/sla/`) on that calendar, approval by every
+    /// approver asked, and every follow-on rule on.
+    fn default() -> Self {
+        let slas = [RESPONSE, RESOLUTION]
+            .iter()
+            .filter_map(|text| SlaDefinition::from_json(text).ok())
+            .map(|mut d| {
+                d.calendar = Some("24x7".to_owned());
+                d
+            })
+            .collect();
+        Self {
+            matrix: PriorityMatrix::servicenow().definition().clone(),
+            calendars: vec![BusinessCalendar::always("24x7")],
+            slas,
+            approval_policy: ApprovalPolicy::All,
+            rules: FollowOnRules::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads a configuration directory, every file optional, each missing
+    /// part taken from [`Config::default`]:
+    /// - `matrix.json`: a priority matrix definition;
+    /// - `calendars/*.json`: business calendars (replace the default);
+    /// - `slas/*.json`: SLA definitions (replace the default);
+    /// - `policy.json`: the approval policy;
+    /// - `rules.json`: the follow-on rules.
+    ///
+    /// # Errors
+    /// [`DeskError::Config`] listing every file that cannot be read or
+    /// parsed, with the JSON path of the problem, and every definition that
+    /// does not validate.
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        let mut config = Self::default();
+        let mut problems = Vec::new();
+        if !dir.is_dir() {
+            return Err(DeskError::Config {
+                problems: vec![format!("{}: not a directory", dir.display())],
+            });
+        }
+        let read = |path: &Path, problems: &mut Vec<String>| -> Option<String> {
+            std::fs::read_to_string(path)
+                .map_err(|e| problems.push(format!("{}: {e}", path.display())))
+                .ok()
+        };
+        let matrix = dir.join("matrix.json");
+        if matrix.exists()
+            && let Some(text) = read(&matrix, &mut problems)
+        {
+            match itsm_core::from_json::<PriorityMatrixDefinition>(&text) {
+                Ok(m) => config.matrix = m,
+                Err(e) => problems.push(format!("{}: {e}", matrix.display())),
+            }
+        }
+        for (name, target) in [("policy.json", 0), ("rules.json", 1)] {
+            let path = dir.join(name);
+            if !path.exists() {
+                continue;
+            }
+            let Some(text) = read(&path, &mut problems) else {
+                continue;
+            };
+            let parsed = if target == 0 {
+                itsm_core::from_json::<ApprovalPolicy>(&text).map(|p| config.approval_policy = p)
+            } else {
+                itsm_core::from_json::<FollowOnRules>(&text).map(|r| config.rules = r)
+            };
+            if let Err(e) = parsed {
+                problems.push(format!("{}: {e}", path.display()));
+            }
+        }
+        let calendars = files(&dir.join("calendars"), &mut problems);
+        if !calendars.is_empty() {
+            config.calendars.clear();
+            for path in calendars {
+                if let Some(text) = read(&path, &mut problems) {
+                    match BusinessCalendar::from_json(&text) {
+                        Ok(c) => config.calendars.push(c),
+                        Err(e) => problems.push(format!("{}: {e}", path.display())),
+                    }
+                }
+            }
+        }
+        let slas = files(&dir.join("slas"), &mut problems);
+        if !slas.is_empty() {
+            config.slas.clear();
+            for path in slas {
+                if let Some(text) = read(&path, &mut problems) {
+                    match SlaDefinition::from_json(&text) {
+                        Ok(d) => config.slas.push(d),
+                        Err(e) => problems.push(format!("{}: {e}", path.display())),
+                    }
+                }
+            }
+        }
+        problems.extend(config.problems());
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(DeskError::Config { problems })
+        }
+    }
+
+    /// Every problem of the configuration as a whole: a matrix that is not
+    /// total, a calendar or SLA definition that does not validate, an SLA
+    /// naming a calendar that is not configured, two calendars or SLAs of
+    /// one name.
+    #[must_use]
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Err(e) = PriorityMatrix::new(self.matrix.clone()) {
+            problems.push(format!("matrix: {e}"));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, c) in self.calendars.iter().enumerate() {
+            if !names.insert(c.name.as_str()) {
+                problems.push(format!("calendars[{i}].name: {:?} appears twice", c.name));
+            }
+            if let Err(e) = itsm_sla::CompiledCalendar::new(c) {
+                problems.push(format!("calendars[{i}] ({:?}): {e}", c.name));
+            }
+        }
+        let mut slas = std::collections::BTreeSet::new();
+        for (i, d) in self.slas.iter().enumerate() {
+            if !slas.insert(d.name.as_str()) {
+                problems.push(format!("slas[{i}].name: {:?} appears twice", d.name));
+            }
+            if let Err(e) = itsm_sla::CompiledSla::new(d) {
+                problems.push(format!("slas[{i}] ({:?}): {e}", d.name));
+            }
+            match &d.calendar {
+                Some(name) if !names.contains(name.as_str()) => problems.push(format!(
+                    "slas[{i}].calendar: {name:?} is not a configured calendar"
+                )),
+                None if self.calendars.is_empty() => {
+                    problems.push(format!("slas[{i}].calendar: no calendar is configured"))
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
+}
+
+/// The `.json` files of a directory, in name order (none if it is absent).
+fn files(dir: &Path, problems: &mut Vec<String>) -> Vec<std::path::PathBuf> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut out: Vec<_> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            out.sort();
+            out
+        }
+        Err(e) => {
+            problems.push(format!("{}: {e}", dir.display()));
+            Vec::new()
+        }
+    }
+}

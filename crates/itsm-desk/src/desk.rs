@@ -1,0 +1,1401 @@
+//! [`Desk`]: one call per command, one transaction per call.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use itsm_cmdb::QueryOptions;
+use itsm_core::{
+    Change, ChangeState, CiId, CommentVisibility, FieldValue, GroupId, Impact, Incident,
+    IncidentState, KnowledgeArticle, KnownError, PersonId, Problem, RecordKind, RecordNumber,
+    Release, ReleaseState, ServiceRequest, Timeline, TimelineEvent, Urgency,
+};
+use itsm_lifecycle::{Effect, Input, Lifecycle, LifecycleError, MajorIncidentEvent};
+use itsm_sla::{CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation};
+use itsm_store::{
+    AppendRequest, CheckReport, DocumentProjector, DueClock, EventId, ExpectedVersion, NewEvent,
+    Payload, PayloadRegistry, Record, RecordOpened, RecordPage, RecordQuery, RecordedEvent, Store,
+    StoreError, StoreOptions, StoredClock, StreamId, StreamKind,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::error::{DeskError, Result};
+
+/// The most records one command may change, follow-ons included.
+pub const MAX_RECORDS_PER_COMMAND: usize = 1_000;
+
+/// Who acts, when (the domain instant), and which version of the record the
+/// caller read (the command is refused if it moved on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ctx {
+    /// Who; `None` for the system.
+    pub actor: Option<PersonId>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The version the caller read; `None` to act on the current one.
+    pub expected_version: Option<u64>,
+}
+
+impl Ctx {
+    /// The system acting at `at`, on the current version.
+    #[must_use]
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Self {
+            actor: None,
+            at,
+            expected_version: None,
+        }
+    }
+
+    /// This context with `actor` acting.
+    #[must_use]
+    pub fn by(mut self, actor: PersonId) -> Self {
+        self.actor = Some(actor);
+        self
+    }
+
+    /// This context expecting the record at `version`.
+    #[must_use]
+    pub fn expecting(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
+}
+
+/// Another record a command changed (a follow-on rule, the other end of a link).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Touched {
+    /// Its number.
+    pub number: RecordNumber,
+    /// Its version after the command.
+    pub version: u64,
+    /// Why it changed.
+    pub why: String,
+}
+
+/// What a command did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Outcome {
+    /// The record after the command.
+    pub record: Record,
+    /// Its version after the command.
+    pub version: u64,
+    /// The timeline events the command recorded on it.
+    pub timeline: Vec<TimelineEvent>,
+    /// Its SLA clocks after the command.
+    pub clocks: Vec<SlaEvaluation>,
+    /// Effects left for the product (those no follow-on rule performed).
+    pub effects: Vec<Effect>,
+    /// The other records the command changed.
+    pub also: Vec<Touched>,
+}
+
+/// A record with its clocks and links, as `show` returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordView {
+    /// The record.
+    pub record: Record,
+    /// Its version.
+    pub version: u64,
+    /// Its SLA clocks.
+    pub clocks: Vec<StoredClock>,
+    /// Its links: the field and the linked record's id.
+    pub links: Vec<(String, String)>,
+}
+
+/// An SLA threshold crossed or a breach, recorded by [`Desk::tick`] once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SlaNotice {
+    /// The SLA definition.
+    pub definition: String,
+    /// The cycle (0 for the first).
+    pub cycle: usize,
+    /// `threshold` or `breach`.
+    pub notice: String,
+    /// The threshold's percentage (100 for a breach).
+    pub percent: u8,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+}
+
+impl Payload for SlaNotice {
+    const EVENT_TYPE: &'static str = "sla_notice";
+    const SCHEMA_VERSION: u32 = 1;
+}
+
+/// What a tick did.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct TickReport {
+    /// Clocks looked at.
+    pub clocks: u64,
+    /// Threshold crossings recorded.
+    pub thresholds: u64,
+    /// Breaches recorded.
+    pub breaches: u64,
+    /// Notices another process had recorded first (nothing written again).
+    pub already_recorded: u64,
+}
+
+/// A record loaded for a command.
+struct Loaded {
+    record: Record,
+    version: u64,
+    timeline: Vec<TimelineEvent>,
+}
+
+/// One record's writes in a command.
+struct Pending {
+    request: AppendRequest,
+    number: RecordNumber,
+    record: Record,
+    timeline: Vec<TimelineEvent>,
+    clocks: Vec<SlaEvaluation>,
+    why: String,
+}
+
+struct Engines {
+    incident: Lifecycle<Incident>,
+    problem: Lifecycle<Problem>,
+    known_error: Lifecycle<KnownError>,
+    change: Lifecycle<Change>,
+    release: Lifecycle<Release>,
+    request: Lifecycle<ServiceRequest>,
+    knowledge: Lifecycle<KnowledgeArticle>,
+    calendars: Vec<CompiledCalendar>,
+    slas: Vec<(CompiledSla, usize)>,
+}
+
+/// The service-desk engine: the store and the engines, one transaction per
+/// command. Open one desk per thread or process; they share the database.
+pub struct Desk {
+    store: Store,
+    config: Config,
+    engines: Engines,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lifecycle_error(number: &RecordNumber) -> impl Fn(LifecycleError) -> DeskError + '_ {
+    move |source| DeskError::Lifecycle {
+        number: number.to_string(),
+        source: Box::new(source),
+    }
+}
+
+fn refused(number: &RecordNumber, message: impl Into<String>) -> DeskError {
+    DeskError::Refused {
+        number: number.to_string(),
+        message: message.into(),
+    }
+}
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh event id: UUID v7 at `at`, with 80 bits from the process's
+/// hasher seed (random per process), the process id and a counter.
+fn fresh_id(at: DateTime<Utc>) -> EventId {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(SEQUENCE.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    h.write_i64(at.timestamp_nanos_opt().unwrap_or(0));
+    let a = h.finish();
+    h.write_u64(a);
+    let b = h.finish();
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&a.to_le_bytes());
+    random[8..].copy_from_slice(&b.to_le_bytes()[..2]);
+    EventId::new_v7(at, random)
+}
+
+/// A stable id for a fact that must be recorded once (an SLA notice): the
+/// same fact gives the same id in every process, so a second recording is
+/// the store's idempotent no-op.
+fn stable_id(parts: &[&str]) -> EventId {
+    // FNV-1a, 128-bit.
+    let mut hash: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u128::from(b);
+            hash = hash.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        }
+    }
+    // Mark it as a UUID v8 (custom), RFC 9562 variant.
+    let hash = (hash & !(0xf << 76) | (0x8 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    EventId::from_u128(hash)
+}
+
+/// Applies a lifecycle command to whichever record kind `$record` is,
+/// giving `(Record, Option<audit JSON>, timeline, follow-ups)`.
+macro_rules! step {
+    ($self:expr, $record:expr, $number:expr, |$r:ident, $lc:ident| $call:expr) => {{
+        let number = $number;
+        macro_rules! finish {
+            ($wrap:path, $step:expr) => {{
+                let step = $step.map_err(lifecycle_error(number))?;
+                let audit = step
+                    .audit
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| refused(number, e.to_string()))?;
+                ($wrap(step.record), audit, step.timeline, step.follow_ups)
+            }};
+        }
+        match $record {
+            Record::Incident($r) => {
+                let $lc = &$self.engines.incident;
+                finish!(Record::Incident, $call)
+            }
+            Record::Problem($r) => {
+                let $lc = &$self.engines.problem;
+                finish!(Record::Problem, $call)
+            }
+            Record::KnownError($r) => {
+                let $lc = &$self.engines.known_error;
+                finish!(Record::KnownError, $call)
+            }
+            Record::Change($r) => {
+                let $lc = &$self.engines.change;
+                finish!(Record::Change, $call)
+            }
+            Record::Release($r) => {
+                let $lc = &$self.engines.release;
+                finish!(Record::Release, $call)
+            }
+            Record::ServiceRequest($r) => {
+                let $lc = &$self.engines.request;
+                finish!(Record::ServiceRequest, $call)
+            }
+            Record::KnowledgeArticle($r) => {
+                let $lc = &$self.engines.knowledge;
+                finish!(Record::KnowledgeArticle, $call)
+            }
+            other => {
+                return Err(refused(
+                    other.number(),
+                    format!("a {} has no lifecycle here", other.kind()),
+                ));
+            }
+        }
+    }};
+}
+
+fn parse_event<E: serde::de::DeserializeOwned>(
+    number: &RecordNumber,
+    kind: RecordKind,
+    name: &str,
+) -> Result<E> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|_| refused(number, format!("{name:?} is not an event of a {kind}")))
+}
+
+impl Desk {
+    /// Opens the database at `url` (`sqlite://PATH`, `sqlite::memory:`,
+    /// `postgres://…`), migrating it, with `config`.
+    ///
+    /// # Errors
+    /// [`DeskError::Config`] listing every problem of the configuration,
+    /// and the store's errors.
+    pub fn open(url: &str, config: Config) -> Result<Self> {
+        let problems = config.problems();
+        if !problems.is_empty() {
+            return Err(DeskError::Config { problems });
+        }
+        let matrix = itsm_core::PriorityMatrix::new(config.matrix.clone()).map_err(|e| {
+            DeskError::Config {
+                problems: vec![format!("matrix: {e}")],
+            }
+        })?;
+        let lifecycle = |e: LifecycleError| DeskError::Config {
+            problems: vec![format!("workflows: {e}")],
+        };
+        let policy = config.approval_policy;
+        let calendars: Vec<CompiledCalendar> = config
+            .calendars
+            .iter()
+            .map(CompiledCalendar::new)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| DeskError::Config {
+                problems: vec![format!("calendars: {e}")],
+            })?;
+        let mut slas = Vec::new();
+        for d in &config.slas {
+            let sla = CompiledSla::new(d).map_err(|e| DeskError::Config {
+                problems: vec![format!("slas: {e}")],
+            })?;
+            let calendar = d
+                .calendar
+                .as_ref()
+                .and_then(|name| config.calendars.iter().position(|c| &c.name == name))
+                .unwrap_or(0);
+            slas.push((sla, calendar));
+        }
+        let engines = Engines {
+            incident: Lifecycle::itil()
+                .map_err(lifecycle)?
+                .with_matrix(matrix.clone()),
+            problem: Lifecycle::itil().map_err(lifecycle)?.with_matrix(matrix),
+            known_error: Lifecycle::itil().map_err(lifecycle)?,
+            change: Lifecycle::itil().map_err(lifecycle)?.with_policy(policy),
+            release: Lifecycle::itil().map_err(lifecycle)?,
+            request: Lifecycle::itil().map_err(lifecycle)?.with_policy(policy),
+            knowledge: Lifecycle::itil().map_err(lifecycle)?,
+            calendars,
+            slas,
+        };
+        let mut registry = PayloadRegistry::standard();
+        registry.register::<SlaNotice>();
+        let store = Store::open_with(
+            url,
+            StoreOptions {
+                registry: Some(registry),
+                ..Default::default()
+            },
+        )?;
+        Ok(Self {
+            store,
+            config,
+            engines,
+        })
+    }
+
+    /// The store underneath, for reads the desk does not wrap.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn load(&mut self, number: &RecordNumber) -> Result<Loaded> {
+        let stored = self
+            .store
+            .record_by_number(number)?
+            .ok_or_else(|| DeskError::NotFound {
+                number: number.to_string(),
+            })?;
+        let timeline = self.timeline(stored.record.stream_id())?;
+        Ok(Loaded {
+            record: stored.record,
+            version: stored.version,
+            timeline,
+        })
+    }
+
+    fn load_id(&mut self, id: StreamId) -> Result<Option<Loaded>> {
+        let Some(stored) = self.store.record(id)? else {
+            return Ok(None);
+        };
+        let timeline = self.timeline(id)?;
+        Ok(Some(Loaded {
+            record: stored.record,
+            version: stored.version,
+            timeline,
+        }))
+    }
+
+    /// A record's timeline, from its stored events.
+    fn timeline(&mut self, stream: StreamId) -> Result<Vec<TimelineEvent>> {
+        let mut out = Vec::new();
+        let mut from = 1;
+        loop {
+            let page = self.store.read_stream(stream, from, 10_000)?;
+            let Some(last) = page.last() else { break };
+            from = last.version + 1;
+            for e in &page {
+                if e.event_type == <TimelineEvent as Payload>::EVENT_TYPE {
+                    out.push(self.store.decode::<TimelineEvent>(e)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The record's clocks on a timeline: every SLA that applies to its
+    /// kind and whose start condition matched.
+    fn clocks(
+        &self,
+        record: &Record,
+        timeline: &[TimelineEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SlaEvaluation>> {
+        let timeline = Timeline {
+            events: timeline.to_vec(),
+        };
+        let mut out = Vec::new();
+        for (sla, calendar) in &self.engines.slas {
+            if !sla.definition().applies_to.contains(&record.kind()) {
+                continue;
+            }
+            let evaluation =
+                itsm_sla::evaluate(sla, &self.engines.calendars[*calendar], &timeline, now)
+                    .map_err(|source| DeskError::Sla {
+                        number: record.number().to_string(),
+                        definition: sla.name().to_owned(),
+                        source,
+                    })?;
+            if !evaluation.cycles.is_empty() {
+                out.push(evaluation);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The writes of one record's step.
+    #[allow(clippy::too_many_arguments)]
+    fn pending(
+        &self,
+        before: Option<&Loaded>,
+        record: Record,
+        audit: Option<String>,
+        timeline: Vec<TimelineEvent>,
+        extra: Vec<NewEvent>,
+        ctx: &Ctx,
+        why: &str,
+    ) -> Result<Pending> {
+        let mut events = Vec::new();
+        if before.is_none() {
+            events.push(NewEvent::encode(
+                fresh_id(ctx.at),
+                &RecordOpened {
+                    record: record.clone(),
+                },
+                ctx.at,
+                ctx.actor,
+            )?);
+        }
+        if let Some(audit) = audit {
+            events.push(NewEvent {
+                event_id: fresh_id(ctx.at),
+                event_type: "audit_entry".to_owned(),
+                schema_version: 1,
+                occurred_at: ctx.at,
+                actor: ctx.actor,
+                correlation_id: None,
+                causation_id: None,
+                payload: audit,
+            });
+        }
+        for t in &timeline {
+            events.push(NewEvent::timeline(fresh_id(t.at), t)?);
+        }
+        events.extend(extra);
+        let mut full = before.map(|b| b.timeline.clone()).unwrap_or_default();
+        full.extend(timeline.iter().cloned());
+        let clocks = self.clocks(&record, &full, ctx.at)?;
+        let expected = before.map_or(ExpectedVersion::NoStream, |b| {
+            ExpectedVersion::Exact(b.version)
+        });
+        let request = AppendRequest::events(
+            record.stream_id(),
+            StreamKind::from(record.kind()),
+            expected,
+            events,
+        )
+        .with_projection(record.clone())
+        .with_clocks(clocks.clone());
+        Ok(Pending {
+            request,
+            number: *record.number(),
+            record,
+            timeline,
+            clocks,
+            why: why.to_owned(),
+        })
+    }
+
+    /// Writes the pendings in one transaction; the first is the command's
+    /// record. Records a command leaves unchanged are not written.
+    fn commit(&mut self, pendings: Vec<Pending>, effects: Vec<Effect>) -> Result<Outcome> {
+        let mut pendings = pendings.into_iter();
+        let Some(main) = pendings.next() else {
+            return Err(DeskError::Refused {
+                number: String::new(),
+                message: "a command names a record".to_owned(),
+            });
+        };
+        let others: Vec<Pending> = pendings.filter(|p| !p.request.events.is_empty()).collect();
+        let writes: Vec<&Pending> = std::iter::once(&main)
+            .filter(|p| !p.request.events.is_empty())
+            .chain(&others)
+            .collect();
+        let requests: Vec<AppendRequest> = writes.iter().map(|p| p.request.clone()).collect();
+        let outcomes = if requests.is_empty() {
+            Vec::new()
+        } else {
+            match self.store.append_all(&requests) {
+                Ok(o) => o,
+                Err(StoreError::VersionConflict {
+                    stream,
+                    expected,
+                    actual,
+                }) => {
+                    let pending = writes.iter().find(|p| p.request.stream == stream);
+                    return Err(DeskError::VersionConflict {
+                        number: pending
+                            .map_or_else(|| stream.to_string(), |p| p.number.to_string()),
+                        expected: match expected {
+                            ExpectedVersion::Exact(v) => v,
+                            _ => 0,
+                        },
+                        actual,
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let version_of = |p: &Pending| {
+            requests
+                .iter()
+                .zip(&outcomes)
+                .find(|(r, _)| r.stream == p.request.stream)
+                .map(|(_, o)| o.last_version)
+                .unwrap_or(match p.request.expected {
+                    ExpectedVersion::Exact(v) => v,
+                    _ => 0,
+                })
+        };
+        let version = version_of(&main);
+        let also = others
+            .iter()
+            .map(|p| Touched {
+                number: p.number,
+                version: version_of(p),
+                why: p.why.clone(),
+            })
+            .collect();
+        Ok(Outcome {
+            record: main.record,
+            version,
+            timeline: main.timeline,
+            clocks: main.clocks,
+            effects,
+            also,
+        })
+    }
+
+    fn expect(&self, loaded: &Loaded, ctx: &Ctx) -> Result<()> {
+        match ctx.expected_version {
+            Some(v) if v != loaded.version => Err(DeskError::VersionConflict {
+                number: loaded.record.number().to_string(),
+                expected: v,
+                actual: Some(loaded.version),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Opens a record: derives its priority and approval summary, records
+    /// its `created` event, attaches its SLA clocks.
+    ///
+    /// # Errors
+    /// The lifecycle's refusal (a record not in its initial state), a
+    /// number already used, the store's errors.
+    pub fn open_record(&mut self, record: Record, ctx: &Ctx) -> Result<Outcome> {
+        let number = *record.number();
+        if self.store.record_by_number(&number)?.is_some() {
+            return Err(refused(&number, "a record with this number exists"));
+        }
+        let (record, audit, timeline, _) =
+            step!(self, record, &number, |r, lc| lc.open(r, ctx.actor, ctx.at));
+        let mut also = Vec::new();
+        // A known error's workaround is recorded on its problem's incidents.
+        if let Record::KnownError(ke) = &record
+            && self.config.rules.workaround_to_incidents
+        {
+            also = self.workaround_notes(ke, ctx)?;
+        }
+        let main = self.pending(None, record, audit, timeline, Vec::new(), ctx, "opened")?;
+        let mut pendings = vec![main];
+        pendings.extend(also);
+        self.commit(pendings, Vec::new())
+    }
+
+    /// Applies a workflow event to a record, with the fields and reason of
+    /// `input`, then runs the follow-on rules. Incidents also take the
+    /// major-incident events `major_propose`, `major_accept`,
+    /// `major_reject` and `major_cancel`.
+    ///
+    /// # Errors
+    /// [`DeskError::NotFound`], [`DeskError::VersionConflict`],
+    /// [`DeskError::Refused`] for an event the record's flow does not
+    /// have, [`DeskError::Lifecycle`] when the flow refuses it.
+    pub fn apply(
+        &mut self,
+        number: &RecordNumber,
+        event: &str,
+        input: &Input,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let (record, audit, timeline, follow_ups) =
+            match (&loaded.record, event.strip_prefix("major_")) {
+                (Record::Incident(i), Some(major)) => {
+                    let lc = &self.engines.incident;
+                    let step = if major == "propose" {
+                        lc.propose_major(i, ctx.actor, ctx.at)
+                            .map_err(lifecycle_error(number))?
+                    } else {
+                        let e: MajorIncidentEvent =
+                            parse_event(number, RecordKind::Incident, major)?;
+                        let s = lc
+                            .apply_major(i, e, ctx.actor, ctx.at)
+                            .map_err(lifecycle_error(number))?;
+                        let audit = s
+                            .audit
+                            .as_ref()
+                            .map(serde_json::to_string)
+                            .transpose()
+                            .map_err(|e| refused(number, e.to_string()))?;
+                        return self.finish(
+                            loaded,
+                            Record::Incident(s.record),
+                            audit,
+                            s.timeline,
+                            s.follow_ups,
+                            ctx,
+                        );
+                    };
+                    let audit = step
+                        .audit
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|e| refused(number, e.to_string()))?;
+                    (
+                        Record::Incident(step.record),
+                        audit,
+                        step.timeline,
+                        step.follow_ups,
+                    )
+                }
+                (record, _) => {
+                    let kind = record.kind();
+                    step!(self, record, number, |r, lc| lc.apply(
+                        r,
+                        parse_event(number, kind, event)?,
+                        input,
+                        ctx.actor,
+                        ctx.at
+                    ))
+                }
+            };
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    fn finish(
+        &mut self,
+        loaded: Loaded,
+        record: Record,
+        audit: Option<String>,
+        timeline: Vec<TimelineEvent>,
+        follow_ups: Vec<Effect>,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let (also, effects) = self.follow_ons(&loaded.record, &record, follow_ups, ctx)?;
+        let main = self.pending(
+            Some(&loaded),
+            record,
+            audit,
+            timeline,
+            Vec::new(),
+            ctx,
+            "command",
+        )?;
+        let mut pendings = vec![main];
+        pendings.extend(also);
+        self.commit(pendings, effects)
+    }
+
+    /// Sets fields without an event (a description, impact and urgency — the
+    /// priority follows from the matrix —, a custom field as `extensions.<key>`).
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn update(&mut self, number: &RecordNumber, input: &Input, ctx: &Ctx) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
+            .update(r, input, ctx.actor, ctx.at));
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Assigns a record to a group and, optionally, a person.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn assign(
+        &mut self,
+        number: &RecordNumber,
+        group: Option<GroupId>,
+        person: Option<PersonId>,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
+            .assign(r, group, person, ctx.actor, ctx.at));
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Sets impact and urgency; the priority follows from the matrix.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn set_impact_urgency(
+        &mut self,
+        number: &RecordNumber,
+        impact: Impact,
+        urgency: Urgency,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let input = Input::new()
+            .with_value("impact", &impact)
+            .and_then(|i| i.with_value("urgency", &urgency))
+            .map_err(lifecycle_error(number))?;
+        self.update(number, &input, ctx)
+    }
+
+    /// Adds a public comment or a work note.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply).
+    pub fn comment(
+        &mut self,
+        number: &RecordNumber,
+        visibility: CommentVisibility,
+        text: &str,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
+            .comment(r, visibility, text, ctx.actor, ctx.at));
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Attaches configuration items to a record; for an incident, the
+    /// business services their failure impacts, and those it only
+    /// degrades, are recorded from the stored CMDB's impact analysis
+    /// (`extensions.impacted_services`, `extensions.degraded_services`).
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply), and the CMDB's errors.
+    pub fn attach_cis(
+        &mut self,
+        number: &RecordNumber,
+        cis: &[CiId],
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let mut all: Vec<CiId> = loaded.record.configuration_items().to_vec();
+        for ci in cis {
+            if !all.contains(ci) {
+                all.push(*ci);
+            }
+        }
+        let mut input = Input::new()
+            .with_value("configuration_items", &all)
+            .map_err(lifecycle_error(number))?;
+        if matches!(loaded.record, Record::Incident(_)) {
+            let cmdb = self.store.load_cmdb()?;
+            if cmdb.cmdb().ci_count() > 0 {
+                let known: Vec<CiId> = all
+                    .iter()
+                    .copied()
+                    .filter(|c| cmdb.cmdb().ci(c).is_some())
+                    .collect();
+                let index = cmdb.cmdb().index()?;
+                let report = index.impact(&known, &QueryOptions::new())?;
+                // The services above a degraded CI are degraded, unless impacted.
+                let degraded_cis: Vec<CiId> = report.degraded.iter().map(|d| d.ci).collect();
+                let degraded: BTreeSet<CiId> = if degraded_cis.is_empty() {
+                    BTreeSet::new()
+                } else {
+                    index
+                        .impact(&degraded_cis, &QueryOptions::new())?
+                        .services
+                        .into_iter()
+                        .filter(|s| !report.services.contains(s))
+                        .collect()
+                };
+                input = input
+                    .with_value("extensions.impacted_services", &report.services)
+                    .and_then(|i| i.with_value("extensions.degraded_services", &degraded))
+                    .map_err(lifecycle_error(number))?;
+            }
+        }
+        let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
+            .update(r, &input, ctx.actor, ctx.at));
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Links two records, writing both ends in one transaction:
+    /// incident ↔ problem, problem ↔ known error, known error ↔ change,
+    /// change ↔ release, incident → parent incident, any record ↔
+    /// knowledge article, request ↔ change.
+    ///
+    /// # Errors
+    /// [`DeskError::Refused`] for kinds that do not link, and as [`apply`](Self::apply).
+    pub fn link(&mut self, a: &RecordNumber, b: &RecordNumber, ctx: &Ctx) -> Result<Outcome> {
+        let left = self.load(a)?;
+        self.expect(&left, ctx)?;
+        let right = self.load(b)?;
+        let (li, ri) = crate::links::link_inputs(&left.record, &right.record).ok_or_else(|| {
+            refused(
+                a,
+                format!(
+                    "a {} does not link to a {}",
+                    left.record.kind(),
+                    right.record.kind()
+                ),
+            )
+        })?;
+        let (lr, la, lt, _) = step!(self, &left.record, a, |r, lc| lc
+            .update(r, &li, ctx.actor, ctx.at));
+        let (rr, ra, rt, _) = step!(self, &right.record, b, |r, lc| lc
+            .update(r, &ri, ctx.actor, ctx.at));
+        let main = self.pending(Some(&left), lr, la, lt, Vec::new(), ctx, "link")?;
+        let other = self.pending(
+            Some(&right),
+            rr,
+            ra,
+            rt,
+            Vec::new(),
+            ctx,
+            &format!("linked to {a}"),
+        )?;
+        self.commit(vec![main, other], Vec::new())
+    }
+
+    /// The follow-on rules a step triggers: the other records' writes, and
+    /// the effects no rule performed.
+    fn follow_ons(
+        &mut self,
+        before: &Record,
+        after: &Record,
+        follow_ups: Vec<Effect>,
+        ctx: &Ctx,
+    ) -> Result<(Vec<Pending>, Vec<Effect>)> {
+        let rules = self.config.rules.clone();
+        let mut pendings = Vec::new();
+        let mut effects = Vec::new();
+        for effect in follow_ups {
+            match (&effect, after) {
+                (Effect::ResolveIncidentsAwaitingProblem, Record::Problem(p))
+                    if rules.resolve_incidents_with_problem =>
+                {
+                    let mut incidents = Vec::new();
+                    for id in &p.related_incidents {
+                        if let Some(l) = self.load_id(StreamId::from(*id))?
+                            && let Record::Incident(i) = &l.record
+                        {
+                            incidents.push((i.clone(), l));
+                        }
+                    }
+                    let plain: Vec<Incident> = incidents.iter().map(|(i, _)| i.clone()).collect();
+                    let release = itsm_lifecycle::incidents_to_resolve(p, &plain);
+                    for (incident, loaded) in incidents {
+                        if release.contains(&incident.id) {
+                            pendings.push(self.resolve_incident(
+                                &incident,
+                                loaded,
+                                &format!("resolved with problem {}", p.number),
+                                ctx,
+                            )?);
+                        }
+                    }
+                }
+                _ => effects.push(effect),
+            }
+        }
+        match (before, after) {
+            (Record::Incident(b), Record::Incident(i))
+                if rules.resolve_children_with_parent
+                    && b.state != IncidentState::Resolved
+                    && i.state == IncidentState::Resolved =>
+            {
+                let mut stack: Vec<String> = children(i);
+                let mut seen = BTreeSet::new();
+                while let Some(child) = stack.pop() {
+                    if !seen.insert(child.clone()) || seen.len() > MAX_RECORDS_PER_COMMAND {
+                        continue;
+                    }
+                    let Ok(number) = child.parse::<RecordNumber>() else {
+                        continue;
+                    };
+                    let Ok(loaded) = self.load(&number) else {
+                        continue;
+                    };
+                    if let Record::Incident(c) = &loaded.record
+                        && c.category_is_active()
+                    {
+                        let c = c.clone();
+                        stack.extend(children(&c));
+                        pendings.push(self.resolve_incident(
+                            &c,
+                            loaded,
+                            &format!("resolved with parent {}", i.number),
+                            ctx,
+                        )?);
+                    }
+                }
+            }
+            (Record::Change(b), Record::Change(c))
+                if rules.release_follows_changes
+                    && !implemented(b.state)
+                    && implemented(c.state) =>
+            {
+                if let Some(release) = c.release
+                    && let Some(loaded) = self.load_id(StreamId::from(release))?
+                    && let Record::Release(r) = &loaded.record
+                    && r.state == ReleaseState::Deploy
+                {
+                    let mut all_done = true;
+                    for other in r.changes.iter().filter(|id| **id != c.id) {
+                        match self.store.record(StreamId::from(*other))?.map(|s| s.record) {
+                            Some(Record::Change(o)) if implemented(o.state) => {}
+                            _ => all_done = false,
+                        }
+                    }
+                    if all_done {
+                        let r = r.clone();
+                        let number = r.number;
+                        let step = self
+                            .engines
+                            .release
+                            .apply(
+                                &r,
+                                itsm_lifecycle::ReleaseEvent::Review,
+                                &Input::new(),
+                                ctx.actor,
+                                ctx.at,
+                            )
+                            .map_err(lifecycle_error(&number))?;
+                        let audit = step
+                            .audit
+                            .as_ref()
+                            .map(serde_json::to_string)
+                            .transpose()
+                            .map_err(|e| refused(&number, e.to_string()))?;
+                        pendings.push(self.pending(
+                            Some(&loaded),
+                            Record::Release(step.record),
+                            audit,
+                            step.timeline,
+                            Vec::new(),
+                            ctx,
+                            &format!("its last change {} was implemented", c.number),
+                        )?);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if pendings.len() > MAX_RECORDS_PER_COMMAND {
+            return Err(refused(
+                after.number(),
+                format!(
+                    "the command would change {} records, more than {MAX_RECORDS_PER_COMMAND}",
+                    pendings.len()
+                ),
+            ));
+        }
+        Ok((pendings, effects))
+    }
+
+    fn resolve_incident(
+        &self,
+        incident: &Incident,
+        loaded: Loaded,
+        why: &str,
+        ctx: &Ctx,
+    ) -> Result<Pending> {
+        let input = Input::new()
+            .with_field("resolution_code", "solution_provided")
+            .with_field("resolution_notes", why);
+        let step = self
+            .engines
+            .incident
+            .apply(
+                incident,
+                itsm_lifecycle::IncidentEvent::Resolve,
+                &input,
+                ctx.actor,
+                ctx.at,
+            )
+            .map_err(lifecycle_error(&incident.number))?;
+        let audit = step
+            .audit
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| refused(&incident.number, e.to_string()))?;
+        self.pending(
+            Some(&loaded),
+            Record::Incident(step.record),
+            audit,
+            step.timeline,
+            Vec::new(),
+            ctx,
+            why,
+        )
+    }
+
+    /// Work notes carrying a known error's workaround to the open incidents
+    /// of its problem.
+    fn workaround_notes(&mut self, ke: &KnownError, ctx: &Ctx) -> Result<Vec<Pending>> {
+        let Some(problem) = self
+            .store
+            .record(StreamId::from(ke.problem))?
+            .map(|s| s.record)
+        else {
+            return Ok(Vec::new());
+        };
+        let Record::Problem(problem) = problem else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for id in &problem.related_incidents {
+            if let Some(loaded) = self.load_id(StreamId::from(*id))?
+                && let Record::Incident(i) = &loaded.record
+                && i.category_is_active()
+            {
+                let text = format!(
+                    "Workaround from known error {}: {}",
+                    ke.number, ke.workaround
+                );
+                let step = self
+                    .engines
+                    .incident
+                    .comment(i, CommentVisibility::WorkNote, text, ctx.actor, ctx.at)
+                    .map_err(lifecycle_error(&i.number))?;
+                out.push(self.pending(
+                    Some(&loaded),
+                    Record::Incident(step.record),
+                    None,
+                    step.timeline,
+                    Vec::new(),
+                    ctx,
+                    &format!("workaround of {}", ke.number),
+                )?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A record with its version, clocks and links.
+    ///
+    /// # Errors
+    /// [`DeskError::NotFound`], the store's errors.
+    pub fn show(&mut self, number: &RecordNumber) -> Result<RecordView> {
+        let stored = self
+            .store
+            .record_by_number(number)?
+            .ok_or_else(|| DeskError::NotFound {
+                number: number.to_string(),
+            })?;
+        let clocks = self.store.clocks(stored.record.stream_id())?;
+        let links = crate::links::links_of(&stored.record);
+        Ok(RecordView {
+            record: stored.record,
+            version: stored.version,
+            clocks,
+            links,
+        })
+    }
+
+    /// One page of records.
+    ///
+    /// # Errors
+    /// The store's errors.
+    pub fn list(&mut self, query: &RecordQuery) -> Result<RecordPage> {
+        Ok(self.store.query(query)?)
+    }
+
+    /// The clocks whose next threshold or breach comes before `before`.
+    ///
+    /// # Errors
+    /// The store's errors.
+    pub fn due(&mut self, before: DateTime<Utc>, limit: usize) -> Result<Vec<DueClock>> {
+        Ok(self.store.due_clocks(before, limit)?)
+    }
+
+    /// Records every threshold crossing and breach due at `now` as an
+    /// `sla_notice` event on its record, exactly once: each notice has an
+    /// id made from the record, the SLA, the cycle and the threshold, so a
+    /// second tick, here or in another process, finds it stored and writes
+    /// nothing. The clocks are evaluated again and stored with the notices.
+    ///
+    /// # Errors
+    /// The store's and the clock's errors.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Result<TickReport> {
+        let mut report = TickReport::default();
+        let mut done: BTreeSet<StreamId> = BTreeSet::new();
+        loop {
+            let due = self.store.due_clocks(now, 500)?;
+            let fresh: Vec<&DueClock> = due.iter().filter(|d| !done.contains(&d.record)).collect();
+            if fresh.is_empty() {
+                return Ok(report);
+            }
+            for d in fresh {
+                done.insert(d.record);
+                report.clocks += 1;
+                // A record changed by another process meanwhile: load and retry.
+                for _ in 0..8 {
+                    match self.tick_record(d.record, now, &mut report) {
+                        Err(DeskError::VersionConflict { .. }) => continue,
+                        other => {
+                            other?;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn tick_record(
+        &mut self,
+        id: StreamId,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<()> {
+        let Some(loaded) = self.load_id(id)? else {
+            return Ok(());
+        };
+        let clocks = self.clocks(&loaded.record, &loaded.timeline, now)?;
+        let number = loaded.record.number().to_string();
+        let mut events = Vec::new();
+        for clock in &clocks {
+            for (c, cycle) in clock.cycles.iter().enumerate() {
+                let mut notices: Vec<(String, u8, DateTime<Utc>)> = cycle
+                    .thresholds
+                    .iter()
+                    .filter_map(|t| {
+                        t.crossed_at
+                            .filter(|at| *at <= now)
+                            .map(|at| ("threshold".to_owned(), t.percent, at))
+                    })
+                    .collect();
+                if let Some(at) = cycle.breached_at.filter(|at| *at <= now) {
+                    notices.push(("breach".to_owned(), 100, at));
+                }
+                for (notice, percent, at) in notices {
+                    let id = stable_id(&[
+                        &id.to_string(),
+                        &clock.definition,
+                        &c.to_string(),
+                        &notice,
+                        &percent.to_string(),
+                    ]);
+                    let payload = SlaNotice {
+                        definition: clock.definition.clone(),
+                        cycle: c,
+                        notice: notice.clone(),
+                        percent,
+                        at,
+                    };
+                    let mut event = NewEvent::encode(id, &payload, at, None)?;
+                    event.correlation_id = Some(format!("sla:{}", clock.definition));
+                    events.push((event, notice));
+                }
+            }
+        }
+        // Only the notices not recorded yet.
+        let recorded: BTreeSet<EventId> = self
+            .store
+            .read_stream(id, 1, 100_000)?
+            .iter()
+            .filter(|e| e.event_type == SlaNotice::EVENT_TYPE)
+            .map(|e| e.event_id)
+            .collect();
+        let before = events.len() as u64;
+        events.retain(|(e, _)| !recorded.contains(&e.event_id));
+        report.already_recorded += before - events.len() as u64;
+        if events.is_empty() {
+            self.store
+                .put_clocks(id, &StreamKind::from(loaded.record.kind()), &clocks)?;
+            return Ok(());
+        }
+        report.thresholds += events.iter().filter(|(_, n)| n == "threshold").count() as u64;
+        report.breaches += events.iter().filter(|(_, n)| n == "breach").count() as u64;
+        let request = AppendRequest::events(
+            id,
+            StreamKind::from(loaded.record.kind()),
+            ExpectedVersion::Exact(loaded.version),
+            events.into_iter().map(|(e, _)| e).collect(),
+        )
+        .with_projection(loaded.record.clone())
+        .with_clocks(clocks);
+        match self.store.append(&request) {
+            Ok(o) if o.already_stored => {
+                report.already_recorded += request.events.len() as u64;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(StoreError::VersionConflict { actual, .. }) => Err(DeskError::VersionConflict {
+                number,
+                expected: loaded.version,
+                actual,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A compliance report over the stored clocks of the records of
+    /// `kind`, counting the cycles that started in `[from, to)`.
+    ///
+    /// # Errors
+    /// The store's errors.
+    pub fn compliance(
+        &mut self,
+        kind: RecordKind,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ComplianceReport> {
+        let mut evaluations = Vec::new();
+        let mut query = RecordQuery::new(kind, itsm_store::RecordFilter::All, 1_000);
+        loop {
+            let page = self.store.query(&query)?;
+            for r in &page.records {
+                for clock in self.store.clocks(r.record.stream_id())? {
+                    let mut e = clock.evaluation;
+                    e.cycles.retain(|c| c.start >= from && c.start < to);
+                    evaluations.push(e);
+                }
+            }
+            match page.next {
+                Some(next) => query = query.after(next),
+                None => break,
+            }
+        }
+        Ok(ComplianceReport::from_evaluations(&evaluations))
+    }
+
+    /// Replays every stream and compares it with the projections.
+    ///
+    /// # Errors
+    /// The store's errors.
+    pub fn check(&mut self) -> Result<CheckReport> {
+        Ok(self.store.check(&DocumentProjector)?)
+    }
+
+    /// Every event after `after`, in position order, up to `limit`: the
+    /// export, page by page.
+    ///
+    /// # Errors
+    /// The store's errors.
+    pub fn export_page(&mut self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        Ok(self.store.read_all(after, limit)?)
+    }
+
+    /// Replays exported events into this (empty) database, in position
+    /// order, verifying that each lands at its exported version and
+    /// position; the projections are rebuilt from the events and the clocks
+    /// evaluated again at `now`.
+    ///
+    /// # Errors
+    /// [`DeskError::Refused`] when the database is not empty or an event
+    /// does not land where it was exported, and the store's errors.
+    pub fn import(
+        &mut self,
+        events: impl IntoIterator<Item = RecordedEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let refuse = |message: String| DeskError::Refused {
+            number: "import".to_owned(),
+            message,
+        };
+        if self.store.head()? != 0 {
+            return Err(refuse("import needs an empty database".to_owned()));
+        }
+        let mut count = 0;
+        let mut versions: HashMap<StreamId, u64> = HashMap::new();
+        for event in events {
+            let version = versions.entry(event.stream_id).or_insert(0);
+            let request = AppendRequest::events(
+                event.stream_id,
+                event.stream_kind.clone(),
+                ExpectedVersion::Exact(*version),
+                vec![NewEvent {
+                    event_id: event.event_id,
+                    event_type: event.event_type.clone(),
+                    schema_version: event.schema_version,
+                    occurred_at: event.occurred_at,
+                    actor: event.actor,
+                    correlation_id: event.correlation_id.clone(),
+                    causation_id: event.causation_id,
+                    payload: event.payload.clone(),
+                }],
+            );
+            let o = self.store.append(&request)?;
+            if o.first_version != event.version || o.first_position != event.position {
+                return Err(refuse(format!(
+                    "event {} landed at version {} position {}, exported at version {} position {}",
+                    event.event_id,
+                    o.first_version,
+                    o.first_position,
+                    event.version,
+                    event.position
+                )));
+            }
+            *version = o.last_version;
+            count += 1;
+        }
+        self.store.rebuild(&DocumentProjector)?;
+        let mut after = None;
+        loop {
+            let page = self.store.streams(after, 1_000)?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.stream);
+            for info in page {
+                if let Some(loaded) = self.load_id(info.stream)? {
+                    let clocks = self.clocks(&loaded.record, &loaded.timeline, now)?;
+                    self.store.put_clocks(info.stream, &info.kind, &clocks)?;
+                }
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// Whether a change is implemented (in review or closed).
+fn implemented(state: ChangeState) -> bool {
+    matches!(state, ChangeState::Review | ChangeState::Closed)
+}
+
+/// The numbers of an incident's children, as `link` records them.
+fn children(incident: &Incident) -> Vec<String> {
+    match incident.extensions.get("child_incidents") {
+        Some(FieldValue::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+trait Active {
+    fn category_is_active(&self) -> bool;
+}
+
+impl Active for Incident {
+    fn category_is_active(&self) -> bool {
+        itsm_core::RecordState::category(self.state).is_active()
+    }
+}
