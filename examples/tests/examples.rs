@@ -7,6 +7,8 @@ mod calendar;
 mod cmdb_impact;
 #[path = "../custom_workflow.rs"]
 mod custom_workflow;
+#[path = "../desk_day.rs"]
+mod desk_day;
 #[path = "../schema_export.rs"]
 mod schema_export;
 #[path = "../service_desk.rs"]
@@ -237,6 +239,35 @@ fn schema_export_lists_every_document_of_the_four_crates() -> Res {
             "lifecycle/workflow_definition.schema.json",
             itsm::SCHEMA_BASE,
         ],
+    );
+    Ok(())
+}
+
+#[test]
+fn desk_day_resolves_the_waiting_incident_with_its_problem_and_ticks_once() -> Res {
+    let path =
+        std::env::temp_dir().join(format!("itsm-examples-desk-day-{}.db", std::process::id()));
+    let said = desk_day::day(&path)?.join("\n");
+    check(
+        "desk_day",
+        &said,
+        &[
+            "INC0000001 → version 16 (resolved with problem PRB0000001)",
+            "14:00 tick: 1 clock(s) due, 2 threshold(s) and 1 breach(es) recorded",
+            "14:01 tick again: 0 new notice(s)",
+            "INC0000001: resolved",
+            "INC0000002: new",
+            "projections in step",
+        ],
+    );
+    // The database is a real file, and reopens with the same records.
+    let mut desk = itsm::desk::Desk::open(
+        &format!("sqlite://{}", path.display()),
+        itsm::desk::Config::default(),
+    )?;
+    assert_eq!(
+        desk.show(&"INC0000001".parse()?)?.record.state_name(),
+        "resolved"
     );
     Ok(())
 }

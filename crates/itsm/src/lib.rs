@@ -20,6 +20,8 @@
 //! - `cmdb` (default): [`cmdb`], configuration items and impact analysis.
 //! - `store`: `itsm::store`, the database (SQLite or PostgreSQL) of event
 //!   streams, projections, SLA clock state and the CMDB.
+//! - `desk`: `itsm::desk`, the service-desk engine over the store (brings
+//!   `store` and the three engines).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -49,4 +51,11 @@ pub mod cmdb {
 #[cfg(feature = "store")]
 pub mod store {
     pub use itsm_store::*;
+}
+
+/// The service-desk engine: one atomic call per command over the store and
+/// the engines: the `itsm-desk` crate.
+#[cfg(feature = "desk")]
+pub mod desk {
+    pub use itsm_desk::*;
 }
