@@ -60,3 +60,16 @@ pub use desk::{
     Ctx, Desk, MAX_RECORDS_PER_COMMAND, Outcome, RecordView, SlaNotice, TickReport, Touched,
 };
 pub use error::{DeskError, Result};
+
+/// The JSON Schemas of this crate's wire types (namespace `desk`).
+#[must_use]
+pub fn schema_bundle() -> itsm_core::SchemaBundle {
+    itsm_core::SchemaBundle::new("desk")
+        .with::<Config>("config")
+        .with::<FollowOnRules>("follow_on_rules")
+        .with::<Outcome>("outcome")
+        .with::<Touched>("touched")
+        .with::<RecordView>("record_view")
+        .with::<SlaNotice>("sla_notice")
+        .with::<TickReport>("tick_report")
+}
