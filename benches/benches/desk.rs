@@ -11,7 +11,8 @@
 //! re-evaluates both clocks and rewrites the projection), on records whose
 //! history grows as the bench runs, cycling over 1,000 records.
 //!
-//! Run: `cargo bench -p itsm-benches --bench desk`
+//! Run: `cargo bench -p itsm-benches --bench desk` (or one part:
+//! `ITSM_BENCH_DESK_PARTS=apply|sustained|tick`).
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items.
 
@@ -89,7 +90,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// Whether a part of this bench runs: `ITSM_BENCH_DESK_PARTS` lists them
+/// (`apply,sustained,tick`); all run when it is unset.
+fn part(name: &str) -> bool {
+    std::env::var("ITSM_BENCH_DESK_PARTS").map_or(true, |parts| parts.split(',').any(|p| p == name))
+}
+
 fn bench_apply(c: &mut Criterion) {
+    if !part("apply") {
+        return;
+    }
     let mut targets = vec![
         ("sqlite memory", "sqlite::memory:".to_owned()),
         ("sqlite file", temp("apply.db")),
@@ -135,7 +145,7 @@ fn sustained(url: &str, writers: u64, seconds: u64) -> f64 {
         .map(|w| {
             let url = url.to_owned();
             std::thread::spawn(move || {
-                let first = 1_000_000 * (w + 1);
+                let first = 1_000_000 * (w + 1) + 10_000_000 * writers;
                 let mut desk = seeded(&url, first);
                 let start = Instant::now();
                 let mut done = 0u64;
@@ -161,6 +171,9 @@ fn sustained(url: &str, writers: u64, seconds: u64) -> f64 {
 }
 
 fn bench_sustained(_: &mut Criterion) {
+    if !part("sustained") {
+        return;
+    }
     let mut targets = vec![("sqlite file", temp("sustained.db"))];
     if let Some(url) = postgres("bench_desk_sustained") {
         targets.push(("postgres", url));
@@ -174,6 +187,9 @@ fn bench_sustained(_: &mut Criterion) {
 }
 
 fn bench_tick(c: &mut Criterion) {
+    if !part("tick") {
+        return;
+    }
     let open: u64 = std::env::var("ITSM_BENCH_CLOCKS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1136,7 +1136,9 @@ impl Desk {
     }
 
     /// Records every threshold crossing and breach due at `now` as an
-    /// `sla_notice` event on its record, exactly once: each notice has an
+    /// `sla_notice` event on its record, exactly once. Due clocks are
+    /// claimed (leased) by this tick, so processes ticking together share
+    /// them (on PostgreSQL with `FOR UPDATE SKIP LOCKED`); and each notice has an
     /// id made from the record, the SLA, the cycle and the threshold, so a
     /// second tick, here or in another process, finds it stored and writes
     /// nothing. The clocks are evaluated again and stored with the notices.
@@ -1146,14 +1148,22 @@ impl Desk {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<TickReport> {
         let mut report = TickReport::default();
         let mut done: BTreeSet<StreamId> = BTreeSet::new();
+        let owner = format!("tick-{}-{}", std::process::id(), fresh_id(now));
         loop {
-            let due = self.store.due_clocks(now, 500)?;
-            let fresh: Vec<&DueClock> = due.iter().filter(|d| !done.contains(&d.record)).collect();
-            if fresh.is_empty() {
+            // Claimed clocks are leased to this tick: another process ticking
+            // at the same time claims others. Writing a record's clocks ends
+            // their lease; a record already done here stays leased, so each
+            // round claims something new and the loop ends.
+            let due = self
+                .store
+                .claim_due(now, 500, &owner, std::time::Duration::from_secs(60))?;
+            if due.is_empty() {
                 return Ok(report);
             }
-            for d in fresh {
-                done.insert(d.record);
+            for d in &due {
+                if !done.insert(d.record) {
+                    continue;
+                }
                 report.clocks += 1;
                 // A record changed by another process meanwhile: load and retry.
                 for _ in 0..8 {

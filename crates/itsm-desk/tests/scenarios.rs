@@ -513,3 +513,45 @@ fn attaching_cis_records_the_services_impacted_and_degraded() {
         assert!(desk.check().unwrap().is_clean());
     }
 }
+
+#[test]
+fn desks_ticking_together_record_each_notice_once() {
+    for url in urls("ticks_together") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        for n in 1..=30u128 {
+            let mut inc = record("incident", n, &format!("INC{n:07}"), json!({}));
+            if let Record::Incident(i) = &mut inc {
+                i.impact = Impact::High;
+                i.urgency = Urgency::High;
+            }
+            desk.open_record(inc, &Ctx::at(t(0))).unwrap();
+        }
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let mut desk = Desk::open(&url, Config::default()).unwrap();
+                    desk.tick(t(60 * 24 * 10)).unwrap()
+                })
+            })
+            .collect();
+        let reports: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let recorded: u64 = reports.iter().map(|r| r.thresholds + r.breaches).sum();
+        // Each incident has 4 thresholds and 2 breaches (as in `sla_notices_are_recorded_once`).
+        assert_eq!(recorded, 30 * 6, "{reports:?}");
+        let mut notices = 0;
+        for n in 1..=30u32 {
+            let view = desk.show(&num(&format!("INC{n:07}"))).unwrap();
+            notices += desk
+                .store()
+                .read_stream(view.record.stream_id(), 1, 10_000)
+                .unwrap()
+                .iter()
+                .filter(|e| e.event_type == "sla_notice")
+                .count();
+        }
+        assert_eq!(notices, 30 * 6);
+        assert!(desk.due(t(60 * 24 * 10), 100).unwrap().is_empty());
+        assert!(desk.check().unwrap().is_clean());
+    }
+}

@@ -247,6 +247,23 @@ pub trait Backend: Send {
     /// The database's.
     fn due_clocks(&mut self, before: i64, limit: usize) -> Result<Vec<DueClock>>;
 
+    /// Claims up to `limit` due clocks (next event before `before`) that
+    /// no lease holds at `now` (nanoseconds): each is leased to `owner`
+    /// until `until`, in one statement, skipping the rows another
+    /// transaction is claiming. A clock's lease ends when its clocks are
+    /// written again.
+    ///
+    /// # Errors
+    /// The database's.
+    fn claim_due(
+        &mut self,
+        before: i64,
+        now: i64,
+        until: i64,
+        owner: &str,
+        limit: usize,
+    ) -> Result<Vec<DueClock>>;
+
     /// The stored CMDB, or `None` when none was saved.
     ///
     /// # Errors

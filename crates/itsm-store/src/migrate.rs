@@ -16,7 +16,7 @@ pub(crate) const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS itsm_schema (\
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 /// The schema version this code writes: the number of the last migration.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The migrations after `current`, or the refusal of a newer database.
 pub(crate) fn pending(location: &str, current: u32, all: &[Migration]) -> Result<Vec<Migration>> {

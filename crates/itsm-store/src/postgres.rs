@@ -51,6 +51,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "cmdb",
         sql: include_str!("../migrations/postgres/0004_cmdb.sql"),
     },
+    Migration {
+        version: 5,
+        name: "clock_claims",
+        sql: include_str!("../migrations/postgres/0005_clock_claims.sql"),
+    },
 ];
 
 const NAME: &str = "postgres";
@@ -835,6 +840,48 @@ impl Backend for PostgresBackend {
                 })
             })
             .collect()
+    }
+
+    fn claim_due(
+        &mut self,
+        before: i64,
+        now: i64,
+        until: i64,
+        owner: &str,
+        limit: usize,
+    ) -> Result<Vec<DueClock>> {
+        let s = prepared(
+            &mut self.statements,
+            &mut self.client,
+            "UPDATE clocks c SET claimed_by = $1, claimed_until = $2 FROM ( \
+             SELECT record_id, definition FROM clocks WHERE next_event_at IS NOT NULL \
+             AND next_event_at < $3 AND (claimed_until IS NULL OR claimed_until < $4) \
+             ORDER BY next_event_at, record_id, definition LIMIT $5 FOR UPDATE SKIP LOCKED) d \
+             WHERE c.record_id = d.record_id AND c.definition = d.definition \
+             RETURNING c.record_id, c.record_kind, c.definition, c.next_event_at",
+        )?;
+        let mut claimed: Vec<DueClock> = self
+            .client
+            .query(&s, &[&owner, &until, &before, &now, &i64_of(limit as u64)])
+            .map_err(db("claim due clocks"))?
+            .iter()
+            .map(|r| {
+                Ok(DueClock {
+                    record: StreamId::from_uuid(r.get(0)),
+                    record_kind: kind_of(r.get(1))?,
+                    definition: r.get(2),
+                    next_event_at: from_nanos(r.get(3)),
+                })
+            })
+            .collect::<Result<_>>()?;
+        claimed.sort_by(|a, b| {
+            (a.next_event_at, a.record, &a.definition).cmp(&(
+                b.next_event_at,
+                b.record,
+                &b.definition,
+            ))
+        });
+        Ok(claimed)
     }
 
     fn cmdb_load(&mut self) -> Result<Option<CmdbRows>> {

@@ -43,6 +43,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "cmdb",
         sql: include_str!("../migrations/sqlite/0004_cmdb.sql"),
     },
+    Migration {
+        version: 5,
+        name: "clock_claims",
+        sql: include_str!("../migrations/sqlite/0005_clock_claims.sql"),
+    },
 ];
 
 const NAME: &str = "sqlite";
@@ -752,6 +757,53 @@ impl Backend for SqliteBackend {
         })
         .and_then(Iterator::collect)
         .map_err(db("read the due clocks"))
+    }
+
+    fn claim_due(
+        &mut self,
+        before: i64,
+        now: i64,
+        until: i64,
+        owner: &str,
+        limit: usize,
+    ) -> Result<Vec<DueClock>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db("begin a claim"))?;
+        let claimed = tx
+            .prepare_cached(
+                "UPDATE clocks SET claimed_by = ?1, claimed_until = ?2 WHERE rowid IN ( \
+                 SELECT rowid FROM clocks WHERE next_event_at IS NOT NULL AND next_event_at < ?3 \
+                 AND (claimed_until IS NULL OR claimed_until < ?4) \
+                 ORDER BY next_event_at, record_id, definition LIMIT ?5) \
+                 RETURNING record_id, record_kind, definition, next_event_at",
+            )
+            .and_then(|mut s| {
+                s.query_map(
+                    params![owner, until, before, now, i64_of(limit as u64)],
+                    |r| {
+                        Ok(DueClock {
+                            record: stream_of(r.get(0)?),
+                            record_kind: kind_of(r.get(1)?)?,
+                            definition: r.get(2)?,
+                            next_event_at: from_nanos(r.get(3)?),
+                        })
+                    },
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(db("claim due clocks"))?;
+        tx.commit().map_err(db("commit a claim"))?;
+        let mut claimed = claimed;
+        claimed.sort_by(|a, b| {
+            (a.next_event_at, a.record, &a.definition).cmp(&(
+                b.next_event_at,
+                b.record,
+                &b.definition,
+            ))
+        });
+        Ok(claimed)
     }
 
     fn cmdb_load(&mut self) -> Result<Option<CmdbRows>> {

@@ -565,6 +565,35 @@ impl Store {
         self.backend.due_clocks(to_nanos(before, "before")?, limit)
     }
 
+    /// Claims up to `limit` clocks due before `before` for `owner`, leased
+    /// for `lease` (wall-clock time): another process claiming meanwhile
+    /// gets other clocks (PostgreSQL skips the rows being claimed with
+    /// `FOR UPDATE SKIP LOCKED`; SQLite has one writer at a time). Writing
+    /// a record's clocks again ends their lease; an expired lease lets
+    /// another process claim them (a crashed ticker's clocks are not lost).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for an instant out of range, the database's.
+    pub fn claim_due(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: usize,
+        owner: &str,
+        lease: std::time::Duration,
+    ) -> Result<Vec<DueClock>> {
+        let now = now();
+        let until = now
+            + chrono::Duration::from_std(lease)
+                .map_err(|e| StoreError::invalid("lease", vec![e.to_string()]))?;
+        self.backend.claim_due(
+            to_nanos(before, "before")?,
+            to_nanos(now, "now")?,
+            to_nanos(until, "lease end")?,
+            owner,
+            limit,
+        )
+    }
+
     /// Replays every stream through `projector` and reports each projection
     /// that differs from its events, and each stream whose versions are not
     /// contiguous. Writes nothing.

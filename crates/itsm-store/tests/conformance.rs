@@ -1196,3 +1196,138 @@ fn an_append_to_several_streams_lands_whole_or_not_at_all() {
         ));
     });
 }
+
+#[test]
+fn due_clocks_are_claimed_by_one_owner_at_a_time() {
+    each("claims", |store| {
+        for n in 1..=6u32 {
+            let record = Record::Incident(incident(n, 1, Priority::P3));
+            let opened = NewEvent::encode(
+                event_id(),
+                &itsm_store::RecordOpened {
+                    record: record.clone(),
+                },
+                t0(),
+                None,
+            )
+            .unwrap();
+            store
+                .append(
+                    &AppendRequest::events(
+                        record.stream_id(),
+                        StreamKind::from(record.kind()),
+                        ExpectedVersion::NoStream,
+                        vec![opened],
+                    )
+                    .with_projection(record)
+                    .with_clocks(vec![clock("resolve", Some(i64::from(n)))]),
+                )
+                .unwrap();
+        }
+        let before = t0() + Duration::minutes(60);
+        let lease = std::time::Duration::from_secs(600);
+        let a = store.claim_due(before, 4, "a", lease).unwrap();
+        let b = store.claim_due(before, 4, "b", lease).unwrap();
+        assert_eq!(a.len(), 4);
+        assert_eq!(b.len(), 2, "b gets only what a did not claim");
+        assert!(a.iter().all(|x| b.iter().all(|y| x.record != y.record)));
+        assert!(store.claim_due(before, 4, "c", lease).unwrap().is_empty());
+        // Writing a record's clocks ends its lease.
+        let first = a[0].record;
+        store
+            .put_clocks(first, &kind("incident"), &[clock("resolve", Some(2))])
+            .unwrap();
+        let c = store.claim_due(before, 4, "c", lease).unwrap();
+        assert_eq!(c.iter().map(|d| d.record).collect::<Vec<_>>(), [first]);
+        // An expired lease lets another owner claim.
+        let d = store
+            .claim_due(before, 10, "d", std::time::Duration::ZERO)
+            .unwrap();
+        assert!(d.is_empty());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        store
+            .put_clocks(first, &kind("incident"), &[clock("resolve", Some(2))])
+            .unwrap();
+        assert_eq!(
+            store
+                .claim_due(before, 10, "e", std::time::Duration::ZERO)
+                .unwrap()
+                .len(),
+            1
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(
+            store.claim_due(before, 10, "f", lease).unwrap().len(),
+            1,
+            "e's lease expired"
+        );
+    });
+}
+
+#[test]
+fn concurrent_claimers_share_the_due_clocks_without_overlap() {
+    for url in urls("claim_threads") {
+        {
+            let mut store = Store::open(&url).unwrap();
+            for n in 1..=200u32 {
+                let record = Record::Incident(incident(n, 1, Priority::P3));
+                let opened = NewEvent::encode(
+                    event_id(),
+                    &itsm_store::RecordOpened {
+                        record: record.clone(),
+                    },
+                    t0(),
+                    None,
+                )
+                .unwrap();
+                store
+                    .append(
+                        &AppendRequest::events(
+                            record.stream_id(),
+                            StreamKind::from(record.kind()),
+                            ExpectedVersion::NoStream,
+                            vec![opened],
+                        )
+                        .with_projection(record)
+                        .with_clocks(vec![clock("resolve", Some(i64::from(n % 50)))]),
+                    )
+                    .unwrap();
+            }
+        }
+        let handles: Vec<_> = (0..4)
+            .map(|w| {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let mut store = Store::open(&url).unwrap();
+                    let mut mine = Vec::new();
+                    loop {
+                        let got = store
+                            .claim_due(
+                                t0() + Duration::hours(2),
+                                7,
+                                &format!("w{w}"),
+                                std::time::Duration::from_secs(600),
+                            )
+                            .unwrap();
+                        if got.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(got.into_iter().map(|d| d.record));
+                    }
+                })
+            })
+            .collect();
+        let mut all: Vec<_> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            (n, all.len()),
+            (200, 200),
+            "every due clock claimed exactly once"
+        );
+    }
+}
