@@ -315,8 +315,16 @@ impl PayloadRegistry {
                 actual: event.event_type.clone(),
             });
         }
-        let (_, text) = self.upcast(event)?;
-        itsm_core::from_json::<P>(&text).map_err(|e| {
+        // The current version decodes in place; only an older one is copied.
+        let upcast;
+        let text = match self.types.get(&event.event_type) {
+            Some(entry) if event.schema_version == entry.current => event.payload.as_str(),
+            _ => {
+                upcast = self.upcast(event)?.1;
+                upcast.as_str()
+            }
+        };
+        itsm_core::from_json::<P>(text).map_err(|e| {
             let (path, message) = match e {
                 itsm_core::CoreError::Json { path, message } => (path, message),
                 other => (".".to_owned(), other.to_string()),
