@@ -970,3 +970,66 @@ fn four_processes_drive_the_same_tickets_without_losing_an_update() {
         place.clean(base);
     }
 }
+
+#[test]
+fn check_exits_1_when_a_projection_is_out_of_step_with_its_events() {
+    use itsm_store::{AppendRequest, ExpectedVersion, NewEvent, Record, Store, StreamKind};
+    for backend in backends() {
+        let base = backend.as_deref();
+        let mut place = Place::new(&format!(
+            "check-{}",
+            if base.is_some() { "pg" } else { "sqlite" }
+        ));
+        write_files(&place.dir);
+        let url = place.url("check", base);
+        let file = place.dir.join("inc1.json").display().to_string();
+        let (code, _, err) = itsm(
+            &place.dir,
+            &["desk", "open", "incident", &file, "--db", &url],
+        );
+        assert_eq!(code, 0, "{err}");
+        // Write a projection behind the events' back, as a faulty writer would.
+        {
+            let mut store = Store::open(&url).expect("the store opens");
+            let number = "INC0000001".parse().expect("a number");
+            let stored = store
+                .record_by_number(&number)
+                .expect("the store reads")
+                .expect("the record is there");
+            let Record::Incident(mut wrong) = stored.record.clone() else {
+                panic!("not an incident: {:?}", stored.record);
+            };
+            wrong.short_description = "edited behind the events' back".into();
+            let at = stored.updated_at;
+            let note = NewEvent {
+                event_id: itsm_store::EventId::new_v7(at, [7; 10]),
+                event_type: "note".to_owned(),
+                schema_version: 1,
+                occurred_at: at,
+                actor: None,
+                correlation_id: None,
+                causation_id: None,
+                payload: r#"{"text":"n"}"#.to_owned(),
+            };
+            store
+                .append(
+                    &AppendRequest::events(
+                        stored.record.stream_id(),
+                        StreamKind::from(itsm_core::RecordKind::Incident),
+                        ExpectedVersion::Exact(stored.version),
+                        vec![note],
+                    )
+                    .with_projection(Record::Incident(wrong)),
+                )
+                .expect("the append is written");
+        }
+        let (code, out, err) = itsm(&place.dir, &["desk", "check", "--db", &url]);
+        assert_eq!(code, 1, "check on {url}: {out} {err}");
+        assert!(out.contains("short_description"), "{out}");
+        assert!(
+            err.contains("1 projection(s) differ from their events"),
+            "{err}"
+        );
+        place.clean(base);
+    }
+}
