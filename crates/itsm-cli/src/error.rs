@@ -10,6 +10,10 @@ pub const EXIT_INPUT: i32 = 1;
 /// The exit status for a usage error: an unknown option, a missing argument,
 /// an argument value that does not parse.
 pub const EXIT_USAGE: i32 = 2;
+/// The exit status for a version conflict: the desk record moved on since
+/// the version the command expected (`--expect-version`); read it again and
+/// retry.
+pub const EXIT_CONFLICT: i32 = 3;
 
 /// Why a command failed. Its `Display` is the message written to standard
 /// error, after `error: `.
@@ -72,15 +76,34 @@ pub enum CliError {
         /// What is wrong.
         message: String,
     },
+    /// A desk record is not at the version the command expected.
+    Conflict {
+        /// The record's number.
+        number: String,
+        /// The version the command expected.
+        expected: u64,
+        /// The record's version (`None`: it has none).
+        actual: Option<u64>,
+    },
+    /// `itsm desk check` (or `import`) found projections that differ from
+    /// their events; the report has been printed on standard output.
+    Mismatches {
+        /// The database, its password masked.
+        db: String,
+        /// How many projections differ.
+        count: usize,
+    },
 }
 
 impl CliError {
     /// The exit status of this error: [`EXIT_USAGE`] for usage errors,
-    /// [`EXIT_INPUT`] for everything else.
+    /// [`EXIT_CONFLICT`] for version conflicts, [`EXIT_INPUT`] for
+    /// everything else.
     #[must_use]
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Usage { .. } => EXIT_USAGE,
+            Self::Conflict { .. } => EXIT_CONFLICT,
             _ => EXIT_INPUT,
         }
     }
@@ -109,6 +132,25 @@ impl fmt::Display for CliError {
             Self::Problems { file, count } => write!(
                 f,
                 "{file}: {count} problem(s) found (listed as JSON on standard output)"
+            ),
+            Self::Conflict {
+                number,
+                expected,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "{number}: version conflict: expected version {expected}, actual version "
+                )?;
+                match actual {
+                    Some(v) => write!(f, "{v}")?,
+                    None => f.write_str("none")?,
+                }
+                write!(f, "; read it again (`itsm desk show {number}`) and retry")
+            }
+            Self::Mismatches { db, count } => write!(
+                f,
+                "{db}: {count} projection(s) differ from their events (listed as JSON on standard output)"
             ),
         }
     }

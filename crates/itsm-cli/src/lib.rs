@@ -22,7 +22,8 @@
 //! and CMDB queries, each reading JSON files (or `-` for standard input) and
 //! writing JSON on standard output. Exit status 0 on success, 1 for bad input
 //! (with a message on standard error naming the file, the JSON path and the
-//! offending value), 2 for a usage error. The library part, [`run`], exists so
+//! offending value), 2 for a usage error, 3 for a version conflict on a
+//! desk record (`itsm desk apply … --expect-version N`). The library part, [`run`], exists so
 //! that the commands are testable without a process.
 //!
 //! # What it is not for
@@ -33,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod cmdb;
+mod desk;
 mod duration;
 mod error;
 mod input;
@@ -47,7 +49,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{Args, Parser, Subcommand};
 use itsm_core::{Impact, PersonId, Urgency};
 
-pub use error::{CliError, EXIT_INPUT, EXIT_OK, EXIT_USAGE};
+pub use error::{CliError, EXIT_CONFLICT, EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 
 use input::Inputs;
 
@@ -58,7 +60,7 @@ use input::Inputs;
 /// Output is compact JSON on standard output (`--pretty` to indent it).
 /// Exit status: 0 success; 1 bad input (the message on standard error names
 /// the file, the JSON path and the offending value) or a refused operation;
-/// 2 usage error. INSTANT is RFC 3339 (`2026-03-02T09:15:00Z`,
+/// 2 usage error; 3 a version conflict (`itsm desk … --expect-version`). INSTANT is RFC 3339 (`2026-03-02T09:15:00Z`,
 /// `2026-03-02T10:15:00+01:00`); output instants are always UTC with `Z`.
 #[derive(Debug, Parser)]
 #[command(name = "itsm", version, propagate_version = true)]
@@ -119,6 +121,14 @@ enum Command {
     /// CMDB queries on a graph file (the CMDB export format).
     #[command(subcommand)]
     Cmdb(CmdbCommand),
+    /// The service desk on a database: open records, apply events, assign,
+    /// link, list, SLA ticks, export, import and check.
+    ///
+    /// Every command takes --db URL (default: the environment variable
+    /// ITSM_DB, then sqlite://itsm.db), --at INSTANT (the domain time,
+    /// default now), --config DIR and --actor PERSON. A version conflict
+    /// (--expect-version no longer current) exits 3.
+    Desk(desk::DeskArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -398,6 +408,7 @@ impl Command {
                 files.push(from);
                 files.push(to);
             }
+            Self::Desk(args) => files.extend(args.files()),
         }
         files
     }
@@ -506,7 +517,7 @@ where
             message: "only one input may be read from standard input (`-`)".to_owned(),
         })
     } else {
-        dispatch(cli.command, &mut inputs)
+        dispatch(cli.command, &mut inputs, stdout)
     };
     let (output, failure) = match result {
         Ok(report) => (Some(report.output), report.failure),
@@ -553,8 +564,13 @@ fn write_output(stdout: &mut dyn Write, output: &Output, pretty: bool) -> std::i
     stdout.flush()
 }
 
-fn dispatch(command: Command, inputs: &mut Inputs<'_>) -> Result<Report, CliError> {
+fn dispatch(
+    command: Command,
+    inputs: &mut Inputs<'_>,
+    stdout: &mut dyn Write,
+) -> Result<Report, CliError> {
     match command {
+        Command::Desk(args) => desk::run(args, inputs, stdout),
         Command::Schema { out } => records::schema(out.as_deref()),
         Command::Validate { kind, file } => records::validate(inputs, kind, &file),
         Command::Priority {
