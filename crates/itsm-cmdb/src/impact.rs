@@ -234,10 +234,10 @@ fn visit_entry<'s>(index: &'s GraphIndex, visits: &[Visit], visit: Visit) -> Imp
 /// The result of [`Searcher::impact_compact`]: the whole of an
 /// [`ImpactReport`], owned but compact. It keeps the analysis' visits as
 /// they came (20 bytes per impacted CI, in the order of
-/// [`ImpactReport::impacted`]) and reads CI ids, relationship type names and
-/// service flags from the index on demand, so building it costs no more
-/// than the analysis: no id is resolved, no name copied, nothing written per
-/// impacted CI. It borrows the index (not the searcher), so it outlives the
+/// [`ImpactReport::impacted`]; up to 8 of them inline, without allocating)
+/// and reads CI ids, relationship type names and service flags from the
+/// index on demand, so building it costs no more than the analysis: no id
+/// is resolved, no name copied, nothing written per impacted CI. It borrows the index (not the searcher), so it outlives the
 /// next query.
 ///
 /// It serializes to exactly the JSON of the [`ImpactReport`] it stands for
@@ -270,9 +270,33 @@ fn visit_entry<'s>(index: &'s GraphIndex, visits: &[Visit], visit: Visit) -> Imp
 #[derive(Clone, Debug)]
 pub struct CompactImpactReport<'a> {
     index: &'a GraphIndex,
-    visits: Vec<Visit>,
+    visits: Visits,
     /// The redundancy entries that held, with how many dependencies failed.
-    degraded: Vec<(crate::index::RedundancyEntry, u32)>,
+    /// (position in the index's table, how many dependencies failed).
+    degraded: Vec<(u32, u32)>,
+}
+
+/// How many visits a [`CompactImpactReport`] holds inline.
+const INLINE: usize = 8;
+
+/// The visits of a [`CompactImpactReport`]: the few of a small analysis
+/// inline (no allocation, most analyses reach only a few CIs), the others
+/// in the searcher's buffer, which the report takes over.
+#[derive(Clone, Debug)]
+enum Visits {
+    Inline { len: u8, items: [Visit; INLINE] },
+    Heap(Vec<Visit>),
+}
+
+impl std::ops::Deref for Visits {
+    type Target = [Visit];
+
+    fn deref(&self) -> &[Visit] {
+        match self {
+            Self::Inline { len, items } => &items[..usize::from(*len)],
+            Self::Heap(visits) => visits,
+        }
+    }
 }
 
 impl<'a> CompactImpactReport<'a> {
@@ -310,9 +334,9 @@ impl<'a> CompactImpactReport<'a> {
 
     /// The CIs whose redundancy held, as in [`ImpactReport::degraded`].
     pub fn degraded(&self) -> impl ExactSizeIterator<Item = DegradedCi> + '_ {
-        self.degraded
-            .iter()
-            .map(|&(entry, failed)| degraded_ci(self.index, entry, failed))
+        self.degraded.iter().map(|&(e, failed)| {
+            degraded_ci(self.index, self.index.redundancy()[e as usize], failed)
+        })
     }
 
     /// Whether `ci` is impacted (or failed).
@@ -567,7 +591,9 @@ pub struct Searcher<'a> {
     pub(crate) aux: Vec<u32>,
     /// Per redundancy entry.
     red: Vec<RedSlot>,
-    pub(crate) touched_red: Vec<u32>,
+    /// The redundancy entries that counted a failure in the last walk,
+    /// each with the node that declares it.
+    pub(crate) touched_red: Vec<(u32, u32)>,
     pub(crate) follow: Vec<bool>,
     /// Whether `follow` holds every type (no filter): the walk skips the check.
     all_types: bool,
@@ -597,6 +623,8 @@ struct RedSlot {
     count: u32,
     /// The queue position of the visit whose failure counted last.
     last: u32,
+    /// The entry's tolerance, copied here so that the walk reads one place.
+    tolerance: u32,
 }
 
 impl GraphIndex {
@@ -626,7 +654,6 @@ impl<'a> Searcher<'a> {
     #[must_use]
     pub fn new(index: &'a GraphIndex) -> Self {
         let n = index.len();
-        let r = index.redundancy().len();
         Self {
             index,
             visited: vec![0; n.div_ceil(32)],
@@ -636,14 +663,16 @@ impl<'a> Searcher<'a> {
             mark: Vec::new(),
             aux_epoch: 0,
             aux: Vec::new(),
-            red: vec![
-                RedSlot {
+            red: index
+                .redundancy()
+                .iter()
+                .map(|e| RedSlot {
                     stamp: 0,
                     count: 0,
-                    last: NONE
-                };
-                r
-            ],
+                    last: NONE,
+                    tolerance: e.tolerance,
+                })
+                .collect(),
             touched_red: Vec::new(),
             follow: vec![true; index.type_count()],
             all_types: true,
@@ -776,6 +805,15 @@ impl<'a> Searcher<'a> {
             } = self.queue[head];
             let position = head as u32;
             head += 1;
+            // Fetch ahead: the row of the next node in the queue and the
+            // offsets of the one after, so that their cache misses overlap
+            // with this node's work instead of following it.
+            if let Some(next) = self.queue.get(head) {
+                index.fetch_row(walk.direction == Direction::Depend, next.node);
+            }
+            if let Some(after) = self.queue.get(head + 1) {
+                index.fetch_offsets(walk.direction == Direction::Depend, after.node);
+            }
             if walk.max_depth.is_some_and(|m| d >= m) {
                 continue;
             }
@@ -803,16 +841,12 @@ impl<'a> Searcher<'a> {
                 if check_redundancy && let Some(e) = index.redundancy_entry(v, ty) {
                     let slot = &mut self.red[e];
                     if slot.stamp != epoch {
-                        *slot = RedSlot {
-                            stamp: epoch,
-                            count: 0,
-                            last: NONE,
-                        };
-                        self.touched_red.push(e as u32);
+                        (slot.stamp, slot.count) = (epoch, 0);
+                        self.touched_red.push((e as u32, v));
                     }
                     slot.count += 1;
                     slot.last = position;
-                    if slot.count <= index.redundancy()[e].tolerance {
+                    if slot.count <= slot.tolerance {
                         continue;
                     }
                 }
@@ -838,12 +872,24 @@ impl<'a> Searcher<'a> {
     pub(crate) fn held(
         &self,
     ) -> impl Iterator<Item = (crate::index::RedundancyEntry, u32, Visit)> + '_ {
-        self.touched_red.iter().filter_map(|&e| {
-            let entry = self.index.redundancy()[e as usize];
-            let slot = self.red[e as usize];
-            (!self.was_reached(entry.node))
-                .then(|| (entry, slot.count, self.queue[slot.last as usize]))
+        self.held_entries().map(|(e, count)| {
+            let last = self.red[e as usize].last;
+            (
+                self.index.redundancy()[e as usize],
+                count,
+                self.queue[last as usize],
+            )
         })
+    }
+
+    /// For each redundancy entry of the last walk that held: its position
+    /// in the index's table and how many of its dependencies failed (the
+    /// entry itself is not read).
+    fn held_entries(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.touched_red
+            .iter()
+            .filter(|&&(_, node)| !self.was_reached(node))
+            .map(|&(e, _)| (e, self.red[e as usize].count))
     }
 
     /// The visits of the last walk as [`ReachedCi`]s.
@@ -883,8 +929,9 @@ impl<'a> Searcher<'a> {
 
     /// [`Searcher::impact`] as a [`CompactImpactReport`]: the same
     /// analysis and the same content, owned, for the cost of the analysis
-    /// alone. The report takes over the searcher's buffer of visits, so the
-    /// next query grows a buffer of its own (as much as it reaches).
+    /// alone. A report of a few CIs holds them inline; a larger one takes
+    /// over the searcher's buffer of visits, so the next query grows a
+    /// buffer of its own (as much as it reaches).
     ///
     /// # Errors
     /// As [`Searcher::impact`].
@@ -894,13 +941,24 @@ impl<'a> Searcher<'a> {
         options: &QueryOptions,
     ) -> Result<CompactImpactReport<'a>, CmdbError> {
         self.impact_view(failed, options)?;
-        let degraded = self
-            .held()
-            .map(|(entry, failed, _)| (entry, failed))
-            .collect();
+        let degraded = self.held_entries().collect();
+        let visits = match u8::try_from(self.queue.len()) {
+            Ok(len) if usize::from(len) <= INLINE => {
+                let mut items = [Visit {
+                    node: NONE,
+                    depth: 0,
+                    pred: NONE,
+                    ty: 0,
+                    origin: NONE,
+                }; INLINE];
+                items[..self.queue.len()].copy_from_slice(&self.queue);
+                Visits::Inline { len, items }
+            }
+            _ => Visits::Heap(std::mem::take(&mut self.queue)),
+        };
         Ok(CompactImpactReport {
             index: self.index,
-            visits: std::mem::take(&mut self.queue),
+            visits,
             degraded,
         })
     }
