@@ -270,34 +270,67 @@ fn visit_entry<'s>(index: &'s GraphIndex, visits: &[Visit], visit: Visit) -> Imp
 #[derive(Clone, Debug)]
 pub struct CompactImpactReport<'a> {
     index: &'a GraphIndex,
-    visits: Visits,
-    /// The redundancy entries that held, with how many dependencies failed.
-    /// (position in the index's table, how many dependencies failed).
-    degraded: Vec<(u32, u32)>,
+    visits: Few<Visit, INLINE>,
+    /// The redundancy entries that held: (position in the index's table,
+    /// how many dependencies failed).
+    degraded: Few<(u32, u32), 4>,
 }
 
 /// How many visits a [`CompactImpactReport`] holds inline.
 const INLINE: usize = 8;
 
-/// The visits of a [`CompactImpactReport`]: the few of a small analysis
-/// inline (no allocation, most analyses reach only a few CIs), the others
-/// in the searcher's buffer, which the report takes over.
+/// A few items inline (no allocation: most analyses reach only a few CIs
+/// and hold a few redundancies), more in a vector.
 #[derive(Clone, Debug)]
-enum Visits {
-    Inline { len: u8, items: [Visit; INLINE] },
-    Heap(Vec<Visit>),
+enum Few<T: Copy, const N: usize> {
+    Inline { len: u8, items: [T; N] },
+    Heap(Vec<T>),
 }
 
-impl std::ops::Deref for Visits {
-    type Target = [Visit];
-
-    fn deref(&self) -> &[Visit] {
-        match self {
-            Self::Inline { len, items } => &items[..usize::from(*len)],
-            Self::Heap(visits) => visits,
+impl<T: Copy, const N: usize> Few<T, N> {
+    /// `items` inline while they fit, otherwise in a vector; `blank` fills
+    /// the unused places.
+    fn collect(items: impl Iterator<Item = T>, blank: T) -> Self {
+        let mut inline = [blank; N];
+        let mut len = 0;
+        let mut items = items;
+        for item in items.by_ref() {
+            if len == N {
+                let mut heap = inline.to_vec();
+                heap.push(item);
+                heap.extend(items);
+                return Self::Heap(heap);
+            }
+            inline[len] = item;
+            len += 1;
+        }
+        Self::Inline {
+            // N is small (see its uses).
+            len: u8::try_from(len).unwrap_or(u8::MAX),
+            items: inline,
         }
     }
 }
+
+impl<T: Copy, const N: usize> std::ops::Deref for Few<T, N> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Self::Inline { len, items } => &items[..usize::from(*len)],
+            Self::Heap(items) => items,
+        }
+    }
+}
+
+/// A visit that fills the unused places of [`Few`].
+const BLANK_VISIT: Visit = Visit {
+    node: NONE,
+    depth: 0,
+    pred: NONE,
+    ty: 0,
+    origin: NONE,
+};
 
 impl<'a> CompactImpactReport<'a> {
     /// How many CIs are impacted (the failed ones included).
@@ -941,20 +974,12 @@ impl<'a> Searcher<'a> {
         options: &QueryOptions,
     ) -> Result<CompactImpactReport<'a>, CmdbError> {
         self.impact_view(failed, options)?;
-        let degraded = self.held_entries().collect();
-        let visits = match u8::try_from(self.queue.len()) {
-            Ok(len) if usize::from(len) <= INLINE => {
-                let mut items = [Visit {
-                    node: NONE,
-                    depth: 0,
-                    pred: NONE,
-                    ty: 0,
-                    origin: NONE,
-                }; INLINE];
-                items[..self.queue.len()].copy_from_slice(&self.queue);
-                Visits::Inline { len, items }
-            }
-            _ => Visits::Heap(std::mem::take(&mut self.queue)),
+        let degraded = Few::collect(self.held_entries(), (0, 0));
+        let visits = if self.queue.len() <= INLINE {
+            Few::collect(self.queue.iter().copied(), BLANK_VISIT)
+        } else {
+            // Taken over rather than copied.
+            Few::Heap(std::mem::take(&mut self.queue))
         };
         Ok(CompactImpactReport {
             index: self.index,
@@ -1079,6 +1104,20 @@ impl GraphIndex {
 mod tests {
     use super::*;
     use crate::{Cmdb, CmdbData, ConfigurationItem, Relationship};
+
+    /// `Few` keeps what it is given, in order, inline up to its size.
+    #[test]
+    fn few_keeps_every_item_in_order() {
+        for n in 0..=9u32 {
+            let few: Few<u32, 4> = Few::collect(0..n, u32::MAX);
+            assert_eq!(&*few, (0..n).collect::<Vec<_>>().as_slice(), "{n} items");
+            assert_eq!(
+                matches!(few, Few::Inline { .. }),
+                n <= 4,
+                "{n} items: inline up to 4"
+            );
+        }
+    }
 
     /// A searcher whose epoch wraps around between queries answers as a
     /// fresh one: the wrap clears every stamp, so the marks of the walks
