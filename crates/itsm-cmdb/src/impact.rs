@@ -218,15 +218,249 @@ impl<'s> ImpactView<'s, '_> {
 }
 
 fn entry<'s>(searcher: &'s Searcher<'_>, visit: Visit) -> ImpactedCi<'s> {
+    visit_entry(searcher.index, &searcher.queue, visit)
+}
+
+/// The impacted CI of `visit`, one of `visits`.
+fn visit_entry<'s>(index: &'s GraphIndex, visits: &[Visit], visit: Visit) -> ImpactedCi<'s> {
     let via = if visit.pred == NONE {
         NONE
     } else {
-        searcher.queue[visit.pred as usize].node
+        visits[visit.pred as usize].node
     };
-    ImpactedCi {
-        index: searcher.index,
-        visit,
-        via,
+    ImpactedCi { index, visit, via }
+}
+
+/// The result of [`Searcher::impact_compact`]: the whole of an
+/// [`ImpactReport`], owned but compact. It keeps the analysis' visits as
+/// they came (20 bytes per impacted CI, in the order of
+/// [`ImpactReport::impacted`]; up to 8 of them inline, without allocating)
+/// and reads CI ids, relationship type names and service flags from the
+/// index on demand, so building it costs no more than the analysis: no id
+/// is resolved, no name copied, nothing written per impacted CI. It borrows the index (not the searcher), so it outlives the
+/// next query.
+///
+/// It serializes to exactly the JSON of the [`ImpactReport`] it stands for
+/// (the `impact_report` schema); [`CompactImpactReport::to_report`] gives
+/// that report.
+///
+/// ```
+/// # use itsm_cmdb::{Cmdb, CmdbData, ConfigurationItem, QueryOptions, Relationship};
+/// # use itsm_core::CiId;
+/// let (app, db) = (CiId::from_u128(1), CiId::from_u128(2));
+/// let mut cmdb = Cmdb::import(CmdbData::starter())?;
+/// cmdb.add_ci(ConfigurationItem::new(app, "application", "payroll"))?;
+/// cmdb.add_ci(ConfigurationItem::new(db, "database", "payroll-db"))?;
+/// cmdb.add_relationship(Relationship::new(app, "depends_on", db))?;
+/// let index = cmdb.index()?;
+/// let mut searcher = index.searcher();
+/// let report = searcher.impact_compact(&[db], &QueryOptions::new())?;
+/// let other = searcher.impact_compact(&[app], &QueryOptions::new())?;
+/// assert_eq!((report.len(), other.len()), (2, 1));
+/// let reached = report.get(1).expect("the application");
+/// assert_eq!((reached.ci(), reached.depth(), reached.via()), (app, 1, Some(db)));
+/// assert_eq!(report.path_to(&app), Some(vec![db, app]));
+/// assert_eq!(report.to_report(), index.impact(&[db], &QueryOptions::new())?);
+/// assert_eq!(
+///     serde_json::to_value(&report)?,
+///     serde_json::to_value(report.to_report())?
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct CompactImpactReport<'a> {
+    index: &'a GraphIndex,
+    visits: Few<Visit, INLINE>,
+    /// The redundancy entries that held: (position in the index's table,
+    /// how many dependencies failed).
+    degraded: Few<(u32, u32), 4>,
+}
+
+/// How many visits a [`CompactImpactReport`] holds inline.
+const INLINE: usize = 8;
+
+/// A few items inline (no allocation: most analyses reach only a few CIs
+/// and hold a few redundancies), more in a vector.
+#[derive(Clone, Debug)]
+enum Few<T: Copy, const N: usize> {
+    Inline { len: u8, items: [T; N] },
+    Heap(Vec<T>),
+}
+
+impl<T: Copy, const N: usize> Few<T, N> {
+    /// `items` inline while they fit, otherwise in a vector; `blank` fills
+    /// the unused places.
+    fn collect(items: impl Iterator<Item = T>, blank: T) -> Self {
+        let mut inline = [blank; N];
+        let mut len = 0;
+        let mut items = items;
+        for item in items.by_ref() {
+            if len == N {
+                let mut heap = inline.to_vec();
+                heap.push(item);
+                heap.extend(items);
+                return Self::Heap(heap);
+            }
+            inline[len] = item;
+            len += 1;
+        }
+        Self::Inline {
+            // N is small (see its uses).
+            len: u8::try_from(len).unwrap_or(u8::MAX),
+            items: inline,
+        }
+    }
+}
+
+impl<T: Copy, const N: usize> std::ops::Deref for Few<T, N> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Self::Inline { len, items } => &items[..usize::from(*len)],
+            Self::Heap(items) => items,
+        }
+    }
+}
+
+/// A visit that fills the unused places of [`Few`].
+const BLANK_VISIT: Visit = Visit {
+    node: NONE,
+    depth: 0,
+    pred: NONE,
+    ty: 0,
+    origin: NONE,
+};
+
+impl<'a> CompactImpactReport<'a> {
+    /// How many CIs are impacted (the failed ones included).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.visits.len()
+    }
+
+    /// Whether no CI is impacted (no failed CI was given).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.visits.is_empty()
+    }
+
+    /// The `i`-th impacted CI, in the order of [`ImpactReport::impacted`].
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<ImpactedCi<'_>> {
+        self.visits
+            .get(i)
+            .map(|&visit| visit_entry(self.index, &self.visits, visit))
+    }
+
+    /// The impacted CIs, in the order of [`ImpactReport::impacted`].
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ImpactedCi<'_>> + '_ {
+        self.visits
+            .iter()
+            .map(|&visit| visit_entry(self.index, &self.visits, visit))
+    }
+
+    /// The impacted business services, in the order of [`ImpactReport::services`].
+    pub fn services(&self) -> impl Iterator<Item = CiId> + '_ {
+        self.iter().filter(ImpactedCi::is_service).map(|r| r.ci())
+    }
+
+    /// The CIs whose redundancy held, as in [`ImpactReport::degraded`].
+    pub fn degraded(&self) -> impl ExactSizeIterator<Item = DegradedCi> + '_ {
+        self.degraded.iter().map(|&(e, failed)| {
+            degraded_ci(self.index, self.index.redundancy()[e as usize], failed)
+        })
+    }
+
+    /// Whether `ci` is impacted (or failed).
+    #[must_use]
+    pub fn is_impacted(&self, ci: &CiId) -> bool {
+        self.position(ci).is_some()
+    }
+
+    /// One explanation path, as [`ImpactReport::path_to`]: from a failed CI
+    /// to `ci`; `None` when `ci` is not impacted.
+    #[must_use]
+    pub fn path_to(&self, ci: &CiId) -> Option<Vec<CiId>> {
+        let mut at = self.position(ci)?;
+        let mut path = Vec::with_capacity(self.visits[at].depth as usize + 1);
+        // Each step moves to an earlier visit: at most `len` steps.
+        for _ in 0..self.visits.len() {
+            let visit = self.visits[at];
+            path.push(self.index.id(visit.node));
+            if visit.pred == NONE {
+                path.reverse();
+                return Some(path);
+            }
+            at = visit.pred as usize;
+        }
+        None
+    }
+
+    /// The position in the visits of `ci`.
+    fn position(&self, ci: &CiId) -> Option<usize> {
+        let node = self.index.dense(ci)?;
+        self.visits.iter().position(|v| v.node == node)
+    }
+
+    /// The index the report reads from.
+    #[must_use]
+    pub fn index(&self) -> &'a GraphIndex {
+        self.index
+    }
+
+    /// The whole [`ImpactReport`] ([`Searcher::impact`] returns exactly this).
+    #[must_use]
+    pub fn to_report(&self) -> ImpactReport {
+        let impacted = reached_of(self.index, &self.visits);
+        let services = impacted
+            .iter()
+            .filter(|r| r.service)
+            .map(|r| r.ci)
+            .collect();
+        ImpactReport {
+            impacted,
+            services,
+            degraded: self.degraded().collect(),
+        }
+    }
+}
+
+impl Serialize for CompactImpactReport<'_> {
+    /// As the [`ImpactReport`] it stands for, field by field, without
+    /// building it.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Seq<F>(F);
+        impl<F, I, T> Serialize for Seq<F>
+        where
+            F: Fn() -> I,
+            I: Iterator<Item = T>,
+            T: Serialize,
+        {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq((self.0)())
+            }
+        }
+        let mut s = serializer.serialize_struct("ImpactReport", 3)?;
+        s.serialize_field("impacted", &Seq(|| self.iter().map(|r| r.to_reached())))?;
+        s.serialize_field("services", &Seq(|| self.services()))?;
+        s.serialize_field("degraded", &Seq(|| self.degraded()))?;
+        s.end()
+    }
+}
+
+fn degraded_ci(
+    index: &GraphIndex,
+    entry: crate::index::RedundancyEntry,
+    failed: u32,
+) -> DegradedCi {
+    DegradedCi {
+        ci: index.id(entry.node),
+        relationship_type: index.type_name(entry.ty).to_owned(),
+        failed,
+        total: entry.total,
+        required: entry.required,
     }
 }
 
@@ -295,6 +529,28 @@ impl<'s> ImpactedCi<'s> {
     }
 }
 
+/// `visits` as [`ReachedCi`]s.
+fn reached_of(index: &GraphIndex, visits: &[Visit]) -> Vec<ReachedCi> {
+    visits
+        .iter()
+        .map(|visit| {
+            let (via, relationship_type) = if visit.pred == NONE {
+                (None, None)
+            } else {
+                let from = visits[visit.pred as usize].node;
+                (Some(index.id(from)), Some(index.shared_type_name(visit.ty)))
+            };
+            ReachedCi {
+                ci: index.id(visit.node),
+                depth: visit.depth,
+                via,
+                relationship_type,
+                service: index.is_service_dense(visit.node),
+            }
+        })
+        .collect()
+}
+
 /// Which arcs a traversal follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Direction {
@@ -335,10 +591,13 @@ impl Walk {
     }
 }
 
-/// Reusable scratch for queries on one [`GraphIndex`]: a visited bit set
-/// (small enough to stay in cache) that is cleared by walking the previous
-/// query's visits rather than the whole set, and counters stamped with an
-/// epoch, so a query costs what it visits, not the size of the graph.
+/// Reusable scratch for queries on one [`GraphIndex`]: visited marks and
+/// counters stamped with an epoch, so a query costs what it visits, never
+/// the size of the graph nor what the previous query visited. The visited
+/// marks are one bit per CI in 64-bit words that also carry the epoch of
+/// the walk that wrote them (32 CIs a word: 2 bits per CI, small enough to
+/// stay in cache); a word written by an older walk reads as empty, so
+/// starting a walk clears nothing.
 ///
 /// Keep one per thread and reuse it; the index itself stays shared.
 ///
@@ -353,7 +612,8 @@ impl Walk {
 #[derive(Debug)]
 pub struct Searcher<'a> {
     pub(crate) index: &'a GraphIndex,
-    /// One bit per node: reached by the current (or last) walk.
+    /// Per 32 nodes: the epoch of the walk that last wrote the word in the
+    /// high half, one bit per node reached by that walk in the low half.
     visited: Vec<u64>,
     /// The last walk's visits in breadth-first order.
     pub(crate) queue: Vec<Visit>,
@@ -364,7 +624,9 @@ pub struct Searcher<'a> {
     pub(crate) aux: Vec<u32>,
     /// Per redundancy entry.
     red: Vec<RedSlot>,
-    pub(crate) touched_red: Vec<u32>,
+    /// The redundancy entries that counted a failure in the last walk,
+    /// each with the node that declares it.
+    pub(crate) touched_red: Vec<(u32, u32)>,
     pub(crate) follow: Vec<bool>,
     /// Whether `follow` holds every type (no filter): the walk skips the check.
     all_types: bool,
@@ -394,6 +656,8 @@ struct RedSlot {
     count: u32,
     /// The queue position of the visit whose failure counted last.
     last: u32,
+    /// The entry's tolerance, copied here so that the walk reads one place.
+    tolerance: u32,
 }
 
 impl GraphIndex {
@@ -404,6 +668,9 @@ impl GraphIndex {
         Searcher::new(self)
     }
 }
+
+/// The epoch half of a visited word.
+const HIGH: u64 = 0xFFFF_FFFF_0000_0000;
 
 /// Advances an epoch, clearing its stamps on wrap-around.
 fn bump(epoch: &mut u32, stamps: &mut [u32]) -> u32 {
@@ -420,24 +687,25 @@ impl<'a> Searcher<'a> {
     #[must_use]
     pub fn new(index: &'a GraphIndex) -> Self {
         let n = index.len();
-        let r = index.redundancy().len();
         Self {
             index,
-            visited: vec![0; n.div_ceil(64)],
+            visited: vec![0; n.div_ceil(32)],
             queue: Vec::new(),
             epoch: 0,
             mark_epoch: 0,
             mark: Vec::new(),
             aux_epoch: 0,
             aux: Vec::new(),
-            red: vec![
-                RedSlot {
+            red: index
+                .redundancy()
+                .iter()
+                .map(|e| RedSlot {
                     stamp: 0,
                     count: 0,
-                    last: NONE
-                };
-                r
-            ],
+                    last: NONE,
+                    tolerance: e.tolerance,
+                })
+                .collect(),
             touched_red: Vec::new(),
             follow: vec![true; index.type_count()],
             all_types: true,
@@ -471,7 +739,26 @@ impl<'a> Searcher<'a> {
     /// Whether the last walk reached `v`.
     #[inline]
     pub(crate) fn was_reached(&self, v: u32) -> bool {
-        self.visited[(v >> 6) as usize] & (1u64 << (v & 63)) != 0
+        let word = self.visited[(v >> 5) as usize];
+        word >> 32 == u64::from(self.epoch) && word & (1u64 << (v & 31)) != 0
+    }
+
+    /// Marks `v` reached by the current walk (stamped `stamp`, the epoch in
+    /// the high half); `false` when it already was.
+    #[inline]
+    fn visit(&mut self, v: u32, stamp: u64) -> bool {
+        let word = &mut self.visited[(v >> 5) as usize];
+        let bit = 1u64 << (v & 31);
+        if *word & HIGH != stamp {
+            // Written by an older walk: nothing of it holds for this one.
+            *word = stamp | bit;
+            return true;
+        }
+        if *word & bit != 0 {
+            return false;
+        }
+        *word |= bit;
+        true
     }
 
     /// Sets which relationship types the next traversals follow.
@@ -512,21 +799,21 @@ impl<'a> Searcher<'a> {
     /// failure. Returns the node at which it stopped early, if any (then the
     /// last visit in `queue`).
     pub(crate) fn walk(&mut self, sources: &[u32], walk: Walk) -> Option<u32> {
-        for visit in &self.queue {
-            self.visited[(visit.node >> 6) as usize] &= !(1u64 << (visit.node & 63));
-        }
+        // Nothing of the previous walk is cleared: its marks and counters
+        // carry an older epoch.
         self.queue.clear();
         self.touched_red.clear();
         if self.epoch == u32::MAX {
+            // Once in 4 billion walks: every stamp back to 0.
             self.epoch = 0;
             self.red.iter_mut().for_each(|r| r.stamp = 0);
+            self.visited.fill(0);
         }
         self.epoch += 1;
         let epoch = self.epoch;
+        let stamp = u64::from(epoch) << 32;
         for &s in sources {
-            let (w, b) = ((s >> 6) as usize, 1u64 << (s & 63));
-            if self.visited[w] & b == 0 {
-                self.visited[w] |= b;
+            if self.visit(s, stamp) {
                 self.queue.push(Visit {
                     node: s,
                     depth: 0,
@@ -551,6 +838,15 @@ impl<'a> Searcher<'a> {
             } = self.queue[head];
             let position = head as u32;
             head += 1;
+            // Fetch ahead: the row of the next node in the queue and the
+            // offsets of the one after, so that their cache misses overlap
+            // with this node's work instead of following it.
+            if let Some(next) = self.queue.get(head) {
+                index.fetch_row(walk.direction == Direction::Depend, next.node);
+            }
+            if let Some(after) = self.queue.get(head + 1) {
+                index.fetch_offsets(walk.direction == Direction::Depend, after.node);
+            }
             if walk.max_depth.is_some_and(|m| d >= m) {
                 continue;
             }
@@ -562,8 +858,11 @@ impl<'a> Searcher<'a> {
             let guarded = walk.skip_guarded && index.has_redundancy(u);
             for &arc in first.iter().chain(second) {
                 let (v, ty) = index.unpack(arc);
-                let (w, b) = ((v >> 6) as usize, 1u64 << (v & 63));
-                if self.visited[w] & b != 0 || (!self.all_types && !self.follow[ty as usize]) {
+                let (w, b) = ((v >> 5) as usize, 1u64 << (v & 31));
+                let word = self.visited[w];
+                if (word & HIGH == stamp && word & b != 0)
+                    || (!self.all_types && !self.follow[ty as usize])
+                {
                     continue;
                 }
                 if guarded && index.redundancy_entry(u, ty).is_some() {
@@ -575,20 +874,17 @@ impl<'a> Searcher<'a> {
                 if check_redundancy && let Some(e) = index.redundancy_entry(v, ty) {
                     let slot = &mut self.red[e];
                     if slot.stamp != epoch {
-                        *slot = RedSlot {
-                            stamp: epoch,
-                            count: 0,
-                            last: NONE,
-                        };
-                        self.touched_red.push(e as u32);
+                        (slot.stamp, slot.count) = (epoch, 0);
+                        self.touched_red.push((e as u32, v));
                     }
                     slot.count += 1;
                     slot.last = position;
-                    if slot.count <= index.redundancy()[e].tolerance {
+                    if slot.count <= slot.tolerance {
                         continue;
                     }
                 }
-                self.visited[w] |= b;
+                // A word of an older walk starts afresh with this bit.
+                self.visited[w] = if word & HIGH == stamp { word } else { stamp } | b;
                 self.queue.push(Visit {
                     node: v,
                     depth: d + 1,
@@ -609,48 +905,36 @@ impl<'a> Searcher<'a> {
     pub(crate) fn held(
         &self,
     ) -> impl Iterator<Item = (crate::index::RedundancyEntry, u32, Visit)> + '_ {
-        self.touched_red.iter().filter_map(|&e| {
-            let entry = self.index.redundancy()[e as usize];
-            let slot = self.red[e as usize];
-            (!self.was_reached(entry.node))
-                .then(|| (entry, slot.count, self.queue[slot.last as usize]))
+        self.held_entries().map(|(e, count)| {
+            let last = self.red[e as usize].last;
+            (
+                self.index.redundancy()[e as usize],
+                count,
+                self.queue[last as usize],
+            )
         })
+    }
+
+    /// For each redundancy entry of the last walk that held: its position
+    /// in the index's table and how many of its dependencies failed (the
+    /// entry itself is not read).
+    fn held_entries(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.touched_red
+            .iter()
+            .filter(|&&(_, node)| !self.was_reached(node))
+            .map(|&(e, _)| (e, self.red[e as usize].count))
     }
 
     /// The visits of the last walk as [`ReachedCi`]s.
     pub(crate) fn reached(&self) -> Vec<ReachedCi> {
-        let index = self.index;
-        self.queue
-            .iter()
-            .map(|visit| {
-                let (via, relationship_type) = if visit.pred == NONE {
-                    (None, None)
-                } else {
-                    let from = self.queue[visit.pred as usize].node;
-                    (Some(index.id(from)), Some(index.shared_type_name(visit.ty)))
-                };
-                ReachedCi {
-                    ci: index.id(visit.node),
-                    depth: visit.depth,
-                    via,
-                    relationship_type,
-                    service: index.is_service_dense(visit.node),
-                }
-            })
-            .collect()
+        reached_of(self.index, &self.queue)
     }
 
     /// The redundancy entries of the last walk that held.
     pub(crate) fn degraded(&self) -> Vec<DegradedCi> {
         let index = self.index;
         self.held()
-            .map(|(entry, failed, _)| DegradedCi {
-                ci: index.id(entry.node),
-                relationship_type: index.type_name(entry.ty).to_owned(),
-                failed,
-                total: entry.total,
-                required: entry.required,
-            })
+            .map(|(entry, failed, _)| degraded_ci(index, entry, failed))
             .collect()
     }
 
@@ -674,6 +958,34 @@ impl<'a> Searcher<'a> {
         options: &QueryOptions,
     ) -> Result<ImpactReport, CmdbError> {
         Ok(self.impact_view(failed, options)?.to_report())
+    }
+
+    /// [`Searcher::impact`] as a [`CompactImpactReport`]: the same
+    /// analysis and the same content, owned, for the cost of the analysis
+    /// alone. A report of a few CIs holds them inline; a larger one takes
+    /// over the searcher's buffer of visits, so the next query grows a
+    /// buffer of its own (as much as it reaches).
+    ///
+    /// # Errors
+    /// As [`Searcher::impact`].
+    pub fn impact_compact(
+        &mut self,
+        failed: &[CiId],
+        options: &QueryOptions,
+    ) -> Result<CompactImpactReport<'a>, CmdbError> {
+        self.impact_view(failed, options)?;
+        let degraded = Few::collect(self.held_entries(), (0, 0));
+        let visits = if self.queue.len() <= INLINE {
+            Few::collect(self.queue.iter().copied(), BLANK_VISIT)
+        } else {
+            // Taken over rather than copied.
+            Few::Heap(std::mem::take(&mut self.queue))
+        };
+        Ok(CompactImpactReport {
+            index: self.index,
+            visits,
+            degraded,
+        })
     }
 
     /// [`Searcher::impact`] without building the report: the same analysis,
@@ -785,5 +1097,71 @@ impl GraphIndex {
         options: &QueryOptions,
     ) -> Result<DependencyReport, CmdbError> {
         self.searcher().dependencies(cis, options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cmdb, CmdbData, ConfigurationItem, Relationship};
+
+    /// `Few` keeps what it is given, in order, inline up to its size.
+    #[test]
+    fn few_keeps_every_item_in_order() {
+        for n in 0..=9u32 {
+            let few: Few<u32, 4> = Few::collect(0..n, u32::MAX);
+            assert_eq!(&*few, (0..n).collect::<Vec<_>>().as_slice(), "{n} items");
+            assert_eq!(
+                matches!(few, Few::Inline { .. }),
+                n <= 4,
+                "{n} items: inline up to 4"
+            );
+        }
+    }
+
+    /// A searcher whose epoch wraps around between queries answers as a
+    /// fresh one: the wrap clears every stamp, so the marks of the walks
+    /// before it (stamped with large epochs) cannot pass for new ones.
+    #[test]
+    fn searcher_answers_across_the_epoch_wrap() {
+        let id = CiId::from_u128;
+        let mut cmdb = Cmdb::import(CmdbData::starter()).expect("the starter imports");
+        for i in 1..=4 {
+            cmdb.add_ci(ConfigurationItem::new(id(i), "application", "app"))
+                .expect("a new CI");
+        }
+        for (source, target) in [(2, 1), (3, 2), (4, 3)] {
+            cmdb.add_relationship(Relationship::new(id(source), "depends_on", id(target)))
+                .expect("a new relationship");
+        }
+        let index = cmdb.index().expect("a valid store");
+        let options = QueryOptions::new();
+        let mut searcher = index.searcher();
+        // (epoch to set before the query, failed CI): the first query marks
+        // the whole chain at epoch 1; the second wraps back to epoch 1,
+        // where the first query's marks must not count.
+        let rounds = [
+            (None, 1),
+            (Some(u32::MAX), 4),
+            (None, 3),
+            (None, 1),
+            (Some(u32::MAX - 1), 1),
+            (None, 4),
+            (None, 2),
+        ];
+        for (round, (epoch, failed)) in rounds.into_iter().enumerate() {
+            if let Some(e) = epoch {
+                searcher.epoch = e;
+            }
+            let report = searcher.impact(&[id(failed)], &options).expect("known CI");
+            let expected = index.impact(&[id(failed)], &options).expect("known CI");
+            assert_eq!(report, expected, "round {round}, failed {failed}");
+            assert_eq!(report.impacted.len(), 5 - failed as usize, "round {round}");
+        }
+        assert!(
+            searcher.epoch < 10,
+            "the epoch wrapped ({})",
+            searcher.epoch
+        );
     }
 }

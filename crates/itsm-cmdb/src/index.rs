@@ -24,6 +24,10 @@ use serde::{Deserialize, Serialize};
 use crate::store::{DEPENDS, IMPACTS, Placed, Touch};
 use crate::{CmdbData, CmdbError, ConfigurationItem, ImpactDirection, RedundancyRequirement};
 
+/// Relationship types below this one are found in a redundant node's row
+/// by a bit of its type mask (see `GraphIndex::redundancy_rows`).
+const MASKED_TYPES: u32 = 31;
+
 /// "No node" in predecessor arrays; never a valid packed arc (see [`GraphIndex::build`]).
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -247,9 +251,12 @@ pub struct GraphIndex {
     /// For each 64-node word of `redundant_bits`, how many redundant nodes
     /// come before it: with a popcount, a redundant node's rank.
     redundant_rank: Vec<u32>,
-    /// For each redundant node by rank, where its entries start in
-    /// `redundancy` (one more element at the end).
-    redundancy_start: Vec<u32>,
+    /// For each redundant node by rank: where its entries start in
+    /// `redundancy` (low half), and which types it declares redundancy over
+    /// (high half: bit `t` for type `t` below [`MASKED_TYPES`], the top
+    /// bit for any type from it on). Its entry over a type below
+    /// `MASKED_TYPES` is found by a popcount, without reading the entries.
+    redundancy_rows: Vec<u64>,
     redundancy: Vec<RedundancyEntry>,
     relationships: u64,
 }
@@ -321,28 +328,72 @@ fn halves(id: &CiId) -> (u64, u64) {
 }
 
 impl BuildTable {
-    /// The table, and the duplicates found as (position, first position).
+    /// The table, and the duplicates found as (position, first position),
+    /// by position.
+    ///
+    /// As in [`IdTable::positions`], the ids go in in the order of their
+    /// home slots (a radix sort), so the table is written from start to end
+    /// instead of at random (where each insertion would wait for a cache
+    /// miss). An id equal to an earlier one has the same home slot, so it
+    /// comes right after it in that order and meets it in its home's run of
+    /// slots.
     fn new(ids: &[CiId]) -> (Self, Vec<(usize, u32)>) {
         let size = IdTable::size_for(ids.len());
-        let mut slots = vec![(0u64, 0u64, NONE); size];
         let mask = size - 1;
+        let mut keyed: Vec<u64> = ids
+            .iter()
+            .enumerate()
+            .map(|(dense, id)| ((hash_id(id) & mask) as u64) << 32 | dense as u64)
+            .collect();
+        radix_sort_high(&mut keyed, size.trailing_zeros());
+        let mut slots = vec![(0u64, 0u64, NONE); size];
         let mut duplicates = Vec::new();
-        for (dense, id) in ids.iter().enumerate() {
+        let mut wrapped = Vec::new();
+        let mut next = 0usize;
+        // The home slot of the current run, and where the run starts.
+        let (mut run_home, mut run_start) = (usize::MAX, 0usize);
+        'ids: for &key in &keyed {
+            let home = (key >> 32) as usize;
+            #[allow(clippy::cast_possible_truncation)] // the low half is the dense id
+            let dense = key as u32;
+            let at = home.max(next);
+            if home != run_home {
+                (run_home, run_start) = (home, at);
+            }
+            if at >= size {
+                wrapped.push(dense);
+                continue;
+            }
+            let (hi, lo) = halves(&ids[dense as usize]);
+            for &(h, l, first) in &slots[run_start..at] {
+                if (h, l) == (hi, lo) {
+                    duplicates.push((dense as usize, first));
+                    continue 'ids;
+                }
+            }
+            slots[at] = (hi, lo, dense);
+            next = at + 1;
+        }
+        // Ids whose run passed the end continue at the start, probing as
+        // a look-up does (and meeting any equal id on the way).
+        for dense in wrapped {
+            let id = &ids[dense as usize];
             let (hi, lo) = halves(id);
             let mut i = hash_id(id) & mask;
             loop {
                 let (h, l, first) = slots[i];
                 if first == NONE {
-                    slots[i] = (hi, lo, dense as u32);
+                    slots[i] = (hi, lo, dense);
                     break;
                 }
                 if (h, l) == (hi, lo) {
-                    duplicates.push((dense, first));
+                    duplicates.push((dense as usize, first));
                     break;
                 }
                 i = (i + 1) & mask;
             }
         }
+        duplicates.sort_unstable();
         (Self { slots, mask }, duplicates)
     }
 
@@ -950,8 +1001,20 @@ impl GraphIndex {
         let (fast, duplicates) = BuildTable::new(&ids);
         let mut duplicates = duplicates.into_iter().peekable();
         let mut service_bits = vec![0u64; n.div_ceil(64)];
+        // Redundancy declarations, in the same pass over the CIs; their
+        // problems are reported after the relationships'.
+        let mut declared = Vec::new();
+        let mut redundancy_problems = Vec::new();
         for (i, ci) in data.cis.iter().enumerate() {
             let dense = i as u32; // n fits in u32 (checked above)
+            if !ci.redundancy.is_empty() {
+                declare(
+                    (i, ci, dense),
+                    &mut types,
+                    &mut declared,
+                    &mut redundancy_problems,
+                );
+            }
             if let Some((_, first)) = duplicates.next_if(|&(d, _)| d == i) {
                 problems.push(Violation::new(
                     format!("cis[{i}].id"),
@@ -1015,14 +1078,7 @@ impl GraphIndex {
         }
         drop(fast);
 
-        // Redundancy declarations (before failing, so that every problem is reported).
-        let mut declared = Vec::new();
-        for (i, ci) in data.cis.iter().enumerate() {
-            if !ci.redundancy.is_empty() {
-                // n fits in u32 (checked above)
-                declare((i, ci, i as u32), &mut types, &mut declared, &mut problems);
-            }
-        }
+        problems.append(&mut redundancy_problems);
         if !problems.is_empty() {
             return Err(CmdbError::Invalid { problems });
         }
@@ -1199,13 +1255,16 @@ impl GraphIndex {
             redundant_rank.push(before);
             before += w.count_ones();
         }
-        let mut redundancy_start = Vec::with_capacity(before as usize + 1);
+        let mut redundancy_rows: Vec<u64> = Vec::with_capacity(before as usize);
         for (i, e) in redundancy.iter().enumerate() {
             if i == 0 || redundancy[i - 1].node != e.node {
-                redundancy_start.push(i as u32);
+                redundancy_rows.push(i as u64);
+            }
+            let type_bit = 1u64 << (32 + e.ty.min(MASKED_TYPES));
+            if let Some(row) = redundancy_rows.last_mut() {
+                *row |= type_bit;
             }
         }
-        redundancy_start.push(redundancy.len() as u32);
 
         Self {
             ids,
@@ -1221,7 +1280,7 @@ impl GraphIndex {
             service_bits,
             redundant_bits,
             redundant_rank,
-            redundancy_start,
+            redundancy_rows,
             redundancy,
             relationships,
         }
@@ -1288,7 +1347,7 @@ impl GraphIndex {
             other_bytes: bytes(&self.service_bits)
                 + bytes(&self.redundant_bits)
                 + bytes(&self.redundant_rank)
-                + bytes(&self.redundancy_start)
+                + bytes(&self.redundancy_rows)
                 + bytes(&self.redundancy)
                 + self.type_names.iter().map(|t| t.len() as u64).sum::<u64>(),
         }
@@ -1348,6 +1407,30 @@ impl GraphIndex {
         (&self.impact_offsets, &self.impact_arcs)
     }
 
+    /// A hint that `v`'s row of arcs (dependency arcs when `depend`) is
+    /// read soon: loads its first arc, which the processor fetches while
+    /// it goes on with other work.
+    #[inline]
+    pub(crate) fn fetch_row(&self, depend: bool, v: u32) {
+        let (offsets, arcs) = if depend {
+            (&self.depend_offsets, &self.depend_arcs)
+        } else {
+            (&self.impact_offsets, &self.impact_arcs)
+        };
+        std::hint::black_box(arcs.get(offsets[v as usize] as usize).copied());
+    }
+
+    /// A hint that `v`'s offsets (dependency offsets when `depend`) are read soon.
+    #[inline]
+    pub(crate) fn fetch_offsets(&self, depend: bool, v: u32) {
+        let offsets = if depend {
+            &self.depend_offsets
+        } else {
+            &self.impact_offsets
+        };
+        std::hint::black_box(offsets[v as usize]);
+    }
+
     /// Arcs to the CIs whose failure impacts `v`.
     #[inline]
     pub(crate) fn depend_arcs(&self, v: u32) -> &[u32] {
@@ -1366,7 +1449,8 @@ impl GraphIndex {
     }
 
     /// The index of `v`'s redundancy entry over type `ty`, if it declares
-    /// one: a rank in the bit set, then a scan of its (few) entries.
+    /// one: a rank in the bit set, then its row's type mask (a scan of its
+    /// few entries only for a type from [`MASKED_TYPES`] on).
     #[inline]
     pub(crate) fn redundancy_entry(&self, v: u32, ty: u32) -> Option<usize> {
         let word = (v >> 6) as usize;
@@ -1375,12 +1459,139 @@ impl GraphIndex {
             return None;
         }
         let rank = self.redundant_rank[word] + (bits & ((1u64 << (v & 63)) - 1)).count_ones();
-        let start = self.redundancy_start[rank as usize] as usize;
-        let end = self.redundancy_start[rank as usize + 1] as usize;
-        (start..end).find(|&i| self.redundancy[i].ty == ty)
+        let row = self.redundancy_rows[rank as usize];
+        #[allow(clippy::cast_possible_truncation)] // the two halves of the row
+        let (start, mask) = (row as u32 as usize, (row >> 32) as u32);
+        // Entries are sorted by type: those below MASKED_TYPES come first.
+        let below = (mask & ((1u32 << ty.min(MASKED_TYPES)) - 1)).count_ones() as usize;
+        if ty < MASKED_TYPES {
+            return (mask & (1u32 << ty) != 0).then_some(start + below);
+        }
+        if mask & (1u32 << MASKED_TYPES) == 0 {
+            return None;
+        }
+        (start + below..self.redundancy.len())
+            .take_while(|&i| self.redundancy[i].node == v)
+            .find(|&i| self.redundancy[i].ty == ty)
     }
 
     pub(crate) fn redundancy(&self) -> &[RedundancyEntry] {
         &self.redundancy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ids` given as small numbers; a few of them are found by search to
+    /// have the last home slot of the table, so that runs pass its end.
+    fn check_build_table(case: &str, ids: &[CiId]) {
+        let (table, duplicates) = BuildTable::new(ids);
+        // The reference: each position's first equal position, if earlier.
+        let first = |i: usize| ids.iter().position(|id| *id == ids[i]).unwrap_or(i);
+        let expected: Vec<(usize, u32)> = (0..ids.len())
+            .filter(|&i| first(i) < i)
+            .map(|i| (i, first(i) as u32))
+            .collect();
+        assert_eq!(duplicates, expected, "case {case}: duplicates");
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(table.get(id), Some(first(i) as u32), "case {case}: id {i}");
+        }
+        assert_eq!(table.get(&CiId::from_u128(u128::MAX)), None, "case {case}");
+    }
+
+    /// A CI's redundancy entries are found by type whether the type is
+    /// below `MASKED_TYPES` (a bit of the row's mask) or not (a scan).
+    #[test]
+    fn redundancy_entries_are_found_for_every_type() {
+        use crate::{
+            ConfigurationItem, ImpactDirection, Redundancy, RedundancyRequirement, Relationship,
+            RelationshipType,
+        };
+        let mut data = CmdbData::starter();
+        data.relationship_types = (0..40)
+            .map(|t| RelationshipType {
+                name: format!("t{t}"),
+                forward: format!("t{t}"),
+                reverse: format!("reverse t{t}"),
+                impact: ImpactDirection::ToSource,
+                dependent: false,
+            })
+            .collect();
+        let class = data.classes[0].name.clone();
+        let id = CiId::from_u128;
+        // CI 1 declares redundancy over these types; CI 2 over t33 only.
+        let declared = [2u32, 5, 30, 31, 33, 39];
+        for i in 1..=3 {
+            data.cis
+                .push(ConfigurationItem::new(id(i), class.clone(), "ci"));
+        }
+        data.cis[0].redundancy = declared
+            .iter()
+            .map(|t| Redundancy {
+                relationship_type: format!("t{t}"),
+                required: RedundancyRequirement::AtLeast(1),
+            })
+            .collect();
+        data.cis[1].redundancy = vec![Redundancy {
+            relationship_type: "t33".into(),
+            required: RedundancyRequirement::AtLeast(1),
+        }];
+        data.relationships
+            .push(Relationship::new(id(1), "t2", id(3)));
+        let index = GraphIndex::build(&data).expect("valid data");
+        let (one, two, three) = (
+            index.dense(&id(1)).expect("CI 1"),
+            index.dense(&id(2)).expect("CI 2"),
+            index.dense(&id(3)).expect("CI 3"),
+        );
+        for ty in 0..40 {
+            let found = index
+                .redundancy_entry(one, ty)
+                .map(|e| index.redundancy()[e]);
+            assert_eq!(
+                found.map(|e| (e.node, e.ty)),
+                declared.contains(&ty).then_some((one, ty)),
+                "CI 1, type {ty}"
+            );
+            let found = index
+                .redundancy_entry(two, ty)
+                .map(|e| index.redundancy()[e]);
+            assert_eq!(
+                found.map(|e| (e.node, e.ty)),
+                (ty == 33).then_some((two, ty)),
+                "CI 2, type {ty}"
+            );
+            assert_eq!(index.redundancy_entry(three, ty), None, "CI 3, type {ty}");
+        }
+    }
+
+    #[test]
+    fn build_table_finds_every_id_and_every_duplicate() {
+        let id = CiId::from_u128;
+        // Ids whose home is the last slot of a table of 16 (6 to 8 ids).
+        let last: Vec<CiId> = (1..)
+            .map(id)
+            .filter(|c| hash_id(c) & 15 == 15)
+            .take(4)
+            .collect();
+        let cases: Vec<(&str, Vec<CiId>)> = vec![
+            ("empty", vec![]),
+            ("distinct", (1..=7).map(id).collect()),
+            ("a duplicate", vec![id(1), id(2), id(1)]),
+            ("three copies", vec![id(5), id(5), id(6), id(5)]),
+            (
+                "runs past the end",
+                vec![last[0], last[1], last[2], last[3], id(1), id(2)],
+            ),
+            (
+                "duplicates past the end",
+                vec![last[0], last[1], last[2], last[1], last[2], last[0], id(3)],
+            ),
+        ];
+        for (case, ids) in &cases {
+            check_build_table(case, ids);
+        }
     }
 }

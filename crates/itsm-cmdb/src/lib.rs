@@ -128,8 +128,8 @@ mod spof;
 
 pub use health::{CiHealth, HealthReport, HealthState};
 pub use impact::{
-    DegradedCi, DependencyReport, ImpactReport, ImpactView, ImpactedCi, QueryOptions, ReachedCi,
-    Searcher,
+    CompactImpactReport, DegradedCi, DependencyReport, ImpactReport, ImpactView, ImpactedCi,
+    QueryOptions, ReachedCi, Searcher,
 };
 pub use index::{GraphIndex, IndexMemory};
 pub use paths::{CiPath, PathDirection};

@@ -19,6 +19,23 @@ fn check(spec: &str, failed: &str, options: QueryOptions, expect: &str, degraded
     // Twice on the same searcher: the reused buffers must not leak state.
     for round in 0..2 {
         let report = searcher.impact(&f.ids(failed), &options).unwrap();
+        // The compact report of the same query says the same, and writes
+        // the same JSON.
+        let compact = searcher.impact_compact(&f.ids(failed), &options).unwrap();
+        assert_eq!(
+            compact.to_report(),
+            report,
+            "\ncase: {spec}\nfailed: {failed}"
+        );
+        assert_eq!(
+            serde_json::to_value(&compact).unwrap(),
+            serde_json::to_value(&report).unwrap(),
+            "\ncase: {spec}\nfailed: {failed}"
+        );
+        for r in &report.impacted {
+            assert_eq!(compact.path_to(&r.ci), report.path_to(&r.ci));
+            assert!(compact.is_impacted(&r.ci));
+        }
         let mut got: Vec<(u32, String)> = report
             .impacted
             .iter()
@@ -170,6 +187,49 @@ const CLUSTER: &str = "
     svc:business_service app:application cl:cluster n1:server n2:server n3:server n4:server
     svc depends_on app; app runs_on cl
     n1 member_of cl; n2 member_of cl; n3 member_of cl; n4 member_of cl";
+
+/// A small query right after a cascade over the whole graph, on the same
+/// searcher, answers as on a fresh one (the cascade's marks carry an older
+/// epoch), whichever way the result is read.
+#[test]
+fn small_query_after_a_cascade_answers_as_on_a_fresh_searcher() {
+    // A chain of 300 CIs: `c0` fails and takes every CI down; `c299` alone.
+    let mut spec = String::new();
+    for i in 0..300 {
+        spec.push_str(&format!("c{i}:server "));
+    }
+    for i in 1..300 {
+        spec.push_str(&format!("; c{i} depends_on c{}", i - 1));
+    }
+    let f = Fixture::parse(&spec);
+    let index = f.index();
+    let fresh = |failed: &str| index.impact(&f.ids(failed), &all()).unwrap();
+    let mut searcher = index.searcher();
+    for (failed, len) in [
+        ("c0", 300),
+        ("c299", 1),
+        ("c0", 300),
+        ("c298", 2),
+        ("c150", 150),
+    ] {
+        let report = searcher.impact(&f.ids(failed), &all()).unwrap();
+        assert_eq!(report, fresh(failed), "failed {failed}");
+        assert_eq!(report.impacted.len(), len, "failed {failed}");
+        assert_eq!(
+            searcher.impact_view(&f.ids(failed), &all()).unwrap().len(),
+            len,
+            "view, failed {failed}"
+        );
+        assert_eq!(
+            searcher
+                .impact_compact(&f.ids(failed), &all())
+                .unwrap()
+                .to_report(),
+            fresh(failed),
+            "compact, failed {failed}"
+        );
+    }
+}
 
 #[test]
 fn impact_respects_redundancy() {

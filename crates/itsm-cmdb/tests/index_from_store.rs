@@ -328,6 +328,50 @@ fn check_view(case: &str, index: &GraphIndex, failed: &[CiId], options: &QueryOp
         "case {case}: services"
     );
     assert_eq!(view.to_report(), expected, "case {case}: report");
+    // The compact report, read the same ways, on a searcher that served
+    // another query before and serves another after.
+    let compact = searcher.impact_compact(failed, options).unwrap();
+    let _ = searcher.impact_view(&index.ci_ids()[..index.len().min(1)], &QueryOptions::new());
+    assert_eq!(compact.len(), expected.impacted.len(), "case {case}: len");
+    assert_eq!(
+        compact.is_empty(),
+        expected.impacted.is_empty(),
+        "case {case}"
+    );
+    let reached: Vec<_> = compact.iter().map(|r| r.to_reached()).collect();
+    assert_eq!(reached, expected.impacted, "case {case}: compact impacted");
+    for (i, r) in compact.iter().enumerate() {
+        assert_eq!(
+            compact.get(i).map(|g| g.to_reached()),
+            Some(r.to_reached()),
+            "case {case}"
+        );
+        assert_eq!(
+            compact.path_to(&r.ci()),
+            expected.path_to(&r.ci()),
+            "case {case}: path"
+        );
+    }
+    assert!(
+        compact.get(compact.len()).is_none(),
+        "case {case}: past the end"
+    );
+    assert_eq!(
+        compact.services().collect::<Vec<_>>(),
+        expected.services,
+        "case {case}: compact services"
+    );
+    assert_eq!(
+        compact.degraded().collect::<Vec<_>>(),
+        expected.degraded,
+        "case {case}: compact degraded"
+    );
+    assert_eq!(compact.to_report(), expected, "case {case}: compact report");
+    assert_eq!(
+        serde_json::to_string(&compact).unwrap(),
+        serde_json::to_string(&expected).unwrap(),
+        "case {case}: compact JSON"
+    );
 }
 
 proptest! {
