@@ -185,9 +185,7 @@ fn query_sql(query: &RecordQuery) -> String {
     } else {
         String::new()
     };
-    format!(
-        "SELECT {RECORD_COLUMNS} FROM {from} WHERE {dimension}{open}{after} ORDER BY {p}, {i} LIMIT ?5"
-    )
+    format!("SELECT {RECORD_COLUMNS} FROM {from} WHERE {dimension}{open}{after} ORDER BY {p}, {i}")
 }
 
 fn bind_query(query: &RecordQuery) -> Vec<rusqlite::types::Value> {
@@ -212,7 +210,6 @@ fn bind_query(query: &RecordQuery) -> Vec<rusqlite::types::Value> {
         second,
         rank,
         id,
-        Value::Integer(i64::from(query.limit)),
     ]
 }
 
@@ -482,33 +479,50 @@ impl Backend for SqliteBackend {
         from: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
+        // No ORDER BY: with one, this SQLite (STAT4) prepares the statement
+        // again after every write to `events`, which costs more than the
+        // read. The range of `events_stream_version` yields versions in
+        // order; if a plan ever did not, the rows are sorted here.
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?1 AND version >= ?2 \
-                 ORDER BY version LIMIT ?3"
+                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?1 AND version >= ?2"
             ))
             .map_err(db("prepare a stream read"))?;
-        stmt.query_map(
-            params![stream.to_bytes(), i64_of(from), i64_of(limit as u64)],
-            event_row,
-        )
-        .and_then(Iterator::collect)
-        .map_err(db("read a stream"))
+        let mut rows = stmt
+            .query(params![stream.to_bytes(), i64_of(from)])
+            .map_err(db("read a stream"))?;
+        let mut out: Vec<RecordedEvent> = Vec::new();
+        let mut in_order = true;
+        while let Some(row) = rows.next().map_err(db("read a stream"))? {
+            let event = event_row(row).map_err(db("decode an event row"))?;
+            in_order &= out.last().is_none_or(|last| last.version < event.version);
+            out.push(event);
+            if in_order && out.len() >= limit {
+                break;
+            }
+        }
+        if !in_order {
+            out.sort_by_key(|e| e.version);
+            out.truncate(limit);
+        }
+        Ok(out)
     }
 
     fn read_all(&mut self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position"
             ))
             .map_err(db("prepare a catch-up read"))?;
         let mut out = Vec::with_capacity(limit.min(100_000));
         let mut rows = stmt
-            .query(params![i64_of(after), i64_of(limit as u64)])
+            .query(params![i64_of(after)])
             .map_err(db("read events"))?;
-        while let Some(row) = rows.next().map_err(db("read events"))? {
+        while out.len() < limit
+            && let Some(row) = rows.next().map_err(db("read events"))?
+        {
             out.push(event_row(row).map_err(db("decode an event row"))?);
         }
         Ok(out)
@@ -545,17 +559,17 @@ impl Backend for SqliteBackend {
             .conn
             .prepare_cached(
                 "SELECT stream_id, version, kind FROM streams WHERE stream_id > ?1 \
-                 ORDER BY stream_id LIMIT ?2",
+                 ORDER BY stream_id",
             )
             .map_err(db("prepare a stream listing"))?;
-        stmt.query_map(params![after, i64_of(limit as u64)], |r| {
+        stmt.query_map(params![after], |r| {
             Ok(StreamInfo {
                 stream: stream_of(r.get(0)?),
                 version: u64_of(r.get(1)?),
                 kind: kind_of(r.get(2)?)?,
             })
         })
-        .and_then(Iterator::collect)
+        .and_then(|rows| rows.take(limit).collect())
         .map_err(db("list streams"))
     }
 
@@ -659,16 +673,27 @@ impl Backend for SqliteBackend {
             .conn
             .prepare_cached(&sql)
             .map_err(db("prepare a query"))?;
-        stmt.query_map(rusqlite::params_from_iter(bind_query(query)), record_row)
-            .and_then(Iterator::collect)
-            .map_err(db("run a query"))
+        // Only the parameters the statement names (the cursor's are absent
+        // on a first page); the page ends where `limit` rows were read, so
+        // no LIMIT parameter makes SQLite re-plan at every new value.
+        let count = stmt.parameter_count();
+        stmt.query_map(
+            rusqlite::params_from_iter(bind_query(query).into_iter().take(count)),
+            record_row,
+        )
+        .and_then(|rows| rows.take(query.limit as usize).collect())
+        .map_err(db("run a query"))
     }
 
     fn explain(&mut self, query: &RecordQuery) -> Result<String> {
         let sql = format!("EXPLAIN QUERY PLAN {}", query_sql(query));
         let mut stmt = self.conn.prepare(&sql).map_err(db("prepare an explain"))?;
+        let count = stmt.parameter_count();
         let lines: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(bind_query(query)), |r| r.get(3))
+            .query_map(
+                rusqlite::params_from_iter(bind_query(query).into_iter().take(count)),
+                |r| r.get(3),
+            )
             .and_then(Iterator::collect)
             .map_err(db("explain a query"))?;
         Ok(lines.join("\n"))
@@ -744,10 +769,10 @@ impl Backend for SqliteBackend {
             .prepare_cached(
                 "SELECT record_id, record_kind, definition, next_event_at FROM clocks \
                  WHERE next_event_at IS NOT NULL AND next_event_at < ?1 \
-                 ORDER BY next_event_at, record_id, definition LIMIT ?2",
+                 ORDER BY next_event_at, record_id, definition",
             )
             .map_err(db("prepare the due clocks"))?;
-        stmt.query_map(params![before, i64_of(limit as u64)], |r| {
+        stmt.query_map(params![before], |r| {
             Ok(DueClock {
                 record: stream_of(r.get(0)?),
                 record_kind: kind_of(r.get(1)?)?,
@@ -755,7 +780,7 @@ impl Backend for SqliteBackend {
                 next_event_at: from_nanos(r.get(3)?),
             })
         })
-        .and_then(Iterator::collect)
+        .and_then(|rows| rows.take(limit).collect())
         .map_err(db("read the due clocks"))
     }
 
