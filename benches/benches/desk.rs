@@ -53,7 +53,10 @@ fn postgres(schema: &str) -> Option<String> {
     client
         .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .ok()?;
-    Some(format!("{base}?schema={schema}"))
+    Some(format!(
+        "{base}{}schema={schema}",
+        if base.contains('?') { '&' } else { '?' }
+    ))
 }
 
 /// A desk with `RECORDS` open incidents, each with its clocks.

@@ -241,7 +241,11 @@ fn bench_append(c: &mut Criterion) {
                 .batch_execute("DROP SCHEMA IF EXISTS bench_ours CASCADE")
                 .unwrap();
             let mut ours = Ours {
-                store: Store::open(&format!("{url}?schema=bench_ours")).unwrap(),
+                store: Store::open(&format!(
+                    "{url}{}schema=bench_ours",
+                    if url.contains('?') { '&' } else { '?' }
+                ))
+                .unwrap(),
                 stream: StreamId::from_u128(1),
                 version: 0,
             };

@@ -34,7 +34,10 @@ fn urls(name: &str) -> Vec<String> {
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .unwrap();
-        urls.push(format!("{base}?schema={schema}"));
+        urls.push(format!(
+            "{base}{}schema={schema}",
+            if base.contains('?') { '&' } else { '?' }
+        ));
     }
     urls
 }

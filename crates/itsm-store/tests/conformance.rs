@@ -1064,7 +1064,10 @@ fn a_database_of_a_newer_schema_is_refused() {
                 "INSERT INTO itsm_schema (version, name, applied_at) VALUES (99, 'future', 0)",
             );
         } else {
-            let (base, schema) = url.split_once("?schema=").unwrap();
+            let (base, schema) = url
+                .rsplit_once("schema=")
+                .map(|(b, s)| (b.trim_end_matches(['?', '&']), s))
+                .unwrap();
             let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap();
             client.batch_execute(&format!("INSERT INTO {schema}.itsm_schema (version, name, applied_at) VALUES (99, 'future', 0)")).unwrap();
         }

@@ -66,7 +66,10 @@ fn write_sqlite_v1(path: &str) {
 }
 
 fn write_postgres_v1(url: &str) {
-    let (base, schema) = url.split_once("?schema=").unwrap();
+    let (base, schema) = url
+        .rsplit_once("schema=")
+        .map(|(b, s)| (b.trim_end_matches(['?', '&']), s))
+        .unwrap();
     let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap();
     client
         .batch_execute(&format!(
