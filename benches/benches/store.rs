@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use itsm_benches::SplitMix;
 use itsm_core::{
     GroupId, Impact, Incident, IncidentId, PersonId, Priority, RecordKind, RecordNumber, Urgency,
 };
@@ -41,18 +42,6 @@ CREATE UNIQUE INDEX events_stream_version ON events (stream_id, version);
 CREATE UNIQUE INDEX events_event_id ON events (event_id);";
 
 const PAYLOAD: &str = r#"{"at":"2026-03-02T09:00:00Z","actor":null,"type":"comment_added","visibility":"work_note","text":"called the user back"}"#;
-
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
@@ -352,9 +341,9 @@ fn bench_generated(c: &mut Criterion) {
     let mut rng = SplitMix(42);
     let started = Instant::now();
     for n in 1..=records {
-        let priority = Priority::ALL[(rng.next() % 5) as usize];
-        let mut i = incident(n, rng.next() % groups, priority);
-        if rng.next().is_multiple_of(3) {
+        let priority = Priority::ALL[(rng.next_u64() % 5) as usize];
+        let mut i = incident(n, rng.next_u64() % groups, priority);
+        if rng.next_u64().is_multiple_of(3) {
             i.state = itsm_core::IncidentState::Closed;
             i.resolved_at = Some(i.opened_at + chrono::Duration::hours(1));
             i.closed_at = Some(i.opened_at + chrono::Duration::hours(2));
@@ -374,7 +363,7 @@ fn bench_generated(c: &mut Criterion) {
             .unwrap(),
         ];
         events.extend((0..4).map(|_| event()));
-        let next = t0() + chrono::Duration::minutes((rng.next() % (60 * 24 * 30)) as i64);
+        let next = t0() + chrono::Duration::minutes((rng.next_u64() % (60 * 24 * 30)) as i64);
         store
             .append(
                 &AppendRequest::events(
@@ -403,7 +392,7 @@ fn bench_generated(c: &mut Criterion) {
     // Same-run latency distribution of a load by number.
     let mut times = Vec::with_capacity(10_000);
     for _ in 0..10_000 {
-        let n = 1 + rng.next() % records;
+        let n = 1 + rng.next_u64() % records;
         let number: RecordNumber = format!("INC{n:07}").parse().unwrap();
         let t = Instant::now();
         let r = store.record_by_number(&number).unwrap();

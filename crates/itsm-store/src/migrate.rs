@@ -10,6 +10,41 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
+/// The migrations of a backend, from its directory under `migrations/`:
+/// one list of numbers and names, the SQL of each backend beside it.
+macro_rules! migrations {
+    ($dir:literal) => {
+        &[
+            $crate::migrate::Migration {
+                version: 1,
+                name: "event_streams",
+                sql: include_str!(concat!("../migrations/", $dir, "/0001_event_streams.sql")),
+            },
+            $crate::migrate::Migration {
+                version: 2,
+                name: "projections",
+                sql: include_str!(concat!("../migrations/", $dir, "/0002_projections.sql")),
+            },
+            $crate::migrate::Migration {
+                version: 3,
+                name: "sla_clocks",
+                sql: include_str!(concat!("../migrations/", $dir, "/0003_sla_clocks.sql")),
+            },
+            $crate::migrate::Migration {
+                version: 4,
+                name: "cmdb",
+                sql: include_str!(concat!("../migrations/", $dir, "/0004_cmdb.sql")),
+            },
+            $crate::migrate::Migration {
+                version: 5,
+                name: "clock_claims",
+                sql: include_str!(concat!("../migrations/", $dir, "/0005_clock_claims.sql")),
+            },
+        ]
+    };
+}
+pub(crate) use migrations;
+
 /// The table that records which migrations ran. Row `0` is never a
 /// migration: migrating processes lock it so that they run one at a time.
 pub(crate) const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS itsm_schema (\

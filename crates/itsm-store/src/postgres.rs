@@ -30,33 +30,7 @@ use crate::record::{ProjectionRow, RecordFilter, RecordQuery};
 use crate::sqlite::{change_name, change_of};
 
 /// The PostgreSQL migrations, in order.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "event_streams",
-        sql: include_str!("../migrations/postgres/0001_event_streams.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "projections",
-        sql: include_str!("../migrations/postgres/0002_projections.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "sla_clocks",
-        sql: include_str!("../migrations/postgres/0003_sla_clocks.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "cmdb",
-        sql: include_str!("../migrations/postgres/0004_cmdb.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "clock_claims",
-        sql: include_str!("../migrations/postgres/0005_clock_claims.sql"),
-    },
-];
+pub(crate) const MIGRATIONS: &[Migration] = migrate::migrations!("postgres");
 
 const NAME: &str = "postgres";
 
