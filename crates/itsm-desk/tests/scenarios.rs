@@ -558,3 +558,109 @@ fn desks_ticking_together_record_each_notice_once() {
         assert!(desk.check().unwrap().is_clean());
     }
 }
+
+#[test]
+fn four_desks_on_the_same_tickets_lose_nothing_and_every_clock_is_a_fresh_replay() {
+    use itsm_core::Timeline;
+    use itsm_sla::{CompiledCalendar, CompiledSla};
+    for url in urls("four_desks") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        let tickets = 20u128;
+        for n in 1..=tickets {
+            desk.open_record(
+                record("incident", n, &format!("INC{n:07}"), json!({})),
+                &Ctx::at(t(0)),
+            )
+            .unwrap();
+        }
+        let handles: Vec<_> = (0..4u64)
+            .map(|w| {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let mut desk = Desk::open(&url, Config::default()).unwrap();
+                    let mut done = 0u64;
+                    for n in 1..=tickets {
+                        let number = num(&format!("INC{n:07}"));
+                        // Read, decide, write at the version read; retry on conflict.
+                        for _ in 0..100 {
+                            let version = desk.show(&number).unwrap().version;
+                            // The domain instant follows the version read, so a
+                            // ticket's timeline stays in time order.
+                            let at = t(i64::try_from(version).unwrap());
+                            match desk.comment(
+                                &number,
+                                CommentVisibility::WorkNote,
+                                &format!("writer {w}"),
+                                &Ctx::at(at).expecting(version),
+                            ) {
+                                Ok(_) => {
+                                    done += 1;
+                                    break;
+                                }
+                                Err(DeskError::VersionConflict { .. }) => {}
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        let done: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(
+            done,
+            4 * tickets as u64,
+            "every writer wrote every ticket once"
+        );
+        let config = Config::default();
+        let calendar = CompiledCalendar::new(&config.calendars[0]).unwrap();
+        let slas: Vec<CompiledSla> = config
+            .slas
+            .iter()
+            .map(|d| CompiledSla::new(d).unwrap())
+            .collect();
+        for n in 1..=tickets {
+            let number = num(&format!("INC{n:07}"));
+            let view = desk.show(&number).unwrap();
+            let events = desk
+                .store()
+                .read_stream(view.record.stream_id(), 1, 10_000)
+                .unwrap();
+            assert!(
+                events
+                    .iter()
+                    .enumerate()
+                    .all(|(i, e)| e.version == i as u64 + 1),
+                "versions are contiguous"
+            );
+            let notes = events
+                .iter()
+                .filter(|e| e.event_type == "timeline_event" && e.payload.contains("writer"))
+                .count();
+            assert_eq!(notes, 4, "{number}: no note lost");
+            // Every stored clock is the clock's pure evaluation of the stored timeline.
+            let timeline = Timeline {
+                events: events
+                    .iter()
+                    .filter(|e| e.event_type == "timeline_event")
+                    .map(|e| desk.store().decode(e).unwrap())
+                    .collect(),
+            };
+            for clock in &view.clocks {
+                let sla = slas
+                    .iter()
+                    .find(|s| s.name() == clock.evaluation.definition)
+                    .unwrap();
+                let replay =
+                    itsm_sla::evaluate(sla, &calendar, &timeline, clock.evaluation.evaluated_at)
+                        .unwrap();
+                assert_eq!(
+                    clock.evaluation, replay,
+                    "{number}: {}",
+                    clock.evaluation.definition
+                );
+            }
+        }
+        assert!(desk.check().unwrap().is_clean());
+    }
+}
