@@ -191,6 +191,14 @@ fn lifecycle_error(number: &RecordNumber) -> impl Fn(LifecycleError) -> DeskErro
     }
 }
 
+/// A step's audit entry as the JSON of an `audit_entry` event.
+fn audit_json(number: &RecordNumber, audit: Option<&impl Serialize>) -> Result<Option<String>> {
+    audit
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| refused(number, e.to_string()))
+}
+
 fn refused(number: &RecordNumber, message: impl Into<String>) -> DeskError {
     DeskError::Refused {
         number: number.to_string(),
@@ -241,12 +249,7 @@ macro_rules! step {
         macro_rules! finish {
             ($wrap:path, $step:expr) => {{
                 let step = $step.map_err(lifecycle_error(number))?;
-                let audit = step
-                    .audit
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()
-                    .map_err(|e| refused(number, e.to_string()))?;
+                let audit = audit_json(number, step.audit.as_ref())?;
                 ($wrap(step.record), audit, step.timeline, step.follow_ups)
             }};
         }
@@ -654,12 +657,7 @@ impl Desk {
                         let s = lc
                             .apply_major(i, e, ctx.actor, ctx.at)
                             .map_err(lifecycle_error(number))?;
-                        let audit = s
-                            .audit
-                            .as_ref()
-                            .map(serde_json::to_string)
-                            .transpose()
-                            .map_err(|e| refused(number, e.to_string()))?;
+                        let audit = audit_json(number, s.audit.as_ref())?;
                         return self.finish(
                             loaded,
                             Record::Incident(s.record),
@@ -669,12 +667,7 @@ impl Desk {
                             ctx,
                         );
                     };
-                    let audit = step
-                        .audit
-                        .as_ref()
-                        .map(serde_json::to_string)
-                        .transpose()
-                        .map_err(|e| refused(number, e.to_string()))?;
+                    let audit = audit_json(number, step.audit.as_ref())?;
                     (
                         Record::Incident(step.record),
                         audit,
@@ -986,12 +979,7 @@ impl Desk {
                                 ctx.at,
                             )
                             .map_err(lifecycle_error(&number))?;
-                        let audit = step
-                            .audit
-                            .as_ref()
-                            .map(serde_json::to_string)
-                            .transpose()
-                            .map_err(|e| refused(&number, e.to_string()))?;
+                        let audit = audit_json(&number, step.audit.as_ref())?;
                         pendings.push(self.pending(
                             Some(&loaded),
                             Record::Release(step.record),
@@ -1039,12 +1027,7 @@ impl Desk {
                 ctx.at,
             )
             .map_err(lifecycle_error(&incident.number))?;
-        let audit = step
-            .audit
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| refused(&incident.number, e.to_string()))?;
+        let audit = audit_json(&incident.number, step.audit.as_ref())?;
         self.pending(
             Some(&loaded),
             Record::Incident(step.record),

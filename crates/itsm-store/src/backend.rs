@@ -36,6 +36,44 @@ pub struct AppendBatch<'a> {
     pub clocks: Option<Vec<ClockRow>>,
 }
 
+impl AppendBatch<'_> {
+    /// Why the stream's version did not move: its kind is another
+    /// (`WrongStreamKind`) or its version is (`Conflict`). `actual` is the
+    /// stream's version and kind, `None` when it does not exist.
+    pub(crate) fn refused(
+        &self,
+        index: usize,
+        actual: Option<(u64, String)>,
+    ) -> Result<AppendResult> {
+        match actual {
+            Some((_, kind)) if kind != self.kind.as_str() => {
+                Err(crate::StoreError::WrongStreamKind {
+                    stream: self.stream,
+                    expected: self.kind.clone(),
+                    actual: StreamKind::new(kind)?,
+                })
+            }
+            actual => Ok(AppendResult::Conflict {
+                index,
+                actual: actual.map(|(v, _)| v),
+            }),
+        }
+    }
+
+    /// The outcome of this batch written from `first_version` at `first_position`.
+    pub(crate) fn outcome(&self, first_version: u64, first_position: u64) -> AppendOutcome {
+        let count = self.events.len() as u64;
+        AppendOutcome {
+            stream: self.stream,
+            first_version,
+            last_version: first_version + count - 1,
+            first_position,
+            last_position: first_position + count - 1,
+            already_stored: false,
+        }
+    }
+}
+
 /// What a backend's append did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AppendResult {

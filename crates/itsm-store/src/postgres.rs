@@ -23,8 +23,8 @@ use crate::cmdb::{CmdbHistoryEntry, CmdbRows, CmdbWrite};
 use crate::error::{Result, StoreError};
 use crate::migrate::{self, Migration};
 use crate::model::{
-    AppendOutcome, EventId, ExpectedVersion, RecordedEvent, StreamId, StreamInfo, StreamKind,
-    StreamSnapshot, from_nanos, to_nanos,
+    EventId, ExpectedVersion, RecordedEvent, StreamId, StreamInfo, StreamKind, StreamSnapshot,
+    from_nanos, to_nanos,
 };
 use crate::record::{ProjectionRow, RecordFilter, RecordQuery};
 use crate::sqlite::{change_name, change_of};
@@ -369,19 +369,7 @@ impl Backend for PostgresBackend {
                     .map_err(db("read the stream version"))?
                     .map(|r| (u64_of(r.get(0)), r.get::<_, String>(1)));
                 drop(tx);
-                return match actual {
-                    Some((_, actual_kind)) if actual_kind != kind => {
-                        Err(StoreError::WrongStreamKind {
-                            stream: batch.stream,
-                            expected: batch.kind.clone(),
-                            actual: StreamKind::new(actual_kind)?,
-                        })
-                    }
-                    actual => Ok(AppendResult::Conflict {
-                        index,
-                        actual: actual.map(|(v, _)| v),
-                    }),
-                };
+                return batch.refused(index, actual);
             };
             let last_version = u64_of(moved.get(0));
             // 2. The projection and the clocks.
@@ -474,14 +462,7 @@ impl Backend for PostgresBackend {
                 Err(e) => return Err(db("insert events")(e)),
             }
             next_position += count;
-            outcomes.push(AppendOutcome {
-                stream: batch.stream,
-                first_version,
-                last_version: first_version + count - 1,
-                first_position,
-                last_position: first_position + count - 1,
-                already_stored: false,
-            });
+            outcomes.push(batch.outcome(first_version, first_position));
         }
         tx.commit().map_err(db("commit the append"))?;
         Ok(AppendResult::Appended(outcomes))

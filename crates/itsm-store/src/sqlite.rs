@@ -16,8 +16,8 @@ use crate::cmdb::{CmdbChangeKind, CmdbHistoryEntry, CmdbRows, CmdbWrite};
 use crate::error::{Result, StoreError};
 use crate::migrate::{self, Migration};
 use crate::model::{
-    AppendOutcome, EventId, ExpectedVersion, RecordedEvent, StreamId, StreamInfo, StreamKind,
-    StreamSnapshot, from_nanos,
+    EventId, ExpectedVersion, RecordedEvent, StreamId, StreamInfo, StreamKind, StreamSnapshot,
+    from_nanos,
 };
 use crate::record::{RecordFilter, RecordQuery};
 
@@ -341,19 +341,7 @@ impl Backend for SqliteBackend {
             let Some((last_version, _)) = moved else {
                 let actual = Self::locate_actual(&tx, &stream)?;
                 drop(tx);
-                return match actual {
-                    Some((_, actual_kind)) if actual_kind != kind => {
-                        Err(StoreError::WrongStreamKind {
-                            stream: batch.stream,
-                            expected: batch.kind.clone(),
-                            actual: StreamKind::new(actual_kind)?,
-                        })
-                    }
-                    actual => Ok(AppendResult::Conflict {
-                        index,
-                        actual: actual.map(|(v, _)| v),
-                    }),
-                };
+                return batch.refused(index, actual);
             };
             // 2. The projection and the clocks.
             if let Some(row) = &batch.projection {
@@ -410,14 +398,7 @@ impl Backend for SqliteBackend {
                     }
                 }
                 next_position += count;
-                outcomes.push(AppendOutcome {
-                    stream: batch.stream,
-                    first_version,
-                    last_version: first_version + count - 1,
-                    first_position,
-                    last_position: first_position + count - 1,
-                    already_stored: false,
-                });
+                outcomes.push(batch.outcome(first_version, first_position));
             }
         }
         tx.commit().map_err(db("commit the append"))?;

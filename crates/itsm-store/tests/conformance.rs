@@ -618,30 +618,11 @@ fn clocks_are_written_with_the_append_and_listed_when_due() {
     each("clocks", |store| {
         for (n, minutes) in [(1u32, 30i64), (2, 10), (3, 20)] {
             let record = Record::Incident(incident(n, 1, Priority::P3));
-            let opened = NewEvent::encode(
-                event_id(),
-                &itsm_store::RecordOpened {
-                    record: record.clone(),
-                },
-                t0(),
-                None,
-            )
-            .unwrap();
-            store
-                .append(
-                    &AppendRequest::events(
-                        record.stream_id(),
-                        StreamKind::from(record.kind()),
-                        ExpectedVersion::NoStream,
-                        vec![opened],
-                    )
-                    .with_projection(record)
-                    .with_clocks(vec![
-                        clock("resolve", Some(minutes)),
-                        clock("respond", None),
-                    ]),
-                )
-                .unwrap();
+            open_record_with_clocks(
+                store,
+                &record,
+                vec![clock("resolve", Some(minutes)), clock("respond", None)],
+            );
         }
         let due = store.due_clocks(t0() + Duration::minutes(25), 10).unwrap();
         let got: Vec<(String, i64)> = due
@@ -1205,27 +1186,7 @@ fn due_clocks_are_claimed_by_one_owner_at_a_time() {
     each("claims", |store| {
         for n in 1..=6u32 {
             let record = Record::Incident(incident(n, 1, Priority::P3));
-            let opened = NewEvent::encode(
-                event_id(),
-                &itsm_store::RecordOpened {
-                    record: record.clone(),
-                },
-                t0(),
-                None,
-            )
-            .unwrap();
-            store
-                .append(
-                    &AppendRequest::events(
-                        record.stream_id(),
-                        StreamKind::from(record.kind()),
-                        ExpectedVersion::NoStream,
-                        vec![opened],
-                    )
-                    .with_projection(record)
-                    .with_clocks(vec![clock("resolve", Some(i64::from(n)))]),
-                )
-                .unwrap();
+            open_record_with_clocks(store, &record, vec![clock("resolve", Some(i64::from(n)))]);
         }
         let before = t0() + Duration::minutes(60);
         let lease = std::time::Duration::from_secs(600);
@@ -1274,27 +1235,11 @@ fn concurrent_claimers_share_the_due_clocks_without_overlap() {
             let mut store = Store::open(&url).unwrap();
             for n in 1..=200u32 {
                 let record = Record::Incident(incident(n, 1, Priority::P3));
-                let opened = NewEvent::encode(
-                    event_id(),
-                    &itsm_store::RecordOpened {
-                        record: record.clone(),
-                    },
-                    t0(),
-                    None,
-                )
-                .unwrap();
-                store
-                    .append(
-                        &AppendRequest::events(
-                            record.stream_id(),
-                            StreamKind::from(record.kind()),
-                            ExpectedVersion::NoStream,
-                            vec![opened],
-                        )
-                        .with_projection(record)
-                        .with_clocks(vec![clock("resolve", Some(i64::from(n % 50)))]),
-                    )
-                    .unwrap();
+                open_record_with_clocks(
+                    &mut store,
+                    &record,
+                    vec![clock("resolve", Some(i64::from(n % 50)))],
+                );
             }
         }
         let handles: Vec<_> = (0..4)

@@ -131,6 +131,23 @@ pub fn incident(n: u32, group: u128, priority: Priority) -> Incident {
 
 /// Opens a record: its `record_opened` event and its projection.
 pub fn open_record(store: &mut Store, record: &Record) -> itsm_store::AppendOutcome {
+    open_record_with(store, record, None)
+}
+
+/// Opens a record with its SLA clocks.
+pub fn open_record_with_clocks(
+    store: &mut Store,
+    record: &Record,
+    clocks: Vec<itsm_sla::SlaEvaluation>,
+) -> itsm_store::AppendOutcome {
+    open_record_with(store, record, Some(clocks))
+}
+
+fn open_record_with(
+    store: &mut Store,
+    record: &Record,
+    clocks: Option<Vec<itsm_sla::SlaEvaluation>>,
+) -> itsm_store::AppendOutcome {
     let opened = NewEvent::encode(
         event_id(),
         &RecordOpened {
@@ -140,17 +157,15 @@ pub fn open_record(store: &mut Store, record: &Record) -> itsm_store::AppendOutc
         None,
     )
     .unwrap();
-    store
-        .append(
-            &AppendRequest::events(
-                record.stream_id(),
-                StreamKind::from(record.kind()),
-                ExpectedVersion::NoStream,
-                vec![opened],
-            )
-            .with_projection(record.clone()),
-        )
-        .unwrap()
+    let mut request = AppendRequest::events(
+        record.stream_id(),
+        StreamKind::from(record.kind()),
+        ExpectedVersion::NoStream,
+        vec![opened],
+    )
+    .with_projection(record.clone());
+    request.clocks = clocks;
+    store.append(&request).unwrap()
 }
 
 /// A timeline event at `t0 + minutes`.
