@@ -664,3 +664,73 @@ fn four_desks_on_the_same_tickets_lose_nothing_and_every_clock_is_a_fresh_replay
         assert!(desk.check().unwrap().is_clean());
     }
 }
+
+#[test]
+fn a_kept_timeline_is_completed_with_another_desks_events() {
+    use itsm_core::Timeline;
+    use itsm_sla::{CompiledCalendar, CompiledSla};
+    for url in urls("kept_timeline") {
+        let mut a = Desk::open(&url, Config::default()).unwrap();
+        let mut b = Desk::open(&url, Config::default()).unwrap();
+        let number = num("INC0000001");
+        a.open_record(
+            record("incident", 1, "INC0000001", json!({})),
+            &Ctx::at(t(0)),
+        )
+        .unwrap();
+        let config = Config::default();
+        let calendar = CompiledCalendar::new(&config.calendars[0]).unwrap();
+        let slas: Vec<CompiledSla> = config
+            .slas
+            .iter()
+            .map(|d| CompiledSla::new(d).unwrap())
+            .collect();
+        // A and B take turns; each keeps the timeline it wrote, which the
+        // other's command has made stale by the time it acts again. The
+        // first responses (assign, then a public comment) stop the response
+        // clock, so a desk that missed the other's events would evaluate it
+        // wrong.
+        for step in 0..8i64 {
+            let desk = if step % 2 == 0 { &mut a } else { &mut b };
+            let at = Ctx::at(t(10 * (step + 1)));
+            let outcome = match step {
+                1 => desk.assign(&number, Some(itsm_core::GroupId::from_u128(7)), None, &at),
+                2 => desk.apply(&number, "start", &Input::new(), &at),
+                4 => desk.apply(
+                    &number,
+                    "hold",
+                    &Input::new().with_reason("awaiting_caller"),
+                    &at,
+                ),
+                5 => desk.apply(&number, "resume", &Input::new(), &at),
+                _ => desk.comment(
+                    &number,
+                    CommentVisibility::WorkNote,
+                    &format!("step {step}"),
+                    &at,
+                ),
+            }
+            .unwrap();
+            let events = desk
+                .store()
+                .read_stream(outcome.record.stream_id(), 1, 10_000)
+                .unwrap();
+            assert_eq!(events.len() as u64, outcome.version, "step {step}");
+            let timeline = Timeline {
+                events: events
+                    .iter()
+                    .filter(|e| e.event_type == "timeline_event")
+                    .map(|e| desk.store().decode(e).unwrap())
+                    .collect(),
+            };
+            assert!(!outcome.clocks.is_empty());
+            for clock in &outcome.clocks {
+                let sla = slas.iter().find(|s| s.name() == clock.definition).unwrap();
+                let replay =
+                    itsm_sla::evaluate(sla, &calendar, &timeline, clock.evaluated_at).unwrap();
+                assert_eq!(*clock, replay, "step {step}: {}", clock.definition);
+            }
+        }
+        assert!(a.check().unwrap().is_clean());
+    }
+}
