@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use itsm_core::{PriorityMatrix, PriorityMatrixDefinition};
-use itsm_lifecycle::ApprovalPolicy;
+use itsm_lifecycle::{ApprovalPolicy, WorkflowDefinition};
 use itsm_sla::{BusinessCalendar, SlaDefinition};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,62 @@ impl Default for FollowOnRules {
     }
 }
 
+/// Custom workflows, by kind of record; a kind left empty follows its ITIL
+/// default flow ([`itsm_lifecycle::incident_flow`] and the others).
+///
+/// A custom workflow reshapes a kind's flow: which transitions exist, their
+/// guards, the fields a state requires, the effects. Its states and events
+/// are the kind's own (an incident's workflow names incident states), since
+/// the records carry them as typed fields. Changes take three workflows, in
+/// the order standard, normal, emergency; every other kind takes one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Workflows {
+    /// Incidents.
+    pub incident: Vec<WorkflowDefinition<String, String>>,
+    /// Problems.
+    pub problem: Vec<WorkflowDefinition<String, String>>,
+    /// Known errors.
+    pub known_error: Vec<WorkflowDefinition<String, String>>,
+    /// Changes: standard, normal, emergency.
+    pub change: Vec<WorkflowDefinition<String, String>>,
+    /// Releases.
+    pub release: Vec<WorkflowDefinition<String, String>>,
+    /// Service requests.
+    pub service_request: Vec<WorkflowDefinition<String, String>>,
+    /// Knowledge articles.
+    pub knowledge_article: Vec<WorkflowDefinition<String, String>>,
+}
+
+impl Workflows {
+    /// The kinds' names (as in `workflows/<kind>.json`) and their workflows.
+    #[must_use]
+    pub fn by_kind(&self) -> [(&'static str, &Vec<WorkflowDefinition<String, String>>); 7] {
+        [
+            ("incident", &self.incident),
+            ("problem", &self.problem),
+            ("known_error", &self.known_error),
+            ("change", &self.change),
+            ("release", &self.release),
+            ("service_request", &self.service_request),
+            ("knowledge_article", &self.knowledge_article),
+        ]
+    }
+
+    fn by_kind_mut(&mut self, kind: &str) -> Option<&mut Vec<WorkflowDefinition<String, String>>> {
+        Some(match kind {
+            "incident" => &mut self.incident,
+            "problem" => &mut self.problem,
+            "known_error" => &mut self.known_error,
+            "change" => &mut self.change,
+            "release" => &mut self.release,
+            "service_request" => &mut self.service_request,
+            "knowledge_article" => &mut self.knowledge_article,
+            _ => return None,
+        })
+    }
+}
+
 /// What a desk runs on: plain data, validated by [`Desk::open`](crate::Desk::open).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Config {
@@ -54,6 +110,9 @@ pub struct Config {
     /// The follow-on rules.
     #[serde(default)]
     pub rules: FollowOnRules,
+    /// Custom workflows; the ITIL default flows where empty.
+    #[serde(default)]
+    pub workflows: Workflows,
 }
 
 const RESPONSE: &str = include_str!("../../../docs/examples/sla/incident-response.sla.json");
@@ -79,6 +138,7 @@ impl Default for Config {
             slas,
             approval_policy: ApprovalPolicy::All,
             rules: FollowOnRules::default(),
+            workflows: Workflows::default(),
         }
     }
 }
@@ -90,7 +150,10 @@ impl Config {
     /// - `calendars/*.json`: business calendars (replace the default);
     /// - `slas/*.json`: SLA definitions (replace the default);
     /// - `policy.json`: the approval policy;
-    /// - `rules.json`: the follow-on rules.
+    /// - `rules.json`: the follow-on rules;
+    /// - `workflows/<kind>.json` (`incident`, `problem`, `known_error`,
+    ///   `change`, `release`, `service_request`, `knowledge_article`): a
+    ///   workflow definition, or an array of them (a change's three).
     ///
     /// # Errors
     /// [`DeskError::Config`] listing every file that cannot be read or
@@ -159,6 +222,33 @@ impl Config {
                 }
             }
         }
+        for path in files(&dir.join("workflows"), &mut problems) {
+            let kind = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let Some(target) = config.workflows.by_kind_mut(&kind) else {
+                problems.push(format!(
+                    "{}: {kind:?} is not a kind of record with a workflow (incident, problem, \
+                     known_error, change, release, service_request, knowledge_article)",
+                    path.display()
+                ));
+                continue;
+            };
+            let Some(text) = read(&path, &mut problems) else {
+                continue;
+            };
+            let parsed = if text.trim_start().starts_with('[') {
+                itsm_core::from_json::<Vec<WorkflowDefinition<String, String>>>(&text)
+            } else {
+                itsm_core::from_json::<WorkflowDefinition<String, String>>(&text).map(|d| vec![d])
+            };
+            match parsed {
+                Ok(defs) => *target = defs,
+                Err(e) => problems.push(format!("{}: {e}", path.display())),
+            }
+        }
         problems.extend(config.problems());
         if problems.is_empty() {
             Ok(config)
@@ -170,10 +260,13 @@ impl Config {
     /// Every problem of the configuration as a whole: a matrix that is not
     /// total, a calendar or SLA definition that does not validate, an SLA
     /// naming a calendar that is not configured, two calendars or SLAs of
-    /// one name.
+    /// one name, a custom workflow that names another kind's states or
+    /// events or does not validate, a kind given the wrong number of
+    /// workflows.
     #[must_use]
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        crate::flows::Flows::compile(&self.workflows, self.approval_policy, None, &mut problems);
         if let Err(e) = PriorityMatrix::new(self.matrix.clone()) {
             problems.push(format!("matrix: {e}"));
         }

@@ -353,10 +353,6 @@ impl Desk {
                 problems: vec![format!("matrix: {e}")],
             }
         })?;
-        let lifecycle = |e: LifecycleError| DeskError::Config {
-            problems: vec![format!("workflows: {e}")],
-        };
-        let policy = config.approval_policy;
         let calendars: Vec<CompiledCalendar> = config
             .calendars
             .iter()
@@ -377,16 +373,23 @@ impl Desk {
                 .unwrap_or(0);
             slas.push((sla, calendar));
         }
+        let mut problems = Vec::new();
+        let Some(flows) = crate::flows::Flows::compile(
+            &config.workflows,
+            config.approval_policy,
+            Some(&matrix),
+            &mut problems,
+        ) else {
+            return Err(DeskError::Config { problems });
+        };
         let engines = Engines {
-            incident: Lifecycle::itil()
-                .map_err(lifecycle)?
-                .with_matrix(matrix.clone()),
-            problem: Lifecycle::itil().map_err(lifecycle)?.with_matrix(matrix),
-            known_error: Lifecycle::itil().map_err(lifecycle)?,
-            change: Lifecycle::itil().map_err(lifecycle)?.with_policy(policy),
-            release: Lifecycle::itil().map_err(lifecycle)?,
-            request: Lifecycle::itil().map_err(lifecycle)?.with_policy(policy),
-            knowledge: Lifecycle::itil().map_err(lifecycle)?,
+            incident: flows.incident,
+            problem: flows.problem,
+            known_error: flows.known_error,
+            change: flows.change,
+            release: flows.release,
+            request: flows.request,
+            knowledge: flows.knowledge,
             calendars,
             slas,
         };

@@ -53,9 +53,10 @@
 mod config;
 mod desk;
 mod error;
+mod flows;
 mod links;
 
-pub use config::{Config, FollowOnRules};
+pub use config::{Config, FollowOnRules, Workflows};
 pub use desk::{
     Ctx, Desk, MAX_RECORDS_PER_COMMAND, Outcome, RecordView, SlaNotice, TickReport, Touched,
 };
