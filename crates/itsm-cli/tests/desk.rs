@@ -430,7 +430,7 @@ const DAY: &[Step] = &[
             r#""number":"INC0000001""#,
             r#""state":"on_hold""#,
             r#""clocks":[{"#,
-            r#""links":[["problem","01900000-0000-7000-8000-000000000b01"]]"#,
+            r#""links":[{"field":"problem","number":"PRB0000001","target":"01900000-0000-7000-8000-000000000b01"}]"#,
         ],
         &[],
     ),

@@ -102,8 +102,21 @@ pub struct RecordView {
     pub version: u64,
     /// Its SLA clocks.
     pub clocks: Vec<StoredClock>,
-    /// Its links: the field and the linked record's id.
-    pub links: Vec<(String, String)>,
+    /// Its links, by field.
+    pub links: Vec<LinkView>,
+}
+
+/// One link of a record, as `show` returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LinkView {
+    /// The field that holds it (`problem`, `related_incidents`,
+    /// `extensions.child_incidents`, …).
+    pub field: String,
+    /// What the field holds: the linked record's id, or its number.
+    pub target: String,
+    /// The linked record's number; `None` when no stored record has that
+    /// id or number.
+    pub number: Option<RecordNumber>,
 }
 
 /// An SLA threshold crossed or a breach, recorded by [`Desk::tick`] once.
@@ -1166,7 +1179,19 @@ impl Desk {
                 number: number.to_string(),
             })?;
         let clocks = self.store.clocks(stored.record.stream_id())?;
-        let links = crate::links::links_of(&stored.record);
+        let mut links = Vec::new();
+        for (field, target) in crate::links::links_of(&stored.record) {
+            let linked = match (target.parse::<RecordNumber>(), target.parse::<StreamId>()) {
+                (Ok(n), _) => self.store.record_by_number(&n)?,
+                (_, Ok(id)) => self.store.record(id)?,
+                _ => None,
+            };
+            links.push(LinkView {
+                field,
+                target,
+                number: linked.map(|r| *r.record.number()),
+            });
+        }
         Ok(RecordView {
             record: stored.record,
             version: stored.version,

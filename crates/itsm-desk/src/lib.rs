@@ -58,7 +58,8 @@ mod links;
 
 pub use config::{Config, FollowOnRules, Workflows};
 pub use desk::{
-    Ctx, Desk, MAX_RECORDS_PER_COMMAND, Outcome, RecordView, SlaNotice, TickReport, Touched,
+    Ctx, Desk, LinkView, MAX_RECORDS_PER_COMMAND, Outcome, RecordView, SlaNotice,
+    TIMELINE_CACHE_RECORDS, TickReport, Touched,
 };
 pub use error::{DeskError, Result};
 
@@ -71,6 +72,8 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<Outcome>("outcome")
         .with::<Touched>("touched")
         .with::<RecordView>("record_view")
+        .with::<LinkView>("link_view")
+        .with::<Workflows>("workflows")
         .with::<SlaNotice>("sla_notice")
         .with::<TickReport>("tick_report")
 }
