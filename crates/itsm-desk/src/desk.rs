@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use itsm_cmdb::QueryOptions;
 use itsm_core::{
-    Change, ChangeState, CiId, CommentVisibility, FieldValue, GroupId, Impact, Incident,
-    IncidentState, KnowledgeArticle, KnownError, PersonId, Problem, RecordKind, RecordNumber,
-    Release, ReleaseState, ServiceRequest, Timeline, TimelineEvent, Urgency,
+    ApprovalDecision, Change, ChangeState, CiId, CommentVisibility, FieldValue, GroupId, Impact,
+    Incident, IncidentState, KnowledgeArticle, KnownError, PersonId, Problem, RecordKind,
+    RecordNumber, Release, ReleaseState, ServiceRequest, Timeline, TimelineEvent, Urgency,
 };
 use itsm_lifecycle::{Effect, Input, Lifecycle, LifecycleError, MajorIncidentEvent};
 use itsm_sla::{CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation};
@@ -863,6 +863,48 @@ impl Desk {
         self.expect(&loaded, ctx)?;
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .comment(r, visibility, text, ctx.actor, ctx.at));
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Asks `approvers` (on behalf of `group`, if any) for their approval of
+    /// a change or a service request; the record's approval summary follows
+    /// from its approval policy.
+    ///
+    /// # Errors
+    /// [`DeskError::Lifecycle`] for a record without approvals, and as
+    /// [`apply`](Self::apply).
+    pub fn request_approvals(
+        &mut self,
+        number: &RecordNumber,
+        approvers: &[PersonId],
+        group: Option<GroupId>,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
+            .request_approvals(r, approvers, group, ctx.actor, ctx.at));
+        self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Records `approver`'s decision (approved, or rejected with a comment)
+    /// on the approval they were asked for; the approval summary follows.
+    ///
+    /// # Errors
+    /// [`DeskError::Lifecycle`] when `approver` has no approval waiting for
+    /// an answer, and as [`apply`](Self::apply).
+    pub fn decide(
+        &mut self,
+        number: &RecordNumber,
+        approver: PersonId,
+        decision: ApprovalDecision,
+        comment: Option<String>,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let loaded = self.load(number)?;
+        self.expect(&loaded, ctx)?;
+        let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
+            .decide(r, approver, decision, comment.clone(), ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
     }
 

@@ -4,7 +4,9 @@
 //! scenario the projections equal the replay of their events.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use itsm_core::{CiId, CommentVisibility, Impact, RecordNumber, Urgency};
+use itsm_core::{
+    ApprovalDecision, CiId, CommentVisibility, Impact, PersonId, RecordNumber, Urgency,
+};
 use itsm_desk::{Config, Ctx, Desk, DeskError};
 use itsm_lifecycle::Input;
 use itsm_store::Record;
@@ -136,6 +138,10 @@ enum Cmd {
     Severity(&'static str, Impact, Urgency, i64),
     Note(&'static str, &'static str, i64),
     Tick(i64, u64, u64),
+    /// Approvers asked for their approval.
+    Ask(&'static str, &'static [u128], i64),
+    /// An approver's decision.
+    Decide(&'static str, u128, ApprovalDecision, i64),
     /// A command expected to be refused.
     Refused(Box<Cmd>),
 }
@@ -176,6 +182,22 @@ fn run(desk: &mut Desk, cmd: &Cmd) -> Result<(), DeskError> {
                 "tick at {m}: {report:?}"
             );
             Ok(())
+        }
+        Cmd::Ask(n, who, m) => {
+            let approvers: Vec<PersonId> = who.iter().map(|p| PersonId::from_u128(*p)).collect();
+            desk.request_approvals(&num(n), &approvers, None, &Ctx::at(t(*m)))
+                .map(drop)
+        }
+        Cmd::Decide(n, who, decision, m) => {
+            let comment = (*decision == ApprovalDecision::Rejected).then(|| "not now".to_owned());
+            desk.decide(
+                &num(n),
+                PersonId::from_u128(*who),
+                *decision,
+                comment,
+                &Ctx::at(t(*m)).by(PersonId::from_u128(*who)),
+            )
+            .map(drop)
         }
         Cmd::Refused(inner) => {
             assert!(
@@ -733,4 +755,78 @@ fn a_kept_timeline_is_completed_with_another_desks_events() {
         }
         assert!(a.check().unwrap().is_clean());
     }
+}
+
+#[test]
+fn a_normal_change_is_authorised_once_its_approvers_agree() {
+    let window = || {
+        Input::new()
+            .with_field("planned_start", "2026-03-03T18:00:00Z")
+            .with_field("planned_end", "2026-03-03T19:00:00Z")
+    };
+    check(
+        "cab",
+        vec![
+            Cmd::Open(
+                record(
+                    "change",
+                    1,
+                    "CHG0000001",
+                    json!({ "change_type": "normal" }),
+                ),
+                0,
+            ),
+            Cmd::Apply("CHG0000001", "assess", Input::new(), 1),
+            Cmd::Apply("CHG0000001", "request_authorization", Input::new(), 2),
+            Cmd::Ask("CHG0000001", &[0xa1, 0xa2], 3),
+            // Asking again keeps the answers; someone not asked cannot decide.
+            Cmd::Ask("CHG0000001", &[0xa1], 3),
+            Cmd::Refused(Box::new(Cmd::Decide(
+                "CHG0000001",
+                0xff,
+                ApprovalDecision::Approved,
+                4,
+            ))),
+            Cmd::Decide("CHG0000001", 0xa1, ApprovalDecision::Approved, 5),
+            // The default policy needs every approver: not authorised yet.
+            Cmd::Refused(Box::new(Cmd::Apply("CHG0000001", "authorize", window(), 6))),
+            Cmd::Decide("CHG0000001", 0xa2, ApprovalDecision::Approved, 7),
+            Cmd::Apply("CHG0000001", "authorize", window(), 8),
+            // A second change is rejected by one approver and goes back to new.
+            Cmd::Open(
+                record(
+                    "change",
+                    2,
+                    "CHG0000002",
+                    json!({ "change_type": "normal" }),
+                ),
+                10,
+            ),
+            Cmd::Apply("CHG0000002", "assess", Input::new(), 11),
+            Cmd::Apply("CHG0000002", "request_authorization", Input::new(), 12),
+            Cmd::Ask("CHG0000002", &[0xa1, 0xa2], 13),
+            Cmd::Decide("CHG0000002", 0xa2, ApprovalDecision::Rejected, 14),
+            Cmd::Refused(Box::new(Cmd::Apply(
+                "CHG0000002",
+                "authorize",
+                window(),
+                15,
+            ))),
+            Cmd::Apply("CHG0000002", "reject", Input::new(), 16),
+        ],
+        &[
+            Expect {
+                number: "CHG0000001",
+                state: "scheduled",
+                clocks: 0,
+                notices: 0,
+            },
+            Expect {
+                number: "CHG0000002",
+                state: "new",
+                clocks: 0,
+                notices: 0,
+            },
+        ],
+    );
 }
