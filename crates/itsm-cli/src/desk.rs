@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use itsm_core::{FieldValue, GroupId, PersonId, RecordKind, RecordNumber};
+use itsm_core::{ApprovalDecision, FieldValue, GroupId, PersonId, RecordKind, RecordNumber};
 use itsm_desk::{Config, Ctx, Desk, DeskError, Outcome};
 use itsm_lifecycle::Input;
 use itsm_store::{MAX_PAGE, Record, RecordFilter, RecordQuery, RecordedEvent, StreamId};
@@ -155,6 +155,44 @@ enum DeskCommand {
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
     },
+    /// Ask approvers for their approval of a change or a service request.
+    ///
+    /// Prints the outcome; the record's `approval` summary follows from the
+    /// desk's approval policy.
+    Ask {
+        /// The record's number (`CHG0001234`).
+        #[arg(value_parser = parse_number)]
+        number: RecordNumber,
+        /// An approver (a UUID); repeat for several.
+        #[arg(long = "approver", value_parser = parse_person, value_name = "PERSON", required = true)]
+        approvers: Vec<PersonId>,
+        /// The group they approve for (a UUID).
+        #[arg(long, value_parser = parse_group, value_name = "GROUP")]
+        group: Option<GroupId>,
+        /// Refuse (exit 3) unless the record is at this version.
+        #[arg(long, value_name = "N")]
+        expect_version: Option<u64>,
+    },
+    /// Record an approver's decision on the approval they were asked for.
+    ///
+    /// Prints the outcome.
+    Decide {
+        /// The record's number.
+        #[arg(value_parser = parse_number)]
+        number: RecordNumber,
+        /// The approver (a UUID); they act, whatever --actor says.
+        #[arg(long, value_parser = parse_person, value_name = "PERSON")]
+        approver: PersonId,
+        /// `approved` or `rejected`.
+        #[arg(long, value_parser = parse_decision, value_name = "DECISION")]
+        decision: ApprovalDecision,
+        /// Why (expected with a rejection).
+        #[arg(long)]
+        comment: Option<String>,
+        /// Refuse (exit 3) unless the record is at this version.
+        #[arg(long, value_name = "N")]
+        expect_version: Option<u64>,
+    },
     /// Link two records (incident ↔ problem, problem ↔ known error, known
     /// error ↔ change, change ↔ release, incident → parent incident, any
     /// record ↔ knowledge article, request ↔ change); both ends are written.
@@ -229,6 +267,13 @@ fn parse_number(text: &str) -> Result<RecordNumber, String> {
 
 fn parse_group(text: &str) -> Result<GroupId, String> {
     text.parse::<GroupId>().map_err(|e| e.to_string())
+}
+
+fn parse_decision(text: &str) -> Result<ApprovalDecision, String> {
+    match serde_json::from_value::<ApprovalDecision>(Value::String(text.to_owned())) {
+        Ok(d @ (ApprovalDecision::Approved | ApprovalDecision::Rejected)) => Ok(d),
+        _ => Err(format!("{text:?} is not a decision: approved or rejected")),
+    }
 }
 
 /// `KEY=VALUE`: VALUE as JSON when it parses, else as a string.
@@ -363,6 +408,35 @@ pub(crate) fn run(
                     Some(group),
                     person,
                     &expecting(ctx, expect_version),
+                )
+                .map_err(desk_error)?;
+            outcome(&done)
+        }
+        DeskCommand::Ask {
+            number,
+            approvers,
+            group,
+            expect_version,
+        } => {
+            let done = desk
+                .request_approvals(&number, &approvers, group, &expecting(ctx, expect_version))
+                .map_err(desk_error)?;
+            outcome(&done)
+        }
+        DeskCommand::Decide {
+            number,
+            approver,
+            decision,
+            comment,
+            expect_version,
+        } => {
+            let done = desk
+                .decide(
+                    &number,
+                    approver,
+                    decision,
+                    comment,
+                    &expecting(ctx, expect_version).by(approver),
                 )
                 .map_err(desk_error)?;
             outcome(&done)

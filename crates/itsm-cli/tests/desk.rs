@@ -125,6 +125,21 @@ const PROBLEM: &str = r#"{
   "opened_at": "2026-03-02T09:30:00Z"
 }"#;
 
+/// A normal change, new, nobody asked yet.
+const CHANGE: &str = r#"{
+  "id": "01900000-0000-7000-8000-000000000c01",
+  "number": "CHG0000001",
+  "change_type": "normal",
+  "short_description": "Add a second DNS server",
+  "risk": "moderate",
+  "impact": "medium",
+  "state": "new",
+  "requested_by": "01900000-0000-7000-8000-0000000000aa",
+  "opened_at": "2026-03-02T13:30:00Z",
+  "approval": "not_requested",
+  "approvals": []
+}"#;
+
 /// One command of a sequence and what it must do.
 struct Step {
     args: &'static [&'static str],
@@ -537,6 +552,108 @@ const DAY: &[Step] = &[
         &["INC0000001"],
     ),
     step(&["desk", "check"], 0, &[r#""mismatches":[]"#], &[]),
+    // A change goes to the CAB: two approvers asked, one answers, then both.
+    step(
+        &[
+            "desk",
+            "open",
+            "change",
+            "{dir}/chg1.json",
+            "--at",
+            "2026-03-02T13:30:00Z",
+        ],
+        0,
+        &[r#""number":"CHG0000001""#, r#""approval":"not_requested""#],
+        &[],
+    ),
+    step(
+        &[
+            "desk",
+            "apply",
+            "CHG0000001",
+            "assess",
+            "--at",
+            "2026-03-02T13:35:00Z",
+        ],
+        0,
+        &[r#""state":"assess""#],
+        &[],
+    ),
+    step(
+        &[
+            "desk",
+            "apply",
+            "CHG0000001",
+            "request_authorization",
+            "--at",
+            "2026-03-02T13:40:00Z",
+        ],
+        0,
+        &[r#""state":"authorize""#],
+        &[],
+    ),
+    step(
+        &[
+            "desk",
+            "ask",
+            "CHG0000001",
+            "--approver",
+            "01900000-0000-7000-8000-0000000000a1",
+            "--approver",
+            "01900000-0000-7000-8000-0000000000a2",
+            "--at",
+            "2026-03-02T13:40:00Z",
+        ],
+        0,
+        &[r#""approval":"requested""#, r#""decision":"requested""#],
+        &[],
+    ),
+    step(
+        &[
+            "desk",
+            "decide",
+            "CHG0000001",
+            "--approver",
+            "01900000-0000-7000-8000-0000000000a1",
+            "--decision",
+            "approved",
+            "--at",
+            "2026-03-02T14:20:00Z",
+        ],
+        0,
+        &[r#""approval":"requested""#, r#""decision":"approved""#],
+        &[],
+    ),
+    step(
+        &[
+            "desk",
+            "decide",
+            "CHG0000001",
+            "--approver",
+            "01900000-0000-7000-8000-0000000000a2",
+            "--decision",
+            "maybe",
+        ],
+        2,
+        &[],
+        &["\"maybe\" is not a decision"],
+    ),
+    step(
+        &[
+            "desk",
+            "decide",
+            "CHG0000001",
+            "--approver",
+            "01900000-0000-7000-8000-0000000000a2",
+            "--decision",
+            "approved",
+            "--at",
+            "2026-03-02T14:45:00Z",
+        ],
+        0,
+        &[r#""approval":"approved""#],
+        &[],
+    ),
     step(
         &["desk", "open", "incident", "-", "extra"],
         2,
@@ -550,6 +667,7 @@ fn write_files(dir: &Path) {
         ("inc1.json", incident_json(1, "2026-03-02T09:00:00Z")),
         ("inc2.json", incident_json(2, "2026-03-02T09:05:00Z")),
         ("prb1.json", PROBLEM.to_owned()),
+        ("chg1.json", CHANGE.to_owned()),
         (
             "bad.json",
             incident_json(3, "2026-03-02T09:00:00Z")
