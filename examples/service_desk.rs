@@ -1,19 +1,21 @@
-//! A day at a service desk, end to end, on the sample data in `examples/data/`.
+//! A day at a service desk, end to end, through the desk engine on SQLite in
+//! memory, with the sample data in `examples/data/`.
 //!
 //! A host fails; the CMDB finds the business service it takes down; an
-//! incident is raised, prioritised through the matrix, promoted to major
-//! incident; its SLA clocks run on the London office calendar through a pause
-//! awaiting the caller and a priority change; it is resolved; a problem finds
-//! the root cause and records a known error; a normal change goes through CAB
-//! approval, is scheduled, implemented and reviewed (the CMDB confirms the
-//! single point of failure is gone); the incident is closed; the day's SLA
-//! compliance is printed.
+//! incident is raised and the failed host attached, which records the
+//! services it impacts; it is prioritised through the matrix, promoted to
+//! major incident; its SLA clocks run on the London office calendar through
+//! a pause awaiting the caller and a priority change; it is resolved; a
+//! problem finds the root cause and records a known error; a normal change
+//! goes through CAB approval, is scheduled, implemented and reviewed (the
+//! CMDB confirms the single point of failure is gone); the incident is
+//! closed; the day's SLA compliance is reported from the stored clocks.
 //!
-//! Every figure is computed by the libraries: the typed lifecycles decide
-//! each transition, apply it to the record and write its timeline, which
-//! drives the SLA clocks; the CMDB answers impact, root-cause and
-//! single-point-of-failure questions. The example keeps the records and
-//! their timelines, as a product embedding the libraries would.
+//! Every step is one call to [`itsm::desk::Desk`], which applies it through
+//! the typed lifecycles, writes the record, its timeline, its SLA clocks and
+//! the records it links in one transaction, and returns the outcome this
+//! story prints. There is no glue: the example holds no record and no
+//! timeline of its own.
 //!
 //! Run it with `cargo run -p itsm-examples --example service_desk`.
 
@@ -22,21 +24,20 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
-use itsm::cmdb::{Cmdb, CmdbData, ConfigurationItem, ImpactReport, QueryOptions, Relationship};
-use itsm::cmdb::{RedundancyRequirement, SinglePointOfFailure};
-use itsm::lifecycle::{
-    ApprovalOutcome, ApprovalPolicy, ChangeEvent, Effect, IncidentEvent, Input, KnownErrorEvent,
-    Lifecycle, MajorIncidentEvent, ProblemEvent, Step, incidents_to_resolve,
+use itsm::cmdb::{
+    Cmdb, CmdbData, ConfigurationItem, ImpactReport, QueryOptions, RedundancyRequirement,
+    Relationship, SinglePointOfFailure,
 };
+use itsm::desk::{Config, Ctx, Desk, Outcome};
+use itsm::lifecycle::{ApprovalOutcome, ApprovalPolicy, Input};
 use itsm::sla::{
-    BusinessCalendar, CompiledCalendar, CompiledSla, ComplianceReport, SlaCycle, SlaDefinition,
-    SlaEvaluation, evaluate,
+    BusinessCalendar, CompiledCalendar, ComplianceReport, SlaCycle, SlaDefinition, SlaEvaluation,
 };
+use itsm::store::{CmdbChange, Record};
 use itsm::{
     ApprovalDecision, Change, ChangeCloseCode, CiId, Impact, Incident, IncidentId,
     IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, OnHoldReason, PersonId,
-    PriorityMatrix, Problem, ProblemResolutionCode, RecordNumber, RecordState, Timeline, Urgency,
-    Validate,
+    PriorityMatrix, Problem, ProblemResolutionCode, RecordKind, RecordNumber, Urgency,
 };
 use serde::Deserialize;
 
@@ -62,48 +63,6 @@ const BIND_DNS_2: CiId = CiId::from_u128(0x0190_e3a4_0000_7000_8000_0000_0000_00
 /// The day of the story: Tuesday 14 April 2026 (British Summer Time).
 const DAY: (i32, u32, u32) = (2026, 4, 14);
 
-/// Everything the desk runs on: the matrix, the record lifecycles, the
-/// calendar, the SLA definitions and the CMDB, all loaded from `data/` and
-/// validated.
-struct Desk {
-    matrix: PriorityMatrix,
-    incidents: Lifecycle<Incident>,
-    problems: Lifecycle<Problem>,
-    known_errors: Lifecycle<KnownError>,
-    changes: Lifecycle<Change>,
-    calendar: CompiledCalendar,
-    slas: Vec<CompiledSla>,
-    cmdb: Cmdb,
-}
-
-/// An incident and its history (the timeline the SLA clocks replay).
-struct Ticket {
-    incident: Incident,
-    timeline: Timeline,
-}
-
-impl Ticket {
-    /// A ticket opened by `step`.
-    fn opened(step: Step<Incident>) -> Self {
-        Self {
-            incident: step.record,
-            timeline: Timeline {
-                events: step.timeline,
-            },
-        }
-    }
-
-    /// Keeps what a step did: the record as it is now, and its timeline events.
-    fn take<S, E>(
-        &mut self,
-        step: Step<Incident, S, E>,
-    ) -> Option<itsm::lifecycle::AuditEntry<S, E>> {
-        self.incident = step.record;
-        self.timeline.events.extend(step.timeline);
-        step.audit
-    }
-}
-
 /// The outcome of the day, for tests to check; `text` is what `main` prints.
 #[allow(dead_code)] // the other fields are read by `tests/examples.rs`
 pub struct Day {
@@ -111,25 +70,26 @@ pub struct Day {
     pub text: String,
     /// The impact analysis of the host failure.
     pub impact: ImpactReport,
-    /// The major incident at the end of the day.
+    /// The major incident at the end of the day, as stored.
     pub incident: Incident,
     /// Its resolution SLA cycle when it was resolved.
     pub resolution: SlaCycle,
-    /// The resolution due instant just before the pause, and just after it.
+    /// The resolution due instant when the incident went on hold, and when
+    /// it came back.
     pub due_around_pause: (DateTime<Utc>, DateTime<Utc>),
     /// The London calendar, to measure business time in tests.
     pub calendar: CompiledCalendar,
-    /// The problem and its known error.
+    /// The problem, as stored.
     pub problem: Problem,
-    /// The known error recorded for the problem.
+    /// The known error recorded for the problem, as stored.
     pub known_error: KnownError,
-    /// The change at the end of the day.
+    /// The change at the end of the day, as stored.
     pub change: Change,
     /// Payroll's single points of failure before and after the change.
     pub spofs: (Vec<SinglePointOfFailure>, Vec<SinglePointOfFailure>),
-    /// How many tickets the compliance report evaluated.
+    /// How many incidents the compliance report counted.
     pub tickets: usize,
-    /// The day's compliance report.
+    /// The day's compliance report, from the stored clocks.
     pub report: ComplianceReport,
 }
 
@@ -147,148 +107,177 @@ pub fn run() -> Res<String> {
     Ok(service_day()?.text)
 }
 
-/// Runs the whole day.
+/// The desk's configuration: the ServiceNow matrix, the London office
+/// calendar, the incident SLAs, and changes authorised by 2 approvals.
+fn config() -> Res<Config> {
+    Ok(Config {
+        matrix: PriorityMatrix::servicenow().definition().clone(),
+        calendars: vec![BusinessCalendar::from_json(include_str!(
+            "data/uk-office.calendar.json"
+        ))?],
+        slas: vec![
+            SlaDefinition::from_json(include_str!("data/incident-response.sla.json"))?,
+            SlaDefinition::from_json(include_str!("data/incident-resolution.sla.json"))?,
+        ],
+        approval_policy: ApprovalPolicy::NOfM { required: 2 },
+        ..Config::default()
+    })
+}
+
+/// The desk and what the story prints with.
+struct Story {
+    desk: Desk,
+    /// The CMDB as loaded, for the names of CIs.
+    cmdb: Cmdb,
+    out: String,
+}
+
+/// Runs the whole day on SQLite in memory.
 ///
 /// # Errors
 /// Any error of the libraries or of the sample data.
 pub fn service_day() -> Res<Day> {
-    let desk = load_desk()?;
-    let mut out = String::new();
-    let o = &mut out;
+    service_day_on("sqlite::memory:")
+}
+
+/// Runs the whole day on the (empty) database at `url`.
+///
+/// # Errors
+/// Any error of the libraries or of the sample data; a database that
+/// already holds the day refuses to open its records again.
+pub fn service_day_on(url: &str) -> Res<Day> {
+    let config = config()?;
+    let calendar = CompiledCalendar::new(&config.calendars[0])?;
+    let mut desk = Desk::open(url, config)?;
+    // Discovery loaded the estate into the desk's CMDB before the day began.
+    let cmdb = Cmdb::import(itsm::from_json::<CmdbData>(include_str!(
+        "data/estate.json"
+    ))?)?;
+    let mut stored = desk.store().load_cmdb()?;
+    *stored.cmdb_mut() = cmdb.clone();
+    let discovery = CmdbChange {
+        actor: None,
+        source: "discovery".into(),
+        at: at(6, 0),
+    };
+    desk.store().save_cmdb(&mut stored, &discovery)?;
+    let mut s = Story {
+        desk,
+        cmdb,
+        out: String::new(),
+    };
     writeln!(
-        o,
-        "A day at the service desk: Tuesday 14 April 2026, London.\n\
-         The CMDB holds {} CIs and {} relationships.\n",
-        desk.cmdb.ci_count(),
-        desk.cmdb.relationship_count()
+        s.out,
+        "A day at the service desk: Tuesday 14 April 2026, London (times are local).\n\
+         The desk runs on {}; its CMDB holds {} CIs and {} relationships.\n",
+        if url.contains(":memory:") {
+            "SQLite in memory"
+        } else {
+            "a database"
+        },
+        s.cmdb.ci_count(),
+        s.cmdb.relationship_count()
     )?;
 
-    let impact = host_fails(&desk, o)?;
-    let mut ticket = raise_incident(&desk, o)?;
-    let due_around_pause = work_and_pause(&desk, &mut ticket, o)?;
-    promote_to_major(&desk, &mut ticket, o)?;
-    let resolution = resolve(&desk, &mut ticket, o)?;
-    let (problem, known_error, spof_before) = investigate(&desk, &ticket, o)?;
-    let (change, problem, known_error, spof_after) =
-        fix_through_change(&desk, problem, known_error, &ticket, spof_before.len(), o)?;
-    close(&desk, &mut ticket, at(19, 15), o)?;
-    for broken in [
-        ticket.incident.validate(),
-        problem.validate(),
-        known_error.validate(),
-        change.validate(),
-        ticket.timeline.validate(),
-    ] {
-        if let Some(v) = broken.first() {
-            return Err(format!("a record breaks a rule: {v}").into());
-        }
+    let impact = host_fails(&mut s)?;
+    let incident = raise_incident(&mut s)?;
+    let due_around_pause = work_and_pause(&mut s, &incident)?;
+    promote_to_major(&mut s, &incident)?;
+    let resolution = resolve(&mut s, &incident)?;
+    let (problem, known_error, spof_before) = investigate(&mut s, &incident)?;
+    let spof_after = fix_through_change(&mut s, &problem, &known_error, spof_before.len())?;
+    close(&mut s, &incident)?;
+    let (tickets, report) = compliance(&mut s)?;
+
+    let check = s.desk.check()?;
+    if !check.is_clean() {
+        return Err(format!("the store's check found {:?}", check.mismatches).into());
     }
+    let events = s.desk.store().head()?;
     writeln!(
-        o,
-        "       {}, {}, {} and {} are valid; the incident's timeline holds {} events.",
-        ticket.incident.number,
-        problem.number,
-        known_error.number,
-        change.number,
-        ticket.timeline.events.len()
+        s.out,
+        "\nThe store holds {events} events; replaying every stream gives every stored record back."
     )?;
-
-    let (tickets, report) = compliance(&desk, ticket, o)?;
+    let incident = match s.desk.show(&incident)?.record {
+        Record::Incident(i) => i,
+        _ => return Err("INC0004711 is not an incident".into()),
+    };
+    let change = match s.desk.show(&"CHG0003005".parse()?)?.record {
+        Record::Change(c) => c,
+        _ => return Err("CHG0003005 is not a change".into()),
+    };
+    let problem = match s.desk.show(&problem)?.record {
+        Record::Problem(p) => p,
+        _ => return Err("PRB0001042 is not a problem".into()),
+    };
+    let known_error = match s.desk.show(&known_error)?.record {
+        Record::KnownError(k) => k,
+        _ => return Err("KE0000311 is not a known error".into()),
+    };
     Ok(Day {
-        text: out,
+        text: s.out,
         impact,
-        incident: tickets
-            .last()
-            .map(|t| t.incident.clone())
-            .ok_or("no ticket")?,
+        incident,
         resolution,
         due_around_pause,
-        calendar: desk.calendar,
+        calendar,
         problem,
         known_error,
         change,
         spofs: (spof_before, spof_after),
-        tickets: tickets.len(),
+        tickets,
         report,
     })
 }
 
-fn load_desk() -> Res<Desk> {
-    let sla = |text: &str| -> Res<CompiledSla> {
-        Ok(CompiledSla::new(&SlaDefinition::from_json(text)?)?)
-    };
-    let matrix = PriorityMatrix::servicenow();
-    Ok(Desk {
-        incidents: Lifecycle::itil()?.with_matrix(matrix.clone()),
-        problems: Lifecycle::itil()?,
-        known_errors: Lifecycle::itil()?,
-        changes: Lifecycle::itil()?.with_policy(ApprovalPolicy::NOfM { required: 2 }),
-        matrix,
-        calendar: CompiledCalendar::new(&BusinessCalendar::from_json(include_str!(
-            "data/uk-office.calendar.json"
-        ))?)?,
-        slas: vec![
-            sla(include_str!("data/incident-response.sla.json"))?,
-            sla(include_str!("data/incident-resolution.sla.json"))?,
-        ],
-        cmdb: Cmdb::import(itsm::from_json::<CmdbData>(include_str!(
-            "data/estate.json"
-        ))?)?,
-    })
-}
-
 /// 09:12: a host fails; the CMDB says what it takes down.
-fn host_fails(desk: &Desk, o: &mut String) -> Res<ImpactReport> {
-    let index = desk.cmdb.index()?;
+fn host_fails(s: &mut Story) -> Res<ImpactReport> {
+    let index = s.cmdb.index()?;
     let impact = index.impact(&[HOST], &QueryOptions::new())?;
-    writeln!(o, "09:12  Monitoring: host {} goes down.", name(desk, HOST))?;
+    let (business, technical): (Vec<CiId>, Vec<CiId>) = impact
+        .services
+        .iter()
+        .partition(|c| class(&s.cmdb, **c) == "business_service");
     writeln!(
-        o,
-        "       Impact analysis: {} CIs impacted, {} service(s) down, {} degraded.",
+        s.out,
+        "09:12  Monitoring: host {} goes down.",
+        name(s, HOST)
+    )?;
+    writeln!(
+        s.out,
+        "       The CMDB follows what depends on it: {} CIs fail with it, {} business service \
+         and {} technical service go down, {} CI is weakened but still up.",
         impact.impacted.len() - 1,
-        impact.services.len(),
+        business.len(),
+        technical.len(),
         impact.degraded.len()
     )?;
-    let depth = impact.impacted.iter().map(|r| r.depth).max().unwrap_or(0);
-    for d in 1..=depth {
-        let at_depth: Vec<String> = impact
-            .impacted
-            .iter()
-            .filter(|r| r.depth == d)
-            .map(|r| {
-                let via = r.relationship_type.as_deref().unwrap_or("?");
-                format!("{} ({via})", name(desk, r.ci))
-            })
-            .collect();
-        writeln!(o, "         depth {d}: {}", at_depth.join(", "))?;
-    }
-    for service in &impact.services {
+    for service in business.iter().chain(&technical) {
         let path = impact
             .path_to(service)
             .ok_or("no path to an impacted service")?;
         writeln!(
-            o,
+            s.out,
             "       Service down: {} via {}",
-            name(desk, *service),
-            names(desk, &path).join(" → ")
+            name(s, *service),
+            names(s, &path).join(" → ")
         )?;
     }
     for d in &impact.degraded {
         writeln!(
-            o,
-            "       Degraded, not impacted: {} ({} of {} {} down, {} must stay up)",
-            name(desk, d.ci),
+            s.out,
+            "       Degraded, not impacted: {} ({} of its {} members down; it needs {} to stay up)",
+            name(s, d.ci),
             d.failed,
             d.total,
-            d.relationship_type,
             d.required
         )?;
     }
     Ok(impact)
 }
 
-/// 09:14: the caller rings; the incident is raised and prioritised.
-fn raise_incident(desk: &Desk, o: &mut String) -> Res<Ticket> {
+/// 09:14: the caller rings; the incident is raised, the host attached.
+fn raise_incident(s: &mut Story) -> Res<RecordNumber> {
     let opened = at(9, 14);
     let mut incident = Incident::new(
         IncidentId::new_v7(opened, *b"story-0001"),
@@ -297,92 +286,88 @@ fn raise_incident(desk: &Desk, o: &mut String) -> Res<Ticket> {
         "Payroll portal cannot reach its database",
         opened,
     );
-    incident.configuration_items = vec![PAYROLL, PAYROLL_WEB];
     incident.impact = Impact::High; // a critical business service, every employee
     incident.urgency = Urgency::Medium; // the pay run is on Thursday
     incident.opened_by = Some(AGENT);
-    // Opening derives the priority from the matrix and writes `created`.
-    let ticket = Ticket::opened(desk.incidents.open(incident, Some(AGENT), opened)?);
-    let i = &ticket.incident;
+    let number = incident.number;
+    // Opening derives the priority from the matrix, records `created` and
+    // attaches the SLAs whose start condition matches.
+    let o = s
+        .desk
+        .open_record(Record::Incident(incident), &Ctx::at(opened).by(AGENT))?;
+    let i = incident_of(&o)?;
     writeln!(
-        o,
-        "09:14  {} raised for Dana (payroll team): \"{}\".",
-        i.number, i.short_description
+        s.out,
+        "09:14  {number} raised for Dana (payroll team): \"{}\".",
+        i.short_description
     )?;
     writeln!(
-        o,
-        "       impact {} × urgency {} → {} ({} matrix). SLAs attached:",
-        i.impact,
-        i.urgency,
-        i.priority,
-        desk.matrix.name()
+        s.out,
+        "       Impact {} and urgency {} give priority {} (ServiceNow matrix). SLA clocks started:",
+        i.impact, i.urgency, i.priority
     )?;
-    for e in slas(desk, &ticket, opened)? {
+    for e in &o.clocks {
         let c = e.current().ok_or("the SLA did not attach")?;
         writeln!(
-            o,
-            "         {:<20} goal {}, due {}",
+            s.out,
+            "         {:<20} goal {} of office hours, due {}",
             e.definition,
             hours(c.goal_duration.as_secs()),
             when(c.due_at)
         )?;
     }
-    Ok(ticket)
+    // The failed host and the services it takes down go on the ticket.
+    let o = s.desk.attach_cis(
+        &number,
+        &[HOST, PAYROLL, PAYROLL_WEB],
+        &Ctx::at(opened).by(AGENT),
+    )?;
+    let services = match incident_of(&o)?.extensions.get("impacted_services") {
+        Some(itsm::FieldValue::Array(ids)) => ids.len(),
+        _ => 0,
+    };
+    writeln!(
+        s.out,
+        "       esx-a-04, Payroll and payroll-web attached; the desk records the {services} \
+         services the failure takes down."
+    )?;
+    Ok(number)
 }
 
 /// 09:20 to 10:05: work starts, waits for the caller, resumes. Returns the
-/// resolution due instant just before the pause and just after it.
-fn work_and_pause(
-    desk: &Desk,
-    t: &mut Ticket,
-    o: &mut String,
-) -> Res<(DateTime<Utc>, DateTime<Utc>)> {
-    let (lc, agent) = (&desk.incidents, Some(AGENT));
-    t.take(lc.apply(
-        &t.incident,
-        IncidentEvent::Start,
-        &Input::new(),
-        agent,
-        at(9, 20),
-    )?);
-    t.take(lc.assign(&t.incident, None, agent, agent, at(9, 20))?);
-    let response = &slas(desk, t, at(9, 20))?[0];
-    let c = response.current().ok_or("no response cycle")?;
+/// resolution due instant when the wait began and when it ended.
+fn work_and_pause(s: &mut Story, n: &RecordNumber) -> Res<(DateTime<Utc>, DateTime<Utc>)> {
+    let agent = |h, m| Ctx::at(at(h, m)).by(AGENT);
+    s.desk.apply(n, "start", &Input::new(), &agent(9, 20))?;
+    let o = s.desk.assign(n, None, Some(AGENT), &agent(9, 20))?;
+    let response = clock(&o, "incident-response")?;
     writeln!(
-        o,
-        "09:20  Sam starts work (new → in_progress). {}: {} in {} ({:.0} % of the goal).",
-        response.definition,
-        c.stage,
-        hours(c.business_elapsed.as_secs()),
-        c.percentage
+        s.out,
+        "09:20  Sam takes the ticket and starts work (state: in progress). The response SLA is {}: \
+         {} used of {}.",
+        response.stage,
+        hours(response.business_elapsed.as_secs()),
+        hours(response.goal_duration.as_secs()),
     )?;
 
-    let before = resolution_cycle(desk, t, at(9, 35))?;
-    let on_hold = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
-    let hold = t
-        .take(lc.apply(&t.incident, IncidentEvent::Hold, &on_hold, agent, at(9, 35))?)
-        .ok_or("no audit entry")?;
-    let (from, to) = (hold.from.category(), hold.to.category());
+    let waiting = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
+    let o = s.desk.apply(n, "hold", &waiting, &agent(9, 35))?;
+    let before = clock(&o, "incident-resolution")?;
     writeln!(
-        o,
-        "09:35  On hold, {} (which pay run is blocked?): {from} → {to}, clock {} at {}.",
-        t.incident.on_hold_reason.ok_or("no on-hold reason")?,
-        if to == itsm::StateCategory::Paused && from != to {
-            "paused"
-        } else {
-            "running"
-        },
+        s.out,
+        "09:35  On hold, awaiting the caller (which pay run is blocked?): the resolution clock \
+         stops at {}.",
         hours(before.business_elapsed.as_secs())
     )?;
 
-    let update = IncidentEvent::CallerUpdated;
-    t.take(lc.apply(&t.incident, update, &Input::new(), agent, at(10, 5))?);
-    let after = resolution_cycle(desk, t, at(10, 5))?;
+    let o = s
+        .desk
+        .apply(n, "caller_updated", &Input::new(), &agent(10, 5))?;
+    let after = clock(&o, "incident-resolution")?;
     writeln!(
-        o,
-        "10:05  Dana answers (caller_updated → in_progress). Paused {} of business time:\n\
-         \x20      resolution due moves from {} to {}.",
-        hours(after.business_paused.as_secs()),
+        s.out,
+        "10:05  Dana answers; work resumes. The 0:30 on hold does not count: resolution due \
+         moves from {} to {}.",
         when(before.due_at),
         when(after.due_at)
     )?;
@@ -390,24 +375,28 @@ fn work_and_pause(
 }
 
 /// 10:10 to 10:15: proposed and accepted as a major incident; priority P1.
-fn promote_to_major(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<()> {
-    let (lc, mim) = (&desk.incidents, Some(MIM));
-    t.take(lc.propose_major(&t.incident, mim, at(10, 10))?);
-    let accept = MajorIncidentEvent::Accept;
-    let accepted = t
-        .take(lc.apply_major(&t.incident, accept, mim, at(10, 15))?)
-        .ok_or("no audit entry")?;
-    // The whole pay run is at risk; the matrix moves the priority.
-    let urgent = Input::new().with_value("urgency", &Urgency::High)?;
-    t.take(lc.update(&t.incident, &urgent, mim, at(10, 15))?);
-    let c = resolution_cycle(desk, t, at(10, 15))?;
+fn promote_to_major(s: &mut Story, n: &RecordNumber) -> Res<()> {
+    let mim = |h, m| Ctx::at(at(h, m)).by(MIM);
+    s.desk
+        .apply(n, "major_propose", &Input::new(), &mim(10, 10))?;
+    let o = s
+        .desk
+        .apply(n, "major_accept", &Input::new(), &mim(10, 15))?;
+    let accepted = incident_of(&o)?.major_incident_state;
+    // The whole pay run is at risk: the urgency rises, the matrix moves the priority.
+    let o = s
+        .desk
+        .set_impact_urgency(n, Impact::High, Urgency::High, &mim(10, 15))?;
+    let i = incident_of(&o)?;
+    let c = clock(&o, "incident-resolution")?;
     writeln!(
-        o,
-        "10:10  Proposed as a major incident; 10:15 {} by Alex (major incident manager).\n\
-         \x20      urgency {} → {}: resolution goal now {}, time accrued kept, due {}.",
-        accepted.to,
-        t.incident.urgency,
-        t.incident.priority,
+        s.out,
+        "10:10  Proposed as a major incident; at 10:15 Alex (major incident manager) {} it.\n\
+         \x20      Urgency raised to {}: priority {}, resolution goal now {}, the time already \
+         used kept, due {}.",
+        accepted.map_or("decides on".to_owned(), |m| m.to_string()),
+        i.urgency,
+        i.priority,
         hours(c.goal_duration.as_secs()),
         when(c.due_at)
     )?;
@@ -415,7 +404,7 @@ fn promote_to_major(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<()> {
 }
 
 /// 12:10: service restored; the resolution SLA's figures.
-fn resolve(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<SlaCycle> {
+fn resolve(s: &mut Story, n: &RecordNumber) -> Res<SlaCycle> {
     let resolution = Input::new()
         .with_value(
             "resolution_code",
@@ -425,21 +414,20 @@ fn resolve(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<SlaCycle> {
             "resolution_notes",
             "vm-dns-01 restarted on esx-a-02; name resolution back for Payroll.",
         );
-    let resolve = IncidentEvent::Resolve;
-    t.take(
-        desk.incidents
-            .apply(&t.incident, resolve, &resolution, Some(AGENT), at(12, 10))?,
-    );
-    let c = resolution_cycle(desk, t, at(12, 10))?;
+    let o = s
+        .desk
+        .apply(n, "resolve", &resolution, &Ctx::at(at(12, 10)).by(AGENT))?;
+    let i = incident_of(&o)?;
+    let c = clock(&o, "incident-resolution")?;
     writeln!(
-        o,
+        s.out,
         "12:10  Resolved ({}): {}",
-        t.incident.resolution_code.ok_or("no code")?,
-        t.incident.resolution_notes.as_deref().unwrap_or_default()
+        i.resolution_code.ok_or("no code")?,
+        i.resolution_notes.as_deref().unwrap_or_default()
     )?;
     writeln!(
-        o,
-        "       incident-resolution {}: {} of {} used ({:.1} %), paused {}, {} left;\n\
+        s.out,
+        "       Resolution SLA {}: {} used of {} ({:.1} %), {} on hold not counted, {} to spare;\n\
          \x20      due {} (first due {}); warnings: {}.",
         c.stage,
         hours(c.business_elapsed.as_secs()),
@@ -461,57 +449,75 @@ fn resolve(desk: &Desk, t: &mut Ticket, o: &mut String) -> Res<SlaCycle> {
     Ok(c)
 }
 
-/// 12:30 to 13:20: a problem for the root cause; the CMDB points at it; a known error.
+/// 12:30 to 13:00: a problem for the root cause; the CMDB points at it; a
+/// known error. Returns the problem's and the known error's numbers and
+/// Payroll's single points of failure.
 fn investigate(
-    desk: &Desk,
-    t: &Ticket,
-    o: &mut String,
-) -> Res<(Problem, KnownError, Vec<SinglePointOfFailure>)> {
-    let (lc, mim) = (&desk.problems, Some(MIM));
-    let mut problem: Problem = itsm::from_json(include_str!("data/problem.json"))?;
-    problem.related_incidents.push(t.incident.id);
-    let mut problem = lc.open(problem, mim, at(12, 30))?.record;
+    s: &mut Story,
+    incident: &RecordNumber,
+) -> Res<(RecordNumber, RecordNumber, Vec<SinglePointOfFailure>)> {
+    let mim = |h, m| Ctx::at(at(h, m)).by(MIM);
+    let problem: Problem = itsm::from_json(include_str!("data/problem.json"))?;
+    let p = problem.number;
+    s.desk.open_record(Record::Problem(problem), &mim(12, 30))?;
+    // Both ends of the link are written in one transaction.
+    s.desk.link(incident, &p, &mim(12, 30))?;
+    s.desk.apply(&p, "assess", &Input::new(), &mim(12, 30))?;
+    let o = s.desk.apply(&p, "analyze", &Input::new(), &mim(12, 35))?;
+    let Record::Problem(problem) = &o.record else {
+        return Err("not a problem".into());
+    };
     writeln!(
-        o,
-        "12:30  {} opened by Alex: \"{}\".",
-        problem.number, problem.short_description
+        s.out,
+        "12:30  {p} opened by Alex and linked to {incident}: \"{}\".",
+        problem.short_description
     )?;
-    let none = Input::new();
-    problem = lc
-        .apply(&problem, ProblemEvent::Assess, &none, mim, at(12, 30))?
-        .record;
-    problem = lc
-        .apply(&problem, ProblemEvent::Analyze, &none, mim, at(12, 35))?
-        .record;
 
-    // The symptoms seen this morning, and what could explain all of them.
-    let index = desk.cmdb.index()?;
+    // The symptoms seen this morning, and which failure explains them all.
+    let index = s.cmdb.index()?;
     let symptoms = [PAYROLL_WEB, PAYROLL_DB, VM_PAYROLL_WEB];
     let down = index.impact(&[HOST], &QueryOptions::new())?;
-    let candidates: Vec<String> = index
+    let candidates: Vec<CiId> = index
         .root_causes(&symptoms, &QueryOptions::new(), 10)?
         .into_iter()
-        .filter(|c| c.explains.len() == symptoms.len() && down.is_impacted(&c.ci))
-        .map(|c| format!("{} (total depth {})", name(desk, c.ci), c.total_depth))
+        .filter(|c| c.explains.len() == symptoms.len() && (c.ci == HOST || down.is_impacted(&c.ci)))
+        .map(|c| c.ci)
         .collect();
-    writeln!(
-        o,
-        "       Root-cause candidates explaining {} that are down: {}.",
-        names(desk, &symptoms).join(", "),
-        candidates.join(", ")
-    )?;
-    let spofs = index.single_points_of_failure(&PAYROLL, &QueryOptions::new())?;
-    let host_is_spof = spofs.iter().any(|s| s.ci == HOST);
-    writeln!(
-        o,
-        "       Payroll has {} single points of failure; {} is one of them: {}.",
-        spofs.len(),
-        name(desk, HOST),
-        if host_is_spof {
-            "the only DNS server is pinned to it"
-        } else {
-            "no"
+    // The most likely root cause is the one furthest upstream: a candidate
+    // that another candidate's failure also takes down ranks after it.
+    let mut ranked = Vec::new();
+    for c in &candidates {
+        let mut upstream = 0;
+        for other in candidates.iter().filter(|o| *o != c) {
+            if index
+                .impact(&[*other], &QueryOptions::new())?
+                .is_impacted(c)
+            {
+                upstream += 1;
+            }
         }
+        ranked.push((upstream, *c));
+    }
+    ranked.sort_by_key(|(upstream, _)| *upstream);
+    writeln!(
+        s.out,
+        "       Which failure explains {} all at once? {} candidates, the most upstream first:",
+        names(s, &symptoms).join(", "),
+        ranked.len()
+    )?;
+    for (i, (upstream, ci)) in ranked.iter().enumerate() {
+        let why = match upstream {
+            0 => "no other candidate's failure takes it down".to_owned(),
+            n => format!("it fails whenever any one of {n} other candidates fails"),
+        };
+        writeln!(s.out, "         {}. {} ({why})", i + 1, name(s, *ci))?;
+    }
+    let spofs = index.single_points_of_failure(&PAYROLL, &QueryOptions::new())?;
+    writeln!(
+        s.out,
+        "       Payroll has {} single points of failure; {} is one: the only DNS server runs on it.",
+        spofs.len(),
+        name(s, HOST),
     )?;
 
     let root_cause = "The only DNS server, vm-dns-01, is pinned to host esx-a-04: the cluster's \
@@ -532,121 +538,121 @@ fn investigate(
         fixed_at: None,
         extensions: Default::default(),
     };
-    let known_error = desk.known_errors.open(known_error, mim, at(13, 0))?.record;
+    let ke = known_error.number;
+    s.desk
+        .open_record(Record::KnownError(known_error), &mim(13, 0))?;
+    s.desk.link(&p, &ke, &mim(13, 0))?;
     let documented = Input::new()
         .with_field("root_cause", root_cause)
         .with_field("workaround", workaround)
-        .with_field("known_error", true)
-        .with_value("known_error_record", &known_error.id)?;
-    problem = lc.update(&problem, &documented, mim, at(13, 0))?.record;
+        .with_field("known_error", true);
+    s.desk.update(&p, &documented, &mim(13, 0))?;
     writeln!(
-        o,
-        "13:00  Known error {} ({}): {}\n\
-         \x20      Workaround: {}",
-        known_error.number, known_error.state, known_error.root_cause, known_error.workaround
+        s.out,
+        "13:00  Known error {ke} recorded: {root_cause}\n\
+         \x20      Workaround: {workaround}"
     )?;
-    Ok((problem, known_error, spofs))
+    Ok((p, ke, spofs))
 }
 
-/// 13:20 to 19:05: the fix, through a normal change.
+/// 13:20 to 19:05: the fix, through a normal change. Returns Payroll's
+/// single points of failure afterwards.
 fn fix_through_change(
-    desk: &Desk,
-    mut problem: Problem,
-    known_error: KnownError,
-    t: &Ticket,
+    s: &mut Story,
+    problem: &RecordNumber,
+    known_error: &RecordNumber,
     spofs_before: usize,
-    o: &mut String,
-) -> Res<(Change, Problem, KnownError, Vec<SinglePointOfFailure>)> {
-    let (changes, engineer, none) = (&desk.changes, Some(ENGINEER), Input::new());
-    let start_fix = ProblemEvent::StartFix;
-    problem = desk
-        .problems
-        .apply(&problem, start_fix, &none, Some(MIM), at(13, 20))?
-        .record;
+) -> Res<Vec<SinglePointOfFailure>> {
+    let engineer = |h, m| Ctx::at(at(h, m)).by(ENGINEER);
+    let none = Input::new();
+    s.desk
+        .apply(problem, "start_fix", &none, &Ctx::at(at(13, 20)).by(MIM))?;
     let mut change: Change = itsm::from_json(include_str!("data/change.json"))?;
-    change.related_problems.push(problem.id);
-    change.related_incidents.push(t.incident.id);
     // The CAB is asked at 13:40, not when the change is drafted.
     let cab: Vec<PersonId> = change.approvals.drain(..).map(|a| a.approver).collect();
-    let mut change = changes.open(change, engineer, at(13, 30))?.record;
-    let related = Input::new().with_value("related_changes", &[change.id])?;
-    problem = desk
-        .problems
-        .update(&problem, &related, Some(MIM), at(13, 30))?
-        .record;
-    writeln!(
-        o,
-        "13:30  {} ({} change, risk {}): \"{}\".",
-        change.number, change.change_type, change.risk, change.short_description
-    )?;
-
-    let step = |c: &Change, event, input: &Input, at| changes.apply(c, event, input, engineer, at);
-    change = step(&change, ChangeEvent::Assess, &none, at(13, 35))?.record;
-    change = step(
-        &change,
-        ChangeEvent::RequestAuthorization,
-        &none,
-        at(13, 40),
-    )?
-    .record;
-    change = changes
-        .request_approvals(&change, &cab, None, engineer, at(13, 40))?
-        .record;
-    writeln!(
-        o,
-        "13:40  Assessed; CAB asked, {} approvers, 2 approvals needed (approval {}).",
-        change.approvals.len(),
-        change.approval
-    )?;
-
-    let approve = |c: &Change, who: usize, at| {
-        let approver = cab.get(who).copied().ok_or("no such approver")?;
-        Res::Ok(
-            changes
-                .decide(c, approver, ApprovalDecision::Approved, None, at)?
-                .record,
-        )
+    let c = change.number;
+    s.desk
+        .open_record(Record::Change(change), &engineer(13, 30))?;
+    s.desk.link(problem, &c, &engineer(13, 30))?;
+    let o = s.desk.link(known_error, &c, &engineer(13, 30))?;
+    let Record::KnownError(_) = o.record else {
+        return Err("not a known error".into());
     };
-    change = approve(&change, 0, at(14, 20))?;
-    let early = step(&change, ChangeEvent::Authorize, &none, at(14, 20));
+    let o = s.desk.apply(&c, "assess", &none, &engineer(13, 35))?;
+    let Record::Change(change) = &o.record else {
+        return Err("not a change".into());
+    };
     writeln!(
-        o,
-        "14:20  Priya approves: {}. Authorising now is refused:\n\
-         \x20      {}",
-        outcome(changes.policy().evaluate(&change.approvals)),
-        early.err().ok_or("authorised too early")?
+        s.out,
+        "13:30  {c} ({} change, risk {}), linked to {problem} and {known_error}: \"{}\".",
+        change.change_type, change.risk, change.short_description
     )?;
 
-    change = approve(&change, 1, at(14, 45))?;
+    s.desk
+        .apply(&c, "request_authorization", &none, &engineer(13, 40))?;
+    let o = s
+        .desk
+        .request_approvals(&c, &cab, None, &engineer(13, 40))?;
+    writeln!(
+        s.out,
+        "13:40  Assessed; the CAB's {} members are asked, 2 approvals needed.",
+        change_of(&o)?.approvals.len()
+    )?;
+
+    let approve = |s: &mut Story, who: usize, h, m| -> Res<Outcome> {
+        let approver = cab.get(who).copied().ok_or("no such approver")?;
+        Ok(s.desk.decide(
+            &c,
+            approver,
+            ApprovalDecision::Approved,
+            None,
+            &Ctx::at(at(h, m)).by(approver),
+        )?)
+    };
+    let o = approve(s, 0, 14, 20)?;
     let window = Input::new()
         .with_value("planned_start", &at(18, 0))?
         .with_value("planned_end", &at(19, 0))?;
-    change = step(&change, ChangeEvent::Authorize, &window, at(14, 45))?.record;
+    let early = s.desk.apply(&c, "authorize", &window, &engineer(14, 20));
     writeln!(
-        o,
-        "14:45  Tom approves: {}. {}; window {}–{}; approval {}.",
-        outcome(changes.policy().evaluate(&change.approvals)),
-        change.state,
-        when(at(18, 0)),
-        when(at(19, 0)),
-        change.approval
+        s.out,
+        "14:20  Priya approves: {}. Authorising now is refused, and nothing is written:\n\
+         \x20      {}",
+        approvals(&o)?,
+        early.err().ok_or("authorised too early")?
     )?;
 
-    change = step(&change, ChangeEvent::Implement, &none, at(18, 2))?.record;
-    let cmdb = implement_in_cmdb(desk)?;
-    change = step(&change, ChangeEvent::Review, &none, at(18, 40))?.record;
+    let o = approve(s, 1, 14, 45)?;
+    let summary = approvals(&o)?;
+    s.desk.apply(&c, "authorize", &window, &engineer(14, 45))?;
+    writeln!(
+        s.out,
+        "14:45  Tom approves: {summary}. The change is authorised and scheduled for {}–{}.",
+        when(at(18, 0)),
+        when(at(19, 0)),
+    )?;
+
+    s.desk.apply(&c, "implement", &none, &engineer(18, 2))?;
+    implement_in_cmdb(s)?;
+    s.desk.apply(&c, "review", &none, &engineer(18, 40))?;
+    let cmdb = s.desk.store().load_cmdb()?.into_cmdb();
     let index = cmdb.index()?;
     let again = index.impact(&[HOST], &QueryOptions::new())?;
     let spofs = index.single_points_of_failure(&PAYROLL, &QueryOptions::new())?;
     writeln!(
-        o,
-        "18:02  Implementing: vm-dns-02 on {}, DNS needs 1 of its 2 servers.\n\
-         18:40  Review: {} failing again now takes down {} service(s), degrades {};\n\
+        s.out,
+        "18:02  Implementing: vm-dns-02 on {}; DNS now needs 1 of its 2 servers (saved to the CMDB).\n\
+         18:40  Review: if {} failed again it would take down {} service(s) and only weaken {};\n\
          \x20      Payroll's single points of failure: {} (was {}).",
-        name(desk, HOST_2),
-        name(desk, HOST),
+        name(s, HOST_2),
+        name(s, HOST),
         again.services.len(),
-        names_of(&cmdb, again.degraded.iter().map(|d| d.ci)).join(", "),
+        again
+            .degraded
+            .iter()
+            .map(|d| name_in(&cmdb, d.ci))
+            .collect::<Vec<_>>()
+            .join(" and "),
         spofs.len(),
         spofs_before
     )?;
@@ -657,57 +663,40 @@ fn fix_through_change(
             "close_notes",
             "Both DNS servers answer; failover test passed.",
         );
-    change = step(&change, ChangeEvent::Close, &closing, at(19, 5))?.record;
+    let o = s.desk.apply(&c, "close", &closing, &engineer(19, 5))?;
+    let change = change_of(&o)?;
     let fixed = Input::new()
         .with_value("resolution_code", &ProblemResolutionCode::FixApplied)?
-        .with_field(
-            "fix_notes",
-            format!("{} added a second DNS server.", change.number),
-        );
-    let resolved = desk.problems.apply(
-        &problem,
-        ProblemEvent::Resolve,
-        &fixed,
-        Some(MIM),
-        at(19, 5),
-    )?;
-    problem = resolved.record;
-    // Resolving leaves the incidents awaiting the problem to the caller. The
-    // incident was resolved with a workaround at 12:10: it does not await
-    // the problem, so resolving the problem releases nothing.
-    let released = if resolved
-        .follow_ups
-        .contains(&Effect::ResolveIncidentsAwaitingProblem)
-    {
-        incidents_to_resolve(&problem, std::slice::from_ref(&t.incident))
+        .with_field("fix_notes", format!("{c} added a second DNS server."));
+    let mim = Ctx::at(at(19, 5)).by(MIM);
+    let o = s.desk.apply(problem, "resolve", &fixed, &mim)?;
+    // Resolving a problem resolves the incidents on hold awaiting it, in the
+    // same transaction; the major incident was resolved with a workaround.
+    let waiting = if o.also.is_empty() {
+        "no incident was waiting on it".to_owned()
     } else {
-        Vec::new()
+        format!("{} waiting incident(s) resolved with it", o.also.len())
     };
-    let fix = KnownErrorEvent::Fix;
-    let known_error = desk
-        .known_errors
-        .apply(&known_error, fix, &none, Some(MIM), at(19, 5))?
-        .record;
+    let Record::Problem(p) = &o.record else {
+        return Err("not a problem".into());
+    };
+    let resolved_as = p.resolution_code.ok_or("no resolution code")?;
+    s.desk.apply(known_error, "fix", &none, &mim)?;
     writeln!(
-        o,
-        "19:05  {} {} ({}). {} {} ({}, releasing {} incident(s)); known error {} {}.",
-        change.number,
+        s.out,
+        "19:05  {c} {} ({}). {problem} resolved ({resolved_as}); {waiting}. Known error \
+         {known_error} fixed.",
         change.state,
         change.close_code.ok_or("no close code")?,
-        problem.number,
-        problem.state,
-        problem.resolution_code.ok_or("no resolution code")?,
-        released.len(),
-        known_error.number,
-        known_error.state
     )?;
-    Ok((change, problem, known_error, spofs))
+    Ok(spofs)
 }
 
 /// The change's work in the CMDB: a second DNS server on another host, and
-/// DNS declared redundant over its two servers.
-fn implement_in_cmdb(desk: &Desk) -> Res<Cmdb> {
-    let mut cmdb = desk.cmdb.clone();
+/// DNS declared redundant over its two servers, saved with its history.
+fn implement_in_cmdb(s: &mut Story) -> Res<()> {
+    let mut stored = s.desk.store().load_cmdb()?;
+    let cmdb = stored.cmdb_mut();
     cmdb.add_ci(
         ConfigurationItem::new(VM_DNS_2, "virtual_machine", "vm-dns-02")
             .with_attribute("fqdn", "dns-02.corp.example")
@@ -727,26 +716,30 @@ fn implement_in_cmdb(desk: &Desk) -> Res<Cmdb> {
         .clone()
         .with_redundancy("depends_on", RedundancyRequirement::AtLeast(1));
     cmdb.update_ci(dns)?;
-    Ok(cmdb)
+    let change = CmdbChange {
+        actor: Some(ENGINEER),
+        source: "CHG0003005".into(),
+        at: at(18, 30),
+    };
+    s.desk.store().save_cmdb(&mut stored, &change)?;
+    Ok(())
 }
 
 /// 19:15: the major incident manager closes the incident.
-fn close(desk: &Desk, t: &mut Ticket, now: DateTime<Utc>, o: &mut String) -> Res<()> {
-    t.take(desk.incidents.apply(
-        &t.incident,
-        IncidentEvent::Close,
-        &Input::new(),
-        Some(MIM),
-        now,
-    )?);
+fn close(s: &mut Story, n: &RecordNumber) -> Res<()> {
+    let o = s
+        .desk
+        .apply(n, "close", &Input::new(), &Ctx::at(at(19, 15)).by(MIM))?;
+    let timeline = s
+        .desk
+        .store()
+        .read_stream(o.record.stream_id(), 1, 10_000)?
+        .iter()
+        .filter(|e| e.event_type == "timeline_event")
+        .count();
     writeln!(
-        o,
-        "19:15  {} {} by Alex after the review; major incident {}.",
-        t.incident.number,
-        t.incident.state,
-        t.incident
-            .major_incident_state
-            .ok_or("not a major incident")?
+        s.out,
+        "19:15  {n} closed by Alex after the review; its timeline holds {timeline} events."
     )?;
     Ok(())
 }
@@ -765,75 +758,75 @@ struct TicketSpec {
     resolved: Option<DateTime<Utc>>,
 }
 
-/// Replays the day's other tickets through the incident workflow.
-fn day_tickets(desk: &Desk) -> Res<Vec<Ticket>> {
+/// Works the day's other tickets through the desk, each event at its time.
+fn day_tickets(s: &mut Story) -> Res<()> {
     let specs: Vec<TicketSpec> = itsm::from_json(include_str!("data/tickets.json"))?;
-    let mut tickets = Vec::with_capacity(specs.len());
-    for (n, s) in specs.into_iter().enumerate() {
+    for (n, t) in specs.into_iter().enumerate() {
         let mut random = *b"ticket-000";
         random[9] = b'0' + u8::try_from(n % 10)?;
         let mut incident = Incident::new(
-            IncidentId::new_v7(s.opened, random),
-            s.number,
+            IncidentId::new_v7(t.opened, random),
+            t.number,
             CALLER,
-            s.summary,
-            s.opened,
+            t.summary,
+            t.opened,
         );
-        incident.impact = s.impact;
-        incident.urgency = s.urgency;
-        let (lc, agent, none) = (&desk.incidents, Some(AGENT), Input::new());
-        let mut t = Ticket::opened(lc.open(incident, None, s.opened)?);
-        if let Some(started) = s.started {
-            t.take(lc.apply(&t.incident, IncidentEvent::Start, &none, agent, started)?);
+        incident.impact = t.impact;
+        incident.urgency = t.urgency;
+        let number = incident.number;
+        let none = Input::new();
+        s.desk
+            .open_record(Record::Incident(incident), &Ctx::at(t.opened))?;
+        if let Some(started) = t.started {
+            s.desk
+                .apply(&number, "start", &none, &Ctx::at(started).by(AGENT))?;
         }
-        if let Some([hold, back]) = s.on_hold {
+        if let Some([hold, back]) = t.on_hold {
             let caller = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
-            t.take(lc.apply(&t.incident, IncidentEvent::Hold, &caller, agent, hold)?);
-            let update = IncidentEvent::CallerUpdated;
-            t.take(lc.apply(&t.incident, update, &none, agent, back)?);
+            s.desk
+                .apply(&number, "hold", &caller, &Ctx::at(hold).by(AGENT))?;
+            s.desk
+                .apply(&number, "caller_updated", &none, &Ctx::at(back).by(AGENT))?;
         }
-        if let Some(resolved) = s.resolved {
+        if let Some(resolved) = t.resolved {
             let resolution = Input::new()
                 .with_value("resolution_code", &IncidentResolutionCode::SolutionProvided)?
                 .with_field("resolution_notes", "Fixed with the caller.");
-            t.take(lc.apply(
-                &t.incident,
-                IncidentEvent::Resolve,
+            s.desk.apply(
+                &number,
+                "resolve",
                 &resolution,
-                agent,
-                resolved,
-            )?);
+                &Ctx::at(resolved).by(AGENT),
+            )?;
         }
-        tickets.push(t);
     }
-    Ok(tickets)
+    Ok(())
 }
 
-/// 19:30: the compliance of the day's tickets.
-fn compliance(desk: &Desk, major: Ticket, o: &mut String) -> Res<(Vec<Ticket>, ComplianceReport)> {
+/// 19:30: the compliance of the day's incidents, from the stored clocks.
+fn compliance(s: &mut Story) -> Res<(usize, ComplianceReport)> {
+    day_tickets(s)?;
     let now = at(19, 30);
-    let mut tickets = day_tickets(desk)?;
-    tickets.push(major);
-    let mut evaluations: Vec<SlaEvaluation> = Vec::new();
-    for t in &tickets {
-        evaluations.extend(slas(desk, t, now)?);
-    }
-    let report = ComplianceReport::from_evaluations(&evaluations);
-    let running = evaluations
+    // The timer: every threshold and breach due by now is recorded, and the
+    // clocks it concerns are stored as they stand at 19:30.
+    let tick = s.desk.tick(now)?;
+    let report = s.desk.compliance(RecordKind::Incident, at(0, 0), now)?;
+    let counted = report
+        .by_target
         .iter()
-        .filter_map(SlaEvaluation::current)
-        .filter(|c| !c.stage.is_final() && !c.breached)
-        .count();
+        .map(|r| r.counted)
+        .max()
+        .unwrap_or(0);
     writeln!(
-        o,
-        "\n19:30  SLA compliance of today's {} incidents ({} clock(s) still running within goal, not counted):",
-        tickets.len(),
-        running
+        s.out,
+        "19:30  The timer records {} warning(s) and {} breach(es) that fell due.\n\n\
+         SLA compliance of today's {counted} incidents (a clock still running within its goal is not counted yet):",
+        tick.thresholds, tick.breaches
     )?;
     writeln!(
-        o,
-        "       {:<20} {:<4} {:>7} {:>4} {:>8} {:>7} {:>14}",
-        "definition", "prio", "counted", "met", "breached", "met %", "median (bus.)"
+        s.out,
+        "       {:<20} {:<8} {:>7} {:>4} {:>8} {:>7} {:>14}",
+        "SLA", "priority", "counted", "met", "breached", "met %", "median (office)"
     )?;
     let rows = report
         .by_definition_and_priority
@@ -842,8 +835,8 @@ fn compliance(desk: &Desk, major: Ticket, o: &mut String) -> Res<(Vec<Ticket>, C
         .chain(report.by_definition.iter().map(|r| (r, "all".to_owned())));
     for (r, prio) in rows {
         writeln!(
-            o,
-            "       {:<20} {:<4} {:>7} {:>4} {:>8} {:>7} {:>14}",
+            s.out,
+            "       {:<20} {:<8} {:>7} {:>4} {:>8} {:>7} {:>14}",
             r.definition.as_deref().unwrap_or("-"),
             prio,
             r.counted,
@@ -855,36 +848,50 @@ fn compliance(desk: &Desk, major: Ticket, o: &mut String) -> Res<(Vec<Ticket>, C
                 .map_or("-".into(), |s| hours(s.median_secs.round() as u64))
         )?;
     }
-    Ok((tickets, report))
+    Ok((counted, report))
 }
 
-// ---- helpers ----
+// ---- reading outcomes ----
 
-fn outcome(o: ApprovalOutcome) -> String {
-    match o {
+fn incident_of(o: &Outcome) -> Res<&Incident> {
+    match &o.record {
+        Record::Incident(i) => Ok(i),
+        other => Err(format!("{} is not an incident", other.number()).into()),
+    }
+}
+
+fn change_of(o: &Outcome) -> Res<&Change> {
+    match &o.record {
+        Record::Change(c) => Ok(c),
+        other => Err(format!("{} is not a change", other.number()).into()),
+    }
+}
+
+/// The current cycle of the outcome's clock `definition`.
+fn clock(o: &Outcome, definition: &str) -> Res<SlaCycle> {
+    o.clocks
+        .iter()
+        .find(|e: &&SlaEvaluation| e.definition == definition)
+        .and_then(SlaEvaluation::current)
+        .cloned()
+        .ok_or_else(|| format!("no {definition} clock").into())
+}
+
+/// A change's approvals in words.
+fn approvals(o: &Outcome) -> Res<String> {
+    let change = change_of(o)?;
+    let policy = ApprovalPolicy::NOfM { required: 2 };
+    Ok(match policy.evaluate(&change.approvals) {
         ApprovalOutcome::Pending {
             approved,
             required,
             outstanding,
-        } => format!("pending, {approved} of {required} approvals, {outstanding} to answer"),
-        ApprovalOutcome::Approved => "approved".to_owned(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// Both SLAs of the ticket, evaluated at `now`.
-fn slas(desk: &Desk, t: &Ticket, now: DateTime<Utc>) -> Res<Vec<SlaEvaluation>> {
-    desk.slas
-        .iter()
-        .map(|sla| Ok(evaluate(sla, &desk.calendar, &t.timeline, now)?))
-        .collect()
-}
-
-fn resolution_cycle(desk: &Desk, t: &Ticket, now: DateTime<Utc>) -> Res<SlaCycle> {
-    Ok(slas(desk, t, now)?[1]
-        .current()
-        .ok_or("the resolution SLA did not attach")?
-        .clone())
+        } => {
+            format!("{approved} of the {required} approvals needed, {outstanding} still to answer")
+        }
+        ApprovalOutcome::Approved => "the 2 approvals needed are in".to_owned(),
+        other => format!("approval {other:?}"),
+    })
 }
 
 // ---- formatting ----
@@ -915,20 +922,19 @@ fn hours(secs: u64) -> String {
     format!("{}:{:02}", m / 60, m % 60)
 }
 
-fn name(desk: &Desk, id: CiId) -> String {
-    desk.cmdb
-        .ci(&id)
+fn name_in(cmdb: &Cmdb, id: CiId) -> String {
+    cmdb.ci(&id)
         .map_or_else(|| id.to_string(), |c| c.name.clone())
 }
 
-fn names(desk: &Desk, ids: &[CiId]) -> Vec<String> {
-    ids.iter().map(|id| name(desk, *id)).collect()
+fn name(s: &Story, id: CiId) -> String {
+    name_in(&s.cmdb, id)
 }
 
-fn names_of(cmdb: &Cmdb, ids: impl Iterator<Item = CiId>) -> Vec<String> {
-    ids.map(|id| {
-        cmdb.ci(&id)
-            .map_or_else(|| id.to_string(), |c| c.name.clone())
-    })
-    .collect()
+fn names(s: &Story, ids: &[CiId]) -> Vec<String> {
+    ids.iter().map(|id| name(s, *id)).collect()
+}
+
+fn class(cmdb: &Cmdb, id: CiId) -> String {
+    cmdb.ci(&id).map_or_else(String::new, |c| c.class.clone())
 }

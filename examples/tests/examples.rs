@@ -11,8 +11,10 @@ mod custom_workflow;
 mod desk_day;
 #[path = "../schema_export.rs"]
 mod schema_export;
-#[path = "../service_desk.rs"]
-mod service_desk;
+// `service_desk_file` includes `service_desk`, the main example.
+#[path = "../service_desk_file.rs"]
+mod service_desk_file;
+use service_desk_file::service_desk;
 
 use itsm::cmdb::{Cmdb, CmdbData};
 use itsm::lifecycle::ApprovalOutcome;
@@ -111,6 +113,19 @@ fn service_desk_records_end_the_day_in_their_final_states() -> Res {
     );
     assert!(day.problem.known_error);
     assert_eq!(day.problem.known_error_record, Some(day.known_error.id));
+    // The desk wrote both ends of every link.
+    assert_eq!(day.incident.problem, Some(day.problem.id));
+    assert!(day.problem.related_incidents.contains(&day.incident.id));
+    assert!(day.problem.related_changes.contains(&day.change.id));
+    assert!(day.change.related_problems.contains(&day.problem.id));
+    assert_eq!(day.known_error.problem, day.problem.id);
+    // Attaching the failed host recorded the services it takes down.
+    let payroll = itsm::CiId::from_u128(0x0190_e3a4_0000_7000_8000_0000_0000_0002);
+    let services = day.incident.extensions.get("impacted_services");
+    assert!(
+        matches!(services, Some(itsm::FieldValue::Array(ids)) if ids.iter().any(|v| v.as_str() == Some(payroll.to_string().as_str()))),
+        "{services:?}"
+    );
     // The change removed the host from Payroll's single points of failure.
     let host = |list: &[itsm::cmdb::SinglePointOfFailure]| {
         list.iter()
@@ -120,7 +135,12 @@ fn service_desk_records_end_the_day_in_their_final_states() -> Res {
     check(
         "service_desk",
         &day.text,
-        &["CHG0003005 closed (successful)", "INC0004711 closed"],
+        &[
+            "CHG0003005 closed (successful)",
+            "INC0004711 closed",
+            // The failed host ranks first among the root-cause candidates.
+            "1. esx-a-04 (no other candidate's failure takes it down)",
+        ],
     );
     Ok(())
 }
@@ -155,6 +175,32 @@ fn service_desk_compliance_counts_every_ticket_of_the_day() -> Res {
         &day.text,
         &["SLA compliance of today's 6 incidents"],
     );
+    Ok(())
+}
+
+#[test]
+fn service_desk_file_keeps_the_day_in_its_database() -> Res {
+    let path = std::env::temp_dir().join(format!("itsm-example-day-{}.db", std::process::id()));
+    let (text, url) = service_desk_file::day_in_file(&path)?;
+    assert_eq!(
+        text.replace("a database", "SQLite in memory"),
+        service_desk::run()?
+    );
+    // Opened again, the file holds the day: the closed major incident and
+    // the CMDB with the change's second DNS server.
+    let mut desk = itsm::desk::Desk::open(&url, itsm::desk::Config::default())?;
+    let view = desk.show(&"INC0004711".parse()?)?;
+    assert_eq!(view.record.state_name(), "closed");
+    assert_eq!(view.clocks.len(), 2);
+    let cmdb = desk.store().load_cmdb()?;
+    assert!(cmdb.cmdb().data().cis.iter().any(|c| c.name == "vm-dns-02"));
+    assert!(desk.check()?.is_clean());
+    // Running it again starts from a fresh file.
+    let (again, _) = service_desk_file::day_in_file(&path)?;
+    assert_eq!(again, text);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
     Ok(())
 }
 

@@ -194,8 +194,9 @@ enum DeskCommand {
         expect_version: Option<u64>,
     },
     /// Link two records (incident ↔ problem, problem ↔ known error, known
-    /// error ↔ change, change ↔ release, incident → parent incident, any
-    /// record ↔ knowledge article, request ↔ change); both ends are written.
+    /// error ↔ change, problem ↔ change, incident → change, change ↔
+    /// release, incident → parent incident, any record ↔ knowledge
+    /// article, request ↔ change); both ends are written.
     Link {
         /// The first record's number.
         #[arg(value_parser = parse_number)]

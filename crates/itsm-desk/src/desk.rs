@@ -967,6 +967,7 @@ impl Desk {
 
     /// Links two records, writing both ends in one transaction:
     /// incident ↔ problem, problem ↔ known error, known error ↔ change,
+    /// problem ↔ change, incident → change,
     /// change ↔ release, incident → parent incident, any record ↔
     /// knowledge article, request ↔ change.
     ///

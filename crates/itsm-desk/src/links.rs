@@ -39,6 +39,20 @@ const RULES: &[(&str, &str, End, End)] = &[
         Numbers("extensions.changes"),
         Numbers("extensions.known_errors"),
     ),
+    (
+        "problem",
+        "change",
+        Many("related_changes"),
+        Many("related_problems"),
+    ),
+    // An incident linked to a change: the change that fixes it (or that it
+    // awaits, on hold awaiting change).
+    (
+        "incident",
+        "change",
+        One("change_request"),
+        Many("related_incidents"),
+    ),
     ("change", "release", One("release"), Many("changes")),
     // An incident linked to another incident: the second is its parent.
     (
