@@ -1077,6 +1077,72 @@ fn four_processes_drive_the_same_tickets_without_losing_an_update() {
         );
         let (code, out, err) = itsm(&dir, &["desk", "check", "--db", &url]);
         assert_eq!((code, err.as_str()), (0, ""), "check on {url}: {out}");
+        // Every stored clock is its SLA's pure evaluation of the stored timeline.
+        assert_eq!(
+            clocks_replayed(&url),
+            2 * TICKETS as usize,
+            "clocks on {url}"
+        );
+
+        // Four processes tick at once, a week later: every clock is
+        // breached; each notice is recorded once, by one of them.
+        let late = "2026-03-09T10:00:00Z";
+        let reports: Vec<Value> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..WRITERS)
+                .map(|_| {
+                    let (dir, url) = (&dir, &url);
+                    s.spawn(move || {
+                        let (code, out, err) =
+                            itsm(dir, &["desk", "tick", "--now", late, "--db", url]);
+                        assert_eq!(code, 0, "tick on {url}: {err}");
+                        serde_json::from_str::<Value>(&out).expect("tick prints JSON")
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a tick thread"))
+                .collect()
+        });
+        let recorded: u64 = reports
+            .iter()
+            .map(|r| r["thresholds"].as_u64().unwrap_or(0) + r["breaches"].as_u64().unwrap_or(0))
+            .sum();
+        let (_, all, _) = itsm(&dir, &["desk", "export", "--db", &url]);
+        let notices: Vec<Value> = events(&all)
+            .into_iter()
+            .filter(|e| e["event_type"] == "sla_notice")
+            .collect();
+        // What is due: per ticket, the response SLA's 75 % warning and its
+        // breach, the resolution SLA's three warnings and its breach (P5,
+        // 24×7, both long past by then).
+        assert_eq!(notices.len(), TICKETS as usize * 6, "notices on {url}");
+        assert_eq!(
+            recorded,
+            notices.len() as u64,
+            "ticks' reports on {url}: {reports:?}"
+        );
+        let mut seen = BTreeSet::new();
+        for n in &notices {
+            let p = &n["payload"];
+            let key = format!(
+                "{}/{}/{}/{}/{}",
+                n["stream_id"], p["definition"], p["cycle"], p["notice"], p["percent"]
+            );
+            assert!(seen.insert(key.clone()), "{key} recorded twice on {url}");
+        }
+        let (code, again, err) = itsm(&dir, &["desk", "tick", "--now", late, "--db", &url]);
+        assert_eq!(code, 0, "{err}");
+        let again: Value = serde_json::from_str(&again).expect("tick prints JSON");
+        assert_eq!(
+            (again["thresholds"].as_u64(), again["breaches"].as_u64()),
+            (Some(0), Some(0))
+        );
+        assert_eq!(
+            clocks_replayed(&url),
+            2 * TICKETS as usize,
+            "clocks after the ticks on {url}"
+        );
         eprintln!(
             "{url}: {expected} writes by {WRITERS} processes, {conflicts} conflicts retried, {:?}",
             started.elapsed()
@@ -1087,6 +1153,62 @@ fn four_processes_drive_the_same_tickets_without_losing_an_update() {
         );
         place.clean(base);
     }
+}
+
+/// Compares every stored clock of the database at `url` with a fresh
+/// evaluation of its SLA on the record's stored timeline, at the instant
+/// it was evaluated; returns how many clocks it compared.
+fn clocks_replayed(url: &str) -> usize {
+    use itsm_core::{RecordKind, Timeline};
+    use itsm_sla::{CompiledCalendar, CompiledSla};
+    use itsm_store::{RecordFilter, RecordQuery, Store};
+    let config = itsm_desk::Config::default();
+    let calendar = CompiledCalendar::new(&config.calendars[0]).expect("the calendar compiles");
+    let slas: Vec<CompiledSla> = config
+        .slas
+        .iter()
+        .map(|d| CompiledSla::new(d).expect("the SLA compiles"))
+        .collect();
+    let mut store = Store::open(url).expect("the store opens");
+    let page = store
+        .query(&RecordQuery::new(
+            RecordKind::Incident,
+            RecordFilter::All,
+            1_000,
+        ))
+        .expect("the store lists");
+    let mut compared = 0;
+    for row in &page.records {
+        let stream = row.record.stream_id();
+        let events = store
+            .read_stream(stream, 1, 100_000)
+            .expect("the stream reads");
+        let timeline = Timeline {
+            events: events
+                .iter()
+                .filter(|e| e.event_type == "timeline_event")
+                .map(|e| store.decode(e).expect("a timeline event decodes"))
+                .collect(),
+        };
+        for clock in store.clocks(stream).expect("the clocks read") {
+            let sla = slas
+                .iter()
+                .find(|s| s.name() == clock.evaluation.definition)
+                .expect("a configured SLA");
+            let fresh =
+                itsm_sla::evaluate(sla, &calendar, &timeline, clock.evaluation.evaluated_at)
+                    .expect("the clock evaluates");
+            assert_eq!(
+                clock.evaluation,
+                fresh,
+                "{}: {}",
+                row.record.number(),
+                fresh.definition
+            );
+            compared += 1;
+        }
+    }
+    compared
 }
 
 #[test]
