@@ -33,7 +33,7 @@ use itsm::lifecycle::{ApprovalOutcome, ApprovalPolicy, Input};
 use itsm::sla::{
     BusinessCalendar, CompiledCalendar, ComplianceReport, SlaCycle, SlaDefinition, SlaEvaluation,
 };
-use itsm::store::{CmdbChange, Record};
+use itsm::store::{CmdbChange, Record, RecordFilter};
 use itsm::{
     ApprovalDecision, Change, ChangeCloseCode, CiId, Impact, Incident, IncidentId,
     IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, OnHoldReason, PersonId,
@@ -810,7 +810,9 @@ fn compliance(s: &mut Story) -> Res<(usize, ComplianceReport)> {
     // The timer: every threshold and breach due by now is recorded, and the
     // clocks it concerns are stored as they stand at 19:30.
     let tick = s.desk.tick(now)?;
-    let report = s.desk.compliance(RecordKind::Incident, at(0, 0), now)?;
+    let report = s
+        .desk
+        .compliance(RecordKind::Incident, RecordFilter::All, None, at(0, 0), now)?;
     let counted = report
         .by_target
         .iter()

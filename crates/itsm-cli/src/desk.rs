@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use itsm_core::{ApprovalDecision, FieldValue, GroupId, PersonId, RecordKind, RecordNumber};
+use itsm_core::{
+    ApprovalDecision, FieldValue, GroupId, PersonId, Priority, RecordKind, RecordNumber,
+};
 use itsm_desk::{Config, Ctx, Desk, DeskError, Outcome};
 use itsm_lifecycle::Input;
 use itsm_store::{MAX_PAGE, Record, RecordFilter, RecordQuery, RecordedEvent, StreamId};
@@ -242,6 +244,32 @@ enum DeskCommand {
         #[arg(long, default_value_t = 1_000, value_name = "N")]
         limit: usize,
     },
+    /// SLA compliance over the stored clocks: the cycles that started in
+    /// [--from, --to), of one kind's records, optionally of one group, one
+    /// priority, one SLA definition.
+    ///
+    /// The clocks are as stored; run `tick` first to count the breaches
+    /// that fell due since each record's last command.
+    Compliance {
+        /// The kind of record.
+        #[arg(long, value_enum, default_value = "incident")]
+        kind: Kind,
+        /// Only records of this assignment group.
+        #[arg(long, value_parser = parse_group, value_name = "GROUP", conflicts_with = "priority")]
+        group: Option<GroupId>,
+        /// Only records of this priority (`p1` … `p5`).
+        #[arg(long, value_parser = parse_priority, value_name = "PRIORITY")]
+        priority: Option<Priority>,
+        /// Only this SLA definition's clocks.
+        #[arg(long, value_name = "NAME")]
+        definition: Option<String>,
+        /// The period's start (inclusive).
+        #[arg(long, value_parser = parse_instant, value_name = "INSTANT")]
+        from: DateTime<Utc>,
+        /// The period's end (exclusive); default: --at.
+        #[arg(long, value_parser = parse_instant, value_name = "INSTANT")]
+        to: Option<DateTime<Utc>>,
+    },
     /// Record every SLA threshold crossing and breach due, each once.
     Tick {
         /// The instant of the tick; default: --at.
@@ -268,6 +296,11 @@ fn parse_number(text: &str) -> Result<RecordNumber, String> {
 
 fn parse_group(text: &str) -> Result<GroupId, String> {
     text.parse::<GroupId>().map_err(|e| e.to_string())
+}
+
+fn parse_priority(text: &str) -> Result<Priority, String> {
+    serde_json::from_value::<Priority>(Value::String(text.to_owned()))
+        .map_err(|_| format!("{text:?} is not a priority: p1, p2, p3, p4 or p5"))
 }
 
 fn parse_decision(text: &str) -> Result<ApprovalDecision, String> {
@@ -483,6 +516,30 @@ pub(crate) fn run(
                 rows.push(row);
             }
             Ok(Report::ok(Output::Json(json!({ "due": rows }))))
+        }
+        DeskCommand::Compliance {
+            kind,
+            group,
+            priority,
+            definition,
+            from,
+            to,
+        } => {
+            let filter = match (group, priority) {
+                (Some(g), _) => RecordFilter::Group(g),
+                (None, Some(p)) => RecordFilter::Priority(p),
+                (None, None) => RecordFilter::All,
+            };
+            let report = desk
+                .compliance(
+                    kind.record_kind(),
+                    filter,
+                    definition.as_deref(),
+                    from,
+                    to.unwrap_or(at),
+                )
+                .map_err(desk_error)?;
+            Report::json(&report)
         }
         DeskCommand::Tick { now } => {
             let report = desk.tick(now.unwrap_or(at)).map_err(desk_error)?;

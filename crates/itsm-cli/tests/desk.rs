@@ -654,6 +654,38 @@ const DAY: &[Step] = &[
         &[r#""approval":"approved""#],
         &[],
     ),
+    // Compliance over the stored clocks: one definition, one priority.
+    Step {
+        args: &[
+            "desk",
+            "compliance",
+            "--definition",
+            "incident-response",
+            "--priority",
+            "p5",
+            "--from",
+            "2026-03-02T00:00:00Z",
+            "--to",
+            "2026-03-03T00:00:00Z",
+        ],
+        code: 0,
+        stdout: &[r#""definition":"incident-response""#, r#""by_target""#],
+        absent: &["incident-resolution"],
+        stderr: &[],
+    },
+    step(
+        &[
+            "desk",
+            "compliance",
+            "--priority",
+            "p9",
+            "--from",
+            "2026-03-02T00:00:00Z",
+        ],
+        2,
+        &[],
+        &["\"p9\" is not a priority"],
+    ),
     step(
         &["desk", "open", "incident", "-", "extra"],
         2,

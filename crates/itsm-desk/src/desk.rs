@@ -1403,23 +1403,34 @@ impl Desk {
         }
     }
 
-    /// A compliance report over the stored clocks of the records of
-    /// `kind`, counting the cycles that started in `[from, to)`.
+    /// A compliance report over the stored clocks of the records of `kind`
+    /// that `filter` selects (a group, an assignee, a priority, a state,
+    /// a CI, or all), counting the cycles that started in `[from, to)`;
+    /// `definition`, when given, keeps only that SLA's clocks.
+    ///
+    /// The clocks are as stored: evaluated at each record's last command or
+    /// tick. Tick first (`tick(to)`) for a report that counts the breaches
+    /// that fell due since.
     ///
     /// # Errors
     /// The store's errors.
     pub fn compliance(
         &mut self,
         kind: RecordKind,
+        filter: itsm_store::RecordFilter,
+        definition: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<ComplianceReport> {
         let mut evaluations = Vec::new();
-        let mut query = RecordQuery::new(kind, itsm_store::RecordFilter::All, 1_000);
+        let mut query = RecordQuery::new(kind, filter, 1_000);
         loop {
             let page = self.store.query(&query)?;
             for r in &page.records {
                 for clock in self.store.clocks(r.record.stream_id())? {
+                    if definition.is_some_and(|d| d != clock.evaluation.definition) {
+                        continue;
+                    }
                     let mut e = clock.evaluation;
                     e.cycles.retain(|c| c.start >= from && c.start < to);
                     evaluations.push(e);
