@@ -570,6 +570,46 @@ fn projections_answer_the_desk_queries_from_indexes() {
                 );
             }
         }
+        // Half the records change: priority, CIs, state, assignee. Their
+        // rows move in every index, their old CI rows go.
+        let mut records = records;
+        for (i, r) in records.iter_mut().enumerate().filter(|(i, _)| i % 2 == 1) {
+            let Record::Incident(inc) = r else {
+                unreachable!()
+            };
+            inc.priority = Priority::ALL[(i + 2) % 5];
+            inc.configuration_items = if i % 3 == 0 {
+                vec![CiId::from_u128(9)]
+            } else {
+                vec![CiId::from_u128(7), CiId::from_u128(9), CiId::from_u128(7)]
+            };
+            inc.configuration_items.dedup();
+            inc.state = itsm_core::IncidentState::OnHold;
+            inc.on_hold_reason = Some(itsm_core::OnHoldReason::AwaitingCaller);
+            inc.assigned_to = (i % 4 == 1).then(|| PersonId::from_u128(50));
+            let request = AppendRequest::events(
+                r.stream_id(),
+                kind("incident"),
+                ExpectedVersion::Exact(1),
+                vec![note("changed")],
+            )
+            .with_projection(r.clone());
+            assert_eq!(store.append(&request).unwrap().last_version, 2);
+        }
+        for filter in [
+            RecordFilter::All,
+            RecordFilter::Ci(CiId::from_u128(7)),
+            RecordFilter::Ci(CiId::from_u128(8)),
+            RecordFilter::Ci(CiId::from_u128(9)),
+            RecordFilter::Priority(Priority::P2),
+            RecordFilter::Assignee(PersonId::from_u128(50)),
+            RecordFilter::State("on_hold".into()),
+            RecordFilter::Category(StateCategory::Paused),
+        ] {
+            for open_only in [false, true] {
+                check_query(store, &records, filter.clone(), open_only, 7);
+            }
+        }
         // By id and by number.
         let first = records[0].clone();
         let by_id = store.record(first.stream_id()).unwrap().unwrap();
@@ -658,6 +698,25 @@ fn clocks_are_written_with_the_append_and_listed_when_due() {
             store.due_clocks(t0() + Duration::minutes(6), 10).unwrap()[0].record,
             s1
         );
+        // So does an append that carries them: `resolve` goes, `respond` comes.
+        let request = AppendRequest::events(
+            s1,
+            kind("incident"),
+            ExpectedVersion::Any,
+            vec![note("clocks again")],
+        )
+        .with_clocks(vec![clock("respond", Some(7))]);
+        store.append(&request).unwrap();
+        let clocks = store.clocks(s1).unwrap();
+        assert_eq!(
+            clocks
+                .iter()
+                .map(|c| c.evaluation.definition.as_str())
+                .collect::<Vec<_>>(),
+            ["respond"]
+        );
+        let due = store.due_clocks(t0() + Duration::minutes(8), 10).unwrap();
+        assert_eq!((due[0].record, due[0].definition.as_str()), (s1, "respond"));
         assert!(matches!(
             store.put_clocks(s1, &kind("incident"), &[clock("a", None), clock("a", None)]),
             Err(StoreError::Invalid { .. })
@@ -1203,6 +1262,17 @@ fn due_clocks_are_claimed_by_one_owner_at_a_time() {
             .unwrap();
         let c = store.claim_due(before, 4, "c", lease).unwrap();
         assert_eq!(c.iter().map(|d| d.record).collect::<Vec<_>>(), [first]);
+        // So does an append that carries them.
+        let request = AppendRequest::events(
+            first,
+            kind("incident"),
+            ExpectedVersion::Any,
+            vec![note("clocks again")],
+        )
+        .with_clocks(vec![clock("resolve", Some(2))]);
+        store.append(&request).unwrap();
+        let d = store.claim_due(before, 4, "d", lease).unwrap();
+        assert_eq!(d.iter().map(|d| d.record).collect::<Vec<_>>(), [first]);
         // An expired lease lets another owner claim.
         let d = store
             .claim_due(before, 10, "d", std::time::Duration::ZERO)
