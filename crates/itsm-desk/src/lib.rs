@@ -50,12 +50,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod batch;
 mod config;
 mod desk;
 mod error;
 mod flows;
 mod links;
 
+pub use batch::{Command, CommandAt, MAX_BATCH_COMMANDS};
 pub use config::{Config, FollowOnRules, Workflows};
 pub use desk::{
     Ctx, Desk, LinkView, MAX_RECORDS_PER_COMMAND, Outcome, RecordView, SlaNotice,
@@ -73,6 +75,8 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<Touched>("touched")
         .with::<RecordView>("record_view")
         .with::<LinkView>("link_view")
+        .with::<Command>("command")
+        .with::<CommandAt>("command_at")
         .with::<Workflows>("workflows")
         .with::<SlaNotice>("sla_notice")
         .with::<TickReport>("tick_report")

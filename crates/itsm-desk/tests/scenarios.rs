@@ -933,3 +933,243 @@ fn compliance_is_reported_for_a_group_a_priority_and_a_definition() {
         );
     }
 }
+
+/// A day's commands, some of which are refused: the same list is run one by
+/// one on one desk and as one batch on another.
+fn day_commands() -> Vec<itsm_desk::CommandAt> {
+    use itsm_desk::{Command, CommandAt};
+    let at = |m: i64, command: Command| CommandAt {
+        command,
+        at: t(m),
+        actor: Some(PersonId::from_u128(0xa1)),
+        expected_version: None,
+    };
+    let low = json!({ "impact": "low", "urgency": "low", "priority": "p5" });
+    let note = |n: &str, text: &str| Command::Comment {
+        number: num(n),
+        visibility: CommentVisibility::WorkNote,
+        text: text.to_owned(),
+    };
+    let apply = |n: &str, event: &str, input: Input| Command::Apply {
+        number: num(n),
+        event: event.to_owned(),
+        input,
+    };
+    let mut out = vec![
+        at(
+            0,
+            Command::Open {
+                record: Box::new(record("incident", 1, "INC0000001", low.clone())),
+            },
+        ),
+        at(
+            1,
+            Command::Open {
+                record: Box::new(record("incident", 2, "INC0000002", low.clone())),
+            },
+        ),
+        at(2, note("INC0000001", "first look")),
+        // Refused: resolving needs a code and notes; nothing written.
+        at(3, apply("INC0000001", "resolve", Input::new())),
+        at(4, apply("INC0000001", "start", Input::new())),
+        // Refused: a second record with the number of the first.
+        at(
+            5,
+            Command::Open {
+                record: Box::new(record("incident", 3, "INC0000001", low.clone())),
+            },
+        ),
+        at(
+            6,
+            Command::Assign {
+                number: num("INC0000002"),
+                group: Some(itsm_core::GroupId::from_u128(7)),
+                person: None,
+            },
+        ),
+        at(
+            7,
+            Command::Open {
+                record: Box::new(record("problem", 4, "PRB0000004", json!({}))),
+            },
+        ),
+        at(
+            8,
+            Command::Link {
+                a: num("INC0000001"),
+                b: num("PRB0000004"),
+            },
+        ),
+        at(
+            9,
+            apply(
+                "INC0000001",
+                "hold",
+                Input::new().with_reason("awaiting_problem"),
+            ),
+        ),
+        // Refused: no such record.
+        at(10, note("INC0009999", "nobody")),
+        at(11, apply("PRB0000004", "assess", Input::new())),
+        at(12, apply("PRB0000004", "analyze", Input::new())),
+        at(13, apply("PRB0000004", "start_fix", Input::new())),
+        // Resolving the problem resolves the incident awaiting it, in the batch.
+        at(
+            14,
+            apply(
+                "PRB0000004",
+                "resolve",
+                Input::new()
+                    .with_field("resolution_code", "fix_applied")
+                    .with_field("fix_notes", "patched"),
+            ),
+        ),
+        at(15, note("INC0000002", "still here")),
+    ];
+    // A stale expected version is refused; the right one passes.
+    let mut stale = at(16, note("INC0000002", "stale"));
+    stale.expected_version = Some(1);
+    out.push(stale);
+    let mut fresh = at(17, note("INC0000002", "fresh"));
+    fresh.expected_version = Some(4);
+    out.push(fresh);
+    out
+}
+
+#[test]
+fn a_batch_does_what_its_commands_do_one_by_one_in_one_transaction() {
+    use itsm_desk::CommandAt;
+    for url in urls("batch_day") {
+        let commands = day_commands();
+        let one_by_one_url = format!(
+            "sqlite://{}",
+            std::env::temp_dir()
+                .join(format!("itsm-desk-one-by-one-{}.db", std::process::id()))
+                .display()
+        );
+        let _ = std::fs::remove_file(one_by_one_url.trim_start_matches("sqlite://"));
+        let mut single = Desk::open(&one_by_one_url, Config::default()).unwrap();
+        let singles: Vec<Result<itsm_desk::Outcome, DeskError>> = commands
+            .iter()
+            .map(|c: &CommandAt| single.run(&c.command, &c.ctx()))
+            .collect();
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        let before = desk.store().head().unwrap();
+        let batched = desk.batch(&commands).unwrap();
+        assert_eq!(batched.len(), commands.len());
+        for (i, (a, b)) in singles.iter().zip(&batched).enumerate() {
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "command {i}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "command {i}"),
+                _ => panic!("command {i}: one by one {a:?}, batched {b:?}"),
+            }
+        }
+        let refused: Vec<usize> = batched
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_err())
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(refused, [3, 5, 10, 16]);
+        // The same events, records and clocks as one by one.
+        assert_eq!(
+            desk.store().head().unwrap() - before,
+            single.store().head().unwrap()
+        );
+        for n in ["INC0000001", "INC0000002", "PRB0000004"] {
+            let (a, b) = (single.show(&num(n)).unwrap(), desk.show(&num(n)).unwrap());
+            assert_eq!((&a.record, a.version), (&b.record, b.version), "{n}");
+            let clocks = |v: &itsm_desk::RecordView| {
+                v.clocks
+                    .iter()
+                    .map(|c| c.evaluation.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(clocks(&a), clocks(&b), "{n}");
+        }
+        assert_eq!(
+            desk.show(&num("INC0000001")).unwrap().record.state_name(),
+            "resolved"
+        );
+        assert!(desk.check().unwrap().is_clean());
+        // One commit: every event of the batch is in one run of positions.
+        let events = desk.store().read_all(before, 10_000).unwrap();
+        assert!(
+            events
+                .windows(2)
+                .all(|w| w[1].position == w[0].position + 1)
+        );
+    }
+}
+
+#[test]
+fn batches_racing_on_the_same_tickets_lose_nothing() {
+    use itsm_desk::{Command, CommandAt};
+    for url in urls("batch_race") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        let tickets = 10u128;
+        for n in 1..=tickets {
+            desk.open_record(
+                record("incident", n, &format!("INC{n:07}"), json!({})),
+                &Ctx::at(t(0)),
+            )
+            .unwrap();
+        }
+        let handles: Vec<_> = (0..4u64)
+            .map(|w| {
+                let url = url.clone();
+                std::thread::spawn(move || {
+                    let mut desk = Desk::open(&url, Config::default()).unwrap();
+                    let mut conflicts = 0;
+                    for round in 0..5i64 {
+                        let commands: Vec<CommandAt> = (1..=tickets)
+                            .map(|n| CommandAt {
+                                command: Command::Comment {
+                                    number: num(&format!("INC{n:07}")),
+                                    visibility: CommentVisibility::WorkNote,
+                                    text: format!("writer {w} round {round}"),
+                                },
+                                at: t(1),
+                                actor: None,
+                                expected_version: None,
+                            })
+                            .collect();
+                        loop {
+                            match desk.batch(&commands) {
+                                Ok(results) => {
+                                    assert!(results.iter().all(Result::is_ok));
+                                    break;
+                                }
+                                Err(DeskError::VersionConflict { .. }) => conflicts += 1,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                    conflicts
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        for n in 1..=tickets {
+            let view = desk.show(&num(&format!("INC{n:07}"))).unwrap();
+            let events = desk
+                .store()
+                .read_stream(view.record.stream_id(), 1, 10_000)
+                .unwrap();
+            let notes = events
+                .iter()
+                .filter(|e| e.payload.contains("writer "))
+                .count();
+            assert_eq!(notes, 20, "INC{n:07}: 4 writers × 5 rounds");
+            assert!(
+                events
+                    .iter()
+                    .enumerate()
+                    .all(|(i, e)| e.version == i as u64 + 1)
+            );
+        }
+        assert!(desk.check().unwrap().is_clean());
+    }
+}
