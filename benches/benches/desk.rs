@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use itsm_core::{CommentVisibility, Impact, Incident, IncidentId, PersonId, RecordNumber, Urgency};
-use itsm_desk::{Config, Ctx, Desk, DeskError};
+use itsm_desk::{Command, CommandAt, Config, Ctx, Desk, DeskError};
 use itsm_store::Record;
 
 const RECORDS: u64 = 1_000;
@@ -173,6 +173,54 @@ fn sustained(url: &str, writers: u64, seconds: u64) -> f64 {
     events as f64 / longest.as_secs_f64()
 }
 
+/// Commands per second with `writers` threads, each its own desk on `url`
+/// and its own 1,000 records, each sending its work notes in batches of
+/// `size` (one transaction a batch: [`Desk::batch`]).
+fn sustained_batched(url: &str, writers: u64, seconds: u64, size: u64) -> f64 {
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                let first = 1_000_000 * (w + 1) + 10_000_000 * writers + 100_000_000 * size;
+                let mut desk = seeded(&url, first);
+                let start = Instant::now();
+                let mut done = 0u64;
+                while start.elapsed() < Duration::from_secs(seconds) {
+                    let batch: Vec<CommandAt> = (0..size)
+                        .map(|i| CommandAt {
+                            command: Command::Comment {
+                                number: number(first + (done + i) % RECORDS),
+                                visibility: CommentVisibility::WorkNote,
+                                text: "checked the logs".to_owned(),
+                            },
+                            at: t0() + chrono::Duration::seconds((done + i) as i64),
+                            actor: None,
+                            expected_version: None,
+                        })
+                        .collect();
+                    match desk.batch(&batch) {
+                        Ok(results) => {
+                            assert!(results.iter().all(Result::is_ok));
+                            done += size;
+                        }
+                        Err(DeskError::VersionConflict { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                (done, start.elapsed())
+            })
+        })
+        .collect();
+    let mut events = 0;
+    let mut longest = Duration::ZERO;
+    for h in handles {
+        let (n, took) = h.join().unwrap();
+        events += n;
+        longest = longest.max(took);
+    }
+    events as f64 / longest.as_secs_f64()
+}
+
 fn bench_sustained(_: &mut Criterion) {
     if !part("sustained") {
         return;
@@ -185,6 +233,10 @@ fn bench_sustained(_: &mut Criterion) {
         for writers in [1, 4] {
             let rate = sustained(&url, writers, 5);
             eprintln!("{name}: {writers} writer(s): {rate:.0} commands/s sustained");
+        }
+        for writers in [1, 4] {
+            let rate = sustained_batched(&url, writers, 5, 32);
+            eprintln!("{name}: {writers} writer(s), batches of 32: {rate:.0} commands/s sustained");
         }
     }
 }

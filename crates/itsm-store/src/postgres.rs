@@ -6,14 +6,15 @@
 //! gaps, and a catch-up reader never skips one. No sequence, no advisory
 //! lock: the same SQL serves PostgreSQL-wire distributed databases.
 //!
-//! An append to one stream (the desk's usual command) is one statement,
-//! committed on its own: data-modifying common table expressions check and
-//! move the stream's version, allocate the positions, insert the events and
-//! write the projection and the clocks, each conditioned on the version
-//! check. Appends to several streams run as a transaction of statements.
+//! An append, to one stream or to many (a desk command, a batch of them),
+//! is one statement committed on its own: data-modifying common table
+//! expressions lock the streams in id order, check and move their
+//! versions, allocate the positions, insert the events and write the
+//! projections, their CI rows and the clocks, with every value passed as an
+//! array; a refusal rolls the whole statement back. One round trip, one
+//! prepared plan, whatever the number of streams.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use itsm_cmdb::{ProvenanceRecord, Relationship};
 use itsm_core::CiId;
@@ -326,158 +327,16 @@ impl Backend for PostgresBackend {
     }
 
     fn append(&mut self, batches: &[AppendBatch<'_>]) -> Result<AppendResult> {
-        if let [batch] = batches
-            && !batch.events.is_empty()
-        {
-            return self.append_one(batch);
+        // The store refuses an append without events before it gets here.
+        match batches.first() {
+            Some(first) if batches.iter().all(|b| !b.events.is_empty()) => {
+                self.append_statement(batches, first.recorded_at)
+            }
+            _ => Err(StoreError::invalid(
+                "append",
+                vec!["an append writes at least one event to each stream".to_owned()],
+            )),
         }
-        let cache = &mut self.statements;
-        let mut tx = self.client.transaction().map_err(db("begin append"))?;
-        let mut versions = Vec::with_capacity(batches.len());
-        for (index, batch) in batches.iter().enumerate() {
-            let count = batch.events.len() as u64;
-            let n = i64_of(count);
-            let stream = batch.stream.uuid();
-            let kind = batch.kind.as_str();
-            // 1. The stream's version: checked and moved in one statement; the
-            // stream's row lock orders writers of one stream.
-            let moved = match batch.expected {
-            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => {
-                let s = prepared(
-                    cache,
-                    &mut tx,
-                    "INSERT INTO streams (stream_id, kind, version) VALUES ($1, $2, $3) \
-                     ON CONFLICT (stream_id) DO NOTHING RETURNING version",
-                )?;
-                tx.query_opt(&s, &[&stream, &kind, &n])
-            }
-            ExpectedVersion::Exact(v) => {
-                let s = prepared(
-                    cache,
-                    &mut tx,
-                    "UPDATE streams SET version = version + $3 \
-                     WHERE stream_id = $1 AND version = $2 AND kind = $4 RETURNING version",
-                )?;
-                tx.query_opt(&s, &[&stream, &i64_of(v), &n, &kind])
-            }
-            ExpectedVersion::Any => {
-                let s = prepared(
-                    cache,
-                    &mut tx,
-                    "INSERT INTO streams (stream_id, kind, version) VALUES ($1, $2, $3) \
-                     ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + EXCLUDED.version \
-                     WHERE streams.kind = EXCLUDED.kind RETURNING version",
-                )?;
-                tx.query_opt(&s, &[&stream, &kind, &n])
-            }
-        }
-        .map_err(db("move the stream version"))?;
-            let Some(moved) = moved else {
-                let actual = tx
-                    .query_opt(
-                        "SELECT version, kind FROM streams WHERE stream_id = $1",
-                        &[&stream],
-                    )
-                    .map_err(db("read the stream version"))?
-                    .map(|r| (u64_of(r.get(0)), r.get::<_, String>(1)));
-                drop(tx);
-                return batch.refused(index, actual);
-            };
-            let last_version = u64_of(moved.get(0));
-            // 2. The projection and the clocks.
-            if let Some(row) = &batch.projection {
-                write_projection(cache, &mut tx, row, last_version, batch.recorded_at)?;
-            }
-            if let Some(clocks) = &batch.clocks {
-                write_clocks(cache, &mut tx, stream, kind, clocks)?;
-            }
-            versions.push(last_version + 1 - count);
-        }
-        let total: u64 = batches.iter().map(|b| b.events.len() as u64).sum();
-        // 3. The positions, under the row lock held to commit.
-        let s = prepared(
-            cache,
-            &mut tx,
-            "UPDATE store_position SET last_position = last_position + $1 WHERE id = 1 \
-             RETURNING last_position",
-        )?;
-        let last_position = u64_of(
-            tx.query_one(&s, &[&i64_of(total)])
-                .map_err(db("allocate positions"))?
-                .get(0),
-        );
-        let mut next_position = last_position + 1 - total;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for (batch, first_version) in batches.iter().zip(versions) {
-            let count = batch.events.len() as u64;
-            let first_position = next_position;
-            let stream = batch.stream.uuid();
-            let kind = batch.kind.as_str();
-            // 4. The events, in one statement per stream.
-            let ids: Vec<Uuid> = batch.events.iter().map(|e| e.event_id.uuid()).collect();
-            let types: Vec<&str> = batch.events.iter().map(|e| e.event_type.as_str()).collect();
-            let versions: Vec<i64> = batch
-                .events
-                .iter()
-                .map(|e| i64::from(e.schema_version))
-                .collect();
-            let actors: Vec<Option<Uuid>> = batch
-                .events
-                .iter()
-                .map(|e| e.actor.map(|a| uuid(a.as_u128())))
-                .collect();
-            let correlations: Vec<Option<&str>> = batch
-                .events
-                .iter()
-                .map(|e| e.correlation_id.as_deref())
-                .collect();
-            let causations: Vec<Option<Uuid>> = batch
-                .events
-                .iter()
-                .map(|e| e.causation_id.map(EventId::uuid))
-                .collect();
-            let payloads: Vec<&str> = batch.events.iter().map(|e| e.payload.as_str()).collect();
-            let s = prepared(
-                cache,
-                &mut tx,
-                "INSERT INTO events (position, stream_id, stream_kind, version, event_id, event_type, \
-             schema_version, recorded_at, occurred_at, actor, correlation_id, causation_id, payload) \
-             SELECT $1 + e.o - 1, $2, $3, $4 + e.o - 1, e.event_id, e.event_type, e.schema_version, $5, \
-             e.occurred_at, e.actor, e.correlation_id, e.causation_id, e.payload \
-             FROM UNNEST($6::uuid[], $7::text[], $8::bigint[], $9::bigint[], $10::uuid[], $11::text[], \
-             $12::uuid[], $13::text[]) WITH ORDINALITY \
-             AS e(event_id, event_type, schema_version, occurred_at, actor, correlation_id, causation_id, payload, o)",
-            )?;
-            let inserted = tx.execute(
-                &s,
-                &[
-                    &i64_of(first_position),
-                    &stream,
-                    &kind,
-                    &i64_of(first_version),
-                    &batch.recorded_at,
-                    &ids,
-                    &types,
-                    &versions,
-                    &batch.occurred_at,
-                    &actors,
-                    &correlations,
-                    &causations,
-                    &payloads,
-                ],
-            );
-            match inserted {
-                Ok(_) => {}
-                Err(e) if unique_violation_on(&e, "events_event_id") => {
-                    return Ok(AppendResult::DuplicateEventId);
-                }
-                Err(e) => return Err(db("insert events")(e)),
-            }
-            next_position += count;
-            outcomes.push(batch.outcome(first_version, first_position));
-        }
-        tx.commit().map_err(db("commit the append"))?;
-        Ok(AppendResult::Appended(outcomes))
     }
 
     fn locate_events(&mut self, ids: &[EventId]) -> Result<Vec<EventLocation>> {
@@ -1111,230 +970,328 @@ impl Backend for PostgresBackend {
     }
 }
 
-impl PostgresBackend {
-    /// One stream's append as one statement, committed on its own: the
-    /// stream's version is checked and moved, the positions allocated (the
-    /// `store_position` row lock held to the statement's commit, as in the
-    /// transaction of several streams), the events inserted, the projection
-    /// and the clocks written — each part conditioned on the version check,
-    /// so that a refused append writes nothing. One round trip instead of
-    /// nine: the lock is held for less time and the server does less.
-    fn append_one(&mut self, batch: &AppendBatch<'_>) -> Result<AppendResult> {
-        let mut params: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-        let mut param = |value: Box<dyn ToSql + Sync>, cast: &str| {
-            params.push(value);
-            format!("${}::{cast}", params.len())
+/// The one statement of an append: every stream's version checked and
+/// moved, the positions allocated under the `store_position` row lock (held
+/// to the statement's commit), the events inserted, the projections, their
+/// CI rows and the clocks written — everything conditioned on every
+/// stream's check. The streams' rows are written before the statement
+/// knows whether every stream agreed, so a refused append fails on purpose
+/// (a division by zero, SQLSTATE 22012, in the last line) and the database
+/// rolls all of it back: a refusal writes nothing. Its text is the same for
+/// any number of streams (the values come as arrays), so it is prepared
+/// once.
+const APPEND: &str = "\
+WITH want AS (
+    SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])
+        AS w(stream_id, kind, expected, n, mode)),
+locked AS (
+    SELECT stream_id FROM streams WHERE stream_id = ANY($1::uuid[])
+    ORDER BY stream_id FOR UPDATE),
+moved AS (
+    UPDATE streams st SET version = st.version + w.n FROM want w
+    WHERE (SELECT count(*) FROM locked) >= 0
+      AND st.stream_id = w.stream_id AND st.kind = w.kind
+      AND (w.mode = 'any' OR (w.mode = 'exact' AND st.version = w.expected))
+    RETURNING st.stream_id, st.version),
+created AS (
+    INSERT INTO streams (stream_id, kind, version)
+    SELECT w.stream_id, w.kind, w.n FROM want w
+    WHERE w.mode IN ('new', 'any') AND (SELECT count(*) FROM locked) >= 0
+    ON CONFLICT (stream_id) DO NOTHING
+    RETURNING stream_id, version),
+s AS (SELECT * FROM moved UNION ALL SELECT * FROM created),
+ok AS (SELECT (SELECT count(*) FROM s) = cardinality($1::uuid[]) AS all_ok),
+pos AS (
+    UPDATE store_position SET last_position = last_position + $6::bigint
+    WHERE id = 1 AND (SELECT all_ok FROM ok)
+    RETURNING last_position),
+ev AS (
+    INSERT INTO events (position, stream_id, stream_kind, version, event_id, event_type,
+        schema_version, recorded_at, occurred_at, actor, correlation_id, causation_id, payload)
+    SELECT pos.last_position - $6::bigint + e.o, e.stream_id, w.kind, s.version - e.back,
+        e.event_id, e.event_type, e.schema_version, $7::bigint, e.occurred_at, e.actor,
+        e.correlation_id, e.causation_id, e.payload
+    FROM pos, UNNEST($8::uuid[], $9::bigint[], $10::uuid[], $11::text[], $12::bigint[],
+            $13::bigint[], $14::uuid[], $15::text[], $16::uuid[], $17::text[]) WITH ORDINALITY
+        AS e(stream_id, back, event_id, event_type, schema_version, occurred_at, actor,
+            correlation_id, causation_id, payload, o)
+    JOIN s ON s.stream_id = e.stream_id
+    JOIN want w ON w.stream_id = e.stream_id),
+rec AS (
+    INSERT INTO records (id, kind, number, state, category, priority, assignment_group,
+        assignee, is_open, version, opened_at, updated_at, doc)
+    SELECT r.id, r.kind, r.number, r.state, r.category, r.priority, r.assignment_group,
+        r.assignee, r.is_open, s.version, r.opened_at, $7::bigint, r.doc
+    FROM UNNEST($18::uuid[], $19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[],
+            $24::uuid[], $25::uuid[], $26::boolean[], $27::bigint[], $28::text[])
+        AS r(id, kind, number, state, category, priority, assignment_group, assignee, is_open,
+            opened_at, doc)
+    JOIN s ON s.stream_id = r.id
+    WHERE (SELECT all_ok FROM ok)
+    ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, number = EXCLUDED.number,
+        state = EXCLUDED.state, category = EXCLUDED.category, priority = EXCLUDED.priority,
+        assignment_group = EXCLUDED.assignment_group, assignee = EXCLUDED.assignee,
+        is_open = EXCLUDED.is_open, version = EXCLUDED.version, opened_at = EXCLUDED.opened_at,
+        updated_at = EXCLUDED.updated_at, doc = EXCLUDED.doc),
+cis AS (
+    SELECT DISTINCT * FROM UNNEST($29::uuid[], $30::uuid[], $31::text[], $32::bigint[],
+            $33::boolean[])
+        AS c(record_id, ci_id, kind, priority, is_open)),
+cis_gone AS (
+    DELETE FROM record_cis rc
+    WHERE rc.record_id = ANY($18::uuid[]) AND (SELECT all_ok FROM ok)
+      AND NOT EXISTS (SELECT 1 FROM cis c WHERE c.record_id = rc.record_id
+          AND c.ci_id = rc.ci_id AND c.kind = rc.kind AND c.priority = rc.priority)),
+cis_kept AS (
+    INSERT INTO record_cis (ci_id, kind, priority, record_id, is_open)
+    SELECT c.ci_id, c.kind, c.priority, c.record_id, c.is_open FROM cis c
+    WHERE (SELECT all_ok FROM ok)
+    ON CONFLICT (ci_id, kind, priority, record_id) DO UPDATE SET is_open = EXCLUDED.is_open),
+clocks_gone AS (
+    DELETE FROM clocks k
+    WHERE k.record_id = ANY($34::uuid[]) AND (SELECT all_ok FROM ok)
+      AND NOT EXISTS (SELECT 1 FROM UNNEST($35::uuid[], $36::text[]) AS c(record_id, definition)
+          WHERE c.record_id = k.record_id AND c.definition = k.definition)),
+clocks_kept AS (
+    INSERT INTO clocks (record_id, definition, record_kind, stage, breached, next_event_at,
+        evaluated_at, summary, claimed_by, claimed_until)
+    SELECT c.record_id, c.definition, c.record_kind, c.stage, c.breached, c.next_event_at,
+        c.evaluated_at, c.summary, NULL, NULL
+    FROM UNNEST($35::uuid[], $36::text[], $37::text[], $38::text[], $39::boolean[],
+            $40::bigint[], $41::bigint[], $42::text[])
+        AS c(record_id, definition, record_kind, stage, breached, next_event_at, evaluated_at,
+            summary)
+    WHERE (SELECT all_ok FROM ok)
+    ON CONFLICT (record_id, definition) DO UPDATE SET record_kind = EXCLUDED.record_kind,
+        stage = EXCLUDED.stage, breached = EXCLUDED.breached,
+        next_event_at = EXCLUDED.next_event_at, evaluated_at = EXCLUDED.evaluated_at,
+        summary = EXCLUDED.summary, claimed_by = NULL, claimed_until = NULL)
+SELECT CASE WHEN (SELECT all_ok FROM ok) THEN (SELECT last_position FROM pos)
+        ELSE (SELECT count(*) FROM s) / 0 END,
+    ARRAY(SELECT stream_id FROM s), ARRAY(SELECT version FROM s)";
+
+/// The columns of [`APPEND`], filled batch by batch.
+#[derive(Default)]
+struct AppendColumns {
+    streams: Vec<Uuid>,
+    kinds: Vec<String>,
+    expected: Vec<i64>,
+    counts: Vec<i64>,
+    modes: Vec<&'static str>,
+    ev_stream: Vec<Uuid>,
+    ev_back: Vec<i64>,
+    ev_id: Vec<Uuid>,
+    ev_type: Vec<String>,
+    ev_schema: Vec<i64>,
+    ev_occurred: Vec<i64>,
+    ev_actor: Vec<Option<Uuid>>,
+    ev_correlation: Vec<Option<String>>,
+    ev_causation: Vec<Option<Uuid>>,
+    ev_payload: Vec<String>,
+    r_id: Vec<Uuid>,
+    r_kind: Vec<String>,
+    r_number: Vec<String>,
+    r_state: Vec<String>,
+    r_category: Vec<String>,
+    r_priority: Vec<i64>,
+    r_group: Vec<Option<Uuid>>,
+    r_assignee: Vec<Option<Uuid>>,
+    r_open: Vec<bool>,
+    r_opened: Vec<i64>,
+    r_doc: Vec<String>,
+    c_record: Vec<Uuid>,
+    c_ci: Vec<Uuid>,
+    c_kind: Vec<String>,
+    c_priority: Vec<i64>,
+    c_open: Vec<bool>,
+    k_streams: Vec<Uuid>,
+    k_record: Vec<Uuid>,
+    k_definition: Vec<String>,
+    k_kind: Vec<String>,
+    k_stage: Vec<Option<String>>,
+    k_breached: Vec<bool>,
+    k_next: Vec<Option<i64>>,
+    k_evaluated: Vec<i64>,
+    k_summary: Vec<String>,
+}
+
+impl AppendColumns {
+    fn add(&mut self, batch: &AppendBatch<'_>) {
+        let stream = batch.stream.uuid();
+        let count = batch.events.len();
+        self.streams.push(stream);
+        self.kinds.push(batch.kind.as_str().to_owned());
+        let (mode, expected) = match batch.expected {
+            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => ("new", 0),
+            ExpectedVersion::Exact(v) => ("exact", i64_of(v)),
+            ExpectedVersion::Any => ("any", 0),
         };
-        let count = batch.events.len() as u64;
-        let stream = param(Box::new(batch.stream.uuid()), "uuid");
-        let kind = param(Box::new(batch.kind.as_str().to_owned()), "text");
-        let n = param(Box::new(i64_of(count)), "bigint");
-        let moved = match batch.expected {
-            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => format!(
-                "INSERT INTO streams (stream_id, kind, version) VALUES ({stream}, {kind}, {n}) \
-                 ON CONFLICT (stream_id) DO NOTHING RETURNING version"
-            ),
-            ExpectedVersion::Exact(v) => {
-                let v = param(Box::new(i64_of(v)), "bigint");
-                format!(
-                    "UPDATE streams SET version = version + {n} \
-                     WHERE stream_id = {stream} AND version = {v} AND kind = {kind} \
-                     RETURNING version"
-                )
-            }
-            ExpectedVersion::Any => format!(
-                "INSERT INTO streams (stream_id, kind, version) VALUES ({stream}, {kind}, {n}) \
-                 ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + EXCLUDED.version \
-                 WHERE streams.kind = EXCLUDED.kind RETURNING version"
-            ),
-        };
-        let recorded = param(Box::new(batch.recorded_at), "bigint");
-        let events = batch.events;
-        let ids = param(
-            Box::new(events.iter().map(|e| e.event_id.uuid()).collect::<Vec<_>>()),
-            "uuid[]",
-        );
-        let types = param(
-            Box::new(
-                events
-                    .iter()
-                    .map(|e| e.event_type.clone())
-                    .collect::<Vec<_>>(),
-            ),
-            "text[]",
-        );
-        let schema_versions = param(
-            Box::new(
-                events
-                    .iter()
-                    .map(|e| i64::from(e.schema_version))
-                    .collect::<Vec<_>>(),
-            ),
-            "bigint[]",
-        );
-        let occurred = param(Box::new(batch.occurred_at.clone()), "bigint[]");
-        let actors = param(
-            Box::new(
-                events
-                    .iter()
-                    .map(|e| e.actor.map(|a| uuid(a.as_u128())))
-                    .collect::<Vec<_>>(),
-            ),
-            "uuid[]",
-        );
-        let correlations = param(
-            Box::new(
-                events
-                    .iter()
-                    .map(|e| e.correlation_id.clone())
-                    .collect::<Vec<_>>(),
-            ),
-            "text[]",
-        );
-        let causations = param(
-            Box::new(
-                events
-                    .iter()
-                    .map(|e| e.causation_id.map(EventId::uuid))
-                    .collect::<Vec<_>>(),
-            ),
-            "uuid[]",
-        );
-        let payloads = param(
-            Box::new(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>()),
-            "text[]",
-        );
-        let mut sql = format!(
-            "WITH s AS ({moved}), \
-             pos AS (UPDATE store_position SET last_position = last_position + {n} \
-                     WHERE id = 1 AND EXISTS (SELECT 1 FROM s) RETURNING last_position), \
-             ev AS (INSERT INTO events (position, stream_id, stream_kind, version, event_id, \
-                     event_type, schema_version, recorded_at, occurred_at, actor, correlation_id, \
-                     causation_id, payload) \
-                    SELECT pos.last_position - {n} + e.o, {stream}, {kind}, s.version - {n} + e.o, \
-                     e.event_id, e.event_type, e.schema_version, {recorded}, e.occurred_at, e.actor, \
-                     e.correlation_id, e.causation_id, e.payload \
-                    FROM s, pos, UNNEST({ids}, {types}, {schema_versions}, {occurred}, {actors}, \
-                     {correlations}, {causations}, {payloads}) WITH ORDINALITY \
-                     AS e(event_id, event_type, schema_version, occurred_at, actor, correlation_id, \
-                     causation_id, payload, o))"
-        );
+        self.modes.push(mode);
+        self.expected.push(expected);
+        self.counts.push(i64_of(count as u64));
+        for (i, (e, occurred)) in batch.events.iter().zip(&batch.occurred_at).enumerate() {
+            self.ev_stream.push(stream);
+            self.ev_back.push(i64_of((count - 1 - i) as u64));
+            self.ev_id.push(e.event_id.uuid());
+            self.ev_type.push(e.event_type.clone());
+            self.ev_schema.push(i64::from(e.schema_version));
+            self.ev_occurred.push(*occurred);
+            self.ev_actor.push(e.actor.map(|a| uuid(a.as_u128())));
+            self.ev_correlation.push(e.correlation_id.clone());
+            self.ev_causation.push(e.causation_id.map(EventId::uuid));
+            self.ev_payload.push(e.payload.clone());
+        }
         if let Some(row) = &batch.projection {
-            let id = param(Box::new(row.id.uuid()), "uuid");
-            let rkind = param(Box::new(row.kind.as_str().to_owned()), "text");
-            let number = param(Box::new(row.number.clone()), "text");
-            let state = param(Box::new(row.state.clone()), "text");
-            let category = param(Box::new(row.category.clone()), "text");
-            let priority = param(Box::new(i64::from(row.priority_rank)), "bigint");
-            let group = param(
-                Box::new(row.assignment_group.map(|g| uuid(g.as_u128()))),
-                "uuid",
-            );
-            let assignee = param(Box::new(row.assignee.map(|p| uuid(p.as_u128()))), "uuid");
-            let open = param(Box::new(row.is_open), "boolean");
-            let opened = param(Box::new(row.opened_at_nanos), "bigint");
-            let doc = param(Box::new(row.doc.clone()), "text");
-            let cis = param(
-                Box::new(
-                    row.cis
-                        .iter()
-                        .map(|c| uuid(c.as_u128()))
-                        .collect::<Vec<_>>(),
-                ),
-                "uuid[]",
-            );
-            write!(
-                sql,
-                ", rec AS (INSERT INTO records (id, kind, number, state, category, priority, \
-                   assignment_group, assignee, is_open, version, opened_at, updated_at, doc) \
-                  SELECT {id}, {rkind}, {number}, {state}, {category}, {priority}, {group}, \
-                   {assignee}, {open}, s.version, {opened}, {recorded}, {doc} FROM s \
-                  ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, number = EXCLUDED.number, \
-                   state = EXCLUDED.state, category = EXCLUDED.category, \
-                   priority = EXCLUDED.priority, assignment_group = EXCLUDED.assignment_group, \
-                   assignee = EXCLUDED.assignee, is_open = EXCLUDED.is_open, \
-                   version = EXCLUDED.version, opened_at = EXCLUDED.opened_at, \
-                   updated_at = EXCLUDED.updated_at, doc = EXCLUDED.doc) \
-                 , cis_gone AS (DELETE FROM record_cis WHERE record_id = {id} \
-                   AND EXISTS (SELECT 1 FROM s) \
-                   AND NOT (ci_id = ANY({cis}) AND kind = {rkind} AND priority = {priority})) \
-                 , cis_kept AS (INSERT INTO record_cis (ci_id, kind, priority, record_id, is_open) \
-                   SELECT u.c, {rkind}, {priority}, {id}, {open} \
-                   FROM s, (SELECT DISTINCT c FROM UNNEST({cis}) AS c) AS u \
-                   ON CONFLICT (ci_id, kind, priority, record_id) \
-                   DO UPDATE SET is_open = EXCLUDED.is_open)"
-            )
-            .map_err(|e| StoreError::invalid("an append", vec![e.to_string()]))?;
+            let id = row.id.uuid();
+            let priority = i64::from(row.priority_rank);
+            self.r_id.push(id);
+            self.r_kind.push(row.kind.as_str().to_owned());
+            self.r_number.push(row.number.clone());
+            self.r_state.push(row.state.clone());
+            self.r_category.push(row.category.clone());
+            self.r_priority.push(priority);
+            self.r_group
+                .push(row.assignment_group.map(|g| uuid(g.as_u128())));
+            self.r_assignee
+                .push(row.assignee.map(|p| uuid(p.as_u128())));
+            self.r_open.push(row.is_open);
+            self.r_opened.push(row.opened_at_nanos);
+            self.r_doc.push(row.doc.clone());
+            for ci in &row.cis {
+                self.c_record.push(id);
+                self.c_ci.push(uuid(ci.as_u128()));
+                self.c_kind.push(row.kind.as_str().to_owned());
+                self.c_priority.push(priority);
+                self.c_open.push(row.is_open);
+            }
         }
         if let Some(clocks) = &batch.clocks {
-            let definitions = param(
-                Box::new(
-                    clocks
-                        .iter()
-                        .map(|c| c.definition.clone())
-                        .collect::<Vec<_>>(),
-                ),
-                "text[]",
-            );
-            let stages = param(
-                Box::new(clocks.iter().map(|c| c.stage.clone()).collect::<Vec<_>>()),
-                "text[]",
-            );
-            let breached = param(
-                Box::new(clocks.iter().map(|c| c.breached).collect::<Vec<_>>()),
-                "boolean[]",
-            );
-            let next = param(
-                Box::new(clocks.iter().map(|c| c.next_event_at).collect::<Vec<_>>()),
-                "bigint[]",
-            );
-            let evaluated = param(
-                Box::new(clocks.iter().map(|c| c.evaluated_at).collect::<Vec<_>>()),
-                "bigint[]",
-            );
-            let summaries = param(
-                Box::new(clocks.iter().map(|c| c.summary.clone()).collect::<Vec<_>>()),
-                "text[]",
-            );
-            // Writing a record's clocks ends their claims, as in `write_clocks`.
-            write!(
-                sql,
-                ", clocks_gone AS (DELETE FROM clocks WHERE record_id = {stream} \
-                   AND EXISTS (SELECT 1 FROM s) AND definition <> ALL({definitions})) \
-                 , clocks_kept AS (INSERT INTO clocks (record_id, definition, record_kind, stage, \
-                   breached, next_event_at, evaluated_at, summary, claimed_by, claimed_until) \
-                  SELECT {stream}, c.definition, {kind}, c.stage, c.breached, c.next_event_at, \
-                   c.evaluated_at, c.summary, NULL, NULL \
-                  FROM s, UNNEST({definitions}, {stages}, {breached}, {next}, {evaluated}, \
-                   {summaries}) AS c(definition, stage, breached, next_event_at, evaluated_at, summary) \
-                  ON CONFLICT (record_id, definition) DO UPDATE SET \
-                   record_kind = EXCLUDED.record_kind, stage = EXCLUDED.stage, \
-                   breached = EXCLUDED.breached, next_event_at = EXCLUDED.next_event_at, \
-                   evaluated_at = EXCLUDED.evaluated_at, summary = EXCLUDED.summary, \
-                   claimed_by = NULL, claimed_until = NULL)"
-            )
-            .map_err(|e| StoreError::invalid("an append", vec![e.to_string()]))?;
+            self.k_streams.push(stream);
+            for c in clocks {
+                self.k_record.push(stream);
+                self.k_definition.push(c.definition.clone());
+                self.k_kind.push(batch.kind.as_str().to_owned());
+                self.k_stage.push(c.stage.clone());
+                self.k_breached.push(c.breached);
+                self.k_next.push(c.next_event_at);
+                self.k_evaluated.push(c.evaluated_at);
+                self.k_summary.push(c.summary.clone());
+            }
         }
-        sql.push_str(" SELECT (SELECT version FROM s), (SELECT last_position FROM pos)");
-        let statement = prepared(&mut self.statements, &mut self.client, &sql)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
-        let row = match self.client.query_one(&statement, &refs) {
+    }
+}
+
+impl PostgresBackend {
+    /// An append with at least one event in every stream, as the one
+    /// statement [`APPEND`], committed on its own: one round trip for any
+    /// number of streams (the desk's command, a batch of commands), where a
+    /// transaction of statements takes some seven per stream.
+    fn append_statement(
+        &mut self,
+        batches: &[AppendBatch<'_>],
+        recorded_at: i64,
+    ) -> Result<AppendResult> {
+        let mut c = AppendColumns::default();
+        for batch in batches {
+            c.add(batch);
+        }
+        let total = i64_of(c.ev_id.len() as u64);
+        let statement = prepared(&mut self.statements, &mut self.client, APPEND)?;
+        let params: [&(dyn ToSql + Sync); 42] = [
+            &c.streams,
+            &c.kinds,
+            &c.expected,
+            &c.counts,
+            &c.modes,
+            &total,
+            &recorded_at,
+            &c.ev_stream,
+            &c.ev_back,
+            &c.ev_id,
+            &c.ev_type,
+            &c.ev_schema,
+            &c.ev_occurred,
+            &c.ev_actor,
+            &c.ev_correlation,
+            &c.ev_causation,
+            &c.ev_payload,
+            &c.r_id,
+            &c.r_kind,
+            &c.r_number,
+            &c.r_state,
+            &c.r_category,
+            &c.r_priority,
+            &c.r_group,
+            &c.r_assignee,
+            &c.r_open,
+            &c.r_opened,
+            &c.r_doc,
+            &c.c_record,
+            &c.c_ci,
+            &c.c_kind,
+            &c.c_priority,
+            &c.c_open,
+            &c.k_streams,
+            &c.k_record,
+            &c.k_definition,
+            &c.k_kind,
+            &c.k_stage,
+            &c.k_breached,
+            &c.k_next,
+            &c.k_evaluated,
+            &c.k_summary,
+        ];
+        let row = match self.client.query_one(&statement, &params) {
             Ok(row) => row,
+            Err(e) if e.code() == Some(&SqlState::DIVISION_BY_ZERO) => {
+                return self.refusal(batches);
+            }
             Err(e) if unique_violation_on(&e, "events_event_id") => {
                 return Ok(AppendResult::DuplicateEventId);
             }
             Err(e) if unique_violation_on(&e, "records_number") => {
-                let number = batch.projection.as_ref().map_or("", |r| r.number.as_str());
                 return Err(StoreError::invalid(
-                    format!("projection of {}", batch.stream),
-                    vec![format!("number {number} belongs to another record")],
+                    "projection",
+                    vec![format!(
+                        "a number of {} belongs to another record",
+                        c.r_number.join(", ")
+                    )],
                 ));
             }
             Err(e) => return Err(db("append")(e)),
         };
-        let (Some(last_version), Some(last_position)) =
-            (row.get::<_, Option<i64>>(0), row.get::<_, Option<i64>>(1))
-        else {
+        let Some(last_position) = row.get::<_, Option<i64>>(0) else {
+            return self.refusal(batches);
+        };
+        let ids: Vec<Uuid> = row.get(1);
+        let versions: Vec<i64> = row.get(2);
+        let version_of: HashMap<Uuid, i64> = ids.into_iter().zip(versions).collect();
+        // Positions were given in the order of the events' arrays: batch by batch.
+        let mut next_position = u64_of(last_position) + 1 - u64_of(total);
+        let mut outcomes = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let count = batch.events.len() as u64;
+            let last_version = version_of
+                .get(&batch.stream.uuid())
+                .copied()
+                .ok_or_else(|| {
+                    StoreError::invalid(
+                        "append",
+                        vec![format!(
+                            "the database returned no version for {}",
+                            batch.stream
+                        )],
+                    )
+                })?;
+            outcomes.push(batch.outcome(u64_of(last_version) + 1 - count, next_position));
+            next_position += count;
+        }
+        Ok(AppendResult::Appended(outcomes))
+    }
+
+    /// Which stream refused an append that wrote nothing, and why.
+    fn refusal(&mut self, batches: &[AppendBatch<'_>]) -> Result<AppendResult> {
+        for (index, batch) in batches.iter().enumerate() {
             let actual = self
                 .client
                 .query_opt(
@@ -1343,13 +1300,24 @@ impl PostgresBackend {
                 )
                 .map_err(db("read the stream version"))?
                 .map(|r| (u64_of(r.get(0)), r.get::<_, String>(1)));
-            return batch.refused(0, actual);
-        };
-        let first_version = u64_of(last_version) + 1 - count;
-        let first_position = u64_of(last_position) + 1 - count;
-        Ok(AppendResult::Appended(vec![
-            batch.outcome(first_version, first_position),
-        ]))
+            let fits = match (&actual, batch.expected) {
+                (Some((_, kind)), _) if kind != batch.kind.as_str() => false,
+                (
+                    None,
+                    ExpectedVersion::NoStream | ExpectedVersion::Exact(0) | ExpectedVersion::Any,
+                ) => true,
+                (Some(_), ExpectedVersion::Any) => true,
+                (Some((v, _)), ExpectedVersion::Exact(e)) => *v == e,
+                _ => false,
+            };
+            if !fits {
+                return batch.refused(index, actual);
+            }
+        }
+        Err(StoreError::invalid(
+            "append",
+            vec!["refused by the database, yet every stream is at its expected version".to_owned()],
+        ))
     }
 }
 
