@@ -9,7 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use itsm_core::{
     ApprovalDecision, FieldValue, GroupId, PersonId, Priority, RecordKind, RecordNumber,
 };
-use itsm_desk::{Config, Ctx, Desk, DeskError, Outcome};
+use itsm_desk::{CommandAt, Config, Ctx, Desk, DeskError, Outcome};
 use itsm_lifecycle::Input;
 use itsm_store::{MAX_PAGE, Record, RecordFilter, RecordQuery, RecordedEvent, StreamId};
 use serde_json::{Value, json};
@@ -276,6 +276,19 @@ enum DeskCommand {
         #[arg(long, value_parser = parse_instant, value_name = "INSTANT")]
         now: Option<DateTime<Utc>>,
     },
+    /// Run commands given as JSON lines (`{"command": {"comment": {...}},
+    /// "at": INSTANT, "actor": PERSON, "expected_version": N}`), up to 1,000,
+    /// writing what they do in one transaction.
+    ///
+    /// Prints `{"results": [{"ok": outcome} | {"error": message}], "written":
+    /// N}`. Each command sees what the ones before it did; a refused
+    /// command writes nothing and the others go on (exit 1 when any is
+    /// refused). When another writer moved a record meanwhile, nothing is
+    /// written and the batch exits 3: run it again.
+    Batch {
+        /// The commands (`-` for standard input).
+        file: String,
+    },
     /// Every event as JSON lines, in position order.
     Export,
     /// Replay an export (JSON lines) into an empty database, verifying
@@ -374,7 +387,9 @@ pub(crate) fn run(
     };
     // Read the input file before touching the database.
     let source = match &args.command {
-        DeskCommand::Open { file, .. } | DeskCommand::Import { file } => Some(inputs.read(file)?),
+        DeskCommand::Open { file, .. }
+        | DeskCommand::Import { file }
+        | DeskCommand::Batch { file } => Some(inputs.read(file)?),
         _ => None,
     };
     let mut desk = Desk::open(&url, config).map_err(|e| CliError::Refused {
@@ -544,6 +559,51 @@ pub(crate) fn run(
         DeskCommand::Tick { now } => {
             let report = desk.tick(now.unwrap_or(at)).map_err(desk_error)?;
             Report::json(&report)
+        }
+        DeskCommand::Batch { .. } => {
+            let source = source.ok_or_else(|| CliError::Usage {
+                message: "batch needs a FILE".to_owned(),
+            })?;
+            let mut commands = Vec::new();
+            for (i, line) in source.text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let line_source = Source {
+                    name: format!("{} line {}", source.name, i + 1),
+                    text: line.to_owned(),
+                };
+                commands.push(parse_text::<CommandAt>(&line_source, "desk command")?);
+            }
+            let results = desk.batch(&commands).map_err(desk_error)?;
+            let refused = results.iter().filter(|r| r.is_err()).count();
+            let mut rows = Vec::with_capacity(results.len());
+            for result in &results {
+                rows.push(match result {
+                    Ok(o) => {
+                        let mut value = to_json(o)?;
+                        if let Value::Object(map) = &mut value {
+                            map.insert("number".to_owned(), json!(o.record.number()));
+                        }
+                        json!({ "ok": value })
+                    }
+                    Err(e) => json!({ "error": e.to_string() }),
+                });
+            }
+            let failure = (refused > 0).then(|| CliError::Refused {
+                message: format!(
+                    "{}: {refused} of {} command(s) refused (listed on standard output); the others are written",
+                    source.name,
+                    results.len()
+                ),
+            });
+            Ok(Report {
+                output: Output::Json(json!({
+                    "results": rows,
+                    "written": results.len() - refused,
+                })),
+                failure,
+            })
         }
         DeskCommand::Export => export(&mut desk, stdout),
         DeskCommand::Import { .. } => {

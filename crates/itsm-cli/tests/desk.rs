@@ -654,6 +654,27 @@ const DAY: &[Step] = &[
         &[r#""approval":"approved""#],
         &[],
     ),
+    // A batch: one transaction; the refused command writes nothing.
+    step(
+        &["desk", "batch", "{dir}/batch.jsonl"],
+        1,
+        &[
+            r#""written":2"#,
+            r#""error":"no record INC0009999"#,
+            "batched 2",
+        ],
+        &["1 of 3 command(s) refused"],
+    ),
+    step(
+        &["desk", "batch", "{dir}/bad-batch.jsonl"],
+        1,
+        &[],
+        &[
+            "bad-batch.jsonl line 1",
+            "command.comment.visibility",
+            "loud",
+        ],
+    ),
     // Compliance over the stored clocks: one definition, one priority.
     Step {
         args: &[
@@ -700,6 +721,20 @@ fn write_files(dir: &Path) {
         ("inc2.json", incident_json(2, "2026-03-02T09:05:00Z")),
         ("prb1.json", PROBLEM.to_owned()),
         ("chg1.json", CHANGE.to_owned()),
+        (
+            "batch.jsonl",
+            [
+                r#"{"command": {"comment": {"number": "INC0000002", "visibility": "work_note", "text": "batched 1"}}, "at": "2026-03-02T12:00:00Z"}"#,
+                r#"{"command": {"comment": {"number": "INC0009999", "visibility": "work_note", "text": "nobody"}}, "at": "2026-03-02T12:00:00Z"}"#,
+                "",
+                r#"{"command": {"comment": {"number": "INC0000002", "visibility": "public", "text": "batched 2"}}, "at": "2026-03-02T12:01:00Z"}"#,
+            ]
+            .join("\n"),
+        ),
+        (
+            "bad-batch.jsonl",
+            r#"{"command": {"comment": {"number": "INC0000002", "visibility": "loud", "text": "x"}}, "at": "2026-03-02T12:00:00Z"}"#.to_owned(),
+        ),
         (
             "bad.json",
             incident_json(3, "2026-03-02T09:00:00Z")
