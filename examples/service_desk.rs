@@ -280,7 +280,7 @@ fn host_fails(s: &mut Story) -> Res<ImpactReport> {
 fn raise_incident(s: &mut Story) -> Res<RecordNumber> {
     let opened = at(9, 14);
     let mut incident = Incident::new(
-        IncidentId::new_v7(opened, *b"story-0001"),
+        IncidentId::generate(opened),
         RecordNumber::new(itsm::NumberPrefix::Incident, 4711)?,
         CALLER,
         "Payroll portal cannot reach its database",
@@ -524,7 +524,7 @@ fn investigate(
                       redundancy does not cover it.";
     let workaround = "Restart vm-dns-01 on another host of esx-cluster-a.";
     let known_error = KnownError {
-        id: KnownErrorId::new_v7(at(13, 0), *b"story-0002"),
+        id: KnownErrorId::generate(at(13, 0)),
         number: RecordNumber::new(itsm::NumberPrefix::KnownError, 311)?,
         problem: problem.id,
         title: "Payroll loses DNS when esx-a-04 fails".into(),
@@ -761,11 +761,9 @@ struct TicketSpec {
 /// Works the day's other tickets through the desk, each event at its time.
 fn day_tickets(s: &mut Story) -> Res<()> {
     let specs: Vec<TicketSpec> = itsm::from_json(include_str!("data/tickets.json"))?;
-    for (n, t) in specs.into_iter().enumerate() {
-        let mut random = *b"ticket-000";
-        random[9] = b'0' + u8::try_from(n % 10)?;
+    for t in specs {
         let mut incident = Incident::new(
-            IncidentId::new_v7(t.opened, random),
+            IncidentId::generate(t.opened),
             t.number,
             CALLER,
             t.summary,

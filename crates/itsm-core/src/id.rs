@@ -10,6 +10,18 @@ use uuid::Uuid;
 
 use crate::CoreError;
 
+/// Ten random bytes from the operating system, through a UUID v4 (whose
+/// bytes 0–5 and 9–15 carry no version or variant bits).
+#[cfg(feature = "generate-ids")]
+pub(crate) fn os_random() -> [u8; 10] {
+    let v4 = Uuid::new_v4();
+    let b = v4.as_bytes();
+    let mut out = [0u8; 10];
+    out[..6].copy_from_slice(&b[..6]);
+    out[6..].copy_from_slice(&b[9..13]);
+    out
+}
+
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
@@ -35,6 +47,19 @@ macro_rules! typed_id {
                 // Instants before the Unix epoch clamp to it: v7 has no room for them.
                 let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
                 Self(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
+            }
+
+            /// A fresh UUID v7 id for a record created at `at`, its 74 random
+            /// bits from the operating system: two records opened in the same
+            /// millisecond get different ids. The library still reads no
+            /// clock: the instant is the caller's.
+            ///
+            /// Feature `generate-ids` (on by default); without it, pass your
+            /// own randomness to [`new_v7`](Self::new_v7).
+            #[cfg(feature = "generate-ids")]
+            #[must_use]
+            pub fn generate(at: DateTime<Utc>) -> Self {
+                Self::new_v7(at, crate::id::os_random())
             }
 
             /// Wraps an existing UUID, such as one imported from another tool.

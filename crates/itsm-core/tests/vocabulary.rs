@@ -444,6 +444,26 @@ fn v7_ids_follow_creation_time() {
     assert_eq!(IncidentId::from_u128(later.as_u128()), later);
 }
 
+#[test]
+fn generated_ids_differ_within_one_millisecond_and_follow_time() {
+    let now = at(9, 0);
+    let ids: std::collections::BTreeSet<IncidentId> =
+        (0..1_000).map(|_| IncidentId::generate(now)).collect();
+    assert_eq!(ids.len(), 1_000, "no two alike at the same instant");
+    for id in &ids {
+        assert_eq!(id.as_uuid().get_version_num(), 7);
+        let (secs, _) = id.as_uuid().get_timestamp().unwrap().to_unix();
+        assert_eq!(i64::try_from(secs).unwrap(), now.timestamp());
+    }
+    // Later instants sort after, whatever the random part.
+    let later = IncidentId::generate(at(9, 1));
+    assert!(ids.iter().all(|id| *id < later));
+    assert_ne!(
+        itsm_core::ChangeId::generate(now).as_u128(),
+        itsm_core::ChangeId::generate(now).as_u128()
+    );
+}
+
 // ---------------------------------------------------------------- wire names
 
 /// Checks that serde, strum (`Display`, `AsRef<str>`, `&'static str`) and

@@ -14,7 +14,14 @@
 //! `itsm = { version = "0.1", default-features = false, features = ["sla"] }`.
 //! It adds no logic of its own; each module is the crate of the same name.
 //!
+//! Instants are chrono's `DateTime<Utc>`; the facade re-exports chrono as
+//! [`itsm::chrono`](chrono), so a product needs no dependency of its own
+//! to call it.
+//!
 //! # Features
+//! - `generate-ids` (default): `IncidentId::generate(now)` and the other
+//!   ids' `generate`, UUID v7 ids whose random part comes from the
+//!   operating system.
 //! - `lifecycle` (default): [`lifecycle`], the workflow engine and the ITIL default flows.
 //! - `sla` (default): [`sla`], business calendars and the SLA clock.
 //! - `cmdb` (default): [`cmdb`], configuration items and impact analysis.
@@ -27,6 +34,10 @@
 #![deny(missing_docs)]
 
 pub use itsm_core::*;
+
+/// Dates and times as the libraries take them (`chrono::{DateTime, Utc}`):
+/// the `chrono` crate itself, at the version the libraries use.
+pub use chrono;
 
 /// The workflow engine and the ITIL default flows: the `itsm-lifecycle` crate.
 #[cfg(feature = "lifecycle")]
