@@ -36,8 +36,8 @@ use itsm::sla::{
 use itsm::store::{CmdbChange, Record, RecordFilter};
 use itsm::{
     ApprovalDecision, Change, ChangeCloseCode, CiId, Impact, Incident, IncidentId,
-    IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, OnHoldReason, PersonId,
-    PriorityMatrix, Problem, ProblemResolutionCode, RecordKind, RecordNumber, Urgency,
+    IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, Label, OnHoldReason,
+    PersonId, PriorityMatrix, Problem, ProblemResolutionCode, RecordKind, RecordNumber, Urgency,
 };
 use serde::Deserialize;
 
@@ -304,7 +304,9 @@ fn raise_incident(s: &mut Story) -> Res<RecordNumber> {
     writeln!(
         s.out,
         "       Impact {} and urgency {} give priority {} (ServiceNow matrix). SLA clocks started:",
-        i.impact, i.urgency, i.priority
+        i.impact.label(),
+        i.urgency.label(),
+        i.priority.label()
     )?;
     for e in &o.clocks {
         let c = e.current().ok_or("the SLA did not attach")?;
@@ -394,9 +396,9 @@ fn promote_to_major(s: &mut Story, n: &RecordNumber) -> Res<()> {
         "10:10  Proposed as a major incident; at 10:15 Alex (major incident manager) {} it.\n\
          \x20      Urgency raised to {}: priority {}, resolution goal now {}, the time already \
          used kept, due {}.",
-        accepted.map_or("decides on".to_owned(), |m| m.to_string()),
-        i.urgency,
-        i.priority,
+        accepted.map_or("decides on".to_owned(), |m| m.label().to_lowercase()),
+        i.urgency.label(),
+        i.priority.label(),
         hours(c.goal_duration.as_secs()),
         when(c.due_at)
     )?;
@@ -422,7 +424,7 @@ fn resolve(s: &mut Story, n: &RecordNumber) -> Res<SlaCycle> {
     writeln!(
         s.out,
         "12:10  Resolved ({}): {}",
-        i.resolution_code.ok_or("no code")?,
+        i.resolution_code.ok_or("no code")?.label(),
         i.resolution_notes.as_deref().unwrap_or_default()
     )?;
     writeln!(
@@ -585,7 +587,9 @@ fn fix_through_change(
     writeln!(
         s.out,
         "13:30  {c} ({} change, risk {}), linked to {problem} and {known_error}: \"{}\".",
-        change.change_type, change.risk, change.short_description
+        change.change_type.label().to_lowercase(),
+        change.risk.label().to_lowercase(),
+        change.short_description
     )?;
 
     s.desk
@@ -680,14 +684,18 @@ fn fix_through_change(
     let Record::Problem(p) = &o.record else {
         return Err("not a problem".into());
     };
-    let resolved_as = p.resolution_code.ok_or("no resolution code")?;
+    let resolved_as = p.resolution_code.ok_or("no resolution code")?.label();
     s.desk.apply(known_error, "fix", &none, &mim)?;
     writeln!(
         s.out,
         "19:05  {c} {} ({}). {problem} resolved ({resolved_as}); {waiting}. Known error \
          {known_error} fixed.",
-        change.state,
-        change.close_code.ok_or("no close code")?,
+        change.state.label().to_lowercase(),
+        change
+            .close_code
+            .ok_or("no close code")?
+            .label()
+            .to_lowercase(),
     )?;
     Ok(spofs)
 }

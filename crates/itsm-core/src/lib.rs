@@ -74,6 +74,7 @@ mod error;
 mod id;
 mod incident;
 mod json;
+mod label;
 mod number;
 mod priority;
 mod problem;
@@ -96,6 +97,7 @@ pub use id::{
 };
 pub use incident::{Channel, Incident, IncidentResolutionCode};
 pub use json::from_json;
+pub use label::Label;
 pub use number::{NumberPrefix, RecordNumber};
 pub use priority::{
     Impact, Priority, PriorityCell, PriorityMatrix, PriorityMatrixDefinition, Urgency,

@@ -2,7 +2,8 @@
 
 /// Implements `FromStr` for a `snake_case` enum from its strum names, with a
 /// [`CoreError::InvalidName`](crate::CoreError::InvalidName) that lists the
-/// accepted names (strum's own error type stays out of our public API).
+/// accepted names (strum's own error type stays out of our public API), and
+/// its [`Label`](crate::Label) from the same names.
 macro_rules! impl_from_str {
     ($($ty:ty => $field:expr),+ $(,)?) => {$(
         impl std::str::FromStr for $ty {
@@ -17,6 +18,12 @@ macro_rules! impl_from_str {
                         expected: Self::iter().map(<&'static str>::from).collect::<Vec<_>>().join(", "),
                     }
                 })
+            }
+        }
+
+        impl $crate::Label for $ty {
+            fn label(&self) -> String {
+                $crate::label::from_wire(<&'static str>::from(*self))
             }
         }
     )+};

@@ -464,6 +464,35 @@ fn generated_ids_differ_within_one_millisecond_and_follow_time() {
     );
 }
 
+/// Checks that `value` reads as `expect` for people.
+fn check_label(value: &dyn Label, expect: &str) {
+    assert_eq!(value.label(), expect);
+}
+
+#[test]
+fn labels_are_for_people_and_wire_names_for_machines() {
+    check_label(&Priority::P1, "P1 – Critical");
+    check_label(&Priority::P2, "P2 – High");
+    check_label(&Priority::P5, "P5 – Planning");
+    check_label(&Impact::VeryHigh, "Very high");
+    check_label(&IncidentState::InProgress, "In progress");
+    check_label(&IncidentState::OnHold, "On hold");
+    check_label(&OnHoldReason::AwaitingCaller, "Awaiting caller");
+    check_label(
+        &IncidentResolutionCode::WorkaroundProvided,
+        "Workaround provided",
+    );
+    check_label(&StateCategory::Cancelled, "Cancelled");
+    check_label(&ApprovalStatus::NotRequested, "Not requested");
+    check_label(&CommentVisibility::WorkNote, "Work note");
+    check_label(&RecordKind::KnownError, "Known error");
+    assert_eq!(
+        Priority::P2.to_string(),
+        "p2",
+        "Display stays the wire name"
+    );
+}
+
 // ---------------------------------------------------------------- wire names
 
 /// Checks that serde, strum (`Display`, `AsRef<str>`, `&'static str`) and
@@ -478,12 +507,25 @@ where
         + Display
         + AsRef<str>
         + Serialize
-        + DeserializeOwned,
+        + DeserializeOwned
+        + Label,
     T: FromStr<Err = CoreError> + Into<&'static str>,
 {
     let mut names = Vec::new();
+    let mut labels = BTreeSet::new();
     for v in T::iter() {
         let name: &'static str = v.into();
+        // Every value has a label for people: capitalised, no underscore,
+        // distinct from its type's other labels.
+        let label = v.label();
+        assert!(
+            label.chars().next().is_some_and(char::is_uppercase) && !label.contains('_'),
+            "{type_name}::{v:?}: label {label:?}"
+        );
+        assert!(
+            labels.insert(label.clone()),
+            "{type_name}: label {label:?} twice"
+        );
         assert!(
             !name.is_empty()
                 && name
@@ -541,7 +583,8 @@ where
         + Display
         + AsRef<str>
         + Serialize
-        + DeserializeOwned,
+        + DeserializeOwned
+        + Label,
     T: FromStr<Err = CoreError> + Into<&'static str> + RecordState,
 {
     let names = check_wire_names::<T>(type_name);
