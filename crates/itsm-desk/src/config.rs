@@ -115,13 +115,15 @@ pub struct Config {
     pub workflows: Workflows,
 }
 
-const RESPONSE: &str = include_str!("../../../docs/examples/sla/incident-response.sla.json");
-const RESOLUTION: &str = include_str!("../../../docs/examples/sla/incident-resolution.sla.json");
+// The crate's own copies (a published crate holds no file outside its
+// directory); `tests/config.rs` checks they equal `docs/examples/sla/`.
+const RESPONSE: &str = include_str!("../defaults/incident-response.sla.json");
+const RESOLUTION: &str = include_str!("../defaults/incident-resolution.sla.json");
 
 impl Default for Config {
     /// The ITIL flows' companions: the ServiceNow 3×3 matrix, a 24×7
     /// calendar named `24x7`, the example incident response and resolution
-    /// SLAs (`docs/examples/sla/`) on that calendar, approval by every
+    /// SLAs (`docs/examples/sla/`, copied in the crate's `defaults/`) on that calendar, approval by every
     /// approver asked, and every follow-on rule on.
     fn default() -> Self {
         let slas = [RESPONSE, RESOLUTION]

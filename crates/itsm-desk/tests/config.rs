@@ -203,3 +203,23 @@ fn a_configuration_directory_holds_workflows_by_kind() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The default SLAs are the crate's copies of the documented examples; in
+/// the repository (not in a packaged crate) they must not drift apart.
+#[test]
+fn the_default_slas_are_the_documented_examples() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/sla");
+    let defaults = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("defaults");
+    if !docs.is_dir() {
+        eprintln!("no docs/ here (a packaged crate): nothing to compare");
+        return;
+    }
+    for name in ["incident-response.sla.json", "incident-resolution.sla.json"] {
+        assert_eq!(
+            std::fs::read_to_string(defaults.join(name)).unwrap(),
+            std::fs::read_to_string(docs.join(name)).unwrap(),
+            "{name}: defaults/ and docs/examples/sla/ differ"
+        );
+    }
+    assert_eq!(Config::default().slas.len(), 2);
+}
