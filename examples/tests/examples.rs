@@ -317,3 +317,21 @@ fn desk_day_resolves_the_waiting_incident_with_its_problem_and_ticks_once() -> R
     );
     Ok(())
 }
+
+#[test]
+fn the_readme_program_is_the_quickstart_example() -> Res {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))?;
+    let example = include_str!("../quickstart.rs");
+    // The example without its first line (the module's doc comment).
+    let body = example.split_once('\n').ok_or("an empty example")?.1;
+    let block = readme
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or("no rust block in the README")?;
+    assert_eq!(
+        block, body,
+        "README.md's program and examples/quickstart.rs differ"
+    );
+    Ok(())
+}
