@@ -52,6 +52,19 @@ pub enum SlaStage {
     Cancelled,
 }
 
+impl itsm_core::Label for SlaStage {
+    fn label(&self) -> String {
+        match self {
+            Self::InProgress => "In progress",
+            Self::Paused => "Paused",
+            Self::Achieved => "Achieved",
+            Self::Breached => "Breached",
+            Self::Cancelled => "Cancelled",
+        }
+        .to_owned()
+    }
+}
+
 impl SlaStage {
     /// Whether the cycle is finished (achieved, breached or cancelled).
     #[must_use]
@@ -116,6 +129,42 @@ pub struct SlaCycle {
     /// breach) if nothing else changes: when to schedule a timer. `None`
     /// when paused, finished or already breached with no threshold left.
     pub next_event_at: Option<DateTime<Utc>>,
+}
+
+impl SlaCycle {
+    /// The cycle told to people, its instants in `calendar`'s local time
+    /// and its amounts humanized: `Achieved: 2 h 26 min of 4 h used, 30 min
+    /// on hold not counted; due 2026-04-14 13:44 (Europe/London, +01:00)`.
+    #[must_use]
+    pub fn describe(&self, calendar: &CompiledCalendar) -> String {
+        use itsm_core::Label;
+        let due = calendar.local(self.due_at);
+        let mut out = format!(
+            "{}: {} of {} used",
+            self.stage.label(),
+            self.business_elapsed.humanized(),
+            self.goal_duration.humanized()
+        );
+        if self.business_paused > BusinessDuration::ZERO {
+            out.push_str(&format!(
+                ", {} on hold not counted",
+                self.business_paused.humanized()
+            ));
+        }
+        out.push_str(&format!(
+            "; due {} ({}, {})",
+            due.format("%Y-%m-%d %H:%M"),
+            calendar.time_zone(),
+            due.format("%:z")
+        ));
+        if let Some(at) = self.breached_at {
+            out.push_str(&format!(
+                "; breached {}",
+                calendar.local(at).format("%Y-%m-%d %H:%M")
+            ));
+        }
+        out
+    }
 }
 
 /// The result of [`evaluate`]: every cycle of one definition on one ticket.

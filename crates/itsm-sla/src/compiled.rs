@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::calendar::{self, DAY, LocalSpan, Parsed};
@@ -448,6 +448,14 @@ impl CompiledCalendar {
     #[must_use]
     pub fn time_zone(&self) -> &str {
         &self.time_zone
+    }
+
+    /// `at` in the calendar's local time, with its offset from UTC then
+    /// (`2026-04-14T13:44:00+01:00` in London in summer): how an SLA's
+    /// instants are shown to the people who work by this calendar.
+    #[must_use]
+    pub fn local(&self, at: DateTime<Utc>) -> DateTime<FixedOffset> {
+        at.with_timezone(&self.tz).fixed_offset()
     }
 
     /// Whether this calendar works round the clock with no holidays (business

@@ -127,6 +127,30 @@ impl std::iter::Sum for BusinessDuration {
     }
 }
 
+impl BusinessDuration {
+    /// The amount for people, in hours and minutes of business time:
+    /// `2 h 26 min`, `45 min`, `4 h`, `40 s` under a minute, `0 min` for none.
+    /// Hours are not turned into days: a business day's length is the
+    /// calendar's, not 24 hours.
+    ///
+    /// ```
+    /// use itsm_sla::BusinessDuration;
+    /// assert_eq!(BusinessDuration::from_minutes(146).humanized(), "2 h 26 min");
+    /// assert_eq!(BusinessDuration::from_hours(30).humanized(), "30 h");
+    /// ```
+    #[must_use]
+    pub fn humanized(&self) -> String {
+        let s = self.0;
+        let (h, m) = (s / 3600, (s / 60) % 60);
+        match (h, m) {
+            (0, 0) if s > 0 => format!("{s} s"),
+            (0, m) => format!("{m} min"),
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m} min"),
+        }
+    }
+}
+
 impl fmt::Display for BusinessDuration {
     /// `H:MM:SS`, hours unbounded: `42:30:00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1069,3 +1069,47 @@ fn explanation_segments_add_up_to_the_figures() {
             .cycles[0]
     );
 }
+
+/// Checks how `d` reads for people.
+fn check_humanized(d: BusinessDuration, expect: &str) {
+    assert_eq!(d.humanized(), expect, "{d}");
+}
+
+#[test]
+fn durations_and_cycles_are_told_to_people_in_local_time() {
+    check_humanized(BusinessDuration::ZERO, "0 min");
+    check_humanized(BusinessDuration::from_secs(40), "40 s");
+    check_humanized(BusinessDuration::from_minutes(45), "45 min");
+    check_humanized(BusinessDuration::from_hours(4), "4 h");
+    check_humanized(BusinessDuration::from_minutes(146), "2 h 26 min");
+    check_humanized(BusinessDuration::from_hours(30), "30 h");
+
+    // Summer in London: one hour ahead of UTC.
+    let cal = uk_office();
+    assert_eq!(
+        cal.local(t("2026-04-14T12:44:00Z")).to_rfc3339(),
+        "2026-04-14T13:44:00+01:00"
+    );
+    assert_eq!(
+        cal.local(t("2026-01-14T12:44:00Z")).to_rfc3339(),
+        "2026-01-14T12:44:00+00:00"
+    );
+    let def = SlaDefinition {
+        calendar: Some("uk-office".into()),
+        ..resolution()
+    };
+    let sla = CompiledSla::new(&def).unwrap();
+    let events = [
+        Open("2026-04-14T08:00:00Z", Priority::P2),
+        Hold("2026-04-14T09:00:00Z", "awaiting_caller"),
+        Work("2026-04-14T09:30:00Z"),
+    ];
+    let e = evaluate(&sla, &cal, &timeline(&events), t("2026-04-14T10:26:00Z")).unwrap();
+    let text = e.current().unwrap().describe(&cal);
+    assert!(
+        text.starts_with("In progress: 1 h 56 min of ")
+            && text.contains(", 30 min on hold not counted; due "),
+        "{text}"
+    );
+    assert!(text.ends_with("(Europe/London, +01:00)"), "{text}");
+}
