@@ -16,7 +16,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm::desk::{Config, Ctx, Desk};
 use itsm::lifecycle::Input;
 use itsm::store::Record;
-use itsm::{GroupId, Impact, Incident, IncidentId, PersonId, Problem, RecordNumber, Urgency};
+use itsm::{
+    GroupId, Impact, Incident, IncidentId, PersonId, Problem, ProblemId, RecordNumber, Urgency,
+};
 
 const AGENT: PersonId = PersonId::from_u128(0x0196_300a_0001_7000_8000_0000_0000_0002);
 const NETWORK: GroupId = GroupId::from_u128(0x0196_300a_0002_7000_8000_0000_0000_0001);
@@ -34,14 +36,14 @@ fn problem(
     number: RecordNumber,
     opened: DateTime<Utc>,
 ) -> Result<Problem, Box<dyn Error>> {
-    // No constructor for problems yet: the JSON form with its required fields.
-    let json = serde_json::json!({
-        "id": IncidentId::from_u128(id).to_string(), "number": number.to_string(),
-        "short_description": "VPN concentrator drops sessions every hour",
-        "impact": "medium", "urgency": "medium", "priority": "p3", "state": "new",
-        "opened_at": opened, "known_error": false,
-    });
-    Ok(serde_json::from_value(json)?)
+    let mut problem = Problem::new(
+        ProblemId::from_u128(id),
+        number,
+        "VPN concentrator drops sessions every hour",
+        opened,
+    );
+    (problem.impact, problem.urgency) = (Impact::Medium, Urgency::Medium);
+    Ok(problem)
 }
 
 /// Runs the morning on a fresh database at `path`; returns what it says.

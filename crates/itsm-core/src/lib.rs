@@ -75,6 +75,7 @@ mod id;
 mod incident;
 mod json;
 mod label;
+mod new;
 mod number;
 mod priority;
 mod problem;

@@ -1034,3 +1034,85 @@ paths_name_real_fields!(
     role_paths_name_real_fields => role(),
     timeline_paths_name_real_fields => timeline(),
 );
+
+#[test]
+fn every_constructor_builds_a_valid_record_that_round_trips() {
+    use chrono::TimeZone;
+    let at = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let person = PersonId::from_u128(1);
+    let n = |s: &str| s.parse::<RecordNumber>().unwrap();
+    fn check<T>(record: &T)
+    where
+        T: Validate + serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        assert_eq!(record.validate(), Vec::new(), "{record:?}");
+        let json = serde_json::to_string(record).unwrap();
+        assert_eq!(&from_json::<T>(&json).unwrap(), record);
+    }
+    check(&Incident::new(
+        IncidentId::from_u128(1),
+        n("INC0000001"),
+        person,
+        "VPN drops",
+        at,
+    ));
+    let problem = Problem::new(
+        ProblemId::from_u128(2),
+        n("PRB0000001"),
+        "VPN drops hourly",
+        at,
+    );
+    check(&problem);
+    check(&KnownError::new(
+        KnownErrorId::from_u128(3),
+        n("KE0000001"),
+        problem.id,
+        "VPN drops hourly",
+        "a leaking session table",
+        "restart the concentrator",
+        at,
+    ));
+    for change_type in [
+        ChangeType::Standard,
+        ChangeType::Normal,
+        ChangeType::Emergency,
+    ] {
+        check(&Change::new(
+            ChangeId::from_u128(4),
+            n("CHG0000001"),
+            change_type,
+            person,
+            "Patch the concentrator",
+            at,
+        ));
+    }
+    check(&Release::new(
+        ReleaseId::from_u128(5),
+        n("RLSE0000001"),
+        ReleaseType::Minor,
+        "VPN 2.4",
+        at,
+    ));
+    check(&ServiceRequest::new(
+        ServiceRequestId::from_u128(6),
+        n("REQ0000001"),
+        CatalogItemId::from_u128(7),
+        person,
+        "A laptop",
+        at,
+    ));
+    check(&KnowledgeArticle::new(
+        KnowledgeArticleId::from_u128(8),
+        n("KB0000001"),
+        "it",
+        "Restarting the VPN concentrator",
+        "Log in, then …",
+        person,
+        at,
+    ));
+    let asked = Approval::requested(person, None, at);
+    assert_eq!(
+        (asked.decision, asked.requested_at),
+        (ApprovalDecision::Requested, Some(at))
+    );
+}

@@ -165,6 +165,25 @@ pub struct Holiday {
     pub closed: Vec<WorkingInterval>,
 }
 
+impl Holiday {
+    /// The whole local `date` closed, named `name` (`Christmas Day`).
+    #[must_use]
+    pub fn new(date: NaiveDate, name: impl Into<String>) -> Self {
+        Self {
+            date,
+            name: name.into(),
+            closed: Vec::new(),
+        }
+    }
+
+    /// Only `closed` of the date's local time closed (a half-day holiday).
+    #[must_use]
+    pub fn partly(mut self, closed: Vec<WorkingInterval>) -> Self {
+        self.closed = closed;
+        self
+    }
+}
+
 /// A local date worked with its own intervals, which replace its weekday's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct ExtraWorkingDate {

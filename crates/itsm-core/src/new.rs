@@ -1,0 +1,257 @@
+//! Constructors of the records that had none: the required fields in, the
+//! rest at the values a new record has (its initial state, nothing
+//! assigned, no approvals, no custom fields).
+//!
+//! Derived fields are filled as the engines would first compute them; the
+//! desk and the typed lifecycles derive them again when they open the
+//! record (an incident's or a problem's priority from the configured
+//! matrix, a change's approval summary from its approvals and policy).
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    Approval, ApprovalDecision, ApprovalStatus, CatalogItemId, Change, ChangeId, ChangeRisk,
+    ChangeState, ChangeType, GroupId, Impact, KnowledgeArticle, KnowledgeArticleId, KnowledgeState,
+    KnownError, KnownErrorId, KnownErrorState, PersonId, Priority, Problem, ProblemId,
+    ProblemState, RecordNumber, Release, ReleaseId, ReleaseState, ReleaseType, ServiceRequest,
+    ServiceRequestId, ServiceRequestState, Urgency,
+};
+
+impl Problem {
+    /// A new problem in state `new`: impact and urgency low, priority P5,
+    /// not yet a known error, nothing assigned.
+    #[must_use]
+    pub fn new(
+        id: ProblemId,
+        number: RecordNumber,
+        short_description: impl Into<String>,
+        opened_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            short_description: short_description.into(),
+            description: None,
+            category: None,
+            service: None,
+            configuration_items: Vec::new(),
+            impact: Impact::Low,
+            urgency: Urgency::Low,
+            priority: Priority::P5,
+            state: ProblemState::New,
+            assignment_group: None,
+            assigned_to: None,
+            opened_at,
+            opened_by: None,
+            root_cause: None,
+            workaround: None,
+            known_error: false,
+            known_error_record: None,
+            resolution_code: None,
+            duplicate_of: None,
+            fix_notes: None,
+            resolved_at: None,
+            resolved_by: None,
+            closed_at: None,
+            related_incidents: Vec::new(),
+            related_changes: Vec::new(),
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl KnownError {
+    /// A known error of `problem`, open, with its root cause and workaround.
+    #[must_use]
+    pub fn new(
+        id: KnownErrorId,
+        number: RecordNumber,
+        problem: ProblemId,
+        title: impl Into<String>,
+        root_cause: impl Into<String>,
+        workaround: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            problem,
+            title: title.into(),
+            symptoms: None,
+            root_cause: root_cause.into(),
+            workaround: workaround.into(),
+            knowledge_article: None,
+            configuration_items: Vec::new(),
+            state: KnownErrorState::Open,
+            created_at,
+            fixed_at: None,
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl Change {
+    /// A new change of `change_type` in state `new`: risk moderate, impact
+    /// low, no approvals asked (`approval` not requested), nothing planned.
+    #[must_use]
+    pub fn new(
+        id: ChangeId,
+        number: RecordNumber,
+        change_type: ChangeType,
+        requested_by: PersonId,
+        short_description: impl Into<String>,
+        opened_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            change_type,
+            short_description: short_description.into(),
+            description: None,
+            justification: None,
+            category: None,
+            service: None,
+            configuration_items: Vec::new(),
+            risk: ChangeRisk::Moderate,
+            impact: Impact::Low,
+            priority: None,
+            state: ChangeState::New,
+            requested_by,
+            assignment_group: None,
+            assigned_to: None,
+            opened_at,
+            planned_start: None,
+            planned_end: None,
+            actual_start: None,
+            actual_end: None,
+            implementation_plan: None,
+            backout_plan: None,
+            test_plan: None,
+            approval: ApprovalStatus::NotRequested,
+            approvals: Vec::new(),
+            close_code: None,
+            close_notes: None,
+            closed_at: None,
+            related_problems: Vec::new(),
+            related_incidents: Vec::new(),
+            release: None,
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl Release {
+    /// A new release of `release_type`, in planning, with no changes yet.
+    #[must_use]
+    pub fn new(
+        id: ReleaseId,
+        number: RecordNumber,
+        release_type: ReleaseType,
+        short_description: impl Into<String>,
+        opened_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            short_description: short_description.into(),
+            description: None,
+            release_type,
+            version: None,
+            state: ReleaseState::Planning,
+            manager: None,
+            service: None,
+            configuration_items: Vec::new(),
+            changes: Vec::new(),
+            opened_at,
+            planned_start: None,
+            planned_end: None,
+            actual_start: None,
+            actual_end: None,
+            closed_at: None,
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl ServiceRequest {
+    /// A request for one `catalog_item`, submitted by `requested_by` for
+    /// themselves (set `requested_for` for someone else), no approvals asked.
+    #[must_use]
+    pub fn new(
+        id: ServiceRequestId,
+        number: RecordNumber,
+        catalog_item: CatalogItemId,
+        requested_by: PersonId,
+        short_description: impl Into<String>,
+        opened_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            catalog_item,
+            short_description: short_description.into(),
+            quantity: 1,
+            requested_by,
+            requested_for: requested_by,
+            channel: None,
+            state: ServiceRequestState::Submitted,
+            approval: ApprovalStatus::NotRequested,
+            approvals: Vec::new(),
+            priority: None,
+            assignment_group: None,
+            assigned_to: None,
+            opened_at,
+            due_at: None,
+            closed_at: None,
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl KnowledgeArticle {
+    /// A draft article by `author` in `knowledge_base`.
+    #[must_use]
+    pub fn new(
+        id: KnowledgeArticleId,
+        number: RecordNumber,
+        knowledge_base: impl Into<String>,
+        title: impl Into<String>,
+        body: impl Into<String>,
+        author: PersonId,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            title: title.into(),
+            body: body.into(),
+            knowledge_base: knowledge_base.into(),
+            category: None,
+            keywords: Vec::new(),
+            state: KnowledgeState::Draft,
+            author,
+            created_at,
+            updated_at: None,
+            published_at: None,
+            valid_to: None,
+            retired_at: None,
+            known_error: None,
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl Approval {
+    /// `approver` asked at `at` (on behalf of `group`, if any), not yet answered.
+    #[must_use]
+    pub fn requested(approver: PersonId, group: Option<GroupId>, at: DateTime<Utc>) -> Self {
+        Self {
+            approver,
+            group,
+            decision: ApprovalDecision::Requested,
+            requested_at: Some(at),
+            decided_at: None,
+            comment: None,
+        }
+    }
+}
