@@ -593,6 +593,7 @@ impl Engine<'_> {
         let Some(raw) = raw else {
             return match conv {
                 Conv::Number(prefix) => self.derived_number(prefix, own_key),
+                Conv::ExternalIdentifiers => self.derived_number(NumberPrefix::Incident, own_key),
                 _ => Read::exact(None),
             };
         };
@@ -1187,7 +1188,10 @@ impl Engine<'_> {
                     kept_as = Some(key);
                 }
             }
-            let path = joined(field.theirs);
+            let path = match field.conv {
+                Conv::Role { role, .. } => format!("{}[?(@.role=='{role}')]", joined(field.theirs)),
+                _ => joined(field.theirs),
+            };
             match read.note {
                 Note::Exact => {}
                 Note::Approximate(reason) => report.approximations.push(Approximation {
@@ -1448,17 +1452,21 @@ fn number_from_digits(prefix: NumberPrefix, text: &str) -> Option<RecordNumber> 
 /// A wall time in `tz` as UTC: a time in a fold takes the earlier instant,
 /// a time in a gap moves forward by the gap (the workspace's DST rule).
 fn local_to_utc(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    use chrono::LocalResult;
+    use chrono::{LocalResult, Offset};
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earlier, _) => Some(earlier.with_timezone(&Utc)),
         LocalResult::None => {
-            // Step forward minute by minute (gaps are at most a few hours).
+            // The offset before the gap (gaps are at most a few hours): the
+            // wall time read with it is the instant the gap moved it to
+            // (01:30 in London's spring gap is 01:30 GMT, 02:30 BST).
             (1..=24 * 60).find_map(|m| {
-                let later = naive + chrono::Duration::minutes(m);
-                tz.from_local_datetime(&later)
-                    .earliest()
-                    .map(|t| (t - chrono::Duration::minutes(m)).with_timezone(&Utc))
+                let earlier = naive - chrono::Duration::minutes(m);
+                tz.from_local_datetime(&earlier).latest().map(|t| {
+                    let offset =
+                        chrono::Duration::seconds(i64::from(t.offset().fix().local_minus_utc()));
+                    (naive - offset).and_utc()
+                })
             })
         }
     }

@@ -249,7 +249,7 @@ const TICKET_V4: &[Field] = ticket_fields!(
     ),
     field(
         &["note"],
-        &["extensions", "tmf621.note"],
+        &["extensions", "tmf621.notes"],
         Conv::Notes { v5: false }
     ),
 );
@@ -269,7 +269,7 @@ const TICKET_V5: &[Field] = ticket_fields!(
     ),
     field(
         &["note"],
-        &["extensions", "tmf621.note"],
+        &["extensions", "tmf621.notes"],
         Conv::Notes { v5: true }
     ),
     field(&["@type"], &[], Conv::Fixed("TroubleTicket")).required()
