@@ -1150,8 +1150,13 @@ impl Engine<'_> {
             .and_then(|raw| self.scalar(raw).map(std::borrow::Cow::into_owned));
 
         for field in fields {
-            let raw = Self::role_elements(field, source);
-            let raw = raw.filter(|r| !is_empty(r));
+            // What the source holds there, even if empty (`""` stays `""`).
+            let present = if field.theirs.is_empty() {
+                None
+            } else {
+                Self::role_elements(field, source)
+            };
+            let raw = present.clone().filter(|r| !is_empty(r));
             if field.required && raw.is_none() {
                 return Err(InteropError::Missing {
                     format,
@@ -1174,16 +1179,22 @@ impl Engine<'_> {
             }
             // Keep the original when export would not give it back.
             let mut kept_as = None;
-            if let Some(raw) = &raw
-                && !field.import_only
-            {
+            // A field the source lacks but export would write (a default, a
+            // derived number, a type marker) is kept as what the source had
+            // there (`null` for nothing), so that export leaves it out again.
+            let original = raw
+                .clone()
+                .or_else(|| present.clone())
+                .unwrap_or(Value::Null);
+            if !field.import_only && !field.theirs.is_empty() {
                 let (regenerated, _) = self.write(field.conv, read.value.as_ref(), &ours);
-                if regenerated.as_ref() != Some(raw) {
-                    let key = if matches!(field.conv, Conv::OwnId(_)) {
-                        self.format.external_id_key()
-                    } else {
-                        self.field_key(field)
-                    };
+                let differs = match &regenerated {
+                    Some(r) => r != &original,
+                    None => raw.is_some(),
+                };
+                if differs && !matches!(field.conv, Conv::OwnId(_)) {
+                    let raw = &original;
+                    let key = self.field_key(field);
                     ext.insert(key.clone(), raw.clone());
                     kept_as = Some(key);
                 }
@@ -1270,7 +1281,13 @@ impl Engine<'_> {
             let mut current = if field.ours.is_empty() {
                 None
             } else {
-                get(ours, field.ours).filter(|c| !c.is_null()).cloned()
+                get(ours, field.ours)
+                    .filter(|c| match c {
+                        Value::Null => false,
+                        Value::Array(_) | Value::Object(_) => !is_empty(c),
+                        _ => true,
+                    })
+                    .cloned()
             };
             if matches!(field.conv, Conv::Characteristics)
                 && let Some(Value::Object(map)) = &mut current
@@ -1320,7 +1337,26 @@ impl Engine<'_> {
                 }
                 continue;
             }
-            let (written, lost) = self.write(field.conv, current.as_ref(), ours);
+            let (written, mut lost) = self.write(field.conv, current.as_ref(), ours);
+            if matches!(field.conv, Conv::Text)
+                && current.as_ref().and_then(Value::as_str) == Some("")
+                && field.fallback != Some("\"\"")
+            {
+                lost = Some("an empty text reads back as no value".to_owned());
+            }
+            if matches!(field.conv, Conv::OwnId(_))
+                && written.is_some()
+                && self.read(field.conv, written.as_ref(), None).value != current
+            {
+                lost = Some(format!(
+                    "{} cannot carry this id; importing it again gives another unless the lookup maps {}",
+                    joined(field.theirs),
+                    written
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ));
+            }
             if let Some(reason) = lost {
                 report.approximations.push(Approximation {
                     path: joined(field.ours),
@@ -1375,13 +1411,15 @@ impl Engine<'_> {
             if in_place.contains(key.as_str()) || (characteristics && !is_namespaced(&key)) {
                 continue;
             }
-            if let Some(rest) = key.strip_prefix(&prefix) {
+            if let Some(rest) = key.strip_prefix(&prefix)
+                && !is_empty(&value)
+            {
                 let path = ext_path(rest);
                 let steps: Vec<&str> = path.iter().map(String::as_str).collect();
                 let mut wrapped = Value::Object(Map::new());
                 set(&mut wrapped, &steps, value);
                 merge_absent(&mut out, wrapped);
-            } else if !is_default(&value) {
+            } else {
                 report.unmapped.push(UnmappedField {
                     path: format!("{}.{key}", ext_at.join(".")),
                     kept_as: None,
@@ -1392,7 +1430,7 @@ impl Engine<'_> {
     }
 
     fn put(&self, field: &Field, out: &mut Value, value: Value) {
-        if field.theirs.is_empty() {
+        if field.theirs.is_empty() || value.is_null() {
             return;
         }
         match (field.conv, value) {
@@ -1433,7 +1471,10 @@ pub(crate) fn is_namespaced(key: &str) -> bool {
 
 /// Whether one of our values is its type's default (nothing to lose).
 fn is_default(value: &Value) -> bool {
-    is_empty(value) || value == &Value::Bool(false) || value.as_u64() == Some(0)
+    match value {
+        Value::String(_) => false,
+        _ => is_empty(value) || value == &Value::Bool(false) || value.as_u64() == Some(0),
+    }
 }
 
 fn number_from_digits(prefix: NumberPrefix, text: &str) -> Option<RecordNumber> {

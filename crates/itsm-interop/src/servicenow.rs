@@ -620,7 +620,7 @@ const INCIDENT: &[Field] = &[
         Conv::Code("incident_close_code"),
     ),
     field(&["close_notes"], &["resolution_notes"], Conv::Text),
-    field(&["reopen_count"], &["reopen_count"], Conv::Int),
+    field(&["reopen_count"], &["reopen_count"], Conv::Int).or("0"),
     field(&["reopened_time"], &["last_reopened_at"], Conv::Time),
     field(
         &["reopened_by"],
@@ -672,7 +672,7 @@ const PROBLEM: &[Field] = &[
     field(&["opened_by"], &["opened_by"], Conv::Ref(K::Person)),
     field(&["cause_notes"], &["root_cause"], Conv::Text),
     field(&["workaround"], &["workaround"], Conv::Text),
-    field(&["known_error"], &["known_error"], Conv::Bool),
+    field(&["known_error"], &["known_error"], Conv::Bool).or("false"),
     field(
         &["resolution_code"],
         &["resolution_code"],

@@ -521,9 +521,8 @@ fn export_writes_a_key_for_a_record_that_never_came_from_jira() {
             .unwrap()
             .into(),
     );
-    let out = jira
-        .export(&ItsmRecord::Incident(incident), &LookupTables::default())
-        .unwrap();
+    let record = ItsmRecord::Incident(incident);
+    let out = jira.export(&record, &LookupTables::default()).unwrap();
     assert_eq!(out.record["key"], "OPS-123");
     assert_eq!(out.record["fields"]["issuetype"]["name"], "Incident");
     assert_eq!(
@@ -531,9 +530,23 @@ fn export_writes_a_key_for_a_record_that_never_came_from_jira() {
         "2026-03-02T09:15:00.000+0000"
     );
     assert_eq!(out.record["fields"]["priority"]["name"], "Lowest");
-    // Impact and urgency have no place among Jira's system fields; at their
-    // defaults nothing is lost, and a changed one is reported.
+    // A Jira key cannot carry our id: reported, unless the lookup maps the
+    // key to it. Impact and urgency have no place among Jira's system
+    // fields; at their defaults nothing is lost.
+    let paths: Vec<&str> = out.report.paths().collect();
+    assert_eq!(paths, ["id"]);
+    let mut lookup = LookupTables::default();
+    lookup.records.insert(
+        "OPS-123".into(),
+        *itsm_core::IncidentId::from_u128(9).as_uuid(),
+    );
+    let out = jira.export(&record, &lookup).unwrap();
     assert!(out.report.is_empty(), "{:#?}", out.report);
+    let back = jira.import(&out.record, &lookup).unwrap();
+    assert_eq!(
+        back.record.as_incident().unwrap().id,
+        itsm_core::IncidentId::from_u128(9)
+    );
 }
 
 #[test]
