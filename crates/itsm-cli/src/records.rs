@@ -22,6 +22,7 @@ pub(crate) fn schema_documents() -> Vec<SchemaDocument> {
     documents.extend(itsm_cmdb::schema_bundle().documents());
     documents.extend(itsm_store::schema_bundle().documents());
     documents.extend(itsm_desk::schema_bundle().documents());
+    documents.extend(itsm_interop::schema_bundle().documents());
     documents
 }
 
