@@ -326,6 +326,7 @@ const REQUEST: &[Field] = &[
         .or(NIL)
         .import_only(),
     field(&[], &["catalog_item"], Conv::Constant).or(NIL),
+    field(&[], &["quantity"], Conv::Constant).or("1"),
     field(&[], &["approval"], Conv::Constant).or("\"not_requested\""),
 ];
 

@@ -23,6 +23,9 @@ pub enum Format {
     Tmf621V5,
     /// TM Forum TMF639 Resource Inventory (a resource).
     Tmf639,
+    /// Our own JSON, passed through without conversion (the CLI's `itsm`
+    /// format); its reports are always empty.
+    Itsm,
 }
 
 impl Format {
@@ -35,6 +38,7 @@ impl Format {
             Self::Tmf621V4 => "tmf621_v4",
             Self::Tmf621V5 => "tmf621_v5",
             Self::Tmf639 => "tmf639",
+            Self::Itsm => "itsm",
         }
     }
 
@@ -47,6 +51,7 @@ impl Format {
             Self::Jira => "jira",
             Self::Tmf621V4 | Self::Tmf621V5 => "tmf621",
             Self::Tmf639 => "tmf639",
+            Self::Itsm => "itsm",
         }
     }
 
