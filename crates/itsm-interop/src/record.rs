@@ -86,16 +86,33 @@ impl ItsmRecord {
     }
 
     pub(crate) fn to_json(&self) -> serde_json::Value {
-        let value = serde_json::to_value(self).unwrap_or_default();
-        value.get("record").cloned().unwrap_or_default()
+        let value = match self {
+            Self::Incident(r) => serde_json::to_value(r),
+            Self::Problem(r) => serde_json::to_value(r),
+            Self::Change(r) => serde_json::to_value(r),
+            Self::ServiceRequest(r) => serde_json::to_value(r),
+            Self::KnowledgeArticle(r) => serde_json::to_value(r),
+            Self::ConfigurationItem(r) => serde_json::to_value(r),
+            Self::Relationship(r) => serde_json::to_value(r),
+        };
+        value.unwrap_or_default()
     }
 
     pub(crate) fn from_json(
         kind: &'static str,
         record: serde_json::Value,
     ) -> Result<Self, crate::InteropError> {
-        let tagged = serde_json::json!({ "kind": kind, "record": record });
-        serde_json::from_value(tagged).map_err(|e| crate::InteropError::Record {
+        use serde_json::from_value as decode;
+        let decoded = match kind {
+            "incident" => decode(record).map(Self::Incident),
+            "problem" => decode(record).map(Self::Problem),
+            "change" => decode(record).map(Self::Change),
+            "service_request" => decode(record).map(Self::ServiceRequest),
+            "knowledge_article" => decode(record).map(Self::KnowledgeArticle),
+            "configuration_item" => decode(record).map(Self::ConfigurationItem),
+            _ => decode(record).map(Self::Relationship),
+        };
+        decoded.map_err(|e| crate::InteropError::Record {
             kind,
             message: e.to_string(),
         })
