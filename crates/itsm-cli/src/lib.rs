@@ -85,6 +85,10 @@ enum Command {
         /// Write one file per root type (and one bundle per namespace) under this directory.
         #[arg(long, value_name = "DIR")]
         out: Option<std::path::PathBuf>,
+        /// Print an OpenAPI 3.1 document whose components are every wire
+        /// type (named `<namespace>.<Type>`, as `docs/openapi.json`).
+        #[arg(long, conflicts_with = "out")]
+        openapi: bool,
     },
     /// Validate a record or a definition and list every problem.
     ///
@@ -594,7 +598,8 @@ fn dispatch(
         Command::Desk(args) => desk::run(args, inputs, stdout),
         Command::Import(args) => interop::import(args, inputs, stdout),
         Command::Export(args) => interop::export(args, inputs, stdout),
-        Command::Schema { out } => records::schema(out.as_deref()),
+        Command::Schema { openapi: true, .. } => Ok(Report::ok(Output::Json(records::openapi()?))),
+        Command::Schema { out, .. } => records::schema(out.as_deref()),
         Command::Validate { kind, file } => records::validate(inputs, kind, &file),
         Command::Priority {
             matrix,
