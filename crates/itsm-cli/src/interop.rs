@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use itsm_desk::{Config, Ctx, Desk};
 use itsm_interop::{
-    Converted, Format, InteropOptions, ItsmRecord, Jira, JiraMapping, LookupTables, LossReport,
-    ResourceRecord, ServiceNow, ServiceNowMapping, ServiceNowTable, Tmf621, Tmf621Version, Tmf639,
-    TmfMapping,
+    Converted, Format, IndexedLookup, InteropOptions, ItsmRecord, Jira, JiraMapping, LookupTables,
+    LossReport, ResourceRecord, ServiceNow, ServiceNowMapping, ServiceNowTable, Tmf621,
+    Tmf621Version, Tmf639, TmfMapping,
 };
 use itsm_store::{
     AppendRequest, EventId, ExpectedVersion, NewEvent, Record, RecordOpened, StreamId, StreamKind,
@@ -152,7 +152,7 @@ struct Converters {
     jira: Jira,
     tmf621: Tmf621,
     tmf639: Tmf639,
-    lookup: LookupTables,
+    lookup: IndexedLookup,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, CliError> {
@@ -217,10 +217,10 @@ impl Converters {
             jira: Jira::new(jira_mapping, options.clone()).map_err(invalid)?,
             tmf621: Tmf621::new(tmf_mapping.clone(), options.clone()).map_err(invalid)?,
             tmf639: Tmf639::new(tmf_mapping, options).map_err(invalid)?,
-            lookup: match &common.lookup {
+            lookup: IndexedLookup::new(match &common.lookup {
                 Some(path) => read_json(path, "lookup tables")?,
                 None => LookupTables::default(),
-            },
+            }),
         })
     }
 

@@ -1087,6 +1087,15 @@ impl Engine<'_> {
     /// Reads a field with its fallback applied.
     fn read_field(&self, field: &Field, raw: Option<&Value>, own_key: Option<&str>) -> Read {
         let mut read = self.read(field.conv, raw, own_key);
+        // An empty list or object is no value (`","` is no keywords), as
+        // export reads our empty lists.
+        if read
+            .value
+            .as_ref()
+            .is_some_and(|v| (v.is_array() || v.is_object()) && is_empty(v))
+        {
+            read.value = None;
+        }
         if read.value.is_none()
             && let Some(fallback) = field.fallback
         {

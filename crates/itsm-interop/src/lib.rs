@@ -85,7 +85,7 @@ mod tmf;
 pub use codes::CodeEntry;
 pub use error::InteropError;
 pub use jira::{Jira, JiraMapping};
-pub use lookup::{InteropOptions, Lookup, LookupTables, RefKind};
+pub use lookup::{IndexedLookup, InteropOptions, Lookup, LookupTables, RefKind};
 pub use record::ItsmRecord;
 pub use report::{
     Approximation, Converted, Direction, Format, LossReport, UnmappedField, UnresolvedReference,

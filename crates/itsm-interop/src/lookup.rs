@@ -156,7 +156,8 @@ impl Lookup for LookupTables {
         }
     }
 
-    /// The first key (in key order) that maps to `id`; a linear scan.
+    /// The first key (in key order) that maps to `id`; a linear scan (use
+    /// [`IndexedLookup`] for large tables).
     fn key_of(&self, kind: RefKind, id: Uuid) -> Option<String> {
         match kind {
             RefKind::Person => first_key(&self.people, id, |v| *v.as_uuid()),
@@ -172,6 +173,83 @@ impl Lookup for LookupTables {
 
     fn accepts_uuid_keys(&self) -> bool {
         self.uuid_keys
+    }
+}
+
+/// [`LookupTables`] with the reverse direction indexed, for export (and
+/// import, which checks what export would write) with large tables.
+///
+/// ```
+/// use itsm_interop::{IndexedLookup, Lookup, LookupTables, RefKind};
+/// use itsm_core::PersonId;
+/// let mut tables = LookupTables::default();
+/// tables.people.insert("abel.tuter".into(), PersonId::from_u128(7));
+/// let indexed = IndexedLookup::new(tables);
+/// assert_eq!(indexed.key_of(RefKind::Person, *PersonId::from_u128(7).as_uuid()).as_deref(), Some("abel.tuter"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct IndexedLookup {
+    tables: LookupTables,
+    reverse: std::collections::HashMap<(RefKind, Uuid), String>,
+}
+
+impl IndexedLookup {
+    /// Indexes `tables` (the first key in key order wins, as in
+    /// [`LookupTables::key_of`]).
+    #[must_use]
+    pub fn new(tables: LookupTables) -> Self {
+        let mut reverse = std::collections::HashMap::new();
+        let mut add = |kind: RefKind, key: &String, id: Uuid| {
+            reverse.entry((kind, id)).or_insert_with(|| key.clone());
+        };
+        for (k, v) in &tables.people {
+            add(RefKind::Person, k, *v.as_uuid());
+        }
+        for (k, v) in &tables.groups {
+            add(RefKind::Group, k, *v.as_uuid());
+        }
+        for (k, v) in &tables.services {
+            add(RefKind::Service, k, *v.as_uuid());
+        }
+        for (k, v) in &tables.configuration_items {
+            add(RefKind::ConfigurationItem, k, *v.as_uuid());
+        }
+        for (k, v) in &tables.catalog_items {
+            add(RefKind::CatalogItem, k, *v.as_uuid());
+        }
+        for (k, v) in &tables.records {
+            // Records of every kind share one map.
+            add(RefKind::Incident, k, *v);
+        }
+        Self { tables, reverse }
+    }
+
+    /// The tables.
+    #[must_use]
+    pub fn tables(&self) -> &LookupTables {
+        &self.tables
+    }
+}
+
+impl Lookup for IndexedLookup {
+    fn resolve(&self, kind: RefKind, key: &str) -> Option<Uuid> {
+        self.tables.resolve(kind, key)
+    }
+
+    fn key_of(&self, kind: RefKind, id: Uuid) -> Option<String> {
+        let kind = match kind {
+            RefKind::Person
+            | RefKind::Group
+            | RefKind::Service
+            | RefKind::ConfigurationItem
+            | RefKind::CatalogItem => kind,
+            _ => RefKind::Incident,
+        };
+        self.reverse.get(&(kind, id)).cloned()
+    }
+
+    fn accepts_uuid_keys(&self) -> bool {
+        self.tables.uuid_keys
     }
 }
 
