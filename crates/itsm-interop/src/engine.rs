@@ -1511,12 +1511,11 @@ fn local_to_utc(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
             // wall time read with it is the instant the gap moved it to
             // (01:30 in London's spring gap is 01:30 GMT, 02:30 BST).
             (1..=24 * 60).find_map(|m| {
-                let earlier = naive - chrono::Duration::minutes(m);
-                tz.from_local_datetime(&earlier).latest().map(|t| {
-                    let offset =
-                        chrono::Duration::seconds(i64::from(t.offset().fix().local_minus_utc()));
-                    (naive - offset).and_utc()
-                })
+                let earlier = naive.checked_sub_signed(chrono::Duration::minutes(m))?;
+                let t = tz.from_local_datetime(&earlier).latest()?;
+                let offset =
+                    chrono::Duration::seconds(i64::from(t.offset().fix().local_minus_utc()));
+                Some(naive.checked_sub_signed(offset)?.and_utc())
             })
         }
     }

@@ -980,6 +980,22 @@ fn time_zone_option_reads_and_writes_wall_time() {
             .record;
         assert_eq!(back["opened_at"], wall, "{wall}");
     }
+    // Wall times at the ends of the calendar neither panic nor wrap.
+    for wall in [
+        "262142-12-31 23:59:59",
+        "-262143-01-01 00:00:00",
+        "0000-01-01 00:00:00",
+    ] {
+        let record = json!({"sys_id": SYS_ID, "opened_at": wall});
+        let converted = sn
+            .import(Incident, &record, &LookupTables::default())
+            .unwrap();
+        let back = sn
+            .export(&converted.record, &LookupTables::default())
+            .unwrap()
+            .record;
+        assert_eq!(back["opened_at"], wall, "{wall}");
+    }
     let err = ServiceNow::new(
         ServiceNowMapping::default(),
         InteropOptions {
