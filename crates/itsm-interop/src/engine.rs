@@ -101,10 +101,18 @@ pub(crate) enum Conv {
     },
 }
 
+/// Where a field is in their record: a path written in the table, or one
+/// an instance configures (a Jira custom field's id).
+#[derive(Clone, Debug)]
+pub(crate) enum Path {
+    Static(&'static [&'static str]),
+    Owned(Vec<String>),
+}
+
 /// One row of a format's field table.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Field {
-    pub theirs: &'static [&'static str],
+    pub path: Path,
     pub ours: &'static [&'static str],
     pub conv: Conv,
     /// Our value (JSON text) when theirs is missing or unusable; given for
@@ -123,7 +131,7 @@ pub(crate) const fn field(
     conv: Conv,
 ) -> Field {
     Field {
-        theirs,
+        path: Path::Static(theirs),
         ours,
         conv,
         fallback: None,
@@ -133,6 +141,20 @@ pub(crate) const fn field(
 }
 
 impl Field {
+    /// Their path.
+    pub(crate) fn theirs(&self) -> Vec<&str> {
+        match &self.path {
+            Path::Static(p) => p.to_vec(),
+            Path::Owned(p) => p.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The same row at a path an instance configured.
+    pub(crate) fn at(mut self, path: Vec<String>) -> Self {
+        self.path = Path::Owned(path);
+        self
+    }
+
     pub(crate) const fn or(mut self, fallback: &'static str) -> Self {
         self.fallback = Some(fallback);
         self
@@ -1110,9 +1132,9 @@ impl Engine<'_> {
     /// The elements of a role field's array that carry its role.
     fn role_elements(field: &Field, source: &Value) -> Option<Value> {
         let Conv::Role { role, .. } = field.conv else {
-            return get(source, field.theirs).cloned();
+            return get(source, &field.theirs()).cloned();
         };
-        let items = get(source, field.theirs)?.as_array()?;
+        let items = get(source, &field.theirs())?.as_array()?;
         let selected: Vec<Value> = items
             .iter()
             .filter(|i| i.get("role").and_then(Value::as_str) == Some(role))
@@ -1124,11 +1146,11 @@ impl Engine<'_> {
     fn field_key(&self, field: &Field) -> String {
         match field.conv {
             Conv::Role { role, .. } => {
-                let mut path = field.theirs.to_vec();
+                let mut path = field.theirs();
                 path.push(role);
                 ext_key(self.prefix(), &path)
             }
-            _ => ext_key(self.prefix(), field.theirs),
+            _ => ext_key(self.prefix(), &field.theirs()),
         }
     }
 
@@ -1155,12 +1177,12 @@ impl Engine<'_> {
         let own_key = fields
             .iter()
             .find(|f| matches!(f.conv, Conv::OwnId(_)))
-            .and_then(|f| get(source, f.theirs))
+            .and_then(|f| get(source, &f.theirs()))
             .and_then(|raw| self.scalar(raw).map(std::borrow::Cow::into_owned));
 
         for field in fields {
             // What the source holds there, even if empty (`""` stays `""`).
-            let present = if field.theirs.is_empty() {
+            let present = if field.theirs().is_empty() {
                 None
             } else {
                 Self::role_elements(field, source)
@@ -1169,17 +1191,17 @@ impl Engine<'_> {
             if field.required && raw.is_none() {
                 return Err(InteropError::Missing {
                     format,
-                    path: joined(field.theirs),
+                    path: joined(&field.theirs()),
                 });
             }
-            if !field.theirs.is_empty() {
+            if !field.theirs().is_empty() {
                 match field.conv {
                     Conv::Role { role, .. } => {
-                        if let Some(Value::Array(items)) = get_mut(&mut residue, field.theirs) {
+                        if let Some(Value::Array(items)) = get_mut(&mut residue, &field.theirs()) {
                             items.retain(|i| i.get("role").and_then(Value::as_str) != Some(role));
                         }
                     }
-                    _ => remove(&mut residue, field.theirs),
+                    _ => remove(&mut residue, &field.theirs()),
                 }
             }
             let read = self.read_field(field, raw.as_ref(), own_key.as_deref());
@@ -1195,7 +1217,7 @@ impl Engine<'_> {
                 .clone()
                 .or_else(|| present.clone())
                 .unwrap_or(Value::Null);
-            if !field.import_only && !field.theirs.is_empty() {
+            if !field.import_only && !field.theirs().is_empty() {
                 let (regenerated, _) = self.write(field.conv, read.value.as_ref(), &ours);
                 let differs = match &regenerated {
                     Some(r) => r != &original,
@@ -1209,8 +1231,10 @@ impl Engine<'_> {
                 }
             }
             let path = match field.conv {
-                Conv::Role { role, .. } => format!("{}[?(@.role=='{role}')]", joined(field.theirs)),
-                _ => joined(field.theirs),
+                Conv::Role { role, .. } => {
+                    format!("{}[?(@.role=='{role}')]", joined(&field.theirs()))
+                }
+                _ => joined(&field.theirs()),
             };
             match read.note {
                 Note::Exact => {}
@@ -1328,7 +1352,7 @@ impl Engine<'_> {
                         became: fv_opt(read.value.as_ref()),
                         reason: format!(
                             "the format has one field, {}, for this and another value",
-                            joined(field.theirs)
+                            joined(&field.theirs())
                         ),
                     });
                 }
@@ -1359,7 +1383,7 @@ impl Engine<'_> {
             {
                 lost = Some(format!(
                     "{} cannot carry this id; importing it again gives another unless the lookup maps {}",
-                    joined(field.theirs),
+                    joined(&field.theirs()),
                     written
                         .as_ref()
                         .map(ToString::to_string)
@@ -1377,10 +1401,10 @@ impl Engine<'_> {
             match written {
                 Some(w) => self.put(field, &mut out, w),
                 None if self.dialect == Dialect::ServiceNow
-                    && !field.theirs.is_empty()
-                    && get(&out, field.theirs).is_none() =>
+                    && !field.theirs().is_empty()
+                    && get(&out, &field.theirs()).is_none() =>
                 {
-                    set(&mut out, field.theirs, Value::String(String::new()));
+                    set(&mut out, &field.theirs(), Value::String(String::new()));
                 }
                 None => {}
             }
@@ -1439,16 +1463,16 @@ impl Engine<'_> {
     }
 
     fn put(&self, field: &Field, out: &mut Value, value: Value) {
-        if field.theirs.is_empty() || value.is_null() {
+        if field.theirs().is_empty() || value.is_null() {
             return;
         }
         match (field.conv, value) {
             (Conv::Role { .. }, Value::Array(items)) => {
                 let mut wrapped = Value::Object(Map::new());
-                set(&mut wrapped, field.theirs, Value::Array(items));
+                set(&mut wrapped, &field.theirs(), Value::Array(items));
                 merge_absent(out, wrapped);
             }
-            (_, value) => set(out, field.theirs, value),
+            (_, value) => set(out, &field.theirs(), value),
         }
     }
 }

@@ -2,8 +2,9 @@
 //! problem, change and service request types.
 
 use itsm_core::{
-    ChangeCloseCode, ChangeState, IncidentResolutionCode, IncidentState, NumberPrefix, Priority,
-    ProblemResolutionCode, ProblemState, RecordKind, ServiceRequestState, Violation,
+    ChangeCloseCode, ChangeRisk, ChangeState, ChangeType, Impact, IncidentResolutionCode,
+    IncidentState, NumberPrefix, Priority, ProblemResolutionCode, ProblemState, RecordKind,
+    ServiceRequestState, Urgency, Violation,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,37 @@ pub struct JiraMapping {
     pub problem_resolution: Vec<CodeEntry<ProblemResolutionCode>>,
     /// `fields.resolution.name` of changes (their close code).
     pub change_resolution: Vec<CodeEntry<ChangeCloseCode>>,
+    /// The site's custom fields that carry impact, urgency, change type and
+    /// risk (their ids differ from site to site); a field left `null`
+    /// keeps our value at its default and reports a changed one on export.
+    pub custom_fields: JiraCustomFields,
+    /// The impact field's options (`fields.<impact>.value`).
+    pub impact: Vec<CodeEntry<Impact>>,
+    /// The urgency field's options.
+    pub urgency: Vec<CodeEntry<Urgency>>,
+    /// The change type field's options.
+    pub change_type: Vec<CodeEntry<ChangeType>>,
+    /// The change risk field's options.
+    pub change_risk: Vec<CodeEntry<ChangeRisk>>,
+}
+
+/// The ids of a Jira site's custom fields (`customfield_10004`), as its
+/// `GET /rest/api/2/field` lists them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JiraCustomFields {
+    /// The impact select field.
+    #[serde(default)]
+    pub impact: Option<String>,
+    /// The urgency select field.
+    #[serde(default)]
+    pub urgency: Option<String>,
+    /// The change type select field.
+    #[serde(default)]
+    pub change_type: Option<String>,
+    /// The change risk select field.
+    #[serde(default)]
+    pub change_risk: Option<String>,
 }
 
 impl Default for JiraMapping {
@@ -166,6 +198,36 @@ impl Default for JiraMapping {
                     ("Declined", ChangeCloseCode::Unsuccessful),
                 ],
             ),
+            custom_fields: JiraCustomFields::default(),
+            impact: with_approx(
+                rows(&[
+                    ("Extensive / Widespread", Impact::VeryHigh),
+                    ("Significant / Large", Impact::High),
+                    ("Moderate / Limited", Impact::Medium),
+                    ("Minor / Localized", Impact::Low),
+                ]),
+                &[("Minor / Localized", Impact::VeryLow)],
+            ),
+            urgency: with_approx(
+                rows(&[
+                    ("Critical", Urgency::VeryHigh),
+                    ("High", Urgency::High),
+                    ("Medium", Urgency::Medium),
+                    ("Low", Urgency::Low),
+                ]),
+                &[("Low", Urgency::VeryLow)],
+            ),
+            change_type: rows(&[
+                ("Standard", ChangeType::Standard),
+                ("Normal", ChangeType::Normal),
+                ("Emergency", ChangeType::Emergency),
+            ]),
+            change_risk: rows(&[
+                ("Critical", ChangeRisk::VeryHigh),
+                ("High", ChangeRisk::High),
+                ("Medium", ChangeRisk::Moderate),
+                ("Low", ChangeRisk::Low),
+            ]),
         }
     }
 }
@@ -210,6 +272,27 @@ impl JiraMapping {
             &mut problems,
         );
         check("change_resolution", &self.change_resolution, &mut problems);
+        check("impact", &self.impact, &mut problems);
+        check("urgency", &self.urgency, &mut problems);
+        check("change_type", &self.change_type, &mut problems);
+        check("change_risk", &self.change_risk, &mut problems);
+        let ids = [
+            ("custom_fields.impact", &self.custom_fields.impact),
+            ("custom_fields.urgency", &self.custom_fields.urgency),
+            ("custom_fields.change_type", &self.custom_fields.change_type),
+            ("custom_fields.change_risk", &self.custom_fields.change_risk),
+        ];
+        for (path, id) in ids {
+            if let Some(id) = id
+                && (id.is_empty() || id.contains('.') || id.contains('\\'))
+            {
+                problems.push(crate::codes::violation(
+                    path.to_owned(),
+                    "custom_field_id",
+                    format!("{id:?} is not a Jira field id (\"customfield_10004\")"),
+                ));
+            }
+        }
         problems
     }
 
@@ -230,6 +313,10 @@ impl JiraMapping {
             Table::compile(&self.problem_resolution),
         );
         t.insert("change_resolution", Table::compile(&self.change_resolution));
+        t.insert("impact", Table::compile(&self.impact));
+        t.insert("urgency", Table::compile(&self.urgency));
+        t.insert("change_type", Table::compile(&self.change_type));
+        t.insert("change_risk", Table::compile(&self.change_risk));
         t
     }
 }
@@ -330,14 +417,33 @@ const REQUEST: &[Field] = &[
     field(&[], &["approval"], Conv::Constant).or("\"not_requested\""),
 ];
 
-fn fields_of(kind: RecordKind) -> Option<(&'static [Field], &'static str)> {
-    match kind {
-        RecordKind::Incident => Some((INCIDENT, "incident")),
-        RecordKind::Problem => Some((PROBLEM, "problem")),
-        RecordKind::Change => Some((CHANGE, "change")),
-        RecordKind::ServiceRequest => Some((REQUEST, "service_request")),
-        _ => None,
-    }
+/// A kind's rows, with the site's custom fields in place of the constants
+/// they configure.
+fn rows_for(table: &[Field], custom: &JiraCustomFields) -> Vec<Field> {
+    table
+        .iter()
+        .map(|f| {
+            let configured = match f.ours {
+                ["impact"] => custom.impact.as_ref().map(|id| (id, "impact")),
+                ["urgency"] => custom.urgency.as_ref().map(|id| (id, "urgency")),
+                ["change_type"] => custom.change_type.as_ref().map(|id| (id, "change_type")),
+                ["risk"] => custom.change_risk.as_ref().map(|id| (id, "change_risk")),
+                _ => None,
+            };
+            match (configured, &f.conv) {
+                (Some((id, table)), Conv::Constant) => {
+                    let mut row = field(&[], f.ours, Conv::Code(table)).at(vec![
+                        "fields".to_owned(),
+                        id.clone(),
+                        "value".to_owned(),
+                    ]);
+                    row.fallback = f.fallback;
+                    row
+                }
+                _ => f.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Converts Jira Service Management issues to ours and back.
@@ -361,6 +467,8 @@ pub struct Jira {
     mapping: JiraMapping,
     tables: Tables,
     options: InteropOptions,
+    /// Each kind's rows (incident, problem, change, service request).
+    rows: [Vec<Field>; 4],
 }
 
 impl Jira {
@@ -376,10 +484,18 @@ impl Jira {
                 problems,
             });
         }
+        let custom = &mapping.custom_fields;
+        let rows = [
+            rows_for(INCIDENT, custom),
+            rows_for(PROBLEM, custom),
+            rows_for(CHANGE, custom),
+            rows_for(REQUEST, custom),
+        ];
         Ok(Self {
             tables: mapping.tables(),
             mapping,
             options,
+            rows,
         })
     }
 
@@ -387,6 +503,16 @@ impl Jira {
     #[must_use]
     pub fn mapping(&self) -> &JiraMapping {
         &self.mapping
+    }
+
+    fn fields_of(&self, kind: RecordKind) -> Option<(&[Field], &'static str)> {
+        match kind {
+            RecordKind::Incident => Some((&self.rows[0], "incident")),
+            RecordKind::Problem => Some((&self.rows[1], "problem")),
+            RecordKind::Change => Some((&self.rows[2], "change")),
+            RecordKind::ServiceRequest => Some((&self.rows[3], "service_request")),
+            _ => None,
+        }
     }
 
     fn engine<'a>(&'a self, lookup: &'a dyn Lookup) -> Engine<'a> {
@@ -419,7 +545,7 @@ impl Jira {
         let kind = table
             .and_then(|t| t.import(name))
             .and_then(|(kind, _)| kind.parse::<RecordKind>().ok())
-            .and_then(fields_of)
+            .and_then(|kind| self.fields_of(kind))
             .ok_or_else(|| InteropError::UnknownType {
                 format: "jira",
                 path: "fields.issuetype.name".into(),
@@ -464,7 +590,7 @@ impl Jira {
                 });
             }
         };
-        let (fields, _) = fields_of(kind).unwrap_or((INCIDENT, "incident"));
+        let (fields, _) = self.fields_of(kind).unwrap_or((&self.rows[0], "incident"));
         let (record, report) =
             self.engine(lookup)
                 .export(fields, &record.to_json(), &["extensions"]);

@@ -84,7 +84,7 @@ mod tmf;
 
 pub use codes::CodeEntry;
 pub use error::InteropError;
-pub use jira::{Jira, JiraMapping};
+pub use jira::{Jira, JiraCustomFields, JiraMapping};
 pub use lookup::{IndexedLookup, InteropOptions, Lookup, LookupTables, RefKind};
 pub use record::ItsmRecord;
 pub use report::{

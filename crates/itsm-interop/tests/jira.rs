@@ -566,3 +566,132 @@ fn a_jira_mapping_refuses_unknown_fields_with_the_path() {
         JiraMapping::default().incident_status
     );
 }
+
+#[test]
+fn a_sites_custom_fields_carry_impact_urgency_change_type_and_risk() {
+    let mut mapping = JiraMapping::default();
+    mapping.custom_fields.impact = Some("customfield_10004".into());
+    mapping.custom_fields.urgency = Some("customfield_10045".into());
+    mapping.custom_fields.change_type = Some("customfield_10005".into());
+    mapping.custom_fields.change_risk = Some("customfield_10006".into());
+    let jira = Jira::new(mapping, InteropOptions::default()).unwrap();
+    let select = |value: &str| json!({"self": "https://acme.atlassian.net/rest/api/2/customFieldOption/1", "value": value, "id": "1"});
+    for (issuetype, theirs, value, ours, expected, reported) in [
+        (
+            "Incident",
+            "customfield_10004",
+            "Significant / Large",
+            "/impact",
+            json!("high"),
+            false,
+        ),
+        (
+            "Incident",
+            "customfield_10004",
+            "Extensive / Widespread",
+            "/impact",
+            json!("very_high"),
+            false,
+        ),
+        (
+            "Incident",
+            "customfield_10004",
+            "Galactic",
+            "/impact",
+            json!("low"),
+            true,
+        ),
+        (
+            "Incident",
+            "customfield_10045",
+            "Critical",
+            "/urgency",
+            json!("very_high"),
+            false,
+        ),
+        (
+            "Problem",
+            "customfield_10045",
+            "Medium",
+            "/urgency",
+            json!("medium"),
+            false,
+        ),
+        (
+            "Change",
+            "customfield_10005",
+            "Emergency",
+            "/change_type",
+            json!("emergency"),
+            false,
+        ),
+        (
+            "Change",
+            "customfield_10006",
+            "Medium",
+            "/risk",
+            json!("moderate"),
+            false,
+        ),
+        (
+            "Change",
+            "customfield_10004",
+            "Minor / Localized",
+            "/impact",
+            json!("low"),
+            false,
+        ),
+    ] {
+        let mut record = issue(issuetype);
+        record["fields"][theirs] = select(value);
+        let converted = jira.import(&record, &LookupTables::default()).unwrap();
+        let json = serde_json::to_value(&converted.record).unwrap();
+        assert_eq!(
+            json["record"].pointer(ours).cloned().unwrap(),
+            expected,
+            "{issuetype} {theirs} {value}"
+        );
+        let path = format!("fields.{theirs}.value");
+        assert_eq!(
+            converted.report.paths().any(|p| p == path),
+            reported,
+            "{issuetype} {theirs} {value}: {:#?}",
+            converted.report
+        );
+        // And back: the option as the site wrote it, with its id and link.
+        let back = jira
+            .export(&converted.record, &LookupTables::default())
+            .unwrap()
+            .record;
+        assert_eq!(
+            back["fields"][theirs],
+            select(value),
+            "{issuetype} {theirs} {value}"
+        );
+    }
+    // Without the ids, the same fields are kept as unmapped custom fields.
+    let mut record = issue("Incident");
+    record["fields"]["customfield_10004"] = select("Significant / Large");
+    let converted = jira_default()
+        .import(&record, &LookupTables::default())
+        .unwrap();
+    assert_eq!(
+        converted.record.as_incident().unwrap().impact,
+        itsm_core::Impact::Low
+    );
+    assert!(
+        converted
+            .report
+            .unmapped
+            .iter()
+            .any(|u| u.path == "fields.customfield_10004")
+    );
+
+    let err = JiraMapping::from_json(r#"{"custom_fields": {"impact": "fields.customfield_1"}}"#)
+        .unwrap_err();
+    assert!(err.to_string().contains("custom_fields.impact"), "{err}");
+}
+
+fn jira_default() -> Jira {
+    Jira::new(JiraMapping::default(), InteropOptions::default()).unwrap()
+}

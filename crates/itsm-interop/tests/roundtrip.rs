@@ -580,8 +580,13 @@ proptest! {
     }
 
     #[test]
-    fn jira_ours_theirs_ours(incident in incident()) {
-        let jira = Jira::new(JiraMapping::default(), InteropOptions::default()).unwrap();
+    fn jira_ours_theirs_ours(incident in incident(), configured in any::<bool>()) {
+        let mut mapping = JiraMapping::default();
+        if configured {
+            mapping.custom_fields.impact = Some("customfield_10004".into());
+            mapping.custom_fields.urgency = Some("customfield_10045".into());
+        }
+        let jira = Jira::new(mapping, InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let original = ItsmRecord::Incident(incident);
         let Converted { record, report } = jira.export(&original, &lookup).unwrap();
