@@ -58,8 +58,10 @@
 //! - [`Tmf621`]: TMF621 Trouble Ticket v4 and v5 to and from an incident;
 //!   [`Tmf639`]: a TMF639 resource to and from a configuration item and its
 //!   relationships.
-//! - [`Lookup`] (and [`LookupTables`]): the caller's way of resolving
-//!   references to our ids.
+//! - [`Lookup`] (and [`LookupTables`], [`IndexedLookup`] for large tables):
+//!   the caller's way of resolving references to our ids.
+//! - [`JiraCustomFields`]: a site's custom fields for impact, urgency,
+//!   change type and risk.
 //! - [`schema_bundle`]: the JSON Schemas of the mappings and the loss report.
 //!
 //! # Extension keys
