@@ -36,6 +36,25 @@ impl<'a> Inputs<'a> {
         }
     }
 
+    /// A streaming reader of `file` (`-` for standard input), for inputs
+    /// too large to hold in memory (`itsm import`).
+    pub(crate) fn reader(&mut self, file: &str) -> Result<Box<dyn Read + '_>, CliError> {
+        if file == "-" {
+            if self.stdin_used {
+                return Err(CliError::Usage {
+                    message: "only one input may be read from standard input (`-`)".to_owned(),
+                });
+            }
+            self.stdin_used = true;
+            return Ok(Box::new(&mut *self.stdin));
+        }
+        let handle = std::fs::File::open(file).map_err(|e| CliError::Read {
+            file: file.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(Box::new(handle))
+    }
+
     /// Reads `file` (`-` for standard input) as UTF-8 text.
     pub(crate) fn read(&mut self, file: &str) -> Result<Source, CliError> {
         if file == "-" {

@@ -38,6 +38,7 @@ mod desk;
 mod duration;
 mod error;
 mod input;
+mod interop;
 mod records;
 mod time;
 mod workflow;
@@ -84,6 +85,10 @@ enum Command {
         /// Write one file per root type (and one bundle per namespace) under this directory.
         #[arg(long, value_name = "DIR")]
         out: Option<std::path::PathBuf>,
+        /// Print an OpenAPI 3.1 document whose components are every wire
+        /// type (named `<namespace>.<Type>`, as `docs/openapi.json`).
+        #[arg(long, conflicts_with = "out")]
+        openapi: bool,
     },
     /// Validate a record or a definition and list every problem.
     ///
@@ -121,6 +126,24 @@ enum Command {
     /// CMDB queries on a graph file (the CMDB export format).
     #[command(subcommand)]
     Cmdb(CmdbCommand),
+    /// Import records from ServiceNow, Jira, TMF621, TMF639 or our own JSON,
+    /// streamed, into a desk's database (--db) or as JSON lines.
+    ///
+    /// Each record converted prints `{"record", "report"}` (its loss
+    /// report) on one line; with --db the tickets are written through the
+    /// desk instead, a record already imported (same external id, hence
+    /// same id) is left unchanged, and --checkpoint FILE names the last
+    /// record committed so that a second run resumes after it. The last
+    /// line is the summary: records by kind, losses by field, refusals with
+    /// the file and the record's position.
+    Import(interop::ImportArgs),
+    /// Export records to ServiceNow, Jira, TMF621 or TMF639 JSON, from a
+    /// desk's database (--db) or from files of our records.
+    ///
+    /// Prints one target record per line (or the target's array format with
+    /// --array), then the summary line (unless --array; --summary FILE
+    /// writes it to a file).
+    Export(interop::ExportArgs),
     /// The service desk on a database: open records, apply events, assign,
     /// link, list, SLA ticks, export, import and check.
     ///
@@ -373,6 +396,8 @@ impl Command {
         let mut files: Vec<&str> = Vec::new();
         match self {
             Self::Schema { .. } => {}
+            Self::Import(args) => files.extend(args.files()),
+            Self::Export(args) => files.extend(args.files()),
             Self::Validate { file, .. } => files.push(file),
             Self::Priority { matrix, .. } => files.push(matrix),
             Self::Workflow(
@@ -571,7 +596,10 @@ fn dispatch(
 ) -> Result<Report, CliError> {
     match command {
         Command::Desk(args) => desk::run(args, inputs, stdout),
-        Command::Schema { out } => records::schema(out.as_deref()),
+        Command::Import(args) => interop::import(args, inputs, stdout),
+        Command::Export(args) => interop::export(args, inputs, stdout),
+        Command::Schema { openapi: true, .. } => Ok(Report::ok(Output::Json(records::openapi()?))),
+        Command::Schema { out, .. } => records::schema(out.as_deref()),
         Command::Validate { kind, file } => records::validate(inputs, kind, &file),
         Command::Priority {
             matrix,

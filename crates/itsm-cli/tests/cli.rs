@@ -1544,6 +1544,7 @@ fn schema_and_general_behaviour() {
                 r#""sla/business_calendar.schema.json":{"#,
                 r#""cmdb/cmdb_data.schema.json":{"#,
                 r#""store/recorded_event.schema.json":{"#,
+                r#""interop/loss_report.schema.json":{"#,
                 "https://json-schema.org/draft/2020-12/schema",
             ]),
             &[],

@@ -1,0 +1,394 @@
+//! `itsm import` and `itsm export`: the fixtures through the CLI, into a
+//! database and back, resumable and idempotent.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+fn examples(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/interop")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut input = stdin.as_bytes();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = itsm_cli::run(args.iter().copied(), &mut input, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn summary(text: &str) -> Value {
+    lines(text).pop().unwrap()["summary"].clone()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("itsm-interop-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn servicenow_incidents_print_one_line_each_then_the_summary() {
+    let file = examples("servicenow/incident.json");
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "servicenow",
+            &file,
+            "--lookup",
+            &examples("servicenow/lookup.json"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines = lines(&out);
+    assert_eq!(lines.len(), 51);
+    assert_eq!(lines[0]["record"]["kind"], "incident");
+    assert_eq!(lines[0]["record"]["record"]["number"], "INC0010000");
+    assert!(
+        lines[0]["report"]["unmapped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["kept_as"] == "servicenow.u_business_unit")
+    );
+    let summary = &lines[50]["summary"];
+    assert_eq!(summary["written"]["incident"], 50);
+    assert_eq!(summary["losses"]["u_business_unit"]["unmapped"], 50);
+    // Five callers are known by display name only.
+    assert_eq!(summary["losses"]["caller_id"]["unresolved"], 5);
+    assert_eq!(summary["refused"], 0);
+}
+
+#[test]
+fn an_import_into_a_database_is_idempotent_and_resumable() {
+    let dir = temp("db");
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let checkpoint = dir.join("checkpoint.json").display().to_string();
+    let file = examples("servicenow/incident.json");
+    let args = ["itsm", "import", "--from", "servicenow", &file, "--db", &db];
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{err}");
+    let first = summary(&out);
+    assert_eq!(first["written"]["incident"], 50, "{first}");
+    // A second import of the same file changes nothing: every record is
+    // recognised by its external id.
+    let (_, out, _) = run(&args, "");
+    let second = summary(&out);
+    assert_eq!(second["unchanged"], 50, "{second}");
+    assert_eq!(second["written"], serde_json::json!({}));
+    // With a checkpoint, a second run skips what the first committed.
+    let mut with_checkpoint = args.to_vec();
+    with_checkpoint.extend(["--checkpoint", &checkpoint]);
+    let (_, _, _) = run(&with_checkpoint, "");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    assert_eq!(saved["record"], 49);
+    let (_, out, _) = run(&with_checkpoint, "");
+    assert_eq!(summary(&out)["skipped_by_checkpoint"], 50);
+    // The database is consistent, and exports back to ServiceNow.
+    let (code, out, err) = run(&["itsm", "desk", "check", "--db", &db], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(&["itsm", "export", "--to", "servicenow", "--db", &db], "");
+    assert_eq!(code, 0, "{err}");
+    let exported = lines(&out);
+    assert_eq!(exported.len(), 51);
+    let source: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let first = &source["result"][0];
+    let back = exported
+        .iter()
+        .find(|r| r["sys_id"] == first["sys_id"])
+        .unwrap();
+    assert_eq!(back["u_business_unit"], first["u_business_unit"]);
+    assert_eq!(back["opened_at"], first["opened_at"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_checkpoint_for_other_files_is_refused() {
+    let dir = temp("checkpoint");
+    let checkpoint = dir.join("c.json");
+    std::fs::write(
+        &checkpoint,
+        r#"{"file_index": 0, "file": "other.json", "record": 3}"#,
+    )
+    .unwrap();
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let (code, _, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "jira",
+            &examples("jira/search.json"),
+            "--db",
+            &db,
+            "--checkpoint",
+            &checkpoint.display().to_string(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the checkpoint names file 1 (\"other.json\")"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn jira_and_tmf_round_trip_through_the_cli() {
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "jira",
+            &examples("jira/search.json"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, back, err) = run(
+        &["itsm", "export", "--to", "jira", "--lines", "--array", "-"],
+        &out,
+    );
+    assert_eq!(code, 0, "{err}");
+    let back: Value = serde_json::from_str(&back).unwrap();
+    assert_eq!(back["issues"].as_array().unwrap().len(), 10);
+    assert_eq!(back["issues"][0]["key"], "ITSM-1");
+
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "tmf621",
+            &examples("tmf621/trouble_ticket_v4.json"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, v5, err) = run(
+        &[
+            "itsm",
+            "export",
+            "--to",
+            "tmf621",
+            "--tmf-version",
+            "v5",
+            "--lines",
+            "-",
+        ],
+        &out,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v5 = lines(&v5);
+    assert_eq!(v5[0]["statusChangeHistory"][0]["status"], "acknowledged");
+    assert_eq!(v5[0]["externalIdentifier"][0]["id"], "INC0003180");
+
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "tmf639",
+            &examples("tmf639/resource.json"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, back, err) = run(&["itsm", "export", "--to", "tmf639", "--lines", "-"], &out);
+    assert_eq!(code, 0, "{err}");
+    let back = lines(&back);
+    assert_eq!(back[0]["resourceRelationship"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn refusals_name_the_file_and_the_record() {
+    let input = "{\"issues\": [{\"key\": \"ITSM-1\", \"fields\": {\"issuetype\": {\"name\": \"Epic\"}}}, {\"fields\": {}}]}";
+    let (code, out, err) = run(&["itsm", "import", "--from", "jira", "-"], input);
+    assert_eq!(code, 0, "{err}");
+    let summary = summary(&out);
+    assert_eq!(summary["refused"], 2);
+    assert_eq!(summary["refusals"][0]["record"], 0);
+    assert!(
+        summary["refusals"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fields.issuetype.name = \"Epic\"")
+    );
+    let (code, _, err) = run(
+        &["itsm", "import", "--from", "jira", "-"],
+        "{\"issues\": [1, ",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("<stdin>") || err.contains("-: not a valid records"),
+        "{err}"
+    );
+}
+
+/// One generated ServiceNow incident, as a JSON line (about 300 bytes).
+fn generated_incident(i: u64) -> String {
+    let state = if i.is_multiple_of(3) { "1" } else { "6" };
+    let close = if state == "6" {
+        "Solution provided"
+    } else {
+        ""
+    };
+    format!(
+        concat!(
+            "{{\"sys_id\":\"{:032x}\",\"number\":\"INC{:07}\",\"short_description\":\"Generated incident {}\",",
+            "\"state\":\"{}\",\"close_code\":\"{}\",\"impact\":\"{}\",\"urgency\":\"2\",\"priority\":\"3\",",
+            "\"opened_at\":\"2026-03-{:02} 09:{:02}:00\",\"caller_id\":{{\"value\":\"{:032x}\"}},\"u_batch\":\"{}\"}}\n"
+        ),
+        0x5eed_0000_0000_0000_0000_0000_0000_0000u128 + u128::from(i),
+        i + 1,
+        i,
+        state,
+        close,
+        1 + i % 3,
+        1 + i % 28,
+        i % 60,
+        0xca11_0000u128 + u128::from(i % 1000),
+        i / 1000
+    )
+}
+
+/// Peak resident memory of a process, in kB (0 where /proc is missing).
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// A million-record import (`ITSM_IMPORT_RECORDS`, default 1,000,000),
+/// killed once its first checkpoint is written, then resumed: every record
+/// ends up in the database exactly once, the database checks clean, and
+/// the importer's memory does not grow with the input. Slow; run with
+/// `cargo test --release -p itsm-cli --test interop -- --ignored`.
+#[test]
+#[ignore = "a million records: minutes; run explicitly"]
+fn a_million_record_import_is_resumable_and_streams() {
+    use std::io::Write as _;
+    let n: u64 = std::env::var("ITSM_IMPORT_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = temp("million");
+    let input = dir.join("incidents.jsonl");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        for i in 0..n {
+            out.write_all(generated_incident(i).as_bytes()).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    let input_bytes = std::fs::metadata(&input).unwrap().len();
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let checkpoint = dir.join("checkpoint.json");
+    let args = |summary: &str| {
+        vec![
+            "import".to_owned(),
+            "--from".to_owned(),
+            "servicenow".to_owned(),
+            "--table".to_owned(),
+            "incident".to_owned(),
+            input.display().to_string(),
+            "--db".to_owned(),
+            db.clone(),
+            "--checkpoint".to_owned(),
+            checkpoint.display().to_string(),
+            "--summary".to_owned(),
+            dir.join(summary).display().to_string(),
+        ]
+    };
+    let started = std::time::Instant::now();
+    // First run: killed as soon as it has committed a checkpoint.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_itsm"))
+        .args(args("first.json"))
+        .spawn()
+        .unwrap();
+    while !checkpoint.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before its first checkpoint"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    let resumed_after = saved["record"].as_u64().unwrap();
+    // Second run: to the end, watching its memory.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_itsm"))
+        .args(args("second.json"))
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut peak = 0;
+    let status = loop {
+        peak = peak.max(peak_rss_kb(pid));
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let elapsed = started.elapsed();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("second.json")).unwrap()).unwrap();
+    let s = &summary["summary"];
+    assert_eq!(s["refused"], 0, "{s}");
+    assert_eq!(
+        s["skipped_by_checkpoint"].as_u64().unwrap(),
+        resumed_after + 1
+    );
+    let written = s["written"]["incident"].as_u64().unwrap_or(0);
+    let unchanged = s["unchanged"].as_u64().unwrap();
+    // Records committed after the checkpoint and before the kill are
+    // recognised, not written twice.
+    assert_eq!(resumed_after + 1 + written + unchanged, n, "{s}");
+    let (code, out, err) = run(&["itsm", "desk", "check", "--db", &db], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let check: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(check["streams"].as_u64().unwrap(), n, "{check}");
+    // Memory: far below the input's size (one record at a time).
+    eprintln!(
+        "{n} records ({} MB) in {:.1} s ({:.0} records/s over both runs); resumed after record {resumed_after}; peak RSS of the second run {} MB",
+        input_bytes / 1_000_000,
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        peak / 1024
+    );
+    if peak > 0 && input_bytes > 100_000_000 {
+        assert!(
+            peak * 1024 < input_bytes / 2,
+            "peak RSS {peak} kB for {input_bytes} bytes of input"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
