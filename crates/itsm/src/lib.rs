@@ -29,6 +29,8 @@
 //!   streams, projections, SLA clock state and the CMDB.
 //! - `desk`: `itsm::desk`, the service-desk engine over the store (brings
 //!   `store` and the three engines).
+//! - `interop`: `itsm::interop`, records in and out of ServiceNow, Jira
+//!   Service Management and TM Forum Open APIs, each with a loss report.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -69,4 +71,11 @@ pub mod store {
 #[cfg(feature = "desk")]
 pub mod desk {
     pub use itsm_desk::*;
+}
+
+/// Records in and out of ServiceNow, Jira Service Management and TM Forum
+/// Open APIs: the `itsm-interop` crate.
+#[cfg(feature = "interop")]
+pub mod interop {
+    pub use itsm_interop::*;
 }
