@@ -3,8 +3,8 @@
 //! Layout (all arrays, no pointers):
 //! - dense `u32` node ids, numbered breadth-first over the relationships so
 //!   that related CIs are close (locality for queries), with `ids[dense]`
-//!   giving the [`CiId`] back and an open-addressing table of dense ids
-//!   (hashing the UUID, comparing through `ids`) giving the way in;
+//!   giving the [`CiId`] back and an open-addressing table of (UUID, dense
+//!   id) pairs giving the way in (one cache miss per look-up);
 //! - two CSR adjacencies of *impact arcs*, resolved at build time from each
 //!   relationship type's [`ImpactDirection`]: `impact` (from a CI to the CIs
 //!   its failure impacts) and `depend` (from a CI to the CIs whose failure
@@ -93,12 +93,30 @@ fn per(bytes: u64, relationships: u64) -> f64 {
     }
 }
 
-/// Open addressing, linear probing; slots hold dense ids, keys live in `ids`.
+/// Open addressing, linear probing: each slot holds a CI id's key (its
+/// two halves) beside its dense id, so that a look-up reads one place
+/// (one cache miss, where a table of dense ids compared through `ids`
+/// took two). About 1.25 slots per id, mapped from the hash by a
+/// multiply-shift rather than a mask, so the size need not be a power of two.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct IdTable {
-    slots: Vec<u32>,
-    mask: usize,
+    slots: Vec<Slot>,
 }
+
+/// One slot of an [`IdTable`]: 24 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    hi: u64,
+    lo: u64,
+    /// `NONE` for a free slot.
+    dense: u32,
+}
+
+const FREE: Slot = Slot {
+    hi: 0,
+    lo: 0,
+    dense: NONE,
+};
 
 /// Sorts `keys` by their upper 32 bits, of which only the low `bits` are
 /// set, keeping the order of equal ones: a least-significant-digit radix
@@ -150,75 +168,6 @@ fn type_names(data: &CmdbData) -> Vec<String> {
         .iter()
         .map(|t| t.name.clone())
         .collect()
-}
-
-impl IdTable {
-    /// The table of `ids` by position; the ids are distinct, so an
-    /// insertion only looks for a free slot and never compares ids.
-    ///
-    /// The ids are inserted in the order of their home slots (sorted by a
-    /// radix sort), so the table is written from start to end instead of
-    /// at random: each id lands on its home slot or just after the id
-    /// before it, and the few that run past the end wrap around to the
-    /// first free slots. The table answers as one filled in any order
-    /// does: every slot from an id's home to its own is taken.
-    fn positions(ids: &[CiId]) -> Self {
-        let size = Self::size_for(ids.len());
-        let mask = size - 1;
-        let bits = size.trailing_zeros();
-        // (home slot << 32 | dense id), in the order of the ids.
-        let mut keyed: Vec<u64> = ids
-            .iter()
-            .enumerate()
-            .map(|(dense, id)| ((hash_id(id) & mask) as u64) << 32 | dense as u64)
-            .collect();
-        radix_sort_high(&mut keyed, bits);
-        let mut slots = vec![NONE; size];
-        let mut next = 0usize;
-        let mut wrapped = Vec::new();
-        for &key in &keyed {
-            let at = ((key >> 32) as usize).max(next);
-            #[allow(clippy::cast_possible_truncation)] // the low half is the dense id
-            let dense = key as u32;
-            if at < size {
-                slots[at] = dense;
-                next = at + 1;
-            } else {
-                wrapped.push(dense);
-            }
-        }
-        // Ids whose run passed the end continue at the start.
-        let mut at = 0usize;
-        for dense in wrapped {
-            while slots[at] != NONE {
-                at += 1;
-            }
-            slots[at] = dense;
-        }
-        Self { slots, mask }
-    }
-
-    /// Slots for `n` ids: a power of two, at most half full.
-    fn size_for(n: usize) -> usize {
-        (n.max(4) * 2).next_power_of_two()
-    }
-
-    fn get(&self, id: &CiId, ids: &[CiId]) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mut i = hash_id(id) & self.mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == NONE {
-                return None;
-            }
-            if ids[slot as usize] == *id {
-                return Some(slot);
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
 }
 
 /// A frozen, compact, read-only index of a CMDB's impact graph.
@@ -312,14 +261,6 @@ impl<'a> NameLookup<'a> {
 /// How many relationships' slots are fetched ahead of their look-ups.
 const TOUCH_AHEAD: usize = 32;
 
-/// The id table used while building: the key sits beside the dense id, so a
-/// look-up costs one cache miss instead of two.
-struct BuildTable {
-    /// (key's high half, key's low half, dense id): 24 bytes, 8-aligned.
-    slots: Vec<(u64, u64, u32)>,
-    mask: usize,
-}
-
 fn halves(id: &CiId) -> (u64, u64) {
     let v = id.as_u128();
     #[allow(clippy::cast_possible_truncation)] // the two halves on purpose
@@ -327,26 +268,44 @@ fn halves(id: &CiId) -> (u64, u64) {
     halves
 }
 
-impl BuildTable {
-    /// The table, and the duplicates found as (position, first position),
-    /// by position.
+impl IdTable {
+    /// Slots for `n` ids: a quarter more, at least one free.
+    fn size_for(n: usize) -> usize {
+        (n + n / 4 + 1).max(4)
+    }
+
+    /// The home slot of `id` in a table of `size` slots: the hash scaled
+    /// to the size (its high bits decide), so homes follow the hash's order.
+    #[inline]
+    fn home(id: &CiId, size: usize) -> usize {
+        #[allow(clippy::cast_possible_truncation)] // below `size`
+        let home = ((hash_id(id) as u128 * size as u128) >> 64) as usize;
+        home
+    }
+
+    /// The table of `ids` by position, and the duplicates found as
+    /// (position, first position), by position.
     ///
-    /// As in [`IdTable::positions`], the ids go in in the order of their
-    /// home slots (a radix sort), so the table is written from start to end
-    /// instead of at random (where each insertion would wait for a cache
-    /// miss). An id equal to an earlier one has the same home slot, so it
-    /// comes right after it in that order and meets it in its home's run of
-    /// slots.
+    /// The ids go in in the order of their home slots (a radix sort), so
+    /// the table is written from start to end instead of at random (where
+    /// each insertion would wait for a cache miss): each id lands on its
+    /// home slot or just after the id before it, and the few whose run
+    /// passes the end wrap around to the first free slots. The table
+    /// answers as one filled in any order does: every slot from an id's
+    /// home to its own is taken. An id equal to an earlier one has the
+    /// same home slot, so it comes right after it in that order and meets
+    /// it in its home's run of slots. The layout depends only on the ids
+    /// and their order.
     fn new(ids: &[CiId]) -> (Self, Vec<(usize, u32)>) {
-        let size = IdTable::size_for(ids.len());
-        let mask = size - 1;
+        let size = Self::size_for(ids.len());
+        // (home slot << 32 | position), in the order of the ids.
         let mut keyed: Vec<u64> = ids
             .iter()
             .enumerate()
-            .map(|(dense, id)| ((hash_id(id) & mask) as u64) << 32 | dense as u64)
+            .map(|(dense, id)| (Self::home(id, size) as u64) << 32 | dense as u64)
             .collect();
-        radix_sort_high(&mut keyed, size.trailing_zeros());
-        let mut slots = vec![(0u64, 0u64, NONE); size];
+        radix_sort_high(&mut keyed, usize::BITS - (size - 1).leading_zeros());
+        let mut slots = vec![FREE; size];
         let mut duplicates = Vec::new();
         let mut wrapped = Vec::new();
         let mut next = 0usize;
@@ -354,7 +313,7 @@ impl BuildTable {
         let (mut run_home, mut run_start) = (usize::MAX, 0usize);
         'ids: for &key in &keyed {
             let home = (key >> 32) as usize;
-            #[allow(clippy::cast_possible_truncation)] // the low half is the dense id
+            #[allow(clippy::cast_possible_truncation)] // the low half is the position
             let dense = key as u32;
             let at = home.max(next);
             if home != run_home {
@@ -365,13 +324,13 @@ impl BuildTable {
                 continue;
             }
             let (hi, lo) = halves(&ids[dense as usize]);
-            for &(h, l, first) in &slots[run_start..at] {
-                if (h, l) == (hi, lo) {
-                    duplicates.push((dense as usize, first));
+            for slot in &slots[run_start..at] {
+                if (slot.hi, slot.lo) == (hi, lo) {
+                    duplicates.push((dense as usize, slot.dense));
                     continue 'ids;
                 }
             }
-            slots[at] = (hi, lo, dense);
+            slots[at] = Slot { hi, lo, dense };
             next = at + 1;
         }
         // Ids whose run passed the end continue at the start, probing as
@@ -379,48 +338,56 @@ impl BuildTable {
         for dense in wrapped {
             let id = &ids[dense as usize];
             let (hi, lo) = halves(id);
-            let mut i = hash_id(id) & mask;
+            let mut i = Self::home(id, size);
             loop {
-                let (h, l, first) = slots[i];
-                if first == NONE {
-                    slots[i] = (hi, lo, dense);
+                let slot = slots[i];
+                if slot.dense == NONE {
+                    slots[i] = Slot { hi, lo, dense };
                     break;
                 }
-                if (h, l) == (hi, lo) {
-                    duplicates.push((dense as usize, first));
+                if (slot.hi, slot.lo) == (hi, lo) {
+                    duplicates.push((dense as usize, slot.dense));
                     break;
                 }
-                i = (i + 1) & mask;
+                i = if i + 1 == size { 0 } else { i + 1 };
             }
         }
         duplicates.sort_unstable();
-        (Self { slots, mask }, duplicates)
+        (Self { slots }, duplicates)
     }
 
-    /// Loads the first slot of each id, all independent reads, so that the
+    /// Loads the home slot of each id, all independent reads, so that the
     /// memory system fetches them in parallel before the look-ups (whose
     /// probe loops would otherwise wait for one miss at a time).
     fn touch<'a>(&self, ids: impl Iterator<Item = &'a CiId>) {
-        let mut sum = 0u32;
+        let size = self.slots.len();
+        let mut sum = 0u64;
         for id in ids {
-            sum ^= self.slots[hash_id(id) & self.mask].2;
+            // The whole slot: a slot may straddle two cache lines.
+            let slot = self.slots[Self::home(id, size)];
+            sum ^= slot.hi ^ slot.lo ^ u64::from(slot.dense);
         }
         std::hint::black_box(sum);
     }
 
+    /// The dense id of `id`.
     #[inline]
     fn get(&self, id: &CiId) -> Option<u32> {
+        let size = self.slots.len();
+        if size == 0 {
+            return None;
+        }
         let key = halves(id);
-        let mut i = hash_id(id) & self.mask;
+        let mut i = Self::home(id, size);
         loop {
-            let (h, l, dense) = self.slots[i];
-            if dense == NONE {
+            let slot = self.slots[i];
+            if slot.dense == NONE {
                 return None;
             }
-            if (h, l) == key {
-                return Some(dense);
+            if (slot.hi, slot.lo) == key {
+                return Some(slot.dense);
             }
-            i = (i + 1) & self.mask;
+            i = if i + 1 == size { 0 } else { i + 1 };
         }
     }
 }
@@ -998,7 +965,7 @@ impl GraphIndex {
 
         // Nodes.
         let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
-        let (fast, duplicates) = BuildTable::new(&ids);
+        let (fast, duplicates) = IdTable::new(&ids);
         let mut duplicates = duplicates.into_iter().peekable();
         let mut service_bits = vec![0u64; n.div_ceil(64)];
         // Redundancy declarations, in the same pass over the CIs; their
@@ -1208,7 +1175,7 @@ impl GraphIndex {
         let words = n.div_ceil(64);
         let (impact, depend) = assemble(&rows, layout, m);
         // Built in the final numbering (the ids are distinct here).
-        let table = IdTable::positions(&ids);
+        let (table, _) = IdTable::new(&ids);
         let Csr {
             offsets: impact_offsets,
             arcs: impact_arcs,
@@ -1356,7 +1323,7 @@ impl GraphIndex {
     // ---- crate-internal access for the queries ----
 
     pub(crate) fn dense(&self, ci: &CiId) -> Option<u32> {
-        self.table.get(ci, &self.ids)
+        self.table.get(ci)
     }
 
     pub(crate) fn dense_or_err(&self, ci: &CiId) -> Result<u32, CmdbError> {
@@ -1487,7 +1454,7 @@ mod tests {
     /// `ids` given as small numbers; a few of them are found by search to
     /// have the last home slot of the table, so that runs pass its end.
     fn check_build_table(case: &str, ids: &[CiId]) {
-        let (table, duplicates) = BuildTable::new(ids);
+        let (table, duplicates) = IdTable::new(ids);
         // The reference: each position's first equal position, if earlier.
         let first = |i: usize| ids.iter().position(|id| *id == ids[i]).unwrap_or(i);
         let expected: Vec<(usize, u32)> = (0..ids.len())
@@ -1570,10 +1537,12 @@ mod tests {
     #[test]
     fn build_table_finds_every_id_and_every_duplicate() {
         let id = CiId::from_u128;
-        // Ids whose home is the last slot of a table of 16 (6 to 8 ids).
+        // Ids whose home is the last slot of the tables of 6 and 7 ids
+        // (8 and 9 slots: the top ninth of the hashes is the top slot of both).
+        assert_eq!((IdTable::size_for(6), IdTable::size_for(7)), (8, 9));
         let last: Vec<CiId> = (1..)
             .map(id)
-            .filter(|c| hash_id(c) & 15 == 15)
+            .filter(|c| IdTable::home(c, 9) == 8)
             .take(4)
             .collect();
         let cases: Vec<(&str, Vec<CiId>)> = vec![
