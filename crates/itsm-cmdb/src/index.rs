@@ -235,15 +235,31 @@ impl std::hash::Hasher for Fnv {
 
 type NameMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<Fnv>>;
 
-/// Finds a name's index, trying the previous hit first (data usually repeats it).
+/// Finds a name's index, trying the previous hit first (data usually
+/// repeats it), then, among a few names, each in turn (cheaper than
+/// hashing the name: most differ in length).
 struct NameLookup<'a> {
     map: NameMap<'a>,
+    /// The map's entries when there are at most [`FEW_NAMES`].
+    few: Vec<(&'a str, u32)>,
     last: Option<(&'a str, u32)>,
 }
 
+/// Up to this many names are searched in turn rather than hashed.
+const FEW_NAMES: usize = 16;
+
 impl<'a> NameLookup<'a> {
     fn new(map: NameMap<'a>) -> Self {
-        Self { map, last: None }
+        let few = if map.len() <= FEW_NAMES {
+            map.iter().map(|(&n, &i)| (n, i)).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            map,
+            few,
+            last: None,
+        }
     }
 
     fn get(&mut self, name: &'a str) -> Option<u32> {
@@ -252,7 +268,11 @@ impl<'a> NameLookup<'a> {
         {
             return Some(i);
         }
-        let i = *self.map.get(name)?;
+        let i = if self.few.is_empty() {
+            *self.map.get(name)?
+        } else {
+            self.few.iter().find(|&&(n, _)| n == name)?.1
+        };
         self.last = Some((name, i));
         Some(i)
     }
@@ -576,6 +596,9 @@ fn prefix(offsets: &mut [u32]) {
     }
 }
 
+/// Rows up to this long are sorted by insertion, in place.
+const SHORT_ROW: usize = 16;
+
 /// Sorts `arcs[start..]` (one row) and drops its repeats.
 #[inline]
 fn sort_row(arcs: &mut Vec<u32>, start: usize) {
@@ -583,7 +606,21 @@ fn sort_row(arcs: &mut Vec<u32>, start: usize) {
     if row.len() < 2 || row.windows(2).all(|w| w[0] < w[1]) {
         return;
     }
-    row.sort_unstable();
+    if row.len() <= SHORT_ROW {
+        // Most rows are short: an insertion sort, without the general
+        // sort's set-up.
+        for i in 1..row.len() {
+            let x = row[i];
+            let mut j = i;
+            while j > 0 && row[j - 1] > x {
+                row[j] = row[j - 1];
+                j -= 1;
+            }
+            row[j] = x;
+        }
+    } else {
+        row.sort_unstable();
+    }
     let mut write = start + 1;
     for r in start + 1..arcs.len() {
         if arcs[r] != arcs[write - 1] {
@@ -1008,12 +1045,38 @@ impl GraphIndex {
 
         // Relationships into impact arcs.
         let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
-        for (j, r) in data.relationships.iter().enumerate() {
+        let rels = &data.relationships;
+        // The ends of block `b` of relationships that are looked up (a
+        // source repeated from the relationship before is not).
+        let block_ends = |b: usize| {
+            let start = (b * TOUCH_AHEAD).min(rels.len());
+            let end = (start + TOUCH_AHEAD).min(rels.len());
+            (start..end).flat_map(move |i| {
+                let repeated = i > 0 && rels[i - 1].source == rels[i].source;
+                (!repeated)
+                    .then_some(&rels[i].source)
+                    .into_iter()
+                    .chain([&rels[i].target])
+            })
+        };
+        fast.touch(block_ends(0));
+        // The source of the relationship before, resolved: data that lists
+        // relationships by source CI (as exports and the store do) looks
+        // each source up once.
+        let mut previous: Option<(CiId, Option<u32>)> = None;
+        for (j, r) in rels.iter().enumerate() {
             if j % TOUCH_AHEAD == 0 {
-                let ahead = data.relationships[j..].iter().take(TOUCH_AHEAD);
-                fast.touch(ahead.flat_map(|r| [&r.source, &r.target]));
+                // The next block's slots, fetched while this one is looked up.
+                fast.touch(block_ends(j / TOUCH_AHEAD + 1));
             }
-            let s = fast.get(&r.source);
+            let s = match previous {
+                Some((id, s)) if id == r.source => s,
+                _ => {
+                    let s = fast.get(&r.source);
+                    previous = Some((r.source, s));
+                    s
+                }
+            };
             let t = fast.get(&r.target);
             let k = types.get(&r.relationship_type);
             if s.is_none() {
@@ -1532,6 +1595,73 @@ mod tests {
             );
             assert_eq!(index.redundancy_entry(three, ty), None, "CI 3, type {ty}");
         }
+    }
+
+    /// Rows sorted in place, by insertion up to `SHORT_ROW` and by the
+    /// general sort beyond, equal a sort and de-duplication of a copy.
+    #[test]
+    fn rows_are_sorted_without_repeats_at_every_length() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..=2 * SHORT_ROW + 3 {
+            for round in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Few distinct values in some rounds, so that repeats occur.
+                let spread = if round % 2 == 0 { 5 } else { 1 << 20 };
+                let row: Vec<u32> = (0..len as u64)
+                    .map(|i| (x.rotate_left(i as u32 * 7) % spread) as u32)
+                    .collect();
+                let mut arcs = vec![u32::MAX - 1, u32::MAX];
+                arcs.extend(&row);
+                sort_row(&mut arcs, 2);
+                let mut expected = row.clone();
+                expected.sort_unstable();
+                expected.dedup();
+                assert_eq!(&arcs[2..], expected.as_slice(), "length {len}, row {row:?}");
+                assert_eq!(&arcs[..2], &[u32::MAX - 1, u32::MAX], "the rows before");
+            }
+        }
+    }
+
+    /// A source repeated by consecutive relationships is looked up once:
+    /// when it is unknown, each relationship still reports it.
+    #[test]
+    fn a_repeated_unknown_source_is_reported_for_each_relationship() {
+        use crate::{ConfigurationItem, Relationship};
+        let id = CiId::from_u128;
+        let mut data = CmdbData::starter();
+        let class = data.classes[0].name.clone();
+        let ty = "depends_on".to_owned();
+        for i in 1..=3 {
+            data.cis
+                .push(ConfigurationItem::new(id(i), class.clone(), "ci"));
+        }
+        // 9 is unknown: twice in a row as a source, then known sources.
+        for (s, t) in [(9, 1), (9, 2), (1, 2), (1, 3), (2, 9)] {
+            data.relationships
+                .push(Relationship::new(id(s), ty.clone(), id(t)));
+        }
+        let Err(CmdbError::Invalid { problems }) = GraphIndex::build(&data) else {
+            panic!("unknown CIs are refused");
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "relationships[0].source",
+                "relationships[1].source",
+                "relationships[4].target"
+            ]
+        );
+        // Known repeated sources resolve to the same CI.
+        data.relationships.truncate(0);
+        for (s, t) in [(1, 2), (1, 3), (2, 3), (2, 1)] {
+            data.relationships
+                .push(Relationship::new(id(s), ty.clone(), id(t)));
+        }
+        let index = GraphIndex::build(&data).expect("valid data");
+        assert_eq!(index.impact_arc_count(), 4);
     }
 
     #[test]
