@@ -236,22 +236,52 @@ impl std::hash::Hasher for Fnv {
 type NameMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<Fnv>>;
 
 /// Finds a name's index, trying the previous hit first (data usually
-/// repeats it), then, among a few names, each in turn (cheaper than
-/// hashing the name: most differ in length).
+/// repeats it), then, among a few names, each in turn. Names are compared
+/// by [`fingerprint`] first, which for a name of up to 16 bytes is the
+/// whole name: a few integer comparisons instead of hashing the name or
+/// comparing bytes.
 struct NameLookup<'a> {
     map: NameMap<'a>,
     /// The map's entries when there are at most [`FEW_NAMES`].
-    few: Vec<(&'a str, u32)>,
-    last: Option<(&'a str, u32)>,
+    few: Vec<(Fingerprint, &'a str, u32)>,
+    last: Option<(Fingerprint, &'a str, u32)>,
 }
 
 /// Up to this many names are searched in turn rather than hashed.
 const FEW_NAMES: usize = 16;
 
+/// A name's length and its first and last 8 bytes (fewer for a shorter
+/// name, the rest zero): the whole name when it has at most 16 bytes.
+type Fingerprint = (usize, u64, u64);
+
+fn fingerprint(name: &str) -> Fingerprint {
+    let b = name.as_bytes();
+    let n = b.len();
+    let word = |bytes: &[u8]| {
+        let mut w = 0u64;
+        for (i, &x) in bytes.iter().enumerate().take(8) {
+            w |= u64::from(x) << (8 * i);
+        }
+        w
+    };
+    let word8 = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+    if n >= 8 {
+        (n, word8(&b[..8]), word8(&b[n - 8..]))
+    } else {
+        (n, word(b), 0)
+    }
+}
+
+/// Whether `name`, of fingerprint `fp`, is `other`, of fingerprint `of`.
+#[inline]
+fn same_name(fp: Fingerprint, name: &str, of: Fingerprint, other: &str) -> bool {
+    fp == of && (fp.0 <= 16 || name == other)
+}
+
 impl<'a> NameLookup<'a> {
     fn new(map: NameMap<'a>) -> Self {
         let few = if map.len() <= FEW_NAMES {
-            map.iter().map(|(&n, &i)| (n, i)).collect()
+            map.iter().map(|(&n, &i)| (fingerprint(n), n, i)).collect()
         } else {
             Vec::new()
         };
@@ -263,17 +293,21 @@ impl<'a> NameLookup<'a> {
     }
 
     fn get(&mut self, name: &'a str) -> Option<u32> {
-        if let Some((n, i)) = self.last
-            && n == name
+        let fp = fingerprint(name);
+        if let Some((of, n, i)) = self.last
+            && same_name(fp, name, of, n)
         {
             return Some(i);
         }
         let i = if self.few.is_empty() {
             *self.map.get(name)?
         } else {
-            self.few.iter().find(|&&(n, _)| n == name)?.1
+            self.few
+                .iter()
+                .find(|&&(of, n, _)| same_name(fp, name, of, n))?
+                .2
         };
-        self.last = Some((name, i));
+        self.last = Some((fp, name, i));
         Some(i)
     }
 }
@@ -376,29 +410,35 @@ impl IdTable {
         (Self { slots }, duplicates)
     }
 
-    /// Loads the home slot of each id, all independent reads, so that the
-    /// memory system fetches them in parallel before the look-ups (whose
-    /// probe loops would otherwise wait for one miss at a time).
-    fn touch<'a>(&self, ids: impl Iterator<Item = &'a CiId>) {
-        let size = self.slots.len();
-        let mut sum = 0u64;
-        for id in ids {
-            // The whole slot: a slot may straddle two cache lines.
-            let slot = self.slots[Self::home(id, size)];
-            sum ^= slot.hi ^ slot.lo ^ u64::from(slot.dense);
-        }
-        std::hint::black_box(sum);
+    /// The home slot of `id` in this table.
+    #[inline]
+    fn home_of(&self, id: &CiId) -> usize {
+        Self::home(id, self.slots.len())
+    }
+
+    /// Loads the slot at `home` (the whole slot: it may straddle two cache
+    /// lines), for the memory system to fetch it ahead of its look-up.
+    #[inline]
+    fn touch_at(&self, home: usize) -> u64 {
+        let slot = self.slots[home];
+        slot.hi ^ slot.lo ^ u64::from(slot.dense)
     }
 
     /// The dense id of `id`.
     #[inline]
     fn get(&self, id: &CiId) -> Option<u32> {
-        let size = self.slots.len();
-        if size == 0 {
+        if self.slots.is_empty() {
             return None;
         }
+        self.get_at(self.home_of(id), id)
+    }
+
+    /// The dense id of `id`, whose home slot is `home`.
+    #[inline]
+    fn get_at(&self, home: usize, id: &CiId) -> Option<u32> {
+        let size = self.slots.len();
         let key = halves(id);
-        let mut i = Self::home(id, size);
+        let mut i = home;
         loop {
             let slot = self.slots[i];
             if slot.dense == NONE {
@@ -1046,38 +1086,44 @@ impl GraphIndex {
         // Relationships into impact arcs.
         let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
         let rels = &data.relationships;
-        // The ends of block `b` of relationships that are looked up (a
-        // source repeated from the relationship before is not).
-        let block_ends = |b: usize| {
+        // The home slots of the ends of block `b` of relationships, each
+        // slot loaded (all independent reads, fetched together while the
+        // block before is looked up): (source's, target's), the source's
+        // `usize::MAX` when the relationship before has the same source
+        // (data that lists relationships by source CI, as exports and the
+        // store do, looks each source up once).
+        let homes_of = |b: usize, homes: &mut [(usize, usize); TOUCH_AHEAD]| {
             let start = (b * TOUCH_AHEAD).min(rels.len());
             let end = (start + TOUCH_AHEAD).min(rels.len());
-            (start..end).flat_map(move |i| {
-                let repeated = i > 0 && rels[i - 1].source == rels[i].source;
-                (!repeated)
-                    .then_some(&rels[i].source)
-                    .into_iter()
-                    .chain([&rels[i].target])
-            })
+            let mut sum = 0u64;
+            for (i, h) in (start..end).zip(homes.iter_mut()) {
+                let r = &rels[i];
+                let source = if i > 0 && rels[i - 1].source == r.source {
+                    usize::MAX
+                } else {
+                    let home = fast.home_of(&r.source);
+                    sum ^= fast.touch_at(home);
+                    home
+                };
+                let target = fast.home_of(&r.target);
+                sum ^= fast.touch_at(target);
+                *h = (source, target);
+            }
+            std::hint::black_box(sum);
         };
-        fast.touch(block_ends(0));
-        // The source of the relationship before, resolved: data that lists
-        // relationships by source CI (as exports and the store do) looks
-        // each source up once.
-        let mut previous: Option<(CiId, Option<u32>)> = None;
+        let (mut homes, mut next_homes) = ([(0, 0); TOUCH_AHEAD], [(0, 0); TOUCH_AHEAD]);
+        homes_of(0, &mut next_homes);
+        let mut s = None;
         for (j, r) in rels.iter().enumerate() {
             if j % TOUCH_AHEAD == 0 {
-                // The next block's slots, fetched while this one is looked up.
-                fast.touch(block_ends(j / TOUCH_AHEAD + 1));
+                homes = next_homes;
+                homes_of(j / TOUCH_AHEAD + 1, &mut next_homes);
             }
-            let s = match previous {
-                Some((id, s)) if id == r.source => s,
-                _ => {
-                    let s = fast.get(&r.source);
-                    previous = Some((r.source, s));
-                    s
-                }
-            };
-            let t = fast.get(&r.target);
+            let (source_home, target_home) = homes[j % TOUCH_AHEAD];
+            if source_home != usize::MAX {
+                s = fast.get_at(source_home, &r.source);
+            }
+            let t = fast.get_at(target_home, &r.target);
             let k = types.get(&r.relationship_type);
             if s.is_none() {
                 problems.push(Violation::new(
@@ -1594,6 +1640,47 @@ mod tests {
                 "CI 2, type {ty}"
             );
             assert_eq!(index.redundancy_entry(three, ty), None, "CI 3, type {ty}");
+        }
+    }
+
+    /// Names are told apart by their fingerprint up to 16 bytes and by
+    /// their bytes beyond, among a few names (searched in turn) or many
+    /// (hashed).
+    #[test]
+    fn names_are_found_among_few_and_many() {
+        let mut names: Vec<String> = vec![
+            String::new(),
+            "a".into(),
+            "ab".into(),
+            "runs_on".into(),
+            "hosted_on".into(),
+            "member_of".into(),
+            "abcdefghijklmnop".into(),
+            "abcdefghijklmnoq".into(),
+            // Same length, first and last 8 bytes: only the middle differs.
+            "aaaaaaaaXbbbbbbbb".into(),
+            "aaaaaaaaYbbbbbbbb".into(),
+        ];
+        for many in [false, true] {
+            if many {
+                names.extend((0..20).map(|i| format!("type_{i}")));
+            }
+            let map: NameMap = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i as u32))
+                .collect();
+            let mut lookup = NameLookup::new(map);
+            assert_eq!(lookup.few.is_empty(), many, "many: {many}");
+            // Each name twice in a row (the previous hit), then in another order.
+            for i in (0..names.len()).chain((0..names.len()).rev()) {
+                for _ in 0..2 {
+                    assert_eq!(lookup.get(&names[i]), Some(i as u32), "{:?}", names[i]);
+                }
+            }
+            for unknown in ["aaaaaaaaZbbbbbbbb", "abcdefghijklmnoz", "b", "runs_om"] {
+                assert_eq!(lookup.get(unknown), None, "{unknown:?}");
+            }
         }
     }
 
