@@ -279,6 +279,10 @@ pub struct CompactImpactReport<'a> {
 /// How many visits a [`CompactImpactReport`] holds inline.
 const INLINE: usize = 8;
 
+/// The room for visits a searcher takes when a [`CompactImpactReport`]
+/// takes over its buffer.
+const SPARE_VISITS: usize = 64;
+
 /// A few items inline (no allocation: most analyses reach only a few CIs
 /// and hold a few redundancies), more in a vector.
 #[derive(Clone, Debug)]
@@ -963,8 +967,9 @@ impl<'a> Searcher<'a> {
     /// [`Searcher::impact`] as a [`CompactImpactReport`]: the same
     /// analysis and the same content, owned, for the cost of the analysis
     /// alone. A report of a few CIs holds them inline; a larger one takes
-    /// over the searcher's buffer of visits, so the next query grows a
-    /// buffer of its own (as much as it reaches).
+    /// over the searcher's buffer of visits, and the searcher starts a new
+    /// one with room for a typical analysis (a query that reaches more
+    /// grows it).
     ///
     /// # Errors
     /// As [`Searcher::impact`].
@@ -978,8 +983,14 @@ impl<'a> Searcher<'a> {
         let visits = if self.queue.len() <= INLINE {
             Few::collect(self.queue.iter().copied(), BLANK_VISIT)
         } else {
-            // Taken over rather than copied.
-            Few::Heap(std::mem::take(&mut self.queue))
+            // Taken over rather than copied. The searcher's next buffer is
+            // allocated here, with room for a typical analysis, rather than
+            // grown from nothing by the next query (several reallocations
+            // paid by a query that may reach only a few CIs).
+            Few::Heap(std::mem::replace(
+                &mut self.queue,
+                Vec::with_capacity(SPARE_VISITS),
+            ))
         };
         Ok(CompactImpactReport {
             index: self.index,

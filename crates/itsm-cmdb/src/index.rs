@@ -3,8 +3,8 @@
 //! Layout (all arrays, no pointers):
 //! - dense `u32` node ids, numbered breadth-first over the relationships so
 //!   that related CIs are close (locality for queries), with `ids[dense]`
-//!   giving the [`CiId`] back and an open-addressing table of dense ids
-//!   (hashing the UUID, comparing through `ids`) giving the way in;
+//!   giving the [`CiId`] back and an open-addressing table of (UUID, dense
+//!   id) pairs giving the way in (one cache miss per look-up);
 //! - two CSR adjacencies of *impact arcs*, resolved at build time from each
 //!   relationship type's [`ImpactDirection`]: `impact` (from a CI to the CIs
 //!   its failure impacts) and `depend` (from a CI to the CIs whose failure
@@ -93,12 +93,30 @@ fn per(bytes: u64, relationships: u64) -> f64 {
     }
 }
 
-/// Open addressing, linear probing; slots hold dense ids, keys live in `ids`.
+/// Open addressing, linear probing: each slot holds a CI id's key (its
+/// two halves) beside its dense id, so that a look-up reads one place
+/// (one cache miss, where a table of dense ids compared through `ids`
+/// took two). About 1.25 slots per id, mapped from the hash by a
+/// multiply-shift rather than a mask, so the size need not be a power of two.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct IdTable {
-    slots: Vec<u32>,
-    mask: usize,
+    slots: Vec<Slot>,
 }
+
+/// One slot of an [`IdTable`]: 24 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    hi: u64,
+    lo: u64,
+    /// `NONE` for a free slot.
+    dense: u32,
+}
+
+const FREE: Slot = Slot {
+    hi: 0,
+    lo: 0,
+    dense: NONE,
+};
 
 /// Sorts `keys` by their upper 32 bits, of which only the low `bits` are
 /// set, keeping the order of equal ones: a least-significant-digit radix
@@ -150,75 +168,6 @@ fn type_names(data: &CmdbData) -> Vec<String> {
         .iter()
         .map(|t| t.name.clone())
         .collect()
-}
-
-impl IdTable {
-    /// The table of `ids` by position; the ids are distinct, so an
-    /// insertion only looks for a free slot and never compares ids.
-    ///
-    /// The ids are inserted in the order of their home slots (sorted by a
-    /// radix sort), so the table is written from start to end instead of
-    /// at random: each id lands on its home slot or just after the id
-    /// before it, and the few that run past the end wrap around to the
-    /// first free slots. The table answers as one filled in any order
-    /// does: every slot from an id's home to its own is taken.
-    fn positions(ids: &[CiId]) -> Self {
-        let size = Self::size_for(ids.len());
-        let mask = size - 1;
-        let bits = size.trailing_zeros();
-        // (home slot << 32 | dense id), in the order of the ids.
-        let mut keyed: Vec<u64> = ids
-            .iter()
-            .enumerate()
-            .map(|(dense, id)| ((hash_id(id) & mask) as u64) << 32 | dense as u64)
-            .collect();
-        radix_sort_high(&mut keyed, bits);
-        let mut slots = vec![NONE; size];
-        let mut next = 0usize;
-        let mut wrapped = Vec::new();
-        for &key in &keyed {
-            let at = ((key >> 32) as usize).max(next);
-            #[allow(clippy::cast_possible_truncation)] // the low half is the dense id
-            let dense = key as u32;
-            if at < size {
-                slots[at] = dense;
-                next = at + 1;
-            } else {
-                wrapped.push(dense);
-            }
-        }
-        // Ids whose run passed the end continue at the start.
-        let mut at = 0usize;
-        for dense in wrapped {
-            while slots[at] != NONE {
-                at += 1;
-            }
-            slots[at] = dense;
-        }
-        Self { slots, mask }
-    }
-
-    /// Slots for `n` ids: a power of two, at most half full.
-    fn size_for(n: usize) -> usize {
-        (n.max(4) * 2).next_power_of_two()
-    }
-
-    fn get(&self, id: &CiId, ids: &[CiId]) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mut i = hash_id(id) & self.mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == NONE {
-                return None;
-            }
-            if ids[slot as usize] == *id {
-                return Some(slot);
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
 }
 
 /// A frozen, compact, read-only index of a CMDB's impact graph.
@@ -286,39 +235,85 @@ impl std::hash::Hasher for Fnv {
 
 type NameMap<'a> = HashMap<&'a str, u32, std::hash::BuildHasherDefault<Fnv>>;
 
-/// Finds a name's index, trying the previous hit first (data usually repeats it).
+/// Finds a name's index, trying the previous hit first (data usually
+/// repeats it), then, among a few names, each in turn. Names are compared
+/// by [`fingerprint`] first, which for a name of up to 16 bytes is the
+/// whole name: a few integer comparisons instead of hashing the name or
+/// comparing bytes.
 struct NameLookup<'a> {
     map: NameMap<'a>,
-    last: Option<(&'a str, u32)>,
+    /// The map's entries when there are at most [`FEW_NAMES`].
+    few: Vec<(Fingerprint, &'a str, u32)>,
+    last: Option<(Fingerprint, &'a str, u32)>,
+}
+
+/// Up to this many names are searched in turn rather than hashed.
+const FEW_NAMES: usize = 16;
+
+/// A name's length and its first and last 8 bytes (fewer for a shorter
+/// name, the rest zero): the whole name when it has at most 16 bytes.
+type Fingerprint = (usize, u64, u64);
+
+fn fingerprint(name: &str) -> Fingerprint {
+    let b = name.as_bytes();
+    let n = b.len();
+    let word = |bytes: &[u8]| {
+        let mut w = 0u64;
+        for (i, &x) in bytes.iter().enumerate().take(8) {
+            w |= u64::from(x) << (8 * i);
+        }
+        w
+    };
+    let word8 = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+    if n >= 8 {
+        (n, word8(&b[..8]), word8(&b[n - 8..]))
+    } else {
+        (n, word(b), 0)
+    }
+}
+
+/// Whether `name`, of fingerprint `fp`, is `other`, of fingerprint `of`.
+#[inline]
+fn same_name(fp: Fingerprint, name: &str, of: Fingerprint, other: &str) -> bool {
+    fp == of && (fp.0 <= 16 || name == other)
 }
 
 impl<'a> NameLookup<'a> {
     fn new(map: NameMap<'a>) -> Self {
-        Self { map, last: None }
+        let few = if map.len() <= FEW_NAMES {
+            map.iter().map(|(&n, &i)| (fingerprint(n), n, i)).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            map,
+            few,
+            last: None,
+        }
     }
 
     fn get(&mut self, name: &'a str) -> Option<u32> {
-        if let Some((n, i)) = self.last
-            && n == name
+        let fp = fingerprint(name);
+        if let Some((of, n, i)) = self.last
+            && same_name(fp, name, of, n)
         {
             return Some(i);
         }
-        let i = *self.map.get(name)?;
-        self.last = Some((name, i));
+        let i = if self.few.is_empty() {
+            *self.map.get(name)?
+        } else {
+            self.few
+                .iter()
+                .find(|&&(of, n, _)| same_name(fp, name, of, n))?
+                .2
+        };
+        self.last = Some((fp, name, i));
         Some(i)
     }
 }
 
 /// How many relationships' slots are fetched ahead of their look-ups.
 const TOUCH_AHEAD: usize = 32;
-
-/// The id table used while building: the key sits beside the dense id, so a
-/// look-up costs one cache miss instead of two.
-struct BuildTable {
-    /// (key's high half, key's low half, dense id): 24 bytes, 8-aligned.
-    slots: Vec<(u64, u64, u32)>,
-    mask: usize,
-}
 
 fn halves(id: &CiId) -> (u64, u64) {
     let v = id.as_u128();
@@ -327,26 +322,44 @@ fn halves(id: &CiId) -> (u64, u64) {
     halves
 }
 
-impl BuildTable {
-    /// The table, and the duplicates found as (position, first position),
-    /// by position.
+impl IdTable {
+    /// Slots for `n` ids: a quarter more, at least one free.
+    fn size_for(n: usize) -> usize {
+        (n + n / 4 + 1).max(4)
+    }
+
+    /// The home slot of `id` in a table of `size` slots: the hash scaled
+    /// to the size (its high bits decide), so homes follow the hash's order.
+    #[inline]
+    fn home(id: &CiId, size: usize) -> usize {
+        #[allow(clippy::cast_possible_truncation)] // below `size`
+        let home = ((hash_id(id) as u128 * size as u128) >> 64) as usize;
+        home
+    }
+
+    /// The table of `ids` by position, and the duplicates found as
+    /// (position, first position), by position.
     ///
-    /// As in [`IdTable::positions`], the ids go in in the order of their
-    /// home slots (a radix sort), so the table is written from start to end
-    /// instead of at random (where each insertion would wait for a cache
-    /// miss). An id equal to an earlier one has the same home slot, so it
-    /// comes right after it in that order and meets it in its home's run of
-    /// slots.
+    /// The ids go in in the order of their home slots (a radix sort), so
+    /// the table is written from start to end instead of at random (where
+    /// each insertion would wait for a cache miss): each id lands on its
+    /// home slot or just after the id before it, and the few whose run
+    /// passes the end wrap around to the first free slots. The table
+    /// answers as one filled in any order does: every slot from an id's
+    /// home to its own is taken. An id equal to an earlier one has the
+    /// same home slot, so it comes right after it in that order and meets
+    /// it in its home's run of slots. The layout depends only on the ids
+    /// and their order.
     fn new(ids: &[CiId]) -> (Self, Vec<(usize, u32)>) {
-        let size = IdTable::size_for(ids.len());
-        let mask = size - 1;
+        let size = Self::size_for(ids.len());
+        // (home slot << 32 | position), in the order of the ids.
         let mut keyed: Vec<u64> = ids
             .iter()
             .enumerate()
-            .map(|(dense, id)| ((hash_id(id) & mask) as u64) << 32 | dense as u64)
+            .map(|(dense, id)| (Self::home(id, size) as u64) << 32 | dense as u64)
             .collect();
-        radix_sort_high(&mut keyed, size.trailing_zeros());
-        let mut slots = vec![(0u64, 0u64, NONE); size];
+        radix_sort_high(&mut keyed, usize::BITS - (size - 1).leading_zeros());
+        let mut slots = vec![FREE; size];
         let mut duplicates = Vec::new();
         let mut wrapped = Vec::new();
         let mut next = 0usize;
@@ -354,7 +367,7 @@ impl BuildTable {
         let (mut run_home, mut run_start) = (usize::MAX, 0usize);
         'ids: for &key in &keyed {
             let home = (key >> 32) as usize;
-            #[allow(clippy::cast_possible_truncation)] // the low half is the dense id
+            #[allow(clippy::cast_possible_truncation)] // the low half is the position
             let dense = key as u32;
             let at = home.max(next);
             if home != run_home {
@@ -365,13 +378,13 @@ impl BuildTable {
                 continue;
             }
             let (hi, lo) = halves(&ids[dense as usize]);
-            for &(h, l, first) in &slots[run_start..at] {
-                if (h, l) == (hi, lo) {
-                    duplicates.push((dense as usize, first));
+            for slot in &slots[run_start..at] {
+                if (slot.hi, slot.lo) == (hi, lo) {
+                    duplicates.push((dense as usize, slot.dense));
                     continue 'ids;
                 }
             }
-            slots[at] = (hi, lo, dense);
+            slots[at] = Slot { hi, lo, dense };
             next = at + 1;
         }
         // Ids whose run passed the end continue at the start, probing as
@@ -379,48 +392,62 @@ impl BuildTable {
         for dense in wrapped {
             let id = &ids[dense as usize];
             let (hi, lo) = halves(id);
-            let mut i = hash_id(id) & mask;
+            let mut i = Self::home(id, size);
             loop {
-                let (h, l, first) = slots[i];
-                if first == NONE {
-                    slots[i] = (hi, lo, dense);
+                let slot = slots[i];
+                if slot.dense == NONE {
+                    slots[i] = Slot { hi, lo, dense };
                     break;
                 }
-                if (h, l) == (hi, lo) {
-                    duplicates.push((dense as usize, first));
+                if (slot.hi, slot.lo) == (hi, lo) {
+                    duplicates.push((dense as usize, slot.dense));
                     break;
                 }
-                i = (i + 1) & mask;
+                i = if i + 1 == size { 0 } else { i + 1 };
             }
         }
         duplicates.sort_unstable();
-        (Self { slots, mask }, duplicates)
+        (Self { slots }, duplicates)
     }
 
-    /// Loads the first slot of each id, all independent reads, so that the
-    /// memory system fetches them in parallel before the look-ups (whose
-    /// probe loops would otherwise wait for one miss at a time).
-    fn touch<'a>(&self, ids: impl Iterator<Item = &'a CiId>) {
-        let mut sum = 0u32;
-        for id in ids {
-            sum ^= self.slots[hash_id(id) & self.mask].2;
-        }
-        std::hint::black_box(sum);
+    /// The home slot of `id` in this table.
+    #[inline]
+    fn home_of(&self, id: &CiId) -> usize {
+        Self::home(id, self.slots.len())
     }
 
+    /// Loads the slot at `home` (the whole slot: it may straddle two cache
+    /// lines), for the memory system to fetch it ahead of its look-up.
+    #[inline]
+    fn touch_at(&self, home: usize) -> u64 {
+        let slot = self.slots[home];
+        slot.hi ^ slot.lo ^ u64::from(slot.dense)
+    }
+
+    /// The dense id of `id`.
     #[inline]
     fn get(&self, id: &CiId) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        self.get_at(self.home_of(id), id)
+    }
+
+    /// The dense id of `id`, whose home slot is `home`.
+    #[inline]
+    fn get_at(&self, home: usize, id: &CiId) -> Option<u32> {
+        let size = self.slots.len();
         let key = halves(id);
-        let mut i = hash_id(id) & self.mask;
+        let mut i = home;
         loop {
-            let (h, l, dense) = self.slots[i];
-            if dense == NONE {
+            let slot = self.slots[i];
+            if slot.dense == NONE {
                 return None;
             }
-            if (h, l) == key {
-                return Some(dense);
+            if (slot.hi, slot.lo) == key {
+                return Some(slot.dense);
             }
-            i = (i + 1) & self.mask;
+            i = if i + 1 == size { 0 } else { i + 1 };
         }
     }
 }
@@ -609,6 +636,9 @@ fn prefix(offsets: &mut [u32]) {
     }
 }
 
+/// Rows up to this long are sorted by insertion, in place.
+const SHORT_ROW: usize = 16;
+
 /// Sorts `arcs[start..]` (one row) and drops its repeats.
 #[inline]
 fn sort_row(arcs: &mut Vec<u32>, start: usize) {
@@ -616,7 +646,21 @@ fn sort_row(arcs: &mut Vec<u32>, start: usize) {
     if row.len() < 2 || row.windows(2).all(|w| w[0] < w[1]) {
         return;
     }
-    row.sort_unstable();
+    if row.len() <= SHORT_ROW {
+        // Most rows are short: an insertion sort, without the general
+        // sort's set-up.
+        for i in 1..row.len() {
+            let x = row[i];
+            let mut j = i;
+            while j > 0 && row[j - 1] > x {
+                row[j] = row[j - 1];
+                j -= 1;
+            }
+            row[j] = x;
+        }
+    } else {
+        row.sort_unstable();
+    }
     let mut write = start + 1;
     for r in start + 1..arcs.len() {
         if arcs[r] != arcs[write - 1] {
@@ -998,7 +1042,7 @@ impl GraphIndex {
 
         // Nodes.
         let ids: Vec<CiId> = data.cis.iter().map(|c| c.id).collect();
-        let (fast, duplicates) = BuildTable::new(&ids);
+        let (fast, duplicates) = IdTable::new(&ids);
         let mut duplicates = duplicates.into_iter().peekable();
         let mut service_bits = vec![0u64; n.div_ceil(64)];
         // Redundancy declarations, in the same pass over the CIs; their
@@ -1041,13 +1085,45 @@ impl GraphIndex {
 
         // Relationships into impact arcs.
         let mut arcs: Vec<(u32, u32)> = Vec::with_capacity(data.relationships.len());
-        for (j, r) in data.relationships.iter().enumerate() {
-            if j % TOUCH_AHEAD == 0 {
-                let ahead = data.relationships[j..].iter().take(TOUCH_AHEAD);
-                fast.touch(ahead.flat_map(|r| [&r.source, &r.target]));
+        let rels = &data.relationships;
+        // The home slots of the ends of block `b` of relationships, each
+        // slot loaded (all independent reads, fetched together while the
+        // block before is looked up): (source's, target's), the source's
+        // `usize::MAX` when the relationship before has the same source
+        // (data that lists relationships by source CI, as exports and the
+        // store do, looks each source up once).
+        let homes_of = |b: usize, homes: &mut [(usize, usize); TOUCH_AHEAD]| {
+            let start = (b * TOUCH_AHEAD).min(rels.len());
+            let end = (start + TOUCH_AHEAD).min(rels.len());
+            let mut sum = 0u64;
+            for (i, h) in (start..end).zip(homes.iter_mut()) {
+                let r = &rels[i];
+                let source = if i > 0 && rels[i - 1].source == r.source {
+                    usize::MAX
+                } else {
+                    let home = fast.home_of(&r.source);
+                    sum ^= fast.touch_at(home);
+                    home
+                };
+                let target = fast.home_of(&r.target);
+                sum ^= fast.touch_at(target);
+                *h = (source, target);
             }
-            let s = fast.get(&r.source);
-            let t = fast.get(&r.target);
+            std::hint::black_box(sum);
+        };
+        let (mut homes, mut next_homes) = ([(0, 0); TOUCH_AHEAD], [(0, 0); TOUCH_AHEAD]);
+        homes_of(0, &mut next_homes);
+        let mut s = None;
+        for (j, r) in rels.iter().enumerate() {
+            if j % TOUCH_AHEAD == 0 {
+                homes = next_homes;
+                homes_of(j / TOUCH_AHEAD + 1, &mut next_homes);
+            }
+            let (source_home, target_home) = homes[j % TOUCH_AHEAD];
+            if source_home != usize::MAX {
+                s = fast.get_at(source_home, &r.source);
+            }
+            let t = fast.get_at(target_home, &r.target);
             let k = types.get(&r.relationship_type);
             if s.is_none() {
                 problems.push(Violation::new(
@@ -1208,7 +1284,7 @@ impl GraphIndex {
         let words = n.div_ceil(64);
         let (impact, depend) = assemble(&rows, layout, m);
         // Built in the final numbering (the ids are distinct here).
-        let table = IdTable::positions(&ids);
+        let (table, _) = IdTable::new(&ids);
         let Csr {
             offsets: impact_offsets,
             arcs: impact_arcs,
@@ -1356,7 +1432,7 @@ impl GraphIndex {
     // ---- crate-internal access for the queries ----
 
     pub(crate) fn dense(&self, ci: &CiId) -> Option<u32> {
-        self.table.get(ci, &self.ids)
+        self.table.get(ci)
     }
 
     pub(crate) fn dense_or_err(&self, ci: &CiId) -> Result<u32, CmdbError> {
@@ -1487,7 +1563,7 @@ mod tests {
     /// `ids` given as small numbers; a few of them are found by search to
     /// have the last home slot of the table, so that runs pass its end.
     fn check_build_table(case: &str, ids: &[CiId]) {
-        let (table, duplicates) = BuildTable::new(ids);
+        let (table, duplicates) = IdTable::new(ids);
         // The reference: each position's first equal position, if earlier.
         let first = |i: usize| ids.iter().position(|id| *id == ids[i]).unwrap_or(i);
         let expected: Vec<(usize, u32)> = (0..ids.len())
@@ -1567,13 +1643,123 @@ mod tests {
         }
     }
 
+    /// Names are told apart by their fingerprint up to 16 bytes and by
+    /// their bytes beyond, among a few names (searched in turn) or many
+    /// (hashed).
+    #[test]
+    fn names_are_found_among_few_and_many() {
+        let mut names: Vec<String> = vec![
+            String::new(),
+            "a".into(),
+            "ab".into(),
+            "runs_on".into(),
+            "hosted_on".into(),
+            "member_of".into(),
+            "abcdefghijklmnop".into(),
+            "abcdefghijklmnoq".into(),
+            // Same length, first and last 8 bytes: only the middle differs.
+            "aaaaaaaaXbbbbbbbb".into(),
+            "aaaaaaaaYbbbbbbbb".into(),
+        ];
+        for many in [false, true] {
+            if many {
+                names.extend((0..20).map(|i| format!("type_{i}")));
+            }
+            let map: NameMap = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i as u32))
+                .collect();
+            let mut lookup = NameLookup::new(map);
+            assert_eq!(lookup.few.is_empty(), many, "many: {many}");
+            // Each name twice in a row (the previous hit), then in another order.
+            for i in (0..names.len()).chain((0..names.len()).rev()) {
+                for _ in 0..2 {
+                    assert_eq!(lookup.get(&names[i]), Some(i as u32), "{:?}", names[i]);
+                }
+            }
+            for unknown in ["aaaaaaaaZbbbbbbbb", "abcdefghijklmnoz", "b", "runs_om"] {
+                assert_eq!(lookup.get(unknown), None, "{unknown:?}");
+            }
+        }
+    }
+
+    /// Rows sorted in place, by insertion up to `SHORT_ROW` and by the
+    /// general sort beyond, equal a sort and de-duplication of a copy.
+    #[test]
+    fn rows_are_sorted_without_repeats_at_every_length() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..=2 * SHORT_ROW + 3 {
+            for round in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Few distinct values in some rounds, so that repeats occur.
+                let spread = if round % 2 == 0 { 5 } else { 1 << 20 };
+                let row: Vec<u32> = (0..len as u64)
+                    .map(|i| (x.rotate_left(i as u32 * 7) % spread) as u32)
+                    .collect();
+                let mut arcs = vec![u32::MAX - 1, u32::MAX];
+                arcs.extend(&row);
+                sort_row(&mut arcs, 2);
+                let mut expected = row.clone();
+                expected.sort_unstable();
+                expected.dedup();
+                assert_eq!(&arcs[2..], expected.as_slice(), "length {len}, row {row:?}");
+                assert_eq!(&arcs[..2], &[u32::MAX - 1, u32::MAX], "the rows before");
+            }
+        }
+    }
+
+    /// A source repeated by consecutive relationships is looked up once:
+    /// when it is unknown, each relationship still reports it.
+    #[test]
+    fn a_repeated_unknown_source_is_reported_for_each_relationship() {
+        use crate::{ConfigurationItem, Relationship};
+        let id = CiId::from_u128;
+        let mut data = CmdbData::starter();
+        let class = data.classes[0].name.clone();
+        let ty = "depends_on".to_owned();
+        for i in 1..=3 {
+            data.cis
+                .push(ConfigurationItem::new(id(i), class.clone(), "ci"));
+        }
+        // 9 is unknown: twice in a row as a source, then known sources.
+        for (s, t) in [(9, 1), (9, 2), (1, 2), (1, 3), (2, 9)] {
+            data.relationships
+                .push(Relationship::new(id(s), ty.clone(), id(t)));
+        }
+        let Err(CmdbError::Invalid { problems }) = GraphIndex::build(&data) else {
+            panic!("unknown CIs are refused");
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "relationships[0].source",
+                "relationships[1].source",
+                "relationships[4].target"
+            ]
+        );
+        // Known repeated sources resolve to the same CI.
+        data.relationships.truncate(0);
+        for (s, t) in [(1, 2), (1, 3), (2, 3), (2, 1)] {
+            data.relationships
+                .push(Relationship::new(id(s), ty.clone(), id(t)));
+        }
+        let index = GraphIndex::build(&data).expect("valid data");
+        assert_eq!(index.impact_arc_count(), 4);
+    }
+
     #[test]
     fn build_table_finds_every_id_and_every_duplicate() {
         let id = CiId::from_u128;
-        // Ids whose home is the last slot of a table of 16 (6 to 8 ids).
+        // Ids whose home is the last slot of the tables of 6 and 7 ids
+        // (8 and 9 slots: the top ninth of the hashes is the top slot of both).
+        assert_eq!((IdTable::size_for(6), IdTable::size_for(7)), (8, 9));
         let last: Vec<CiId> = (1..)
             .map(id)
-            .filter(|c| hash_id(c) & 15 == 15)
+            .filter(|c| IdTable::home(c, 9) == 8)
             .take(4)
             .collect();
         let cases: Vec<(&str, Vec<CiId>)> = vec![
