@@ -544,11 +544,12 @@ impl Desk {
         Ok(out)
     }
 
-    /// The writes of one record's step.
+    /// The writes of one record's step; `before` is the record's version and
+    /// timeline as loaded (taken, not copied: the step's events follow them).
     #[allow(clippy::too_many_arguments)]
     fn pending(
         &self,
-        before: Option<&Loaded>,
+        before: Option<(u64, Vec<TimelineEvent>)>,
         record: Record,
         audit: Option<String>,
         timeline: Vec<TimelineEvent>,
@@ -583,17 +584,15 @@ impl Desk {
             events.push(NewEvent::timeline(fresh_id(t.at), t)?);
         }
         events.extend(extra);
-        let mut events_after =
-            Vec::with_capacity(before.map_or(0, |b| b.timeline.len()) + timeline.len());
-        events_after.extend(before.iter().flat_map(|b| b.timeline.iter().cloned()));
+        let (expected, mut events_after) = match before {
+            Some((version, history)) => (ExpectedVersion::Exact(version), history),
+            None => (ExpectedVersion::NoStream, Vec::new()),
+        };
         events_after.extend(timeline.iter().cloned());
         let full = Timeline {
             events: events_after,
         };
         let clocks = self.clocks(&record, &full, ctx.at)?;
-        let expected = before.map_or(ExpectedVersion::NoStream, |b| {
-            ExpectedVersion::Exact(b.version)
-        });
         let request = AppendRequest::events(
             record.stream_id(),
             StreamKind::from(record.kind()),
@@ -971,7 +970,7 @@ impl Desk {
     ) -> Result<Outcome> {
         let (also, effects) = self.follow_ons(&loaded.record, &record, follow_ups, ctx)?;
         let main = self.pending(
-            Some(&loaded),
+            Some((loaded.version, loaded.timeline)),
             record,
             audit,
             timeline,
@@ -1176,9 +1175,17 @@ impl Desk {
             .update(r, &li, ctx.actor, ctx.at));
         let (rr, ra, rt, _) = step!(self, &right.record, b, |r, lc| lc
             .update(r, &ri, ctx.actor, ctx.at));
-        let main = self.pending(Some(&left), lr, la, lt, Vec::new(), ctx, "link")?;
+        let main = self.pending(
+            Some((left.version, left.timeline)),
+            lr,
+            la,
+            lt,
+            Vec::new(),
+            ctx,
+            "link",
+        )?;
         let other = self.pending(
-            Some(&right),
+            Some((right.version, right.timeline)),
             rr,
             ra,
             rt,
@@ -1295,7 +1302,7 @@ impl Desk {
                             .map_err(lifecycle_error(&number))?;
                         let audit = audit_json(&number, step.audit.as_ref())?;
                         pendings.push(self.pending(
-                            Some(&loaded),
+                            Some((loaded.version, loaded.timeline)),
                             Record::Release(step.record),
                             audit,
                             step.timeline,
@@ -1343,7 +1350,7 @@ impl Desk {
             .map_err(lifecycle_error(&incident.number))?;
         let audit = audit_json(&incident.number, step.audit.as_ref())?;
         self.pending(
-            Some(&loaded),
+            Some((loaded.version, loaded.timeline)),
             Record::Incident(step.record),
             audit,
             step.timeline,
@@ -1378,7 +1385,7 @@ impl Desk {
                     .comment(i, CommentVisibility::WorkNote, text, ctx.actor, ctx.at)
                     .map_err(lifecycle_error(&i.number))?;
                 out.push(self.pending(
-                    Some(&loaded),
+                    Some((loaded.version, loaded.timeline)),
                     Record::Incident(step.record),
                     None,
                     step.timeline,
