@@ -314,7 +314,7 @@ impl SlaDefinition {
                 errors.push(Violation::new(
                     format!("goals[{i}].duration"),
                     "zero_duration",
-                    format!("goal {i} allows no time at all: {:?}", goal.duration),
+                    format!("goal {i} allows no time at all: {}", goal.duration),
                 ));
             }
             check_condition(&goal.when, &format!("goals[{i}].when"), &mut errors);

@@ -190,3 +190,30 @@ pub enum DurationSpec {
         days: u32,
     },
 }
+
+impl fmt::Display for DurationSpec {
+    /// For people and messages: `4 h of business time`, `3 working days`,
+    /// `2 working days, at the close of business`, `5 calendar days`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BusinessTime { seconds } => write!(f, "{} of business time", seconds.humanized()),
+            Self::WorkingDays {
+                days,
+                end_of_working_day,
+            } => {
+                write!(f, "{days} working day{}", if *days == 1 { "" } else { "s" })?;
+                if *end_of_working_day {
+                    f.write_str(", at the close of business")?;
+                }
+                Ok(())
+            }
+            Self::CalendarDays { days } => {
+                write!(
+                    f,
+                    "{days} calendar day{}",
+                    if *days == 1 { "" } else { "s" }
+                )
+            }
+        }
+    }
+}

@@ -335,6 +335,55 @@ fn error_messages_name_the_definition_and_the_value() {
     assert_eq!(err, err.to_lowercase());
 }
 
+/// Checks how a goal of `duration` that allows no time is reported.
+fn check_zero_goal(duration: DurationSpec, expect: &str) {
+    let mut bad = base();
+    bad.goals[0].duration = duration;
+    let messages: Vec<String> = bad
+        .check()
+        .errors
+        .iter()
+        .map(|v| v.message.clone())
+        .collect();
+    assert_eq!(
+        messages,
+        [format!("goal 0 allows no time at all: {expect}")]
+    );
+}
+
+#[test]
+fn messages_tell_durations_as_people_write_them_not_as_rust_debug_text() {
+    check_zero_goal(
+        DurationSpec::BusinessTime {
+            seconds: BusinessDuration::ZERO,
+        },
+        "0 min of business time",
+    );
+    check_zero_goal(
+        DurationSpec::WorkingDays {
+            days: 0,
+            end_of_working_day: true,
+        },
+        "0 working days, at the close of business",
+    );
+    check_zero_goal(DurationSpec::CalendarDays { days: 0 }, "0 calendar days");
+    assert_eq!(
+        DurationSpec::WorkingDays {
+            days: 1,
+            end_of_working_day: false
+        }
+        .to_string(),
+        "1 working day"
+    );
+    assert_eq!(
+        DurationSpec::BusinessTime {
+            seconds: BusinessDuration::from_minutes(90)
+        }
+        .to_string(),
+        "1 h 30 min of business time"
+    );
+}
+
 #[test]
 fn wire_form_as_integrators_write_it() {
     let json = r#"{
