@@ -13,6 +13,8 @@ fn mermaid_text(text: &str) -> String {
         .map(|c| match c {
             '"' => '\'',
             ':' | ';' | '\n' | '\r' | '#' | '{' | '}' | '<' | '>' => ' ',
+            // Validation refuses them in names; a description may still hold one.
+            c if c.is_control() => ' ',
             c => c,
         })
         .collect()
@@ -27,6 +29,8 @@ fn dot_text(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => {}
+            // Validation refuses them in names; a description may still hold one.
+            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }

@@ -173,6 +173,26 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
         let mut issues = Vec::new();
         let d = &definition;
 
+        // Names that reach messages, timelines and diagrams: printable,
+        // not empty, bounded.
+        check_name(&mut issues, "name", &d.name, "workflow");
+        for (i, st) in d.states.iter().enumerate() {
+            check_name(
+                &mut issues,
+                &format!("states[{i}].key"),
+                &st.key.wire_name(),
+                "state",
+            );
+        }
+        for (i, t) in d.transitions.iter().enumerate() {
+            check_name(
+                &mut issues,
+                &format!("transitions[{i}].event"),
+                &t.event.wire_name(),
+                "event",
+            );
+        }
+
         // States.
         let mut state_index = KeyIndex::new();
         let mut states: Vec<S> = Vec::with_capacity(d.states.len());
@@ -815,15 +835,46 @@ pub(crate) struct DiagramParts<'a, S> {
     pub(crate) initial: u32,
 }
 
-/// Reports empty or repeated names in a list.
+/// The longest name, in characters, a workflow may give a state, an event,
+/// a reason, a field or a guard.
+pub const MAX_NAME_CHARS: usize = 128;
+
+/// What is wrong with `name` as a name people and diagrams read: empty,
+/// too long, or holding a control or bidirectional-formatting character
+/// (NUL, a line break, U+202E) that would corrupt a message, a DOT or
+/// Mermaid diagram, or what a screen shows.
+fn name_problem(name: &str, what: &str) -> Option<String> {
+    let shown: String = name.chars().take(40).collect();
+    let more = if name.chars().count() > 40 { "…" } else { "" };
+    if name.trim().is_empty() {
+        Some(format!("{what} name is empty"))
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        Some(format!(
+            "{what} name {shown:?}{more} is longer than {MAX_NAME_CHARS} characters"
+        ))
+    } else if name.chars().any(|c| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
+        Some(format!(
+            "{what} name {shown:?}{more} holds a control or text-direction character"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Reports a bad name (see [`name_problem`]).
+fn check_name(issues: &mut Vec<DefinitionIssue>, path: &str, name: &str, what: &str) {
+    if let Some(message) = name_problem(name, what) {
+        issues.push(issue(path.to_owned(), IssueKind::BadName, message));
+    }
+}
+
+/// Reports bad, empty or repeated names in a list.
 fn check_names(issues: &mut Vec<DefinitionIssue>, path: &str, names: &[String], what: &str) {
     for (i, name) in names.iter().enumerate() {
-        if name.trim().is_empty() {
-            issues.push(issue(
-                format!("{path}[{i}]"),
-                IssueKind::BadName,
-                format!("{what} name is empty"),
-            ));
+        if let Some(message) = name_problem(name, what) {
+            issues.push(issue(format!("{path}[{i}]"), IssueKind::BadName, message));
         } else if names[..i].contains(name) {
             issues.push(issue(
                 format!("{path}[{i}]"),

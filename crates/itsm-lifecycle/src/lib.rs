@@ -159,7 +159,7 @@ pub use context::{Facts, Field, Guard, GuardContext};
 pub use definition::{
     DefinitionIssue, Effect, IssueKind, StateDefinition, TransitionDefinition, WorkflowDefinition,
 };
-pub use engine::{AuditEntry, Transition, Workflow};
+pub use engine::{AuditEntry, MAX_NAME_CHARS, Transition, Workflow};
 pub use error::{LifecycleError, Refusal, ReplayFault};
 pub use events::{
     ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent, ProblemEvent,

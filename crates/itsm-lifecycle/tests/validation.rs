@@ -3,8 +3,8 @@
 
 use itsm_core::{IncidentState, StateCategory};
 use itsm_lifecycle::{
-    Facts, IncidentEvent, IssueKind, LifecycleError, StateDefinition, TransitionDefinition,
-    Workflow, WorkflowDefinition, incident_flow,
+    Facts, IncidentEvent, IssueKind, LifecycleError, MAX_NAME_CHARS, StateDefinition,
+    TransitionDefinition, Workflow, WorkflowDefinition, incident_flow,
 };
 use serde_json::json;
 
@@ -332,4 +332,52 @@ fn json_errors_name_the_path() {
         matches!(&err, LifecycleError::Json { path, .. } if path == "states[0].category"),
         "{err:?}"
     );
+}
+
+/// `base()` with every `"from"` quoted name replaced by `to` (a state or an event).
+fn renamed(from: &str, to: &str) -> serde_json::Value {
+    let text = base()
+        .to_string()
+        .replace(&format!("\"{from}\""), &serde_json::to_string(to).unwrap());
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn names_that_would_corrupt_messages_and_diagrams_are_refused() {
+    for bad in [
+        "",
+        " ",
+        "op\u{0}en",
+        "op\nen",
+        "op\u{7}en",
+        "\u{202e}nepo",
+        "op\u{2066}en",
+        &"o".repeat(MAX_NAME_CHARS + 1),
+    ] {
+        check(
+            renamed("done", bad),
+            &[("states[2].key", IssueKind::BadName)],
+        );
+        check(
+            renamed("start", bad),
+            &[("transitions[0].event", IssueKind::BadName)],
+        );
+        check(
+            with(base(), |v| v["name"] = json!(bad)),
+            &[("name", IssueKind::BadName)],
+        );
+    }
+    // Names of any script, and the longest allowed, are fine.
+    check(renamed("done", "在处理"), &[]);
+    check(renamed("done", "fermé_é"), &[]);
+    check(renamed("done", &"o".repeat(MAX_NAME_CHARS)), &[]);
+    // The message quotes at most 40 characters of a long name.
+    let long = "x".repeat(10_000);
+    let err = Workflow::new(
+        definition(renamed("done", &long)),
+        &Facts::knowing(["approved"]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.len() < 400, "{} bytes: {}", err.len(), &err[..200]);
 }
