@@ -20,7 +20,7 @@ pub struct DiscoveryRecord {
     /// The CI's name as the source knows it.
     pub name: String,
     /// The attribute values it reports.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "itsm_core::unique_fields")]
     pub attributes: BTreeMap<String, FieldValue>,
 }
 

@@ -158,7 +158,7 @@ pub struct ConfigurationItem {
     /// Its name (`db-prod-01`).
     pub name: String,
     /// Its attribute values, by attribute key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "itsm_core::unique_fields")]
     pub attributes: BTreeMap<String, FieldValue>,
     /// Its life-cycle status.
     pub lifecycle: LifecycleStatus,

@@ -200,7 +200,7 @@ pub struct Change {
     #[serde(default)]
     pub release: Option<ReleaseId>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -254,6 +254,6 @@ pub struct Release {
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }

@@ -202,6 +202,6 @@ pub struct Incident {
     #[serde(default)]
     pub major_incident_state: Option<MajorIncidentState>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }

@@ -116,7 +116,7 @@ pub use state::{
 };
 pub use timeline::{CommentVisibility, Timeline, TimelineChange, TimelineEvent};
 pub use validate::{Validate, Violation};
-pub use value::{Extensions, FieldValue};
+pub use value::{Extensions, FieldValue, unique_fields};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -87,7 +87,7 @@ pub struct Problem {
     #[serde(default)]
     pub related_changes: Vec<ChangeId>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -124,7 +124,7 @@ pub struct KnownError {
     #[serde(default)]
     pub fixed_at: Option<DateTime<Utc>>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -169,6 +169,6 @@ pub struct KnowledgeArticle {
     #[serde(default)]
     pub known_error: Option<KnownErrorId>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }

@@ -58,7 +58,7 @@ pub struct ServiceRequest {
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
     /// Custom fields (the catalog item's variables), round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -129,7 +129,7 @@ pub struct Service {
     #[serde(default)]
     pub configuration_item: Option<CiId>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -144,7 +144,7 @@ pub struct ConfigurationItemRef {
     /// Its name.
     pub name: String,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -177,7 +177,7 @@ pub struct Person {
     #[serde(default)]
     pub roles: Vec<RoleId>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -214,7 +214,7 @@ pub struct Group {
     #[serde(default)]
     pub roles: Vec<RoleId>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
 
@@ -229,6 +229,6 @@ pub struct Role {
     #[serde(default)]
     pub description: Option<String>,
     /// Custom fields, round-tripped untouched.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }

@@ -148,13 +148,49 @@ impl<'de> Visitor<'de> for FieldValueVisitor {
         Ok(FieldValue::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
-        let mut out = BTreeMap::new();
-        while let Some((key, value)) = map.next_entry::<String, FieldValue>()? {
-            out.insert(key, value);
-        }
-        Ok(FieldValue::Object(out))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldValue, A::Error> {
+        unique_entries(map).map(FieldValue::Object)
     }
+}
+
+/// A JSON object's entries, refusing a key given twice: a plain map would
+/// keep the last value and drop the first without a word.
+fn unique_entries<'de, A: MapAccess<'de>>(
+    mut map: A,
+) -> Result<BTreeMap<String, FieldValue>, A::Error> {
+    let mut out = BTreeMap::new();
+    while let Some(key) = map.next_key::<String>()? {
+        if out.contains_key(&key) {
+            let shown: String = key.chars().take(40).collect();
+            return Err(serde::de::Error::custom(format!(
+                "the key {shown:?} is given twice"
+            )));
+        }
+        let value = map.next_value::<FieldValue>()?;
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+/// Deserializes custom fields ([`Extensions`], a CI's attributes),
+/// refusing a key given twice with the path of the map, where a plain
+/// `BTreeMap` would keep the last value silently. For a field of this type
+/// in a type of your own: `#[serde(deserialize_with = "itsm_core::unique_fields")]`.
+///
+/// # Errors
+/// A key given twice, or a value that is not JSON.
+pub fn unique_fields<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Extensions, D::Error> {
+    struct Fields;
+    impl<'de> Visitor<'de> for Fields {
+        type Value = Extensions;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of custom fields")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Extensions, A::Error> {
+            unique_entries(map)
+        }
+    }
+    deserializer.deserialize_map(Fields)
 }
 
 impl<'de> Deserialize<'de> for FieldValue {

@@ -300,3 +300,49 @@ proptest! {
         prop_assert!(matches!(value, Ok(_) | Err(CoreError::Json { .. })), "{:?}", value);
     }
 }
+
+#[test]
+fn a_key_given_twice_in_custom_fields_is_refused_not_dropped() {
+    let text = serde_json::to_string(&valid_incident()).unwrap();
+    let with = |extensions: &str| {
+        let cut = text.rfind('}').unwrap();
+        format!(
+            "{},\"extensions\":{extensions}}}",
+            &text[..cut]
+                .replace("\"extensions\":{}", "\"x_placeholder\":null")
+                .replace(",\"x_placeholder\":null", "")
+        )
+    };
+    // The record's own extension map, and a map nested inside a value.
+    for (case, extensions, path) in [
+        (
+            "top level",
+            r#"{"vendor_ticket": "A-1", "vendor_ticket": "A-2"}"#,
+            "extensions",
+        ),
+        (
+            "nested",
+            r#"{"vendor": {"id": 1, "id": 2}}"#,
+            "extensions.vendor",
+        ),
+    ] {
+        let json = with(extensions);
+        match from_json::<itsm_core::Incident>(&json) {
+            Err(CoreError::Json {
+                path: actual,
+                message,
+            }) => {
+                assert!(
+                    actual.starts_with(path),
+                    "{case}: path {actual:?}, expected {path:?}"
+                );
+                assert!(message.contains("is given twice"), "{case}: {message}");
+            }
+            other => panic!("{case}: {other:?} for {json}"),
+        }
+    }
+    // The same keys once each are kept, all of them.
+    let json = with(r#"{"vendor_ticket": "A-1", "vendor": {"id": 1, "name": "Acme"}}"#);
+    let incident = from_json::<itsm_core::Incident>(&json).unwrap();
+    assert_eq!(incident.extensions.len(), 2);
+}
