@@ -1,4 +1,5 @@
-//! Health propagation: from CIs with an incident, which CIs become warning.
+//! Health propagation: from CIs with an incident, which CIs go down with
+//! them (warning) and which only lose redundancy (degraded).
 
 use itsm_core::CiId;
 use schemars::JsonSchema;
@@ -29,7 +30,11 @@ use crate::impact::{Direction, QueryOptions, Searcher, Walk};
 #[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum HealthState {
-    /// Something it depends on has an incident.
+    /// Still up, but something it depends on redundantly has an incident:
+    /// one failure fewer than its redundancy tolerates (ITIL's "a CI that
+    /// has not yet impacted a service"; one disk of a mirror set).
+    Degraded,
+    /// Down with something it depends on that has an incident.
     Warning,
     /// It has an incident of its own.
     Critical,
@@ -40,12 +45,13 @@ impl std::str::FromStr for HealthState {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
+            "degraded" => Ok(Self::Degraded),
             "warning" => Ok(Self::Warning),
             "critical" => Ok(Self::Critical),
             _ => Err(CmdbError::InvalidName {
                 field: "health state",
                 value: s.to_owned(),
-                expected: "warning, critical".to_owned(),
+                expected: "degraded, warning, critical".to_owned(),
             }),
         }
     }
@@ -58,8 +64,8 @@ pub struct CiHealth {
     pub ci: CiId,
     /// Its state.
     pub state: HealthState,
-    /// For a warning, a CI with an incident that it comes from (through
-    /// impacted CIs); `None` for a CI with its own incident.
+    /// For a warning or a degraded CI, a CI with an incident that it comes
+    /// from (through impacted CIs); `None` for a CI with its own incident.
     pub cause: Option<CiId>,
 }
 
@@ -67,7 +73,7 @@ pub struct CiHealth {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct HealthReport {
     /// The CIs with their own incident (critical) first, in the order given,
-    /// then the warnings by distance from an incident.
+    /// then the warnings by distance from an incident, then the degraded CIs.
     pub cis: Vec<CiHealth>,
 }
 
@@ -81,9 +87,10 @@ impl HealthReport {
 
 impl Searcher<'_> {
     /// Health propagation: the CIs with an open incident are critical;
-    /// every CI their failure would impact, or degrade through redundancy,
-    /// becomes warning; a CI with its own incident stays critical however
-    /// it is reached.
+    /// every CI their failure would impact becomes warning; a CI whose
+    /// redundancy holds (some of what it needs failed, not more than it
+    /// tolerates) is degraded, distinct from warning; a CI with its own
+    /// incident stays critical however it is reached.
     ///
     /// # Errors
     /// [`CmdbError::UnknownCi`] for a CI the index does not hold;
@@ -132,7 +139,7 @@ impl Searcher<'_> {
         for (node, origin) in degraded {
             cis.push(CiHealth {
                 ci: index.id(node),
-                state: HealthState::Warning,
+                state: HealthState::Degraded,
                 cause: Some(index.id(origin)),
             });
         }

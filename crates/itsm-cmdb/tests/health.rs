@@ -41,8 +41,9 @@ fn health_table() {
     // A CI with its own incident is not downgraded to warning.
     check(MAP, "db svc", "app=warning<db db=critical svc=critical");
     check(MAP, "svc db", "app=warning<db db=critical svc=critical");
-    // A degraded cluster is a warning and propagates nothing.
-    check(MAP, "n1", "cl=warning<n1 n1=critical");
+    // A cluster that loses one of its two nodes is degraded, not a warning
+    // (it is still up), and propagates nothing.
+    check(MAP, "n1", "cl=degraded<n1 n1=critical");
     // The cluster goes down when the second node fails: that node is the cause.
     check(
         MAP,
@@ -58,6 +59,7 @@ fn health_state_names_round_trip() {
         assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         assert_eq!(s.to_string().parse::<HealthState>().unwrap(), s);
     }
+    assert!(HealthState::Degraded < HealthState::Warning);
     assert!(HealthState::Warning < HealthState::Critical);
     assert!("red".parse::<HealthState>().is_err());
 }
