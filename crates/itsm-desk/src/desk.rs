@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use itsm_cmdb::QueryOptions;
 use itsm_core::{
-    ApprovalDecision, Change, ChangeState, CiId, CommentVisibility, FieldValue, GroupId, Impact,
-    Incident, IncidentState, KnowledgeArticle, KnownError, PersonId, Problem, RecordKind,
-    RecordNumber, Release, ReleaseState, ServiceRequest, Timeline, TimelineEvent, Urgency,
+    ApprovalDecision, ChangeState, CiId, CommentVisibility, FieldValue, GroupId, Impact, Incident,
+    IncidentState, KnownError, PersonId, RecordKind, RecordNumber, ReleaseState, Timeline,
+    TimelineEvent, Urgency,
 };
-use itsm_lifecycle::{Effect, Input, Lifecycle, LifecycleError, MajorIncidentEvent};
+use itsm_lifecycle::{Effect, Input, LifecycleError, MajorIncidentEvent};
 use itsm_sla::{CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation};
 use itsm_store::{
     AppendRequest, CheckReport, DocumentProjector, DueClock, EventId, ExpectedVersion, NewEvent,
@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::batch::{BatchWrites, Command, CommandAt, MAX_BATCH_COMMANDS};
 use crate::config::Config;
 use crate::error::{DeskError, Result};
+use crate::flows::Flows;
 
 /// The most records one command may change, follow-ons included.
 pub const MAX_RECORDS_PER_COMMAND: usize = 1_000;
@@ -192,6 +193,15 @@ struct Loaded {
     timeline: Vec<TimelineEvent>,
 }
 
+/// A record as the running batch left it, loaded for the next command.
+fn batched(entry: Option<&(Record, u64, Vec<TimelineEvent>)>) -> Option<Loaded> {
+    entry.map(|(record, version, timeline)| Loaded {
+        record: record.clone(),
+        version: *version,
+        timeline: timeline.clone(),
+    })
+}
+
 /// One record's writes in a command.
 struct Pending {
     request: AppendRequest,
@@ -205,13 +215,7 @@ struct Pending {
 }
 
 struct Engines {
-    incident: Lifecycle<Incident>,
-    problem: Lifecycle<Problem>,
-    known_error: Lifecycle<KnownError>,
-    change: Lifecycle<Change>,
-    release: Lifecycle<Release>,
-    request: Lifecycle<ServiceRequest>,
-    knowledge: Lifecycle<KnowledgeArticle>,
+    flows: Flows,
     calendars: Vec<CompiledCalendar>,
     slas: Vec<(CompiledSla, usize)>,
 }
@@ -306,31 +310,31 @@ macro_rules! step {
         }
         match $record {
             Record::Incident($r) => {
-                let $lc = &$self.engines.incident;
+                let $lc = &$self.engines.flows.incident;
                 finish!(Record::Incident, $call)
             }
             Record::Problem($r) => {
-                let $lc = &$self.engines.problem;
+                let $lc = &$self.engines.flows.problem;
                 finish!(Record::Problem, $call)
             }
             Record::KnownError($r) => {
-                let $lc = &$self.engines.known_error;
+                let $lc = &$self.engines.flows.known_error;
                 finish!(Record::KnownError, $call)
             }
             Record::Change($r) => {
-                let $lc = &$self.engines.change;
+                let $lc = &$self.engines.flows.change;
                 finish!(Record::Change, $call)
             }
             Record::Release($r) => {
-                let $lc = &$self.engines.release;
+                let $lc = &$self.engines.flows.release;
                 finish!(Record::Release, $call)
             }
             Record::ServiceRequest($r) => {
-                let $lc = &$self.engines.request;
+                let $lc = &$self.engines.flows.request;
                 finish!(Record::ServiceRequest, $call)
             }
             Record::KnowledgeArticle($r) => {
-                let $lc = &$self.engines.knowledge;
+                let $lc = &$self.engines.flows.knowledge;
                 finish!(Record::KnowledgeArticle, $call)
             }
             other => {
@@ -399,13 +403,7 @@ impl Desk {
             return Err(DeskError::Config { problems });
         };
         let engines = Engines {
-            incident: flows.incident,
-            problem: flows.problem,
-            known_error: flows.known_error,
-            change: flows.change,
-            release: flows.release,
-            request: flows.request,
-            knowledge: flows.knowledge,
+            flows,
             calendars,
             slas,
         };
@@ -439,14 +437,8 @@ impl Desk {
     }
 
     fn load(&mut self, number: &RecordNumber) -> Result<Loaded> {
-        if let Some((record, version, timeline)) =
-            self.batch.as_ref().and_then(|b| b.by_number(number))
-        {
-            return Ok(Loaded {
-                record: record.clone(),
-                version: *version,
-                timeline: timeline.clone(),
-            });
+        if let Some(loaded) = batched(self.batch.as_ref().and_then(|b| b.by_number(number))) {
+            return Ok(loaded);
         }
         let stored = self
             .store
@@ -463,14 +455,8 @@ impl Desk {
     }
 
     fn load_id(&mut self, id: StreamId) -> Result<Option<Loaded>> {
-        if let Some((record, version, timeline)) =
-            self.batch.as_ref().and_then(|b| b.records.get(&id))
-        {
-            return Ok(Some(Loaded {
-                record: record.clone(),
-                version: *version,
-                timeline: timeline.clone(),
-            }));
+        if let Some(loaded) = batched(self.batch.as_ref().and_then(|b| b.records.get(&id))) {
+            return Ok(Some(loaded));
         }
         let Some(stored) = self.store.record(id)? else {
             return Ok(None);
@@ -917,7 +903,7 @@ impl Desk {
         let (record, audit, timeline, follow_ups) =
             match (&loaded.record, event.strip_prefix("major_")) {
                 (Record::Incident(i), Some(major)) => {
-                    let lc = &self.engines.incident;
+                    let lc = &self.engines.flows.incident;
                     let step = if major == "propose" {
                         lc.propose_major(i, ctx.actor, ctx.at)
                             .map_err(lifecycle_error(number))?
@@ -1291,6 +1277,7 @@ impl Desk {
                         let number = r.number;
                         let step = self
                             .engines
+                            .flows
                             .release
                             .apply(
                                 &r,
@@ -1339,6 +1326,7 @@ impl Desk {
             .with_field("resolution_notes", why);
         let step = self
             .engines
+            .flows
             .incident
             .apply(
                 incident,
@@ -1381,6 +1369,7 @@ impl Desk {
                 );
                 let step = self
                     .engines
+                    .flows
                     .incident
                     .comment(i, CommentVisibility::WorkNote, text, ctx.actor, ctx.at)
                     .map_err(lifecycle_error(&i.number))?;
