@@ -112,6 +112,10 @@ pub struct Approval {
 /// A change: the addition, modification or removal of anything that could
 /// have a direct or indirect effect on services (ITIL 4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions and completed by the trait
+// impls below, which compute the derived field when the input leaves it out.
+#[serde(remote = "Self")]
+#[schemars(rename = "Change")]
 pub struct Change {
     /// The change's id.
     pub id: ChangeId,
@@ -176,7 +180,9 @@ pub struct Change {
     /// How it will be tested.
     #[serde(default)]
     pub test_plan: Option<String>,
-    /// The overall approval status.
+    /// The overall approval status. Derived when absent on input: from
+    /// `approvals`, by [`approval_from_approvals`](crate::approval_from_approvals).
+    #[schemars(default = "crate::derived::absent_approval", transform = crate::derived::no_default)]
     pub approval: ApprovalStatus,
     /// Each approver's decision.
     #[serde(default)]
@@ -257,3 +263,9 @@ pub struct Release {
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
+
+crate::derived::derived_fields!(Change, [("approval", "not_requested")], |change, given| {
+    if !given[0] {
+        change.approval = crate::approval_from_approvals(&change.approvals);
+    }
+});

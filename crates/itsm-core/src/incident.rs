@@ -108,6 +108,10 @@ impl Incident {
 /// quality (ITIL 4). A major incident is an incident whose
 /// `major_incident_state` is set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions and completed by the trait
+// impls below, which compute the derived field when the input leaves it out.
+#[serde(remote = "Self")]
+#[schemars(rename = "Incident")]
 pub struct Incident {
     /// The incident's id.
     pub id: IncidentId,
@@ -139,7 +143,9 @@ pub struct Incident {
     pub impact: Impact,
     /// How quickly it must be resolved.
     pub urgency: Urgency,
-    /// The priority, normally derived from impact and urgency by a matrix.
+    /// The priority. Derived when absent on input: from `impact` and
+    /// `urgency` by the ServiceNow 3×3 matrix.
+    #[schemars(default = "crate::derived::absent_priority", transform = crate::derived::no_default)]
     pub priority: Priority,
     /// The state.
     pub state: IncidentState,
@@ -205,3 +211,9 @@ pub struct Incident {
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
+
+crate::derived::derived_fields!(Incident, [("priority", "p5")], |incident, given| {
+    if !given[0] {
+        incident.priority = crate::derived::derived_priority(incident.impact, incident.urgency)?;
+    }
+});

@@ -70,6 +70,7 @@
 mod wire;
 
 mod change;
+mod derived;
 mod error;
 mod id;
 mod incident;
@@ -91,6 +92,7 @@ pub use change::{
     Approval, ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeRisk, ChangeType,
     Release, ReleaseType,
 };
+pub use derived::approval_from_approvals;
 pub use error::CoreError;
 pub use id::{
     CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId,

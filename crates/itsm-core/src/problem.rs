@@ -12,6 +12,10 @@ use crate::{
 
 /// A problem: the cause, or potential cause, of one or more incidents (ITIL 4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions and completed by the trait
+// impls below, which compute the derived field when the input leaves it out.
+#[serde(remote = "Self")]
+#[schemars(rename = "Problem")]
 pub struct Problem {
     /// The problem's id.
     pub id: ProblemId,
@@ -35,7 +39,9 @@ pub struct Problem {
     pub impact: Impact,
     /// How quickly it must be addressed.
     pub urgency: Urgency,
-    /// The priority.
+    /// The priority. Derived when absent on input: from `impact` and
+    /// `urgency` by the ServiceNow 3×3 matrix.
+    #[schemars(default = "crate::derived::absent_priority", transform = crate::derived::no_default)]
     pub priority: Priority,
     /// The state.
     pub state: ProblemState,
@@ -172,3 +178,9 @@ pub struct KnowledgeArticle {
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
+
+crate::derived::derived_fields!(Problem, [("priority", "p5")], |problem, given| {
+    if !given[0] {
+        problem.priority = crate::derived::derived_priority(problem.impact, problem.urgency)?;
+    }
+});

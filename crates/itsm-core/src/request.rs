@@ -14,6 +14,10 @@ use crate::{
 /// A service request: a request from a user for something that is a normal
 /// part of service delivery (ITIL 4), ordered from the service catalog.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions and completed by the trait
+// impls below, which compute the derived field when the input leaves it out.
+#[serde(remote = "Self")]
+#[schemars(rename = "ServiceRequest")]
 pub struct ServiceRequest {
     /// The request's id.
     pub id: ServiceRequestId,
@@ -35,7 +39,9 @@ pub struct ServiceRequest {
     pub channel: Option<Channel>,
     /// The state.
     pub state: ServiceRequestState,
-    /// The overall approval status.
+    /// The overall approval status. Derived when absent on input: from
+    /// `approvals`, by [`approval_from_approvals`](crate::approval_from_approvals).
+    #[schemars(default = "crate::derived::absent_approval", transform = crate::derived::no_default)]
     pub approval: ApprovalStatus,
     /// Each approver's decision.
     #[serde(default)]
@@ -232,3 +238,13 @@ pub struct Role {
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
 }
+
+crate::derived::derived_fields!(
+    ServiceRequest,
+    [("approval", "not_requested")],
+    |request, given| {
+        if !given[0] {
+            request.approval = crate::approval_from_approvals(&request.approvals);
+        }
+    }
+);
