@@ -14,7 +14,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, TimeZone, Utc};
 use itsm::PersonId;
 use itsm::lifecycle::{
-    Facts, LifecycleError, StateDefinition, TransitionDefinition, Workflow, WorkflowDefinition,
+    LifecycleError, PlainContext, StateDefinition, TransitionDefinition, Workflow,
+    WorkflowDefinition,
 };
 
 type Res<T> = Result<T, Box<dyn Error>>;
@@ -26,8 +27,8 @@ fn main() -> Res<()> {
 }
 
 /// The guards this product can evaluate for the custom flow.
-fn guards() -> Facts {
-    Facts::knowing(["awaiting_caller", "vendor_under_contract"])
+fn guards() -> PlainContext {
+    PlainContext::knowing(["awaiting_caller", "vendor_under_contract"])
 }
 
 /// The example's output.
@@ -67,7 +68,7 @@ pub fn run() -> Res<String> {
     writeln!(o, "\nAn incident through the custom flow:")?;
     let agent = Some(PersonId::from_u128(7));
     let mut state = workflow.initial().clone();
-    let steps: [(&str, Facts, DateTime<Utc>); 5] = [
+    let steps: [(&str, PlainContext, DateTime<Utc>); 5] = [
         ("start", guards(), at(9, 5)),
         // Escalating needs the vendor under contract and the vendor's ticket.
         ("escalate_to_vendor", guards(), at(9, 40)),

@@ -436,7 +436,7 @@ fn resolve(s: &mut Story, n: &RecordNumber) -> Res<SlaCycle> {
         hours(c.goal_duration.as_secs()),
         c.percentage,
         hours(c.business_paused.as_secs()),
-        hours(c.business_left.as_secs()),
+        hours(c.business_remaining.as_secs()),
         when(c.due_at),
         when(c.original_due_at),
         c.thresholds
@@ -617,7 +617,7 @@ fn fix_through_change(
     let window = Input::new()
         .with_value("planned_start", &at(18, 0))?
         .with_value("planned_end", &at(19, 0))?;
-    let early = s.desk.apply(&c, "authorize", &window, &engineer(14, 20));
+    let early = s.desk.apply(&c, "schedule", &window, &engineer(14, 20));
     writeln!(
         s.out,
         "14:20  Priya approves: {}. Authorising now is refused, and nothing is written:\n\
@@ -628,7 +628,7 @@ fn fix_through_change(
 
     let o = approve(s, 1, 14, 45)?;
     let summary = approvals(&o)?;
-    s.desk.apply(&c, "authorize", &window, &engineer(14, 45))?;
+    s.desk.apply(&c, "schedule", &window, &engineer(14, 45))?;
     writeln!(
         s.out,
         "14:45  Tom approves: {summary}. The change is authorised and scheduled for {}–{}.",
@@ -889,7 +889,7 @@ fn clock(o: &Outcome, definition: &str) -> Res<SlaCycle> {
 fn approvals(o: &Outcome) -> Res<String> {
     let change = change_of(o)?;
     let policy = ApprovalPolicy::NOfM { required: 2 };
-    Ok(match policy.evaluate(&change.approvals) {
+    Ok(match policy.outcome(&change.approvals) {
         ApprovalOutcome::Pending {
             approved,
             required,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use itsm_core::{IncidentState, PersonId};
-use itsm_lifecycle::{AuditEntry, Facts, IncidentEvent, Workflow, incident_flow};
+use itsm_lifecycle::{AuditEntry, IncidentEvent, PlainContext, Workflow, incident_flow};
 
 const ENTRIES: usize = 1_000_000;
 
@@ -109,29 +109,29 @@ impl Naive {
 }
 
 /// A representative mix of applies: legal moves with their facts, and refusals.
-fn apply_cases() -> Vec<(IncidentState, IncidentEvent, Facts)> {
+fn apply_cases() -> Vec<(IncidentState, IncidentEvent, PlainContext)> {
     use IncidentEvent as E;
     use IncidentState as S;
-    let resolved = Facts::itil()
+    let resolved = PlainContext::itil()
         .with_field("resolution_code")
         .with_field("resolution_notes");
     vec![
-        (S::New, E::Start, Facts::itil()),
+        (S::New, E::Start, PlainContext::itil()),
         (
             S::InProgress,
             E::Hold,
-            Facts::itil().with_reason("awaiting_caller"),
+            PlainContext::itil().with_reason("awaiting_caller"),
         ),
         (
             S::OnHold,
             E::CallerUpdated,
-            Facts::itil().passing("awaiting_caller"),
+            PlainContext::itil().passing("awaiting_caller"),
         ),
         (S::InProgress, E::Resolve, resolved.clone()),
-        (S::Resolved, E::Reopen, Facts::itil()),
+        (S::Resolved, E::Reopen, PlainContext::itil()),
         (S::OnHold, E::Resolve, resolved),
-        (S::Resolved, E::Close, Facts::itil()),
-        (S::InProgress, E::Cancel, Facts::itil()),
+        (S::Resolved, E::Close, PlainContext::itil()),
+        (S::InProgress, E::Cancel, PlainContext::itil()),
     ]
 }
 
@@ -150,8 +150,8 @@ fn sample(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
 }
 
 fn report() {
-    let wf = Workflow::new(incident_flow(), &Facts::itil()).expect("valid");
-    let dwf = Workflow::new(incident_flow().to_dynamic(), &Facts::itil()).expect("valid");
+    let wf = Workflow::new(incident_flow(), &PlainContext::itil()).expect("valid");
+    let dwf = Workflow::new(incident_flow().to_dynamic(), &PlainContext::itil()).expect("valid");
     let typed = history(ENTRIES);
     let dyn_history = dynamic(&typed);
     let naive = Naive::new();
@@ -179,7 +179,7 @@ fn report() {
         }
     });
     let (v_med, v_p99) = sample(51, || {
-        black_box(Workflow::new(incident_flow(), &Facts::itil()).ok());
+        black_box(Workflow::new(incident_flow(), &PlainContext::itil()).ok());
     });
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("\nlifecycle medians (p99) over repeated runs, one core:");
@@ -219,8 +219,8 @@ fn report() {
 
 fn benches(c: &mut Criterion) {
     report();
-    let wf = Workflow::new(incident_flow(), &Facts::itil()).expect("valid");
-    let dwf = Workflow::new(incident_flow().to_dynamic(), &Facts::itil()).expect("valid");
+    let wf = Workflow::new(incident_flow(), &PlainContext::itil()).expect("valid");
+    let dwf = Workflow::new(incident_flow().to_dynamic(), &PlainContext::itil()).expect("valid");
     let typed = history(ENTRIES);
     let dyn_history = dynamic(&typed);
     let naive = Naive::new();
@@ -251,7 +251,7 @@ fn benches(c: &mut Criterion) {
         });
     });
     g.bench_function("validate_incident_flow", |b| {
-        b.iter(|| black_box(Workflow::new(incident_flow(), &Facts::itil()).ok()))
+        b.iter(|| black_box(Workflow::new(incident_flow(), &PlainContext::itil()).ok()))
     });
     g.finish();
 }

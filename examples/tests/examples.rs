@@ -80,7 +80,7 @@ fn service_desk_due_instant_moves_by_exactly_the_paused_business_time() -> Res {
     assert_eq!(c.stage, SlaStage::Achieved);
     assert_eq!(c.priority, Some(Priority::P1));
     assert_eq!(c.goal_duration, BusinessDuration::from_hours(4));
-    assert_eq!(c.business_elapsed + c.business_left, c.goal_duration);
+    assert_eq!(c.business_elapsed + c.business_remaining, c.goal_duration);
     assert_eq!(
         day.calendar.add(c.start, c.goal_duration + paused)?,
         c.due_at
@@ -108,7 +108,7 @@ fn service_desk_records_end_the_day_in_their_final_states() -> Res {
         .count();
     assert_eq!(approved, 2);
     assert_eq!(
-        itsm::lifecycle::ApprovalPolicy::NOfM { required: 2 }.evaluate(&day.change.approvals),
+        itsm::lifecycle::ApprovalPolicy::NOfM { required: 2 }.outcome(&day.change.approvals),
         ApprovalOutcome::Approved
     );
     assert!(day.problem.known_error);

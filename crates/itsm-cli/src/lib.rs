@@ -35,7 +35,6 @@
 
 mod cmdb;
 mod desk;
-mod duration;
 mod error;
 mod input;
 mod interop;
@@ -223,8 +222,8 @@ enum WorkflowCommand {
         /// The reason given with the event (such as the on-hold reason `awaiting_caller`).
         #[arg(long)]
         reason: Option<String>,
-        /// A facts file (`{"known_guards", "passing_guards", "fields", "reason"}`), merged with the options above.
-        #[arg(long, value_name = "FILE")]
+        /// A guard context file, a `PlainContext` (`{"known_guards", "passing_guards", "fields", "reason"}`), merged with the options above (`--facts` is its former name).
+        #[arg(long = "context", alias = "facts", value_name = "FILE")]
         facts: Option<String>,
     },
 }
@@ -490,7 +489,15 @@ fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 fn parse_business_seconds(text: &str) -> Result<u64, String> {
-    duration::parse_duration(text)
+    // The library's parser, with the command line's own day options named.
+    text.parse::<itsm_sla::BusinessDuration>()
+        .map(itsm_sla::BusinessDuration::as_secs)
+        .map_err(|e| {
+            e.to_string().replace(
+                "count working days or calendar days instead",
+                "use --working-days N or --calendar-days N",
+            )
+        })
 }
 
 fn parse_impact(text: &str) -> Result<Impact, String> {

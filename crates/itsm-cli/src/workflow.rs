@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use itsm_core::{ChangeType, PersonId, Violation};
-use itsm_lifecycle::{Facts, Guard, LifecycleError, Workflow, WorkflowDefinition};
+use itsm_lifecycle::{Guard, LifecycleError, PlainContext, Workflow, WorkflowDefinition};
 use serde_json::json;
 
 use crate::input::Inputs;
@@ -86,10 +86,10 @@ fn named_guards(definition: &Definition) -> BTreeSet<String> {
 
 /// The guards taken as known: `known` when given, else every guard the
 /// definition names and those of the default ITIL flows.
-fn known_guards(definition: &Definition, known: Option<Vec<String>>) -> Facts {
+fn known_guards(definition: &Definition, known: Option<Vec<String>>) -> PlainContext {
     match known {
-        Some(list) => Facts::knowing(list),
-        None => Facts::knowing(
+        Some(list) => PlainContext::knowing(list),
+        None => PlainContext::knowing(
             named_guards(definition)
                 .into_iter()
                 .chain(Guard::ITIL.iter().map(|g| (*g).to_owned())),
@@ -123,7 +123,7 @@ pub(crate) fn definition_problems(
 fn compile(
     name: &str,
     definition: Definition,
-    facts: &Facts,
+    facts: &PlainContext,
 ) -> Result<Workflow<String, String>, CliError> {
     Workflow::new(definition, facts).map_err(|e| CliError::Content {
         file: name.to_owned(),
@@ -189,8 +189,8 @@ pub(crate) fn apply(
     args: ApplyArgs,
 ) -> Result<Report, CliError> {
     let mut facts = match &args.facts {
-        Some(file) => inputs.parse::<Facts>(file, "facts")?.1,
-        None => Facts::default(),
+        Some(file) => inputs.parse::<PlainContext>(file, "facts")?.1,
+        None => PlainContext::default(),
     };
     let (name, definition) = load(inputs, arg)?;
     for guard in &args.pass {

@@ -578,7 +578,7 @@ fn sla() {
             "start": "2026-03-02T09:00:00Z", "stop": "2026-03-02T13:30:00Z",
             "business_elapsed": 12600, "actual_elapsed_secs": 12600,
             "business_paused": 3600, "actual_paused_secs": 3600,
-            "business_left": 1800, "percentage": 87.5, "breached": false,
+            "business_remaining": 1800, "percentage": 87.5, "breached": false,
             "due_at": "2026-03-02T14:00:00Z", "original_due_at": "2026-03-02T13:00:00Z",
             "breached_at": null, "thresholds": [], "next_event_at": null
         }]
@@ -1082,7 +1082,7 @@ fn workflows() {
                 "workflow",
                 "apply",
                 VENDOR,
-                "--facts",
+                "--context",
                 "facts_vendor.json",
                 "--state",
                 "in_progress",

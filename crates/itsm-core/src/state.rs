@@ -35,8 +35,10 @@ pub enum StateCategory {
     Resolved,
     /// Finished; no further work.
     Closed,
-    /// Abandoned before completion.
-    Cancelled,
+    /// Abandoned before completion. Read also from the British spelling
+    /// `cancelled`.
+    #[serde(alias = "cancelled")]
+    Canceled,
 }
 
 crate::wire::impl_from_str!(StateCategory => "StateCategory");
@@ -51,7 +53,7 @@ impl StateCategory {
     /// Whether a record in this category is finished (closed or cancelled).
     #[must_use]
     pub const fn is_final(self) -> bool {
-        matches!(self, Self::Closed | Self::Cancelled)
+        matches!(self, Self::Closed | Self::Canceled)
     }
 }
 
@@ -117,7 +119,7 @@ states!(
         /// Closed; final.
         Closed => Closed,
         /// Cancelled (raised in error, a duplicate); final.
-        Canceled => Cancelled,
+        Canceled => Canceled,
     }
 );
 
@@ -183,7 +185,7 @@ states!(
         /// Closed; final.
         Closed => Closed,
         /// Cancelled; final.
-        Canceled => Cancelled,
+        Canceled => Canceled,
     }
 );
 
@@ -203,7 +205,7 @@ states!(
         /// Closed; final.
         Closed => Closed,
         /// Cancelled before deployment; final.
-        Canceled => Cancelled,
+        Canceled => Canceled,
     }
 );
 
@@ -217,7 +219,7 @@ states!(
         /// Approved; fulfilment may start.
         Approved => Open,
         /// Rejected by an approver; final.
-        Rejected => Cancelled,
+        Rejected => Canceled,
         /// Being fulfilled.
         Fulfilment => Open,
         /// Fulfilled; final.
@@ -238,7 +240,7 @@ states!(
         /// Rejected: handled as an ordinary incident.
         Rejected => Closed,
         /// Cancelled with the incident.
-        Canceled => Cancelled,
+        Canceled => Canceled,
     }
 );
 

@@ -11,6 +11,7 @@ macro_rules! impl_from_str {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 use strum::IntoEnumIterator;
+                let s = $crate::wire::canonical(s);
                 Self::iter().find(|v| <&'static str>::from(*v) == s).ok_or_else(|| {
                     $crate::CoreError::InvalidName {
                         field: $field,
@@ -29,3 +30,13 @@ macro_rules! impl_from_str {
     )+};
 }
 pub(crate) use impl_from_str;
+
+/// The one spelling of a wire name that has two: the British `cancelled` is
+/// read as `canceled`, the spelling of every state, category and decision.
+pub(crate) fn canonical(name: &str) -> &str {
+    if name == "cancelled" {
+        "canceled"
+    } else {
+        name
+    }
+}

@@ -482,7 +482,7 @@ fn labels_are_for_people_and_wire_names_for_machines() {
         &IncidentResolutionCode::WorkaroundProvided,
         "Workaround provided",
     );
-    check_label(&StateCategory::Cancelled, "Cancelled");
+    check_label(&StateCategory::Canceled, "Canceled");
     check_label(&ApprovalStatus::NotRequested, "Not requested");
     check_label(&CommentVisibility::WorkNote, "Work note");
     check_label(&RecordKind::KnownError, "Known error");
@@ -977,10 +977,10 @@ fn state_categories() {
     let active: Vec<C> = C::iter().filter(|c| c.is_active()).collect();
     let finished: Vec<C> = C::iter().filter(|c| c.is_final()).collect();
     assert_eq!(active, [C::New, C::Open, C::Paused]);
-    assert_eq!(finished, [C::Closed, C::Cancelled]);
+    assert_eq!(finished, [C::Closed, C::Canceled]);
     assert_eq!(IncidentState::OnHold.category(), C::Paused);
     assert_eq!(ChangeState::Review.category(), C::Resolved);
-    assert_eq!(ServiceRequestState::Rejected.category(), C::Cancelled);
+    assert_eq!(ServiceRequestState::Rejected.category(), C::Canceled);
     assert_eq!(Priority::P1.rank(), 1);
     assert_eq!(Priority::P6.rank(), 6);
 }

@@ -6,7 +6,7 @@ use itsm_core::{
     Change, Incident, KnowledgeArticle, KnownError, PriorityMatrix, Problem, Release,
     ServiceRequest,
 };
-use itsm_lifecycle::{ApprovalPolicy, Facts, Lifecycle, Workflow, WorkflowDefinition};
+use itsm_lifecycle::{ApprovalPolicy, Lifecycle, PlainContext, Workflow, WorkflowDefinition};
 
 use crate::config::Workflows;
 
@@ -109,7 +109,7 @@ fn typed<R: itsm_lifecycle::Record>(
                 continue;
             }
         };
-        match Workflow::new(typed, &Facts::itil()) {
+        match Workflow::new(typed, &PlainContext::itil()) {
             Ok(w) => flows.push(w),
             Err(e) => problems.push(format!("{at} ({:?}): {e}", definition.name)),
         }

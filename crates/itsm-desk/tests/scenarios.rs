@@ -789,9 +789,9 @@ fn a_normal_change_is_authorised_once_its_approvers_agree() {
             ))),
             Cmd::Decide("CHG0000001", 0xa1, ApprovalDecision::Approved, 5),
             // The default policy needs every approver: not authorised yet.
-            Cmd::Refused(Box::new(Cmd::Apply("CHG0000001", "authorize", window(), 6))),
+            Cmd::Refused(Box::new(Cmd::Apply("CHG0000001", "schedule", window(), 6))),
             Cmd::Decide("CHG0000001", 0xa2, ApprovalDecision::Approved, 7),
-            Cmd::Apply("CHG0000001", "authorize", window(), 8),
+            Cmd::Apply("CHG0000001", "schedule", window(), 8),
             // A second change is rejected by one approver and goes back to new.
             Cmd::Open(
                 record(
@@ -806,12 +806,7 @@ fn a_normal_change_is_authorised_once_its_approvers_agree() {
             Cmd::Apply("CHG0000002", "request_authorization", Input::new(), 12),
             Cmd::Ask("CHG0000002", &[0xa1, 0xa2], 13),
             Cmd::Decide("CHG0000002", 0xa2, ApprovalDecision::Rejected, 14),
-            Cmd::Refused(Box::new(Cmd::Apply(
-                "CHG0000002",
-                "authorize",
-                window(),
-                15,
-            ))),
+            Cmd::Refused(Box::new(Cmd::Apply("CHG0000002", "schedule", window(), 15))),
             Cmd::Apply("CHG0000002", "reject", Input::new(), 16),
         ],
         &[

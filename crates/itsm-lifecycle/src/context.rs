@@ -1,5 +1,5 @@
 //! [`GuardContext`]: what the caller tells the engine about a record, and
-//! [`Facts`], a ready-made context.
+//! [`PlainContext`], a ready-made context.
 
 use std::collections::BTreeSet;
 
@@ -107,7 +107,7 @@ impl Field {
 /// fields, and the reason given. Serialisable, so a test or a tool can keep
 /// the facts of a case in JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-pub struct Facts {
+pub struct PlainContext {
     /// The guards this context can evaluate.
     #[serde(default)]
     pub known_guards: BTreeSet<String>,
@@ -122,8 +122,8 @@ pub struct Facts {
     pub reason: Option<String>,
 }
 
-impl Facts {
-    /// Facts that know the given guards, none passing, no fields.
+impl PlainContext {
+    /// A context that knows the given guards, none passing, no fields.
     #[must_use]
     pub fn knowing<I, G>(guards: I) -> Self
     where
@@ -136,7 +136,7 @@ impl Facts {
         }
     }
 
-    /// Facts that know every guard of the default ITIL flows ([`Guard::ITIL`]).
+    /// A context that knows every guard of the default ITIL flows ([`Guard::ITIL`]).
     #[must_use]
     pub fn itil() -> Self {
         Self::knowing(Guard::ITIL.iter().copied())
@@ -223,7 +223,7 @@ impl Facts {
                 .filter(|(_, f)| *f)
                 .map(|(n, _)| (*n).to_owned()),
         );
-        match policy.evaluate(&change.approvals) {
+        match policy.outcome(&change.approvals) {
             ApprovalOutcome::Approved => {
                 facts.passing_guards.insert(Guard::APPROVED.to_owned());
             }
@@ -236,7 +236,7 @@ impl Facts {
     }
 }
 
-impl GuardContext for Facts {
+impl GuardContext for PlainContext {
     fn knows_guard(&self, guard: &str) -> bool {
         self.known_guards.contains(guard)
     }

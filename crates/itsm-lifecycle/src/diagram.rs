@@ -44,7 +44,7 @@ fn category_class(c: StateCategory) -> &'static str {
         StateCategory::Paused => "paused",
         StateCategory::Resolved => "resolved",
         StateCategory::Closed => "closed",
-        StateCategory::Cancelled => "cancelled",
+        StateCategory::Canceled => "canceled",
     }
 }
 
@@ -55,7 +55,7 @@ fn category_colour(c: StateCategory) -> &'static str {
         StateCategory::Paused => "#f3e5f5",
         StateCategory::Resolved => "#e8f5e9",
         StateCategory::Closed => "#eceff1",
-        StateCategory::Cancelled => "#ffebee",
+        StateCategory::Canceled => "#ffebee",
     }
 }
 

@@ -115,13 +115,13 @@ events!(
         Assess,
         /// Ask the change authority (assess, or new for an emergency → authorize).
         RequestAuthorization,
-        /// The approval policy is met (authorize → scheduled).
-        Authorize,
         /// An approver rejected it (authorize → new); pending approvals are cancelled.
         Reject,
         /// Send back to new (assess or authorize → new); pending approvals are cancelled.
         Revert,
-        /// Schedule a pre-authorised standard change (new → scheduled).
+        /// Schedule the change: a pre-authorised standard change from new, a
+        /// normal or emergency change from authorize once the approval policy
+        /// is met (→ scheduled).
         Schedule,
         /// Start implementing (scheduled → implement).
         Implement,

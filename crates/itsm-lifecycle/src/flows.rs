@@ -103,7 +103,7 @@ pub fn incident_flow() -> WorkflowDefinition<IncidentState, IncidentEvent> {
             state(St::Closed, "Closed; final."),
             state(
                 St::Canceled,
-                "Cancelled (raised in error, a duplicate); final.",
+                "Canceled (raised in error, a duplicate); final.",
             ),
         ],
         transitions: vec![
@@ -154,7 +154,7 @@ pub fn major_incident_flow() -> WorkflowDefinition<MajorIncidentState, MajorInci
             ),
             state(St::Accepted, "Handled as a major incident."),
             state(St::Rejected, "Handled as an ordinary incident; final."),
-            state(St::Canceled, "Cancelled with the incident; final."),
+            state(St::Canceled, "Canceled with the incident; final."),
         ],
         transitions: vec![
             T::new(St::Proposed, Ev::Accept, St::Accepted),
@@ -230,7 +230,7 @@ pub fn problem_flow() -> WorkflowDefinition<ProblemState, ProblemEvent> {
 ///   (there is no assess: new → assess is refused);
 /// - emergency: new → authorize → scheduled → … (skips assess, still authorised).
 ///
-/// Authorize → scheduled needs the approval policy met ([`Guard::APPROVED`]);
+/// Authorize → scheduled (the event `schedule`) needs the approval policy met ([`Guard::APPROVED`]);
 /// a rejection ([`Guard::REJECTED`]) or a revert sends the change back to new
 /// and cancels pending approvals. Cancel is allowed from new to implement,
 /// refused in review and closed. Scheduled needs planned start and end;
@@ -279,7 +279,7 @@ pub fn change_flow(change_type: ChangeType) -> WorkflowDefinition<ChangeState, C
         state(St::Closed, "Closed; final.")
             .requiring(Field::CLOSE_CODE)
             .requiring(Field::CLOSE_NOTES),
-        state(St::Canceled, "Cancelled; final."),
+        state(St::Canceled, "Canceled; final."),
     ]);
     let mut transitions = Vec::new();
     match change_type {
@@ -297,7 +297,7 @@ pub fn change_flow(change_type: ChangeType) -> WorkflowDefinition<ChangeState, C
     }
     if has(St::Authorize) {
         transitions.extend([
-            T::new(St::Authorize, Ev::Authorize, St::Scheduled).guard(Guard::APPROVED),
+            T::new(St::Authorize, Ev::Schedule, St::Scheduled).guard(Guard::APPROVED),
             T::new(St::Authorize, Ev::Reject, St::New)
                 .guard(Guard::REJECTED)
                 .effect(Effect::CancelPendingApprovals),
@@ -341,7 +341,7 @@ pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
             state(St::Deploy, "The release is being deployed."),
             state(St::Review, "Deployed; under review."),
             state(St::Closed, "Closed; final."),
-            state(St::Canceled, "Cancelled before deployment; final."),
+            state(St::Canceled, "Canceled before deployment; final."),
         ],
         transitions: vec![
             T::new(St::Planning, Ev::Build, St::Build),

@@ -67,16 +67,16 @@
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use itsm_core::{IncidentState, PersonId, StateCategory};
-//! use itsm_lifecycle::{incident_flow, Effect, Facts, Field, IncidentEvent, Workflow};
+//! use itsm_lifecycle::{incident_flow, Effect, PlainContext, Field, IncidentEvent, Workflow};
 //!
-//! let workflow = Workflow::new(incident_flow(), &Facts::itil())?;
+//! let workflow = Workflow::new(incident_flow(), &PlainContext::itil())?;
 //! let agent = Some(PersonId::from_u128(7));
 //! let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 15, 0).unwrap();
 //!
-//! let start = workflow.apply(&IncidentState::New, &IncidentEvent::Start, agent, at, &Facts::itil())?;
+//! let start = workflow.apply(&IncidentState::New, &IncidentEvent::Start, agent, at, &PlainContext::itil())?;
 //!
 //! // Putting an incident on hold needs a reason; the clock pauses.
-//! let on_hold = Facts::itil().with_reason("awaiting_vendor");
+//! let on_hold = PlainContext::itil().with_reason("awaiting_vendor");
 //! let hold = workflow.apply(&start.audit.to, &IncidentEvent::Hold, agent, at, &on_hold)?;
 //! assert_eq!(hold.audit.to, IncidentState::OnHold);
 //! assert_eq!(hold.to_category, StateCategory::Paused);
@@ -155,7 +155,7 @@ mod policy;
 mod record;
 mod typed;
 
-pub use context::{Facts, Field, Guard, GuardContext};
+pub use context::{Field, Guard, GuardContext, PlainContext};
 pub use definition::{
     DefinitionIssue, Effect, IssueKind, StateDefinition, TransitionDefinition, WorkflowDefinition,
 };
@@ -191,7 +191,7 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<DefinitionIssue>("definition_issue")
         .with::<Refusal>("refusal")
         .with::<ReplayFault>("replay_fault")
-        .with::<Facts>("facts")
+        .with::<PlainContext>("plain_context")
         .with::<ApprovalPolicy>("approval_policy")
         .with::<ApprovalOutcome>("approval_outcome")
         .with::<AutoClose>("auto_close")

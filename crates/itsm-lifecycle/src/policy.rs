@@ -66,7 +66,7 @@ pub enum ApprovalOutcome {
 impl ApprovalPolicy {
     /// Decides over `approvals`. Pure and total: any input gets an answer.
     #[must_use]
-    pub fn evaluate(&self, approvals: &[Approval]) -> ApprovalOutcome {
+    pub fn outcome(&self, approvals: &[Approval]) -> ApprovalOutcome {
         let (mut approved, mut rejected, mut outstanding) = (0u32, 0u32, 0u32);
         for a in approvals {
             match a.decision {

@@ -19,9 +19,8 @@ use serde_json::{Map, Value};
 use crate::key::WorkflowKey;
 use crate::policy::ApprovalOutcome;
 use crate::{
-    ApprovalPolicy, AuditEntry, Effect, Facts, Guard, GuardContext, LifecycleError,
-    MajorIncidentEvent, Record, Transition, Workflow, cancel_pending_approvals,
-    major_incident_flow,
+    ApprovalPolicy, AuditEntry, Effect, Guard, GuardContext, LifecycleError, MajorIncidentEvent,
+    PlainContext, Record, Transition, Workflow, cancel_pending_approvals, major_incident_flow,
 };
 
 type Object = Map<String, Value>;
@@ -168,7 +167,7 @@ impl<R: Record> Lifecycle<R> {
     pub fn itil() -> Result<Self, LifecycleError> {
         let flows = R::flows()
             .into_iter()
-            .map(|d| Workflow::new(d, &Facts::itil()))
+            .map(|d| Workflow::new(d, &PlainContext::itil()))
             .collect::<Result<Vec<_>, _>>()?;
         Self::with_workflows(flows)
     }
@@ -199,7 +198,7 @@ impl<R: Record> Lifecycle<R> {
             .collect();
         Ok(Self {
             flows,
-            major: Workflow::new(major_incident_flow(), &Facts::itil())?,
+            major: Workflow::new(major_incident_flow(), &PlainContext::itil())?,
             policy: ApprovalPolicy::All,
             matrix: None,
             effect_fields,
@@ -754,7 +753,7 @@ impl<R: Record> Lifecycle<R> {
                             &MajorIncidentEvent::Cancel,
                             actor,
                             at,
-                            &Facts::itil(),
+                            &PlainContext::itil(),
                         )
                     {
                         obj.insert(MAJOR.to_owned(), json(MAJOR, &cancel.audit.to)?);
@@ -836,7 +835,7 @@ impl Lifecycle<Incident> {
             });
         };
         if event == MajorIncidentEvent::Cancel
-            && incident.state.category() != StateCategory::Cancelled
+            && incident.state.category() != StateCategory::Canceled
         {
             // A cancelled major incident belongs to a cancelled incident
             // (`Incident::validate`): it is cancelled by cancelling the
@@ -847,7 +846,7 @@ impl Lifecycle<Incident> {
                 event: event.wire_name().into_owned(),
                 allowed: self
                     .major
-                    .allowed_events(&state, &Facts::itil())
+                    .allowed_events(&state, &PlainContext::itil())
                     .into_iter()
                     .filter(|e| **e != MajorIncidentEvent::Cancel)
                     .map(|e| e.wire_name().into_owned())
@@ -856,7 +855,7 @@ impl Lifecycle<Incident> {
         }
         let transition = self
             .major
-            .apply(&state, &event, actor, at, &Facts::itil())?;
+            .apply(&state, &event, actor, at, &PlainContext::itil())?;
         let before = to_object(incident)?;
         let mut after = before.clone();
         after.insert(MAJOR.to_owned(), json(MAJOR, &transition.audit.to)?);
@@ -882,7 +881,7 @@ impl ApprovalPolicy {
         let none_asked = approvals
             .iter()
             .all(|a| a.decision == ApprovalDecision::Canceled);
-        match self.evaluate(approvals) {
+        match self.outcome(approvals) {
             ApprovalOutcome::Rejected { .. } => ApprovalStatus::Rejected,
             ApprovalOutcome::Approved if approvals.is_empty() || !none_asked => {
                 ApprovalStatus::Approved
@@ -907,7 +906,7 @@ impl<'a> RecordFacts<'a> {
         input: &'a Input,
         policy: ApprovalPolicy,
     ) -> Result<Self, LifecycleError> {
-        let approval = read::<Vec<Approval>>(obj, APPROVALS)?.map(|a| policy.evaluate(&a));
+        let approval = read::<Vec<Approval>>(obj, APPROVALS)?.map(|a| policy.outcome(&a));
         Ok(Self {
             obj,
             input,

@@ -9,8 +9,8 @@ use itsm_core::{
     OnHoldReason, PersonId, ProblemId, Validate,
 };
 use itsm_lifecycle::{
-    Effect, Facts, Field, IncidentEvent, MajorIncidentEvent, Transition, Workflow, incident_flow,
-    major_incident_flow,
+    Effect, Field, IncidentEvent, MajorIncidentEvent, PlainContext, Transition, Workflow,
+    incident_flow, major_incident_flow,
 };
 use proptest::prelude::*;
 
@@ -75,7 +75,7 @@ fn apply(
                         &MajorIncidentEvent::Cancel,
                         actor,
                         at,
-                        &Facts::itil(),
+                        &PlainContext::itil(),
                     )
                 {
                     incident.major_incident_state = Some(m.audit.to);
@@ -87,8 +87,8 @@ fn apply(
 }
 
 fn walk(steps: &[(usize, usize)], major_start: Option<MajorIncidentState>) {
-    let wf = Workflow::new(incident_flow(), &Facts::itil()).unwrap();
-    let major = Workflow::new(major_incident_flow(), &Facts::itil()).unwrap();
+    let wf = Workflow::new(incident_flow(), &PlainContext::itil()).unwrap();
+    let major = Workflow::new(major_incident_flow(), &PlainContext::itil()).unwrap();
     let mut incident = Incident::new(
         IncidentId::from_u128(1),
         "INC0000001".parse().unwrap(),
@@ -115,7 +115,7 @@ fn walk(steps: &[(usize, usize)], major_start: Option<MajorIncidentState>) {
             }
             _ => {}
         }
-        let facts = Facts::for_incident(&incident).with_reason(reason.to_string());
+        let facts = PlainContext::for_incident(&incident).with_reason(reason.to_string());
         let at = t0() + Duration::minutes(10 * (i as i64 + 1));
         if let Ok(t) = wf.apply(
             &incident.state,

@@ -6,7 +6,7 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use itsm_core::{PersonId, StateCategory};
 use itsm_lifecycle::{
-    Effect, Facts, IssueKind, LifecycleError, Refusal, Workflow, WorkflowDefinition,
+    Effect, IssueKind, LifecycleError, PlainContext, Refusal, Workflow, WorkflowDefinition,
 };
 
 const PATH: &str = "docs/examples/lifecycle/incident_awaiting_vendor.json";
@@ -16,8 +16,8 @@ fn definition() -> WorkflowDefinition<String, String> {
     WorkflowDefinition::from_json(&text).expect("example parses")
 }
 
-fn guards() -> Facts {
-    Facts::knowing(["awaiting_caller", "vendor_under_contract"])
+fn guards() -> PlainContext {
+    PlainContext::knowing(["awaiting_caller", "vendor_under_contract"])
 }
 
 fn s(x: &str) -> String {
@@ -105,7 +105,7 @@ fn awaiting_vendor_flow_validates_applies_and_replays() {
 
 #[test]
 fn awaiting_vendor_flow_needs_its_guards_known() {
-    let err = Workflow::new(definition(), &Facts::knowing(["awaiting_caller"])).unwrap_err();
+    let err = Workflow::new(definition(), &PlainContext::knowing(["awaiting_caller"])).unwrap_err();
     let LifecycleError::InvalidDefinition { issues, .. } = err else {
         panic!("{err:?}")
     };
@@ -168,7 +168,7 @@ fn diagram_labels_are_escaped() {
         "terminal": ["b\\c"]
     }))
     .unwrap();
-    let wf = Workflow::new(def, &Facts::default()).unwrap();
+    let wf = Workflow::new(def, &PlainContext::default()).unwrap();
     let mermaid = wf.to_mermaid();
     assert!(mermaid.contains("state \"a  'x'\" as s0"), "{mermaid}");
     assert!(mermaid.contains("s0 --> s1 : go  now"), "{mermaid}");

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use itsm_core::StateCategory;
 use itsm_lifecycle::{
-    Facts, IssueKind, LifecycleError, StateDefinition, TransitionDefinition, Workflow,
+    IssueKind, LifecycleError, PlainContext, StateDefinition, TransitionDefinition, Workflow,
     WorkflowDefinition,
 };
 use petgraph::algo::has_path_connecting;
@@ -19,7 +19,7 @@ const CATEGORIES: [StateCategory; 6] = [
     StateCategory::Paused,
     StateCategory::Resolved,
     StateCategory::Closed,
-    StateCategory::Cancelled,
+    StateCategory::Canceled,
 ];
 
 #[derive(Clone, Debug)]
@@ -103,7 +103,7 @@ proptest! {
         let (unreachable, dead, duplicates) = oracle(&case);
         let terminal: BTreeSet<usize> = case.terminal.iter().copied().collect();
         let terminal_exits = case.edges.iter().any(|(f, _, _)| terminal.contains(f));
-        let result = Workflow::new(definition(&case), &Facts::default());
+        let result = Workflow::new(definition(&case), &PlainContext::default());
         let issues = match &result {
             Ok(_) => Vec::new(),
             Err(LifecycleError::InvalidDefinition { issues, .. }) => issues.clone(),

@@ -10,10 +10,11 @@ use itsm_core::{
     PersonId, ProblemState, ReleaseState, ServiceRequestState, TimelineChange,
 };
 use itsm_lifecycle::{
-    ChangeEvent, Effect, EventKey, Facts, Field, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
-    LifecycleError, MajorIncidentEvent, ProblemEvent, Refusal, ReleaseEvent, ServiceRequestEvent,
-    StateKey, Workflow, WorkflowDefinition, change_flow, incident_flow, knowledge_flow,
-    known_error_flow, major_incident_flow, problem_flow, release_flow, service_request_flow,
+    ChangeEvent, Effect, EventKey, Field, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
+    LifecycleError, MajorIncidentEvent, PlainContext, ProblemEvent, Refusal, ReleaseEvent,
+    ServiceRequestEvent, StateKey, Workflow, WorkflowDefinition, change_flow, incident_flow,
+    knowledge_flow, known_error_flow, major_incident_flow, problem_flow, release_flow,
+    service_request_flow,
 };
 
 /// What a move should do.
@@ -30,14 +31,16 @@ enum Expect<S> {
 }
 use Expect::{NotAllowed, Refused, Terminal, To};
 
-/// Facts from a spec: `g:guard f:field r:reason`, separated by spaces.
-fn facts(spec: &str) -> Facts {
+/// A context from a spec: `g:guard f:field r:reason`, separated by spaces.
+fn facts(spec: &str) -> PlainContext {
     spec.split_whitespace()
-        .fold(Facts::itil(), |f, token| match token.split_once(':') {
-            Some(("g", g)) => f.passing(g),
-            Some(("f", x)) => f.with_field(x),
-            Some(("r", r)) => f.with_reason(r),
-            _ => panic!("bad facts token {token:?}"),
+        .fold(PlainContext::itil(), |f, token| {
+            match token.split_once(':') {
+                Some(("g", g)) => f.passing(g),
+                Some(("f", x)) => f.with_field(x),
+                Some(("r", r)) => f.with_reason(r),
+                _ => panic!("bad facts token {token:?}"),
+            }
         })
 }
 
@@ -92,7 +95,7 @@ fn run<S: StateKey + Ord, E: EventKey + Ord>(
     definition: WorkflowDefinition<S, E>,
     table: &[(S, E, &str, Expect<S>)],
 ) {
-    let wf = Workflow::new(definition, &Facts::itil()).expect("default flow is valid");
+    let wf = Workflow::new(definition, &PlainContext::itil()).expect("default flow is valid");
     for case in table {
         check(&wf, case);
     }
@@ -295,7 +298,7 @@ fn normal_change_flow_table() {
             (S::Assess, E::Revert, "", To(S::New)),
             (
                 S::Authorize,
-                E::Authorize,
+                E::Schedule,
                 APPROVED_SCHEDULE,
                 To(S::Scheduled),
             ),
@@ -311,13 +314,13 @@ fn normal_change_flow_table() {
             (S::Implement, E::Cancel, "", To(S::Canceled)),
             (
                 S::Authorize,
-                E::Authorize,
+                E::Schedule,
                 SCHEDULE,
                 Refused(&["guard:approved"]),
             ),
             (
                 S::Authorize,
-                E::Authorize,
+                E::Schedule,
                 "g:approved",
                 Refused(&["field:planned_start", "field:planned_end"]),
             ),
@@ -375,7 +378,7 @@ fn emergency_change_flow_table() {
             (S::New, E::RequestAuthorization, "", To(S::Authorize)),
             (
                 S::Authorize,
-                E::Authorize,
+                E::Schedule,
                 APPROVED_SCHEDULE,
                 To(S::Scheduled),
             ),
@@ -392,7 +395,7 @@ fn emergency_change_flow_table() {
             (S::New, E::Schedule, SCHEDULE, NotAllowed),
             (
                 S::Authorize,
-                E::Authorize,
+                E::Schedule,
                 SCHEDULE,
                 Refused(&["guard:approved"]),
             ),
@@ -494,7 +497,7 @@ fn service_request_flow_table() {
 }
 
 fn incident_wf() -> Workflow<IncidentState, IncidentEvent> {
-    Workflow::new(incident_flow(), &Facts::itil()).unwrap()
+    Workflow::new(incident_flow(), &PlainContext::itil()).unwrap()
 }
 
 fn field(f: &str) -> String {
@@ -509,7 +512,7 @@ fn reopen_updates_count_and_last_reopened() {
             &IncidentEvent::Reopen,
             None,
             at(),
-            &Facts::itil(),
+            &PlainContext::itil(),
         )
         .unwrap();
     for e in [
@@ -532,7 +535,7 @@ fn reopen_updates_count_and_last_reopened() {
 
 #[test]
 fn caller_update_on_awaiting_caller_clears_the_reason() {
-    let facts = Facts::itil().passing(itsm_lifecycle::Guard::AWAITING_CALLER);
+    let facts = PlainContext::itil().passing(itsm_lifecycle::Guard::AWAITING_CALLER);
     let t = incident_wf()
         .apply(
             &IncidentState::OnHold,
@@ -554,7 +557,7 @@ fn caller_update_on_awaiting_caller_clears_the_reason() {
 
 #[test]
 fn hold_records_the_reason_in_audit_and_timeline() {
-    let facts = Facts::itil()
+    let facts = PlainContext::itil()
         .with_reason("awaiting_problem")
         .with_field(Field::PROBLEM);
     let t = incident_wf()
@@ -576,14 +579,20 @@ fn hold_records_the_reason_in_audit_and_timeline() {
 #[test]
 fn cancelling_an_incident_cancels_its_major_incident() {
     let wf = incident_wf();
-    let major = Workflow::new(major_incident_flow(), &Facts::itil()).unwrap();
+    let major = Workflow::new(major_incident_flow(), &PlainContext::itil()).unwrap();
     for from in [
         IncidentState::New,
         IncidentState::InProgress,
         IncidentState::OnHold,
     ] {
         let t = wf
-            .apply(&from, &IncidentEvent::Cancel, None, at(), &Facts::itil())
+            .apply(
+                &from,
+                &IncidentEvent::Cancel,
+                None,
+                at(),
+                &PlainContext::itil(),
+            )
             .unwrap();
         assert!(t.effects.contains(&Effect::CancelMajorIncident), "{from:?}");
     }
@@ -595,7 +604,7 @@ fn cancelling_an_incident_cancels_its_major_incident() {
                 &MajorIncidentEvent::Cancel,
                 None,
                 at(),
-                &Facts::itil(),
+                &PlainContext::itil(),
             )
             .unwrap();
         assert_eq!(t.audit.to, MajorIncidentState::Canceled);
@@ -604,10 +613,16 @@ fn cancelling_an_incident_cancels_its_major_incident() {
 
 #[test]
 fn reverting_a_change_to_new_cancels_pending_approvals() {
-    let wf = Workflow::new(change_flow(ChangeType::Normal), &Facts::itil()).unwrap();
+    let wf = Workflow::new(change_flow(ChangeType::Normal), &PlainContext::itil()).unwrap();
     for from in [ChangeState::Assess, ChangeState::Authorize] {
         let t = wf
-            .apply(&from, &ChangeEvent::Revert, None, at(), &Facts::itil())
+            .apply(
+                &from,
+                &ChangeEvent::Revert,
+                None,
+                at(),
+                &PlainContext::itil(),
+            )
             .unwrap();
         assert_eq!(t.audit.to, ChangeState::New);
         assert!(
@@ -619,14 +634,14 @@ fn reverting_a_change_to_new_cancels_pending_approvals() {
 
 #[test]
 fn resolving_a_problem_releases_waiting_incidents() {
-    let wf = Workflow::new(problem_flow(), &Facts::itil()).unwrap();
+    let wf = Workflow::new(problem_flow(), &PlainContext::itil()).unwrap();
     let t = wf
         .apply(
             &ProblemState::FixInProgress,
             &ProblemEvent::Resolve,
             None,
             at(),
-            &Facts::itil().with_field("resolution_code"),
+            &PlainContext::itil().with_field("resolution_code"),
         )
         .unwrap();
     assert!(t.effects.contains(&Effect::ResolveIncidentsAwaitingProblem));
@@ -640,7 +655,7 @@ fn not_allowed_lists_the_events_allowed() {
             &IncidentEvent::Cancel,
             None,
             at(),
-            &Facts::itil(),
+            &PlainContext::itil(),
         )
         .unwrap_err();
     assert_eq!(
@@ -661,7 +676,7 @@ fn not_allowed_lists_the_events_allowed() {
 #[test]
 fn allowed_events_follow_guards() {
     let wf = incident_wf();
-    let check = |state: IncidentState, facts: Facts, want: &[IncidentEvent]| {
+    let check = |state: IncidentState, facts: PlainContext, want: &[IncidentEvent]| {
         let got: Vec<IncidentEvent> = wf
             .allowed_events(&state, &facts)
             .into_iter()
@@ -672,20 +687,20 @@ fn allowed_events_follow_guards() {
     use IncidentEvent as E;
     check(
         IncidentState::OnHold,
-        Facts::itil(),
+        PlainContext::itil(),
         &[E::Resume, E::Resolve, E::Cancel],
     );
     check(
         IncidentState::OnHold,
-        Facts::itil().passing("awaiting_caller"),
+        PlainContext::itil().passing("awaiting_caller"),
         &[E::Resume, E::CallerUpdated, E::Resolve, E::Cancel],
     );
     check(
         IncidentState::New,
-        Facts::itil(),
+        PlainContext::itil(),
         &[E::Start, E::Hold, E::Resolve, E::Cancel],
     );
-    check(IncidentState::Closed, Facts::itil(), &[]);
+    check(IncidentState::Closed, PlainContext::itil(), &[]);
 }
 
 #[test]

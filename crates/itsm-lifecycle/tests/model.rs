@@ -10,8 +10,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm_core::{ChangeState, ChangeType, IncidentState, PersonId, StateCategory, TimelineChange};
 use itsm_lifecycle::{
-    AuditEntry, ChangeEvent, Facts, Guard, IncidentEvent, LifecycleError, Transition, Workflow,
-    change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
+    AuditEntry, ChangeEvent, Guard, IncidentEvent, LifecycleError, PlainContext, Transition,
+    Workflow, change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
     service_request_flow,
 };
 use proptest::prelude::*;
@@ -40,8 +40,8 @@ struct Step {
 }
 
 impl Step {
-    fn facts(&self) -> Facts {
-        let mut f = Facts::itil();
+    fn facts(&self) -> PlainContext {
+        let mut f = PlainContext::itil();
         if self.awaiting_caller {
             f = f.passing(Guard::AWAITING_CALLER);
         }
@@ -153,8 +153,8 @@ impl StateMachineTest for Engine {
     fn init_test(_: &IncidentState) -> Self {
         let def = incident_flow();
         Engine {
-            dynamic: Workflow::new(def.to_dynamic(), &Facts::itil()).unwrap(),
-            typed: Workflow::new(def, &Facts::itil()).unwrap(),
+            dynamic: Workflow::new(def.to_dynamic(), &PlainContext::itil()).unwrap(),
+            typed: Workflow::new(def, &PlainContext::itil()).unwrap(),
             state: IncidentState::New,
             history: Vec::new(),
             dynamic_history: Vec::new(),
@@ -271,8 +271,8 @@ prop_state_machine! {
 /// declared, terminal states refuse everything, and replay reproduces the
 /// state; replaying a tampered history reports the first offending entry.
 fn walk(def: itsm_lifecycle::WorkflowDefinition<String, String>, picks: &[(usize, bool)]) {
-    let wf = Workflow::new(def, &Facts::itil()).unwrap();
-    let all = Facts::knowing(itsm_lifecycle::Guard::ITIL.iter().copied());
+    let wf = Workflow::new(def, &PlainContext::itil()).unwrap();
+    let all = PlainContext::knowing(itsm_lifecycle::Guard::ITIL.iter().copied());
     let mut state = wf.initial().clone();
     let mut history = Vec::new();
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -281,7 +281,7 @@ fn walk(def: itsm_lifecycle::WorkflowDefinition<String, String>, picks: &[(usize
         // Permissive facts satisfy every guard, field and reason of the target.
         let facts = if permissive {
             let target = wf.target(&state, &event).cloned();
-            let mut f = Facts::itil();
+            let mut f = PlainContext::itil();
             for g in itsm_lifecycle::Guard::ITIL {
                 f = f.passing(*g);
             }
@@ -346,7 +346,7 @@ proptest! {
 
 #[test]
 fn replay_reports_the_first_offending_entry() {
-    let wf = Workflow::new(incident_flow(), &Facts::itil()).unwrap();
+    let wf = Workflow::new(incident_flow(), &PlainContext::itil()).unwrap();
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let entry = |from, event, to, minutes| AuditEntry {
         from,
@@ -422,8 +422,8 @@ struct ChangeStep {
 }
 
 impl ChangeStep {
-    fn facts(&self) -> Facts {
-        let mut f = Facts::itil();
+    fn facts(&self) -> PlainContext {
+        let mut f = PlainContext::itil();
         if self.approved {
             f = f.passing(Guard::APPROVED);
         }
@@ -451,7 +451,7 @@ fn change_next(ty: ChangeType, s: ChangeState, step: &ChangeStep) -> Option<Chan
         (S::Assess, E::RequestAuthorization) => Some(S::Authorize),
         (S::New, E::RequestAuthorization) if ty == T::Emergency => Some(S::Authorize),
         (S::New, E::Schedule) if ty == T::Standard && step.planned => Some(S::Scheduled),
-        (S::Authorize, E::Authorize) if authorizing && step.approved && step.planned => {
+        (S::Authorize, E::Schedule) if authorizing && step.approved && step.planned => {
             Some(S::Scheduled)
         }
         (S::Authorize, E::Reject) if step.rejected => Some(S::New),
@@ -520,7 +520,7 @@ impl StateMachineTest for ChangeEngine {
 
     fn init_test((ty, _): &(ChangeType, ChangeState)) -> Self {
         ChangeEngine {
-            workflow: Workflow::new(change_flow(*ty), &Facts::itil()).unwrap(),
+            workflow: Workflow::new(change_flow(*ty), &PlainContext::itil()).unwrap(),
             state: ChangeState::New,
             history: Vec::new(),
             now: Utc.with_ymd_and_hms(2026, 2, 2, 8, 0, 0).unwrap(),

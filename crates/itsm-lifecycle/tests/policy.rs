@@ -8,7 +8,7 @@ use itsm_core::{
     PersonId, Problem, ProblemId, RecordNumber,
 };
 use itsm_lifecycle::{
-    ApprovalOutcome, ApprovalPolicy, AutoClose, Facts, Guard, GuardContext, LifecycleError,
+    ApprovalOutcome, ApprovalPolicy, AutoClose, Guard, GuardContext, LifecycleError, PlainContext,
     cancel_pending_approvals, check_change_type_change, incidents_to_resolve,
 };
 
@@ -38,7 +38,7 @@ fn approvals(spec: &str) -> Vec<Approval> {
 
 /// `spec`: one letter per approver: a(pproved), r(ejected), q (requested), c(anceled).
 fn check(policy: ApprovalPolicy, spec: &str, expected: ApprovalOutcome) {
-    let actual = policy.evaluate(&approvals(spec));
+    let actual = policy.outcome(&approvals(spec));
     assert_eq!(actual, expected, "policy {policy:?} over {spec:?}");
 }
 
@@ -205,14 +205,14 @@ fn change_type_may_change_only_in_new_without_approvals() {
 fn facts_for_change_follow_the_policy() {
     let policy = ApprovalPolicy::NOfM { required: 1 };
     assert!(
-        Facts::for_change(&change(ChangeState::Authorize, "aq"), &policy)
+        PlainContext::for_change(&change(ChangeState::Authorize, "aq"), &policy)
             .guard_allows(Guard::APPROVED)
     );
     assert!(
-        Facts::for_change(&change(ChangeState::Authorize, "ar"), &policy)
+        PlainContext::for_change(&change(ChangeState::Authorize, "ar"), &policy)
             .guard_allows(Guard::REJECTED)
     );
-    let pending = Facts::for_change(&change(ChangeState::Authorize, "q"), &policy);
+    let pending = PlainContext::for_change(&change(ChangeState::Authorize, "q"), &policy);
     assert!(!pending.guard_allows(Guard::APPROVED) && !pending.guard_allows(Guard::REJECTED));
 }
 

@@ -661,7 +661,7 @@ fn change_table() {
                 Ev("request_authorization", ""),
                 Ask(&[11, 12, 13]),
                 Approve(11),
-                Ev("authorize", WINDOW),
+                Ev("schedule", WINDOW),
             ]
             .into(),
             Expect::Err("guard \"approved\" refused"),
@@ -674,7 +674,7 @@ fn change_table() {
                 Ask(&[11, 12, 13]),
                 Approve(11),
                 Approve(12),
-                Ev("authorize", WINDOW),
+                Ev("schedule", WINDOW),
             ]
             .into(),
             ok(
@@ -728,7 +728,7 @@ fn change_table() {
                 Ask(&[11, 12]),
                 Approve(11),
                 Approve(12),
-                Ev("authorize", ""),
+                Ev("schedule", ""),
             ]
             .into(),
             Expect::Err(
@@ -743,7 +743,7 @@ fn change_table() {
                 Ask(&[11, 12]),
                 Approve(11),
                 Approve(12),
-                Ev("authorize", WINDOW),
+                Ev("schedule", WINDOW),
                 Ev("implement", ""),
                 Ev("review", ""),
             ]
@@ -764,7 +764,7 @@ fn change_table() {
                 Ask(&[11, 12]),
                 Approve(11),
                 Approve(12),
-                Ev("authorize", WINDOW),
+                Ev("schedule", WINDOW),
                 Ev("implement", ""),
                 Ev("review", ""),
                 Ev("close", "f:close_code=successful f:close_notes=done"),
@@ -1191,7 +1191,7 @@ fn knowledge_table() {
 
 #[test]
 fn custom_flows_keep_string_effects_and_unknown_fields_land_in_extensions() {
-    use itsm_lifecycle::{Facts, IncidentEvent, Workflow, incident_flow};
+    use itsm_lifecycle::{IncidentEvent, PlainContext, Workflow, incident_flow};
     let mut flow = incident_flow();
     for t in &mut flow.transitions {
         if t.event == IncidentEvent::Hold {
@@ -1200,9 +1200,10 @@ fn custom_flows_keep_string_effects_and_unknown_fields_land_in_extensions() {
             });
         }
     }
-    let lc =
-        Lifecycle::<Incident>::with_workflows(vec![Workflow::new(flow, &Facts::itil()).unwrap()])
-            .unwrap();
+    let lc = Lifecycle::<Incident>::with_workflows(vec![
+        Workflow::new(flow, &PlainContext::itil()).unwrap(),
+    ])
+    .unwrap();
     let opened = lc.open(incident(), None, at(0)).unwrap();
     let held = lc
         .apply(
@@ -1413,7 +1414,7 @@ fn allowed_events_follow_the_record() {
         .record;
     assert_eq!(
         changes.allowed_events(&c, &Input::new()).unwrap(),
-        [C::Authorize, C::Revert, C::Cancel]
+        [C::Schedule, C::Revert, C::Cancel]
     );
 
     // A guard the record cannot decide is the caller's to vouch for.

@@ -3,7 +3,7 @@
 
 use itsm_core::{IncidentState, StateCategory};
 use itsm_lifecycle::{
-    Facts, IncidentEvent, IssueKind, LifecycleError, MAX_NAME_CHARS, StateDefinition,
+    IncidentEvent, IssueKind, LifecycleError, MAX_NAME_CHARS, PlainContext, StateDefinition,
     TransitionDefinition, Workflow, WorkflowDefinition, incident_flow,
 };
 use serde_json::json;
@@ -36,7 +36,10 @@ fn definition(value: serde_json::Value) -> Dynamic {
 
 /// Builds the workflow and compares the issues found, as (path, kind), with the expected ones.
 fn check(value: serde_json::Value, expected: &[(&str, IssueKind)]) {
-    let result = Workflow::new(definition(value.clone()), &Facts::knowing(["approved"]));
+    let result = Workflow::new(
+        definition(value.clone()),
+        &PlainContext::knowing(["approved"]),
+    );
     let actual: Vec<(String, IssueKind)> = match &result {
         Ok(_) => Vec::new(),
         Err(LifecycleError::InvalidDefinition { issues, .. }) => {
@@ -213,7 +216,7 @@ fn bad_names() {
 fn category_mismatch() {
     let mut def = incident_flow();
     def.states[2].category = StateCategory::Open; // on_hold is paused
-    let err = Workflow::new(def, &Facts::itil()).unwrap_err();
+    let err = Workflow::new(def, &PlainContext::itil()).unwrap_err();
     let LifecycleError::InvalidDefinition { issues, .. } = err else {
         panic!("{err:?}")
     };
@@ -249,7 +252,7 @@ fn too_large() {
         transitions,
         terminal: vec![],
     };
-    let err = Workflow::new(def, &Facts::default()).unwrap_err();
+    let err = Workflow::new(def, &PlainContext::default()).unwrap_err();
     assert!(
         matches!(&err, LifecycleError::InvalidDefinition { issues, .. } if issues.iter().any(|i| i.kind == IssueKind::TooLarge)),
         "{err:?}"
@@ -293,7 +296,7 @@ fn several_problems_are_reported_at_once() {
         ],
     );
     // The message names the path, the value and the kind.
-    let err = Workflow::new(definition(base()), &Facts::default()).unwrap_err();
+    let err = Workflow::new(definition(base()), &PlainContext::default()).unwrap_err();
     assert!(err.to_string().starts_with("workflow \"demo\" is invalid: 1 problem(s): transitions[1].guards[0]: guard \"approved\""), "{err}");
 }
 
@@ -302,7 +305,7 @@ fn every_default_flow_is_valid() {
     use itsm_lifecycle::{
         change_flow, major_incident_flow, problem_flow, release_flow, service_request_flow,
     };
-    let facts = Facts::itil();
+    let facts = PlainContext::itil();
     Workflow::new(incident_flow(), &facts).unwrap();
     Workflow::new(major_incident_flow(), &facts).unwrap();
     Workflow::new(problem_flow(), &facts).unwrap();
@@ -317,8 +320,9 @@ fn every_default_flow_is_valid() {
     Workflow::new(release_flow(), &facts).unwrap();
     Workflow::new(service_request_flow(), &facts).unwrap();
     // Without the ITIL guards known, the guarded flows are refused.
-    let err = Workflow::<IncidentState, IncidentEvent>::new(incident_flow(), &Facts::default())
-        .unwrap_err();
+    let err =
+        Workflow::<IncidentState, IncidentEvent>::new(incident_flow(), &PlainContext::default())
+            .unwrap_err();
     assert!(
         matches!(err, LifecycleError::InvalidDefinition { ref issues, .. } if issues.len() == 1 && issues[0].kind == IssueKind::UnknownGuard)
     );
@@ -375,7 +379,7 @@ fn names_that_would_corrupt_messages_and_diagrams_are_refused() {
     let long = "x".repeat(10_000);
     let err = Workflow::new(
         definition(renamed("done", &long)),
-        &Facts::knowing(["approved"]),
+        &PlainContext::knowing(["approved"]),
     )
     .unwrap_err()
     .to_string();

@@ -7,8 +7,8 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use itsm_core::{PersonId, StateCategory};
 use itsm_lifecycle::{
-    ApprovalOutcome, ApprovalPolicy, AuditEntry, AutoClose, ChangeEvent, Effect, Facts,
-    IncidentEvent, IssueKind, LifecycleError, MajorIncidentEvent, ProblemEvent, Refusal,
+    ApprovalOutcome, ApprovalPolicy, AuditEntry, AutoClose, ChangeEvent, Effect, IncidentEvent,
+    IssueKind, LifecycleError, MajorIncidentEvent, PlainContext, ProblemEvent, Refusal,
     ReleaseEvent, ServiceRequestEvent, StateDefinition, TransitionDefinition, WorkflowDefinition,
 };
 use proptest::prelude::*;
@@ -218,6 +218,6 @@ proptest! {
         round_trip(&ApprovalPolicy::Optional);
         round_trip(&ApprovalOutcome::Pending { approved: days, required, outstanding: 3 });
         round_trip(&AutoClose { days });
-        round_trip(&Facts { known_guards: known.clone(), passing_guards: known.clone(), fields: known, reason });
+        round_trip(&PlainContext { known_guards: known.clone(), passing_guards: known.clone(), fields: known, reason });
     }
 }

@@ -48,8 +48,10 @@ pub enum SlaStage {
     Achieved,
     /// Stopped after its goal ran out.
     Breached,
-    /// Cancelled (or closed by a reset).
-    Cancelled,
+    /// Canceled (or closed by a reset). Read also from the British spelling
+    /// `cancelled`.
+    #[serde(alias = "cancelled")]
+    Canceled,
 }
 
 impl itsm_core::Label for SlaStage {
@@ -59,7 +61,7 @@ impl itsm_core::Label for SlaStage {
             Self::Paused => "Paused",
             Self::Achieved => "Achieved",
             Self::Breached => "Breached",
-            Self::Cancelled => "Cancelled",
+            Self::Canceled => "Canceled",
         }
         .to_owned()
     }
@@ -69,7 +71,7 @@ impl SlaStage {
     /// Whether the cycle is finished (achieved, breached or cancelled).
     #[must_use]
     pub const fn is_final(self) -> bool {
-        matches!(self, Self::Achieved | Self::Breached | Self::Cancelled)
+        matches!(self, Self::Achieved | Self::Breached | Self::Canceled)
     }
 }
 
@@ -109,8 +111,10 @@ pub struct SlaCycle {
     pub business_paused: BusinessDuration,
     /// Wall-clock seconds spent paused.
     pub actual_paused_secs: u64,
-    /// Business time left before the breach (zero once breached).
-    pub business_left: BusinessDuration,
+    /// Business time remaining before the breach (zero once breached).
+    /// Read also from its former name `business_left`.
+    #[serde(alias = "business_left")]
+    pub business_remaining: BusinessDuration,
     /// Business elapsed time as a percentage of the goal, for display only:
     /// the breach is decided on the time left.
     pub percentage: f64,
@@ -622,7 +626,7 @@ impl Active {
                 .saturating_sub(self.paused_actual),
             business_paused: self.paused_business,
             actual_paused_secs: self.paused_actual,
-            business_left: left,
+            business_remaining: left,
             percentage,
             breached: self.breached_at.is_some(),
             due_at,
@@ -771,7 +775,7 @@ fn run(
         if let Some(a) = active.as_mut() {
             let closing =
                 if truth.cancel || (d.cancel_when_start_unmet && !truth.start) || truth.reset {
-                    Some(SlaStage::Cancelled)
+                    Some(SlaStage::Canceled)
                 } else if truth.stop {
                     Some(SlaStage::Achieved)
                 } else {

@@ -144,7 +144,7 @@ impl ComplianceReport {
         for evaluation in evaluations {
             for cycle in &evaluation.cycles {
                 let met = cycle.stage == SlaStage::Achieved;
-                let breached = cycle.breached && cycle.stage != SlaStage::Cancelled;
+                let breached = cycle.breached && cycle.stage != SlaStage::Canceled;
                 if !met && !breached {
                     continue;
                 }

@@ -800,7 +800,7 @@ fn all_categories() -> [StateCategory; 6] {
         StateCategory::Paused,
         StateCategory::Resolved,
         StateCategory::Closed,
-        StateCategory::Cancelled,
+        StateCategory::Canceled,
     ]
 }
 

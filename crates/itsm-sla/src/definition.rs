@@ -23,6 +23,8 @@ macro_rules! impl_from_str {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 use strum::IntoEnumIterator;
+                // The British spelling is read as the one we write.
+                let s = if s == "cancelled" { "canceled" } else { s };
                 Self::iter().find(|v| <&'static str>::from(*v) == s).ok_or_else(|| SlaError::InvalidName {
                     field: $field,
                     value: s.to_owned(),

@@ -101,6 +101,15 @@ pub enum SlaError {
         /// The limit.
         limit: usize,
     },
+    /// A duration is neither whole seconds nor an ISO 8601 duration of
+    /// hours, minutes and seconds; the message says why.
+    #[error("{message}")]
+    InvalidDuration {
+        /// The text given.
+        text: String,
+        /// What is wrong with it, naming the text.
+        message: String,
+    },
     /// A string is not a known name of one of this crate's enumerations.
     #[error("invalid {field} {value:?}: expected one of {expected}")]
     InvalidName {

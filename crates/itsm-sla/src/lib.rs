@@ -85,6 +85,7 @@ struct ReadmeDoctests;
 mod calendar;
 mod compiled;
 mod error;
+mod iso8601;
 mod local;
 mod units;
 

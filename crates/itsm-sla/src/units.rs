@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 /// An amount of business time: working seconds counted by a calendar.
 ///
-/// Whole seconds; on the wire an integer number of seconds. Arithmetic
+/// Whole seconds. On the wire it is written as an integer number of
+/// seconds, and read from one or from an ISO 8601 duration of hours,
+/// minutes and seconds (`"PT4H30M"`), the form people write by hand; the
+/// same text parses with [`FromStr`](std::str::FromStr). Arithmetic
 /// saturates (it never overflows or panics): `a - b` is zero when `b > a`.
 /// Use [`checked_add`](Self::checked_add) and [`checked_sub`](Self::checked_sub)
 /// to detect it.
@@ -22,23 +25,76 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(four_hours - BusinessDuration::from_minutes(30), BusinessDuration::from_secs(12_600));
 /// assert_eq!(BusinessDuration::ZERO - four_hours, BusinessDuration::ZERO);
 /// assert_eq!(four_hours.to_string(), "4:00:00");
+/// assert_eq!("PT4H".parse::<BusinessDuration>()?, four_hours);
+/// let read: BusinessDuration = serde_json::from_str("\"PT3H30M\"")?;
+/// assert_eq!(serde_json::to_string(&read)?, "12600");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct BusinessDuration(u64);
+
+impl std::str::FromStr for BusinessDuration {
+    type Err = crate::SlaError;
+
+    /// Whole seconds (`16200`) or ISO 8601 hours, minutes and seconds
+    /// (`PT4H30M`, designators in either case). Days, weeks, months, years,
+    /// fractions and signs are refused with a message that says why.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::iso8601::parse_seconds(text)
+            .map(Self)
+            .map_err(|message| crate::SlaError::InvalidDuration {
+                text: text.to_owned(),
+                message,
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for BusinessDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Seconds;
+        impl serde::de::Visitor<'_> for Seconds {
+            type Value = BusinessDuration;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("whole seconds (14400) or an ISO 8601 duration (\"PT4H\")")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(BusinessDuration(v))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map(BusinessDuration)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                crate::iso8601::parse_seconds(v)
+                    .map(BusinessDuration)
+                    .map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Seconds)
+    }
+}
+
+impl JsonSchema for BusinessDuration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BusinessDuration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Business time: whole working seconds. Written as an integer; read from an integer or from an ISO 8601 duration of hours, minutes and seconds (\"PT4H30M\"). Days are not business time: use working_days or calendar_days.",
+            "anyOf": [
+                { "type": "integer", "format": "uint64", "minimum": 0 },
+                { "type": "string", "pattern": "^([0-9]+|[Pp][Tt]([0-9]+[Hh])?([0-9]+[Mm])?([0-9]+[Ss])?)$" }
+            ]
+        })
+    }
+}
 
 impl BusinessDuration {
     /// No business time.

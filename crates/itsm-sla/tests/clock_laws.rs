@@ -54,7 +54,7 @@ fn resolution(calendar: Option<&str>) -> SlaDefinition {
         stop: Condition::category(&[StateCategory::Resolved, StateCategory::Closed]),
         pause: Condition::category(&[StateCategory::Paused]),
         resume: None,
-        cancel: Condition::category(&[StateCategory::Cancelled]),
+        cancel: Condition::category(&[StateCategory::Canceled]),
         cancel_when_start_unmet: false,
         reset: Condition::Never,
         retroactive_start: false,
@@ -98,7 +98,7 @@ fn category(state: &str) -> StateCategory {
         "in_progress" => StateCategory::Open,
         "on_hold" => StateCategory::Paused,
         "resolved" => StateCategory::Resolved,
-        _ => StateCategory::Cancelled,
+        _ => StateCategory::Canceled,
     }
 }
 
@@ -231,12 +231,12 @@ fn oracle(
                 StateCategory::New | StateCategory::Open | StateCategory::Paused
             );
             let stop = matches!(cat, StateCategory::Resolved | StateCategory::Closed);
-            let cancel = cat == StateCategory::Cancelled;
+            let cancel = cat == StateCategory::Canceled;
             if let Some(mut c) = current.take() {
                 if cancel || stop {
                     c.stop = Some(t);
                     c.stage = if cancel {
-                        SlaStage::Cancelled
+                        SlaStage::Canceled
                     } else if c.breached_at.is_some() {
                         SlaStage::Breached
                     } else {
@@ -471,11 +471,11 @@ proptest! {
         prop_assert_eq!(&serde_json::from_str::<itsm_sla::SlaExplanation>(&json).unwrap(), &explanation);
         for c in result.cycles {
             if !c.breached {
-                prop_assert_eq!(c.business_elapsed + c.business_left, c.goal_duration);
+                prop_assert_eq!(c.business_elapsed + c.business_remaining, c.goal_duration);
                 let from = c.stop.unwrap_or(now);
-                prop_assert_eq!(cal.between(from, c.due_at).unwrap(), c.business_left);
+                prop_assert_eq!(cal.between(from, c.due_at).unwrap(), c.business_remaining);
             } else {
-                prop_assert!(c.business_left.is_zero());
+                prop_assert!(c.business_remaining.is_zero());
                 prop_assert_eq!(Some(c.due_at), c.breached_at);
             }
             prop_assert_eq!(cal.between(c.start, c.original_due_at).unwrap().as_secs(), GOAL_HOURS[goal_of_start(&timeline, c.start)] * 3600);

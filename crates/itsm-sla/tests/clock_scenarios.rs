@@ -57,7 +57,7 @@ fn resolution() -> SlaDefinition {
         stop: Condition::category(&[StateCategory::Resolved, StateCategory::Closed]),
         pause: Condition::category(&[StateCategory::Paused]),
         resume: None,
-        cancel: Condition::category(&[StateCategory::Cancelled]),
+        cancel: Condition::category(&[StateCategory::Canceled]),
         cancel_when_start_unmet: false,
         reset: Condition::Never,
         retroactive_start: false,
@@ -89,7 +89,7 @@ fn category(state: &str) -> StateCategory {
         "on_hold" => StateCategory::Paused,
         "resolved" => StateCategory::Resolved,
         "closed" => StateCategory::Closed,
-        _ => StateCategory::Cancelled,
+        _ => StateCategory::Canceled,
     }
 }
 
@@ -261,7 +261,7 @@ fn check(
             assert_eq!(c.next_event_at, opt_t(n), "{}", ctx());
         }
         if let Some(l) = e.left_secs {
-            assert_eq!(c.business_left.as_secs(), l, "{}", ctx());
+            assert_eq!(c.business_remaining.as_secs(), l, "{}", ctx());
         }
         if let Some(g) = e.goal {
             assert_eq!(c.goal, g, "{}", ctx());
@@ -275,12 +275,12 @@ fn invariants(name: &str, c: &SlaCycle) {
     assert_eq!(c.breached, c.breached_at.is_some(), "{name}");
     if !c.breached {
         assert_eq!(
-            c.business_elapsed + c.business_left,
+            c.business_elapsed + c.business_remaining,
             c.goal_duration,
             "{name}"
         );
     } else {
-        assert!(c.business_left.is_zero(), "{name}");
+        assert!(c.business_remaining.is_zero(), "{name}");
     }
     assert_eq!(c.stop.is_some(), c.stage.is_final(), "{name}");
 }
@@ -432,7 +432,7 @@ fn pauses_and_stops() {
             at("12:00"),
             vec![Exp {
                 stop: Some(at("10:00")),
-                ..exp(Cancelled, 60, 0)
+                ..exp(Canceled, 60, 0)
             }],
         ),
         (
@@ -735,12 +735,12 @@ fn options_and_cycles() {
             vec![
                 Exp {
                     stop: Some(at("10:00")),
-                    ..exp(Cancelled, 60, 0)
+                    ..exp(Canceled, 60, 0)
                 },
                 Exp {
                     start: Some(at("10:00")),
                     stop: Some(at("11:00")),
-                    ..exp(Cancelled, 60, 0)
+                    ..exp(Canceled, 60, 0)
                 },
                 Exp {
                     start: Some(at("11:00")),
@@ -760,7 +760,7 @@ fn options_and_cycles() {
             vec![
                 Exp {
                     stop: Some(at("10:00")),
-                    ..exp(Cancelled, 60, 0)
+                    ..exp(Canceled, 60, 0)
                 },
                 Exp {
                     start: Some(at("11:00")),
@@ -860,7 +860,7 @@ fn breach_is_decided_on_time_left_not_on_a_rounded_percentage() {
         .cycles
         .remove(0);
     assert_eq!(format!("{:.1}", cycle.percentage), "100.0");
-    assert_eq!(cycle.business_left.as_secs(), 1);
+    assert_eq!(cycle.business_remaining.as_secs(), 1);
     assert!(!cycle.breached);
     assert_eq!(cycle.next_event_at, Some(now + Duration::seconds(1)));
     let later = evaluate(

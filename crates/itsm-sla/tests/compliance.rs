@@ -39,7 +39,7 @@ fn cycle(
         actual_elapsed_secs: actual,
         business_paused: BusinessDuration::ZERO,
         actual_paused_secs: 0,
-        business_left: BusinessDuration::ZERO,
+        business_remaining: BusinessDuration::ZERO,
         percentage: 0.0,
         breached,
         due_at: start,
@@ -183,7 +183,7 @@ fn hand_made_table() {
             SlaTarget::Resolution,
             vec![
                 cycle(Achieved, false, Some(Priority::P1), 100, 200),
-                cycle(Cancelled, false, Some(Priority::P1), 50, 50),
+                cycle(Canceled, false, Some(Priority::P1), 50, 50),
             ],
         ),
         evaluation(
@@ -257,7 +257,7 @@ fn arb_cycle() -> impl Strategy<Value = SlaCycle> {
         Just(SlaStage::Paused),
         Just(SlaStage::Achieved),
         Just(SlaStage::Breached),
-        Just(SlaStage::Cancelled)
+        Just(SlaStage::Canceled)
     ];
     (
         stage,

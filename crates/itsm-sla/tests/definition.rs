@@ -41,7 +41,7 @@ fn base() -> SlaDefinition {
         stop: Condition::category(&[StateCategory::Resolved, StateCategory::Closed]),
         pause: Condition::category(&[StateCategory::Paused]),
         resume: None,
-        cancel: Condition::category(&[StateCategory::Cancelled]),
+        cancel: Condition::category(&[StateCategory::Canceled]),
         cancel_when_start_unmet: false,
         reset: Condition::Never,
         retroactive_start: false,
@@ -410,6 +410,74 @@ fn wire_form_as_integrators_write_it() {
     );
     let err = SlaDefinition::from_json("{").unwrap_err();
     assert!(matches!(err, SlaError::Json { .. }), "{err}");
+}
+
+/// A goal duration as written in JSON: `Ok(seconds)` or `Err(a part of the message)`.
+fn check_goal_duration(written: &str, expect: Result<u64, &str>) {
+    let json = format!(
+        r#"{{"name": "x", "target": "resolution", "applies_to": ["incident"],
+            "goals": [{{"duration": {{"unit": "business_time", "seconds": {written}}}}}],
+            "start": {{"type": "always"}}, "stop": {{"type": "never"}}}}"#
+    );
+    match (SlaDefinition::from_json(&json), expect) {
+        (Ok(d), Ok(secs)) => assert_eq!(
+            d.goals[0].duration,
+            DurationSpec::BusinessTime {
+                seconds: BusinessDuration::from_secs(secs)
+            },
+            "{written}"
+        ),
+        (Err(e), Err(part)) => {
+            let text = e.to_string();
+            assert!(text.contains(part), "{written}: {text}");
+            assert!(
+                text.contains("goals[0]"),
+                "{written}: the path is named: {text}"
+            );
+        }
+        (got, want) => panic!("{written}: expected {want:?}, got {got:?}"),
+    }
+}
+
+#[test]
+fn goal_durations_are_read_as_seconds_or_iso_8601() {
+    let table: &[(&str, Result<u64, &str>)] = &[
+        ("14400", Ok(14_400)),
+        (r#""PT4H""#, Ok(14_400)),
+        (r#""PT1H30M""#, Ok(5_400)),
+        (r#""pt15m""#, Ok(900)),
+        (r#""900""#, Ok(900)),
+        (r#""P1D""#, Err("business time has no days")),
+        (r#""PT1.5H""#, Err("fractions")),
+        (r#""4 hours""#, Err("expected a whole number of seconds")),
+        ("-5", Err("whole seconds (14400) or an ISO 8601 duration")),
+        ("1.5", Err("whole seconds (14400) or an ISO 8601 duration")),
+    ];
+    for (written, expect) in table {
+        check_goal_duration(written, *expect);
+    }
+    // Written back, a duration is always whole seconds.
+    let d: BusinessDuration = serde_json::from_str(r#""PT2H""#).unwrap();
+    assert_eq!(serde_json::to_string(&d).unwrap(), "7200");
+    assert_eq!("PT2H".parse::<BusinessDuration>().unwrap(), d);
+    assert!(matches!(
+        "P2D".parse::<BusinessDuration>(),
+        Err(SlaError::InvalidDuration { ref text, .. }) if text == "P2D"
+    ));
+}
+
+#[test]
+fn the_british_spelling_of_canceled_is_read_and_the_american_written() {
+    let stage: SlaStage = serde_json::from_str(r#""cancelled""#).unwrap();
+    assert_eq!(stage, SlaStage::Canceled);
+    assert_eq!(serde_json::to_string(&stage).unwrap(), r#""canceled""#);
+    assert_eq!("cancelled".parse::<SlaStage>().unwrap(), SlaStage::Canceled);
+    let category: itsm_core::StateCategory = serde_json::from_str(r#""cancelled""#).unwrap();
+    assert_eq!(category, itsm_core::StateCategory::Canceled);
+    assert_eq!(
+        "cancelled".parse::<itsm_core::StateCategory>().unwrap(),
+        itsm_core::StateCategory::Canceled
+    );
 }
 
 fn check_enum<T>(field: &str)

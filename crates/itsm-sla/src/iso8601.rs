@@ -1,11 +1,11 @@
-//! The business-time durations of the command line: a whole number of
-//! seconds (`16200`) or an ISO 8601 duration of hours, minutes and seconds
-//! (`PT4H30M`).
+//! Durations as people write them: a whole number of seconds (`16200`) or
+//! an ISO 8601 duration of hours, minutes and seconds (`PT4H30M`), for
+//! [`BusinessDuration`](crate::BusinessDuration)'s `FromStr` and its JSON.
 //!
 //! Business time has no days: a working day is not 24 hours, and how long it
 //! is depends on the calendar and the date. So `D` (and `W`, months and
-//! years) are refused with a message that points to `--working-days` and
-//! `--calendar-days`, the two day units the calendar knows.
+//! years) are refused with a message that points to working days and
+//! calendar days, the two day units the calendar knows.
 
 /// Parses a business-time duration into whole seconds.
 ///
@@ -13,7 +13,7 @@
 /// `nH`, `nM`, `nS` in that order, each at most once, with whole numbers
 /// (designators may be lower-case). Refused, with a message saying why:
 /// days, weeks, months and years; fractions; signs; anything else.
-pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<u64, String> {
     if text.is_empty() {
         return Err("empty duration: expected seconds (16200) or ISO 8601 (PT4H30M)".to_owned());
     }
@@ -33,7 +33,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
         return Err(if rest.contains('D') || rest.contains('W') {
             format!(
                 "invalid duration {text:?}: business time has no days or weeks (a working day is not 24 hours); \
-                 give hours (PT8H), or use --working-days N or --calendar-days N"
+                 give hours (PT8H), or count working days or calendar days instead"
             )
         } else if rest.contains('M') || rest.contains('Y') {
             format!(
@@ -96,7 +96,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
             'D' | 'W' | 'Y' => {
                 return Err(format!(
                     "invalid duration {text:?}: days, weeks and years belong before T, and business time has none; \
-                     give hours (PT8H), or use --working-days N or --calendar-days N"
+                     give hours (PT8H), or count working days or calendar days instead"
                 ));
             }
             _ => {
@@ -116,11 +116,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::parse_seconds;
 
     /// `expected`: `Ok(seconds)` or `Err(a substring of the message)`.
     fn check(input: &str, expected: Result<u64, &str>) {
-        let actual = parse_duration(input);
+        let actual = parse_seconds(input);
         match (&actual, expected) {
             (Ok(a), Ok(e)) if *a == e => {}
             (Err(a), Err(e)) if a.contains(e) => {}
@@ -151,7 +151,7 @@ mod tests {
             ("PT0004H", Ok(14_400)),
             // Days and other date units are not business time.
             ("P2D", Err("business time has no days")),
-            ("P1DT2H", Err("--working-days")),
+            ("P1DT2H", Err("count working days or calendar days")),
             ("P1W", Err("no days or weeks")),
             ("P1M", Err("months and years")),
             ("P1Y", Err("months and years")),
@@ -200,19 +200,19 @@ mod tests {
             if let Some(s) = s { text.push_str(&format!("{s}S")); }
             if lower { text = text.to_lowercase(); }
             let expected = h.unwrap_or(0) * 3600 + m.unwrap_or(0) * 60 + s.unwrap_or(0);
-            proptest::prop_assert_eq!(parse_duration(&text), Ok(expected));
+            proptest::prop_assert_eq!(parse_seconds(&text), Ok(expected));
         }
 
         /// A whole number of seconds parses to itself.
         #[test]
         fn seconds_parse_to_themselves(n in proptest::num::u64::ANY) {
-            proptest::prop_assert_eq!(parse_duration(&n.to_string()), Ok(n));
+            proptest::prop_assert_eq!(parse_seconds(&n.to_string()), Ok(n));
         }
 
         /// Nothing panics, whatever the text.
         #[test]
         fn any_text_parses_or_errs(text in "\\PC{0,24}") {
-            let _ = parse_duration(&text);
+            let _ = parse_seconds(&text);
         }
     }
 }
