@@ -620,8 +620,8 @@ fn fix_through_change(
     let early = s.desk.apply(&c, "schedule", &window, &engineer(14, 20));
     writeln!(
         s.out,
-        "14:20  Priya approves: {}. Authorising now is refused, and nothing is written:\n\
-         \x20      {}",
+        "14:20  Priya approves: {}. Scheduling the change now is refused, as the approval policy\n\
+         \x20      is not met yet, and nothing is written. The desk's answer: {}",
         approvals(&o)?,
         early.err().ok_or("authorised too early")?
     )?;
@@ -646,11 +646,11 @@ fn fix_through_change(
     writeln!(
         s.out,
         "18:02  Implementing: vm-dns-02 on {}; DNS now needs 1 of its 2 servers (saved to the CMDB).\n\
-         18:40  Review: if {} failed again it would take down {} service(s) and only weaken {};\n\
+         18:40  Review: if {} failed again it would take down {} and only weaken {};\n\
          \x20      Payroll's single points of failure: {} (was {}).",
         name(s, HOST_2),
         name(s, HOST),
-        again.services.len(),
+        in_words(again.services.len(), "service", "services", "no service"),
         again
             .degraded
             .iter()
@@ -827,9 +827,15 @@ fn compliance(s: &mut Story) -> Res<(usize, ComplianceReport)> {
         .unwrap_or(0);
     writeln!(
         s.out,
-        "19:30  The timer records {} warning(s) and {} breach(es) that fell due.\n\n\
+        "19:30  The timer records {} and {} that fell due.\n\n\
          SLA compliance of today's {counted} incidents (a clock still running within its goal is not counted yet):",
-        tick.thresholds, tick.breaches
+        in_words(
+            tick.thresholds as usize,
+            "warning",
+            "warnings",
+            "no warning"
+        ),
+        in_words(tick.breaches as usize, "breach", "breaches", "no breach"),
     )?;
     writeln!(
         s.out,
@@ -945,4 +951,13 @@ fn names(s: &Story, ids: &[CiId]) -> Vec<String> {
 
 fn class(cmdb: &Cmdb, id: CiId) -> String {
     cmdb.ci(&id).map_or_else(String::new, |c| c.class.clone())
+}
+
+/// `n` things in words a person reads: "no service", "1 service", "3 services".
+fn in_words(n: usize, one: &str, many: &str, none: &str) -> String {
+    match n {
+        0 => none.to_owned(),
+        1 => format!("1 {one}"),
+        _ => format!("{n} {many}"),
+    }
 }
