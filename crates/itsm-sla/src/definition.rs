@@ -11,8 +11,20 @@ use crate::condition::{LeafTable, Program, check_condition};
 use crate::units::DurationSpec;
 use crate::{Condition, SlaError};
 
-/// The most conditions (nodes of every condition tree together, goals
-/// included) one definition may hold.
+/// The longest goal a definition may set, in days: 3,660 working or calendar
+/// days, or as much business time as 3,660 days of 24 hours hold (about ten
+/// years). Calendars reach up to 2199, so a goal within the bound gives every
+/// ticket opened before the 2180s a due instant the calendar can compute,
+/// where a longer one would make the ticket's every evaluation fail.
+pub const MAX_GOAL_DAYS: u32 = 3_660;
+
+/// The most conditions one definition may hold: the nodes of every
+/// condition tree together, goals included, each leaf counting once more for
+/// every state, reason, priority, category, group or value it lists.
+///
+/// The bound keeps compiling and evaluating a definition cheap, and keeps
+/// every listed name distinct in the compiled program (which numbers the
+/// names it interns with 16 bits).
 pub const MAX_CONDITION_NODES: usize = 4_096;
 
 /// Implements `FromStr` from the strum names, with [`SlaError::InvalidName`].
@@ -319,6 +331,24 @@ impl SlaDefinition {
                     format!("goal {i} allows no time at all: {}", goal.duration),
                 ));
             }
+            let too_long = match goal.duration {
+                DurationSpec::BusinessTime { seconds } => {
+                    seconds.as_secs() > u64::from(MAX_GOAL_DAYS) * 86_400
+                }
+                DurationSpec::WorkingDays { days, .. } | DurationSpec::CalendarDays { days } => {
+                    days > MAX_GOAL_DAYS
+                }
+            };
+            if too_long {
+                errors.push(Violation::new(
+                    format!("goals[{i}].duration"),
+                    "goal_too_long",
+                    format!(
+                        "goal {i} allows {}; at most {MAX_GOAL_DAYS} days (about ten years) are allowed",
+                        goal.duration
+                    ),
+                ));
+            }
             check_condition(&goal.when, &format!("goals[{i}].when"), &mut errors);
         }
         if let Some(name) = &self.calendar
@@ -365,7 +395,9 @@ impl SlaDefinition {
             errors.push(Violation::new(
                 ".",
                 "too_many_conditions",
-                format!("the definition holds {nodes} conditions; at most {MAX_CONDITION_NODES} are allowed"),
+                format!(
+                    "the definition's conditions count {nodes} (each node once, and once more for every name or value a leaf lists); at most {MAX_CONDITION_NODES} are allowed"
+                ),
             ));
         }
         if self.retroactive_pause && !self.retroactive_start {
@@ -451,6 +483,13 @@ fn count_nodes(condition: &Condition) -> usize {
             Condition::All { all } => stack.extend(all),
             Condition::Any { any } => stack.extend(any),
             Condition::Not { not } => stack.push(not),
+            Condition::State { any_of } | Condition::OnHoldReason { any_of } => {
+                count += any_of.len()
+            }
+            Condition::Category { any_of } => count += any_of.len(),
+            Condition::Priority { any_of } => count += any_of.len(),
+            Condition::AssignmentGroup { any_of } => count += any_of.len(),
+            Condition::Field { any_of, .. } => count += any_of.len(),
             _ => {}
         }
     }

@@ -107,8 +107,8 @@ pub use clock::{
 pub use compliance::{ComplianceReport, ComplianceRow, DurationStats};
 pub use condition::{Condition, EventPattern, MAX_CONDITION_DEPTH};
 pub use definition::{
-    CompiledSla, DeadlineKind, DefinitionReport, GoalSelection, MAX_CONDITION_NODES, SlaDefinition,
-    SlaGoal, SlaKind, SlaTarget,
+    CompiledSla, DeadlineKind, DefinitionReport, GoalSelection, MAX_CONDITION_NODES, MAX_GOAL_DAYS,
+    SlaDefinition, SlaGoal, SlaKind, SlaTarget,
 };
 
 /// The JSON Schemas (draft 2020-12) of this crate's wire types, namespace

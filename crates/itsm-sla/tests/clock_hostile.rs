@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm_core::{Priority, RecordKind, StateCategory, Timeline, TimelineChange, TimelineEvent};
 use itsm_sla::{
     BusinessCalendar, BusinessDuration, CompiledCalendar, CompiledSla, Condition, DurationSpec,
-    SlaDefinition, SlaError, SlaGoal, WeekSchedule, WorkingInterval, evaluate, explain,
+    MAX_GOAL_DAYS, SlaDefinition, SlaError, SlaGoal, WeekSchedule, WorkingInterval, evaluate,
+    explain,
 };
 
 fn definition(calendar: Option<&str>, hours: u64) -> SlaDefinition {
@@ -83,21 +84,19 @@ fn t0() -> DateTime<Utc> {
 }
 
 #[test]
-fn a_goal_of_a_billion_hours_is_an_error_or_a_result_never_a_panic() {
-    for (calendar, compiled) in [
-        (None, CompiledCalendar::always()),
-        (Some("uk-office"), uk_office()),
-    ] {
-        let sla = CompiledSla::new(&definition(calendar, 1_000_000_000)).unwrap();
-        let timeline = Timeline {
-            events: vec![created(t0())],
-        };
-        match evaluate(&sla, &compiled, &timeline, t0() + Duration::hours(1)) {
-            Ok(result) => assert!(!result.cycles[0].breached),
-            Err(e) => assert!(matches!(e, SlaError::OutOfRange { .. }), "{e}"),
+fn a_goal_of_a_billion_hours_is_refused_and_the_longest_allowed_never_panics() {
+    // A goal past the calendars' reach is refused before any evaluation.
+    for hours in [1_000_000_000, u64::from(MAX_GOAL_DAYS) * 24 + 1] {
+        match CompiledSla::new(&definition(None, hours)) {
+            Err(SlaError::InvalidDefinition { problems, .. }) => {
+                assert!(
+                    problems.iter().any(|p| p.rule == "goal_too_long"),
+                    "{problems:?}"
+                );
+            }
+            other => panic!("{hours} h: expected goal_too_long, got {other:?}"),
         }
     }
-    // The largest goal the wire form can carry.
     let mut d = definition(None, 1);
     d.goals = vec![SlaGoal {
         when: Condition::Always,
@@ -105,15 +104,23 @@ fn a_goal_of_a_billion_hours_is_an_error_or_a_result_never_a_panic() {
             seconds: BusinessDuration::MAX,
         },
     }];
-    let sla = CompiledSla::new(&d).unwrap();
-    let timeline = Timeline {
-        events: vec![created(t0())],
-    };
-    let result = evaluate(&sla, &CompiledCalendar::always(), &timeline, t0());
-    assert!(
-        matches!(result, Err(SlaError::OutOfRange { .. })),
-        "{result:?}"
-    );
+    assert!(CompiledSla::new(&d).is_err());
+    // The longest goal allowed: a result, or a range error near 2199.
+    for (calendar, compiled) in [
+        (None, CompiledCalendar::always()),
+        (Some("uk-office"), uk_office()),
+    ] {
+        let sla = CompiledSla::new(&definition(calendar, u64::from(MAX_GOAL_DAYS) * 24)).unwrap();
+        for opened in [t0(), Utc.with_ymd_and_hms(2195, 1, 1, 0, 0, 0).unwrap()] {
+            let timeline = Timeline {
+                events: vec![created(opened)],
+            };
+            match evaluate(&sla, &compiled, &timeline, opened + Duration::hours(1)) {
+                Ok(result) => assert!(!result.cycles[0].breached),
+                Err(e) => assert!(matches!(e, SlaError::OutOfRange { .. }), "{e}"),
+            }
+        }
+    }
 }
 
 #[test]
@@ -154,7 +161,11 @@ fn a_hundred_thousand_pauses_evaluate_in_linear_time() {
 
 #[test]
 fn an_explanation_over_centuries_stops_at_its_limit() {
-    let sla = CompiledSla::new(&definition(Some("uk-office"), 1_000_000_000)).unwrap();
+    let sla = CompiledSla::new(&definition(
+        Some("uk-office"),
+        u64::from(MAX_GOAL_DAYS) * 24,
+    ))
+    .unwrap();
     let start = Utc.with_ymd_and_hms(1901, 1, 1, 0, 0, 0).unwrap();
     let timeline = Timeline {
         events: vec![created(start)],

@@ -203,6 +203,69 @@ fn validation_table() {
             vec![],
         ),
         (
+            // A goal past the calendars' reach once passed validation and
+            // then failed every evaluation of the ticket.
+            "goals_longer_than_ten_years",
+            SlaDefinition {
+                goals: vec![
+                    SlaGoal {
+                        duration: DurationSpec::BusinessTime {
+                            seconds: BusinessDuration::from_secs(3_661 * 86_400),
+                        },
+                        ..base().goals[0].clone()
+                    },
+                    SlaGoal {
+                        duration: DurationSpec::WorkingDays {
+                            days: 3_661,
+                            end_of_working_day: false,
+                        },
+                        ..base().goals[0].clone()
+                    },
+                    SlaGoal {
+                        duration: DurationSpec::CalendarDays { days: 3_660 },
+                        ..base().goals[0].clone()
+                    },
+                ],
+                ..base()
+            },
+            vec![
+                ("goals[0].duration", "goal_too_long"),
+                ("goals[1].duration", "goal_too_long"),
+            ],
+            vec![],
+        ),
+        (
+            // 65,534 names once collided with the compiled program's
+            // "any other state" number: a leaf's names count too.
+            "too_many_names_in_one_leaf",
+            SlaDefinition {
+                stop: Condition::State {
+                    any_of: (0..70_000).map(|i| format!("s{i}")).collect(),
+                },
+                ..base()
+            },
+            vec![(".", "too_many_conditions")],
+            vec![],
+        ),
+        (
+            "names_within_the_bound",
+            SlaDefinition {
+                stop: Condition::Any {
+                    any: vec![
+                        Condition::State {
+                            any_of: (0..4_000).map(|i| format!("s{i}")).collect(),
+                        },
+                        Condition::Category {
+                            any_of: vec![StateCategory::Closed],
+                        },
+                    ],
+                },
+                ..base()
+            },
+            vec![],
+            vec![],
+        ),
+        (
             "too_many_goals",
             SlaDefinition {
                 goals: vec![base().goals[0].clone(); 5_000],
