@@ -154,17 +154,24 @@ impl Timeline {
     /// the state the previous one reached.
     #[must_use]
     pub fn validate(&self) -> Vec<Violation> {
+        Self::validate_events(&self.events)
+    }
+
+    /// [`validate`](Self::validate) over a run of events, such as a
+    /// timeline's events up to an instant; paths are `events[i]…`.
+    #[must_use]
+    pub fn validate_events(events: &[TimelineEvent]) -> Vec<Violation> {
         let mut out = Vec::new();
         let mut current: Option<&str> = None;
-        for (i, event) in self.events.iter().enumerate() {
-            if i > 0 && event.at < self.events[i - 1].at {
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 && event.at < events[i - 1].at {
                 out.push(Violation::new(
                     format!("events[{i}].at"),
                     "out_of_order",
                     format!(
                         "{} is before the previous event ({})",
                         event.at,
-                        self.events[i - 1].at
+                        events[i - 1].at
                     ),
                 ));
             }

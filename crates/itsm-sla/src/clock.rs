@@ -269,7 +269,9 @@ pub const MAX_EXPLANATION_SEGMENTS: usize = 100_000;
 /// # Errors
 /// - [`SlaError::CalendarMismatch`] when the definition names a calendar and
 ///   `calendar` has another name;
-/// - [`SlaError::TimelineOutOfOrder`] when an event is earlier than the previous one;
+/// - [`SlaError::InvalidTimeline`] when the events up to `now` break the rules
+///   of [`Timeline::validate`] (out of order, a `created` event not first, a
+///   state change from a state the record was not in);
 /// - [`SlaError::NoOpenedTime`] for a retroactive start without a `created` event;
 /// - the calendar's errors ([`SlaError::OutOfRange`], [`SlaError::NoWorkingTime`])
 ///   when an instant or a duration is beyond what it can compute.
@@ -693,6 +695,16 @@ fn run(
         });
     }
     let events = &timeline.events;
+    // One notion of a valid timeline: what `Timeline::validate` refuses, the
+    // clock refuses too, over the events it reads (those up to `now`).
+    let read = events
+        .iter()
+        .position(|e| e.at > now)
+        .unwrap_or(events.len());
+    let problems = Timeline::validate_events(&events[..read]);
+    if !problems.is_empty() {
+        return Err(SlaError::InvalidTimeline { problems });
+    }
     let mut cycles = Vec::new();
     let mut segments: Segments = Vec::new();
     if let Some(TimelineChange::Created { record_kind, .. }) = events.first().map(|e| &e.change)
@@ -728,13 +740,6 @@ fn run(
         while j < events.len() && events[j].at == at {
             changed |= table.apply(&mut snapshot, &events[j].change);
             j += 1;
-        }
-        if j < events.len() && events[j].at < at {
-            return Err(SlaError::TimelineOutOfOrder {
-                index: j,
-                at: events[j].at.to_rfc3339(),
-                previous: at.to_rfc3339(),
-            });
         }
         i = j;
         goals_changed = changed & sla.goal_deps != 0;

@@ -181,6 +181,21 @@ enum ScanEnd {
     NoWork,
 }
 
+/// A leap second (`23:59:60.x`, chrono's nanoseconds of 10⁹ and more) read
+/// as the first instant after it, the next whole second (`00:00:00`).
+///
+/// Business time is counted in civil (POSIX) seconds, where a leap second
+/// does not exist. The reading is monotone and lands on a whole second, so
+/// `between` over whole-second instants stays additive across a leap
+/// instant, and `add` never returns one.
+fn civil(t: DateTime<Utc>) -> DateTime<Utc> {
+    if t.timestamp_subsec_nanos() >= 1_000_000_000 {
+        DateTime::from_timestamp(t.timestamp().saturating_add(1), 0).unwrap_or(t)
+    } else {
+        t
+    }
+}
+
 fn to_secs_nanos(t: DateTime<Utc>) -> (i64, u32) {
     (t.timestamp(), t.timestamp_subsec_nanos())
 }
@@ -767,6 +782,7 @@ impl CompiledCalendar {
     ///   working date).
     #[inline]
     pub fn add(&self, t: DateTime<Utc>, d: BusinessDuration) -> Result<DateTime<Utc>, SlaError> {
+        let t = civil(t);
         let (s, n) = to_secs_nanos(t);
         if !Self::in_range(s, n) {
             self.check("start instant", t)?;
@@ -835,6 +851,7 @@ impl CompiledCalendar {
         a: DateTime<Utc>,
         b: DateTime<Utc>,
     ) -> Result<BusinessDuration, SlaError> {
+        let (a, b) = (civil(a), civil(b));
         let (sa, na) = to_secs_nanos(a);
         let (sb, nb) = to_secs_nanos(b);
         if !Self::in_range(sa, na) {
@@ -880,6 +897,7 @@ impl CompiledCalendar {
     /// Whether `t` is working time (false outside the supported range).
     #[must_use]
     pub fn is_working(&self, t: DateTime<Utc>) -> bool {
+        let t = civil(t);
         if self.check("instant", t).is_err() {
             return false;
         }
@@ -901,6 +919,7 @@ impl CompiledCalendar {
     /// [`SlaError::OutOfRange`] for `t` or a result outside the supported
     /// range; [`SlaError::NoWorkingTime`] when no working time follows.
     pub fn next_opening(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, SlaError> {
+        let t = civil(t);
         self.check("instant", t)?;
         if self.always {
             return Ok(t);
@@ -938,6 +957,7 @@ impl CompiledCalendar {
     /// follows; [`SlaError::OutOfRange`] for `t` or a result outside the
     /// supported range.
     pub fn next_closing(&self, t: DateTime<Utc>) -> Result<DateTime<Utc>, SlaError> {
+        let t = civil(t);
         self.check("instant", t)?;
         let never = || SlaError::NeverCloses {
             calendar: self.name.clone(),
@@ -1142,6 +1162,7 @@ impl CompiledCalendar {
         t: DateTime<Utc>,
         span: DurationSpec,
     ) -> Result<DateTime<Utc>, SlaError> {
+        let t = civil(t);
         match span {
             DurationSpec::BusinessTime { seconds } => self.add(t, seconds),
             DurationSpec::WorkingDays {

@@ -76,15 +76,15 @@ pub enum SlaError {
         /// The calendar that was passed.
         actual: String,
     },
-    /// A timeline event is earlier than the one before it.
-    #[error("timeline event {index} at {at} is before the previous event at {previous}")]
-    TimelineOutOfOrder {
-        /// The event's index.
-        index: usize,
-        /// Its instant (RFC 3339).
-        at: String,
-        /// The previous event's instant (RFC 3339).
-        previous: String,
+    /// The timeline breaks the rules of
+    /// [`Timeline::validate`](itsm_core::Timeline::validate) in the events
+    /// up to the evaluation instant (out of order, a `created` event not
+    /// first, a state change from a state the record was not in): the same
+    /// timelines `itsm validate timeline` refuses.
+    #[error("the timeline is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidTimeline {
+        /// Every problem found, with its path (`events[2].from`).
+        problems: Vec<Violation>,
     },
     /// A definition with `retroactive_start` was evaluated over a timeline
     /// without a `created` event, so there is no opened time to start from.

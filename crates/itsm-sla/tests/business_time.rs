@@ -176,3 +176,36 @@ fn spans() {
     assert!(uk.is_working(t("2026-03-09T10:00:00Z")));
     assert!(!uk.is_working(t("2026-03-09T12:30:00Z")));
 }
+
+/// `23:59:60` plus `nanos` on 31 December 2016, a real leap second.
+fn leap(nanos: u32) -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+        .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_000_000_000 + nanos))
+        .map(|t| t.and_utc())
+        .expect("a leap instant")
+}
+
+#[test]
+fn leap_seconds_are_read_as_the_next_whole_second() {
+    let always = CompiledCalendar::always();
+    let (before, after) = (t("2016-12-31T23:59:58Z"), t("2017-01-01T00:00:02Z"));
+    for nanos in [0, 500_000_000, 999_999_999] {
+        let l = leap(nanos);
+        // `add` works (it once failed with a false "outside the supported
+        // range") and counts from the next whole second.
+        assert_eq!(
+            always.add(l, BusinessDuration::from_secs(1)).unwrap(),
+            t("2017-01-01T00:00:01Z"),
+            "{l:?}"
+        );
+        // `between` is additive across the leap instant.
+        let whole = always.between(before, after).unwrap();
+        let parts = always.between(before, l).unwrap() + always.between(l, after).unwrap();
+        assert_eq!(parts, whole, "{l:?}");
+        assert_eq!(whole.as_secs(), 4);
+        assert!(always.is_working(l));
+        // Outside working time, the same reading: the next opening after
+        // New Year's Eve's leap second is Monday 2 January 2017 at 09:00.
+        assert_eq!(uk().next_opening(l).unwrap(), t("2017-01-02T09:00:00Z"));
+    }
+}

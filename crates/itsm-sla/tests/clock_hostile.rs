@@ -148,7 +148,17 @@ fn instants_at_the_edge_of_chronos_range_are_errors() {
 fn a_hundred_thousand_pauses_evaluate_in_linear_time() {
     let sla = CompiledSla::new(&definition(Some("uk-office"), 10_000)).unwrap();
     let mut events = vec![created(t0())];
-    events.push(toggle(t0(), false));
+    let mut start_work = toggle(t0(), false);
+    if let TimelineChange::StateChanged {
+        from,
+        from_category,
+        ..
+    } = &mut start_work.change
+    {
+        *from = "new".into();
+        *from_category = StateCategory::New;
+    }
+    events.push(start_work);
     for i in 0..100_000 {
         events.push(toggle(t0() + Duration::minutes(2 * i + 1), i % 2 == 0));
     }

@@ -990,9 +990,55 @@ fn errors_and_non_applicable_records() {
     tl.events[2].at = t(at("09:10"));
     let err = evaluate(&sla, &cal, &tl, t(at("10:00"))).unwrap_err();
     assert!(
-        matches!(err, SlaError::TimelineOutOfOrder { index: 2, .. }),
+        matches!(&err, SlaError::InvalidTimeline { problems }
+            if problems.len() == 1 && problems[0].path == "events[2].at" && problems[0].rule == "out_of_order"),
         "{err}"
     );
+
+    // One notion of a valid timeline: what `Timeline::validate` refuses,
+    // evaluate refuses, over the events up to `now`.
+    let valid = timeline(&[
+        Open(at("09:00"), Priority::P1),
+        Work(at("09:30")),
+        Hold(at("09:40"), "x"),
+    ]);
+    let mut duplicated = valid.clone();
+    duplicated.events.insert(2, duplicated.events[1].clone());
+    let mut created_twice = valid.clone();
+    created_twice
+        .events
+        .insert(1, created_twice.events[0].clone());
+    for (name, tl, path, rule) in [
+        (
+            "a state change repeated",
+            &duplicated,
+            "events[2].from",
+            "state_mismatch",
+        ),
+        (
+            "two created events",
+            &created_twice,
+            "events[1].type",
+            "created_not_first",
+        ),
+    ] {
+        assert!(!tl.validate().is_empty(), "{name}: validate refuses it");
+        let err = evaluate(&sla, &cal, tl, t(at("10:00"))).unwrap_err();
+        assert!(
+            matches!(&err, SlaError::InvalidTimeline { problems }
+                if problems.iter().any(|p| p.path == path && p.rule == rule)),
+            "{name}: {err}"
+        );
+    }
+    // A fault after `now` is not read: the clock cut at `now` is the clock.
+    let mut late_fault = valid.clone();
+    late_fault.events.push(late_fault.events[2].clone());
+    late_fault.events[3].at = t(at("11:00"));
+    assert_eq!(
+        evaluate(&sla, &cal, &late_fault, t(at("10:00"))).unwrap(),
+        evaluate(&sla, &cal, &valid, t(at("10:00"))).unwrap()
+    );
+    assert!(evaluate(&sla, &cal, &late_fault, t(at("11:30"))).is_err());
 
     // The calendar must be the one the definition names.
     let err = evaluate(&sla, &uk_office(), &tl, t(at("10:00"))).unwrap_err();
