@@ -123,8 +123,27 @@ pub(crate) fn parse_text<T: DeserializeOwned>(source: &Source, what: &str) -> Re
             Ok(value)
         }
         Err(error) => {
-            let segments: Vec<Segment> = error.path().iter().cloned().collect();
+            let mut segments: Vec<Segment> = error.path().iter().cloned().collect();
+            let mut path = error.path().to_string();
             let inner = error.inner();
+            let mut message = inner.to_string();
+            // A tagged object whose tag is not its first key hides the inner
+            // path of the keys before it: read the document again with every
+            // tag first and keep the deeper path (its line and column would
+            // point into the rewritten text, so they are dropped).
+            if let Some(reordered) = itsm_core::__tagged::tags_first(&source.text) {
+                let mut again = serde_json::Deserializer::from_str(&reordered);
+                if let Err(deeper) = serde_path_to_error::deserialize::<_, T>(&mut again)
+                    && deeper.path().iter().count() > segments.len()
+                {
+                    segments = deeper.path().iter().cloned().collect();
+                    path = deeper.path().to_string();
+                    message = deeper.inner().to_string();
+                    if let Some(i) = message.rfind(" at line ") {
+                        message.truncate(i);
+                    }
+                }
+            }
             // A syntax error has no value to quote: the document is not JSON.
             let value = if inner.is_syntax() || inner.is_eof() {
                 None
@@ -134,8 +153,8 @@ pub(crate) fn parse_text<T: DeserializeOwned>(source: &Source, what: &str) -> Re
             Err(CliError::Json {
                 file: source.name.clone(),
                 what: what.to_owned(),
-                path: error.path().to_string(),
-                message: inner.to_string(),
+                path,
+                message,
                 value,
             })
         }

@@ -683,6 +683,28 @@ fn sla() {
                 "offending value: \"fortnights\"",
             ],
         ),
+        // Keys sorted as tools that sort them write them (the tag last): the
+        // error still names the exact field, and the offending value.
+        case(
+            &[
+                "sla",
+                "evaluate",
+                "--definition",
+                "sla_sorted_keys_bad_event.json",
+                "--timeline",
+                "timeline_on_hold.json",
+                "--now",
+                "2026-03-02T15:00:00Z",
+            ],
+            1,
+            Out::Empty,
+            &[
+                "sla_sorted_keys_bad_event.json",
+                "at stop.any[0].event.kind",
+                "unknown variant `exploded`",
+                "offending value: \"exploded\"",
+            ],
+        ),
         case(
             &[
                 "sla",

@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 
 /// The type of a class attribute's values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Read and written internally tagged by `itsm_core::internally_tagged!`
+// below, so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "type", rename = "AttributeType")]
 #[non_exhaustive]
 pub enum AttributeType {
     /// Text.
@@ -30,6 +33,8 @@ pub enum AttributeType {
         values: Vec<String>,
     },
 }
+
+itsm_core::internally_tagged!(AttributeType, "type");
 
 /// A typed attribute declared by a class and inherited by its subclasses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -69,6 +69,9 @@
 
 mod wire;
 
+#[doc(hidden)]
+#[path = "tagged.rs"]
+pub mod __tagged;
 mod change;
 mod derived;
 mod error;

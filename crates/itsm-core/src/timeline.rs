@@ -40,7 +40,10 @@ crate::wire::impl_from_str!(CommentVisibility => "CommentVisibility");
 /// their [`StateCategory`], so that custom workflows with states of their own
 /// produce timelines that the SLA clock understands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Read and written internally tagged by `crate::internally_tagged!` below,
+// so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "type", rename = "TimelineChange")]
 #[non_exhaustive]
 pub enum TimelineChange {
     /// The record was created (opened).
@@ -119,8 +122,13 @@ pub enum TimelineChange {
     },
 }
 
+crate::internally_tagged!(TimelineChange, "type");
+
 /// One entry of a ticket's history: an instant, who acted, and what changed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// On the wire the change's fields sit beside `at` and `actor`
+// (`{"at": …, "actor": …, "type": "state_changed", "from": …}`); the schema
+// says so by `flatten`, and the hand-written serde impls below keep it.
+#[derive(Clone, Debug, PartialEq, JsonSchema)]
 pub struct TimelineEvent {
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -204,5 +212,66 @@ impl Timeline {
             }
         }
         out
+    }
+}
+
+impl Serialize for TimelineEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("at", &self.at)?;
+        map.serialize_entry("actor", &self.actor)?;
+        crate::__tagged::serialize_entries(&self.change, "type", &mut map)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TimelineEvent {
+    /// Reads `at` and `actor` wherever they sit, and the change's fields in
+    /// place, so that a bad field is reported at its own path
+    /// (`events[3].to_category`), never at the event.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+        impl<'de> serde::de::Visitor<'de> for EventVisitor {
+            type Value = TimelineEvent;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a timeline event: an object with \"at\" and \"type\"")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<TimelineEvent, A::Error> {
+                use serde::de::Error;
+                let mut at: Option<DateTime<Utc>> = None;
+                let mut actor: Option<Option<PersonId>> = None;
+                let change = crate::__tagged::deserialize_within::<TimelineChange, A>(
+                    map,
+                    "type",
+                    &["at", "actor"],
+                    |key, map| {
+                        if key == "at" {
+                            if at.is_some() {
+                                return Err(A::Error::duplicate_field("at"));
+                            }
+                            at = Some(map.next_value()?);
+                        } else {
+                            if actor.is_some() {
+                                return Err(A::Error::duplicate_field("actor"));
+                            }
+                            actor = Some(map.next_value()?);
+                        }
+                        Ok(())
+                    },
+                )?;
+                Ok(TimelineEvent {
+                    at: at.ok_or_else(|| A::Error::missing_field("at"))?,
+                    actor: actor.flatten(),
+                    change,
+                })
+            }
+        }
+        deserializer.deserialize_map(EventVisitor)
     }
 }

@@ -182,7 +182,94 @@ fn malformed_json_names_the_field() {
     check_path::<itsm_core::Timeline>(
         "unknown event type",
         r#"{"events": [{"at": "2026-03-02T09:00:00Z", "type": "exploded"}]}"#,
-        "events[0]",
+        "events[0].type",
+    );
+}
+
+/// Every position inside a timeline event names its own field: the event's
+/// own fields, the change's fields wherever `at` and `actor` sit, and fields
+/// given before the tag (named by their key).
+#[test]
+fn a_bad_field_inside_a_timeline_event_names_its_own_path() {
+    let event = |body: &str| format!(r#"{{"events": [{{"at": "2026-03-02T09:00:00Z"}}, {body}]}}"#);
+    let ok_first = r#"{"at": "2026-03-02T09:00:00Z", "type": "created", "record_kind": "incident", "state": "new", "category": "new"}"#;
+    let cases: &[(&str, String, &str)] = &[
+        (
+            "a bad category",
+            event(
+                r#"{"at": "2026-03-02T09:05:00Z", "type": "state_changed", "from": "new", "from_category": "new", "to": "x", "to_category": "sideways"}"#,
+            ),
+            "events[1].to_category",
+        ),
+        (
+            "a bad instant",
+            event(
+                r#"{"at": "yesterday", "type": "comment_added", "visibility": "public", "text": "hi"}"#,
+            ),
+            "events[1].at",
+        ),
+        (
+            "at after the change's fields",
+            event(r#"{"type": "priority_changed", "to": "p9", "at": "2026-03-02T09:05:00Z"}"#),
+            "events[1].to",
+        ),
+        (
+            "a bad actor",
+            event(
+                r#"{"actor": 7, "at": "2026-03-02T09:05:00Z", "type": "priority_changed", "to": "p1"}"#,
+            ),
+            "events[1].actor",
+        ),
+        (
+            "a bad group in an assignment",
+            event(
+                r#"{"at": "2026-03-02T09:05:00Z", "type": "assignment_changed", "to_group": "not-a-uuid"}"#,
+            ),
+            "events[1].to_group",
+        ),
+        (
+            "a missing field of the change",
+            event(r#"{"at": "2026-03-02T09:05:00Z", "type": "comment_added", "text": "hi"}"#),
+            "events[1]",
+        ),
+        (
+            "no type",
+            event(r#"{"at": "2026-03-02T09:05:00Z"}"#),
+            "events[1]",
+        ),
+        (
+            "no at",
+            event(r#"{"type": "comment_added", "visibility": "public", "text": "hi"}"#),
+            "events[1]",
+        ),
+    ];
+    for (case, text, path) in cases {
+        check_path::<itsm_core::Timeline>(
+            case,
+            &text.replace(r#"{"at": "2026-03-02T09:00:00Z"}"#, ok_first),
+            path,
+        );
+    }
+    // A field before the tag (as tools that sort keys write it): still its
+    // own path, found by reading the document again with the tag first.
+    let text = event(r#"{"to": "p9", "type": "priority_changed", "at": "2026-03-02T09:05:00Z"}"#)
+        .replace(r#"{"at": "2026-03-02T09:00:00Z"}"#, ok_first);
+    match from_json::<itsm_core::Timeline>(&text) {
+        Err(CoreError::Json { path, message }) => {
+            assert_eq!(path, "events[1].to");
+            assert!(message.starts_with("unknown variant `p9`"), "{message}");
+            assert!(!message.contains(" at line "), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The wire form is unchanged: the change's fields beside at and actor.
+    let timeline: itsm_core::Timeline =
+        from_json(&format!(r#"{{"events": [{ok_first}]}}"#)).unwrap();
+    let written = serde_json::to_value(&timeline).unwrap();
+    assert_eq!(
+        written["events"][0],
+        serde_json::json!({"at": "2026-03-02T09:00:00Z", "actor": null, "type": "created", "record_kind": "incident",
+               "state": "new", "category": "new", "priority": null, "assignment_group": null, "assignee": null})
     );
 }
 

@@ -79,7 +79,10 @@ pub struct TransitionDefinition<S, E> {
 /// none: the caller applies them. Fields are named by their JSON key on the
 /// `itsm-core` record (constants on `Field`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Read and written internally tagged by `itsm_core::internally_tagged!`
+// below, so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "type", rename = "Effect")]
 #[non_exhaustive]
 pub enum Effect {
     /// Set a timestamp field to the transition's instant.
@@ -120,6 +123,8 @@ pub enum Effect {
     /// (listed by `incidents_to_resolve`).
     ResolveIncidentsAwaitingProblem,
 }
+
+itsm_core::internally_tagged!(Effect, "type");
 
 impl<S> StateDefinition<S> {
     /// A state of `category` with no required fields and no reasons.

@@ -16,7 +16,10 @@ use crate::LifecycleError;
 /// Under every policy a single rejection rejects. Cancelled approvals are
 /// ignored; the approvers counted (M) are those not cancelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Read and written internally tagged by `itsm_core::internally_tagged!`
+// below, so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "type", rename = "ApprovalPolicy")]
 #[non_exhaustive]
 pub enum ApprovalPolicy {
     /// At least `required` of the approvers must approve (N of M).
@@ -29,6 +32,8 @@ pub enum ApprovalPolicy {
     /// Approval is not needed: approved unless someone rejects.
     Optional,
 }
+
+itsm_core::internally_tagged!(ApprovalPolicy, "type");
 
 /// What an [`ApprovalPolicy`] decides over a set of approvals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -16,7 +16,10 @@ pub const MAX_CONDITION_DEPTH: usize = 32;
 /// the events seen so far. Written as data, as integrators write it:
 /// `{"type": "category", "any_of": ["paused"]}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+// Read and written internally tagged by `itsm_core::internally_tagged!`
+// below, so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "type", rename = "Condition")]
 #[non_exhaustive]
 pub enum Condition {
     /// Always true.
@@ -86,6 +89,8 @@ pub enum Condition {
     },
 }
 
+itsm_core::internally_tagged!(Condition, "type");
+
 impl Condition {
     /// `{"type": "always"}`, the default of goal conditions.
     #[must_use]
@@ -135,7 +140,10 @@ impl Condition {
 /// A kind of timeline event, optionally narrowed, for [`Condition::Happened`]
 /// and [`Condition::Occurs`]: `{"kind": "comment_added", "visibility": "public"}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// Read and written internally tagged by `itsm_core::internally_tagged!`
+// below, so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "kind", rename = "EventPattern")]
 #[non_exhaustive]
 pub enum EventPattern {
     /// The record was created.
@@ -169,6 +177,8 @@ pub enum EventPattern {
         visibility: Option<CommentVisibility>,
     },
 }
+
+itsm_core::internally_tagged!(EventPattern, "kind");
 
 // ---------------------------------------------------------------------------
 // Compiled form.

@@ -222,7 +222,10 @@ impl fmt::Display for BusinessDuration {
 /// `{"unit": "calendar_days", "days": 5}`. Apply one with
 /// [`CompiledCalendar::add_span`](crate::CompiledCalendar::add_span).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "unit", rename_all = "snake_case")]
+// Read and written internally tagged by `itsm_core::internally_tagged!`
+// below, so that an error inside keeps its exact path.
+#[serde(remote = "Self", rename_all = "snake_case")]
+#[schemars(tag = "unit", rename = "DurationSpec")]
 #[non_exhaustive]
 pub enum DurationSpec {
     /// Working seconds counted by the calendar.
@@ -246,6 +249,8 @@ pub enum DurationSpec {
         days: u32,
     },
 }
+
+itsm_core::internally_tagged!(DurationSpec, "unit");
 
 impl fmt::Display for DurationSpec {
     /// For people and messages: `4 h of business time`, `3 working days`,

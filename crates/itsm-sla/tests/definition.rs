@@ -543,6 +543,102 @@ fn the_british_spelling_of_canceled_is_read_and_the_american_written() {
     );
 }
 
+/// `edit` applied to a valid definition's JSON must fail at exactly `path`.
+fn check_error_path(case: &str, edit: (&str, serde_json::Value), path: &str) {
+    let mut json = serde_json::to_value(base()).unwrap();
+    *json
+        .pointer_mut(edit.0)
+        .unwrap_or_else(|| panic!("{case}: no {}", edit.0)) = edit.1;
+    match SlaDefinition::from_json(&json.to_string()) {
+        Err(SlaError::Json {
+            path: actual,
+            message,
+        }) => {
+            assert_eq!(actual, path, "{case}: {message}");
+        }
+        other => panic!("{case}: expected an error at {path}, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_nested_position_names_its_own_path() {
+    use serde_json::json;
+    let cases: &[(&str, (&str, serde_json::Value), &str)] = &[
+        (
+            "an event kind deep in a condition",
+            (
+                "/stop",
+                json!({"type": "any", "any": [{"type": "happened", "event": {"kind": "exploded"}}]}),
+            ),
+            "stop.any[0].event.kind",
+        ),
+        (
+            "a field of an event pattern",
+            (
+                "/stop",
+                json!({"type": "any", "any": [{"type": "occurs", "event": {"kind": "state_changed", "to_category": "sideways"}}]}),
+            ),
+            "stop.any[0].event.to_category",
+        ),
+        (
+            "a condition type",
+            (
+                "/pause",
+                json!({"type": "not", "not": {"type": "sometimes"}}),
+            ),
+            "pause.not.type",
+        ),
+        (
+            "a listed category",
+            (
+                "/cancel",
+                json!({"type": "all", "all": [{"type": "category", "any_of": ["closed", "gone"]}]}),
+            ),
+            "cancel.all[0].any_of[1]",
+        ),
+        (
+            "a goal's seconds",
+            (
+                "/goals/0/duration",
+                json!({"unit": "business_time", "seconds": "P1D"}),
+            ),
+            "goals[0].duration.seconds",
+        ),
+        (
+            "a goal's unit",
+            (
+                "/goals/0/duration",
+                json!({"unit": "fortnights", "days": 1}),
+            ),
+            "goals[0].duration.unit",
+        ),
+        (
+            "working days",
+            (
+                "/goals/0/duration",
+                json!({"unit": "working_days", "days": -1}),
+            ),
+            "goals[0].duration.days",
+        ),
+        (
+            "a goal's condition",
+            (
+                "/goals/0/when",
+                json!({"type": "priority", "any_of": ["p9"]}),
+            ),
+            "goals[0].when.any_of[0]",
+        ),
+        (
+            "a missing field of a variant",
+            ("/stop", json!({"type": "field", "any_of": []})),
+            "stop",
+        ),
+    ];
+    for (case, edit, path) in cases {
+        check_error_path(case, edit.clone(), path);
+    }
+}
+
 fn check_enum<T>(field: &str)
 where
     T: IntoEnumIterator
