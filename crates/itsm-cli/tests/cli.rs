@@ -50,6 +50,8 @@ const fn case<'a>(
 }
 
 fn run(case: &Case<'_>) -> (i32, String, String) {
+    // The cases run in tests/data/; they reach the repository's examples as
+    // ../repo/docs/…, links that `cargo package` copies into the `.crate`.
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
     let mut child = Command::new(env!("CARGO_BIN_EXE_itsm"))
         .args(case.args)
@@ -383,7 +385,7 @@ fn calendar() {
                 "calendar",
                 "between",
                 "--calendar",
-                "../../../../docs/examples/sla/uk-office.calendar.json",
+                "../repo/docs/examples/sla/uk-office.calendar.json",
                 "--from",
                 "2026-03-07T00:00:00Z",
                 "--to",
@@ -724,11 +726,11 @@ fn sla() {
                 "sla",
                 "evaluate",
                 "--definition",
-                "../../../../docs/examples/sla/incident-resolution.sla.json",
+                "../repo/docs/examples/sla/incident-resolution.sla.json",
                 "--calendar",
-                "../../../../docs/examples/sla/uk-office.calendar.json",
+                "../repo/docs/examples/sla/uk-office.calendar.json",
                 "--timeline",
-                "../../../../docs/examples/sla/incident.timeline.json",
+                "../repo/docs/examples/sla/incident.timeline.json",
                 "--now",
                 "2026-03-31T00:00:00Z",
             ],
@@ -746,11 +748,11 @@ fn records_and_priority() {
             &[
                 "validate",
                 "incident",
-                "../../../../docs/examples/core/incident.json",
+                "../repo/docs/examples/core/incident.json",
             ],
             0,
             Out::Json(
-                r#"{"kind": "incident", "file": "../../../../docs/examples/core/incident.json", "valid": true, "problems": []}"#,
+                r#"{"kind": "incident", "file": "../repo/docs/examples/core/incident.json", "valid": true, "problems": []}"#,
             ),
             &[],
         ),
@@ -758,7 +760,7 @@ fn records_and_priority() {
             &[
                 "validate",
                 "change",
-                "../../../../docs/examples/core/change.json",
+                "../repo/docs/examples/core/change.json",
             ],
             0,
             Out::Has(&[r#""valid":true"#]),
@@ -768,7 +770,7 @@ fn records_and_priority() {
             &[
                 "validate",
                 "timeline",
-                "../../../../docs/examples/core/timeline.json",
+                "../repo/docs/examples/core/timeline.json",
             ],
             0,
             Out::Has(&[r#""valid":true"#]),
@@ -991,7 +993,7 @@ fn records_and_priority() {
 fn workflows() {
     const AT: &str = "2026-03-02T11:00:00Z";
     const ACTOR: &str = "01958f3c-0001-7004-8004-000000001004";
-    const VENDOR: &str = "../../../../docs/examples/lifecycle/incident_awaiting_vendor.json";
+    const VENDOR: &str = "../repo/docs/examples/lifecycle/incident_awaiting_vendor.json";
     check_all(&[
         // Holding an incident: the clock pauses; the reason is recorded.
         case(
@@ -1286,7 +1288,7 @@ fn cmdb() {
                 "cmdb",
                 "validate",
                 "--graph",
-                "../../../../docs/examples/cmdb/estate.json",
+                "../repo/docs/examples/cmdb/estate.json",
             ],
             0,
             Out::Has(&[r#""valid":true"#]),

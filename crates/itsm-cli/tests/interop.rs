@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+/// `docs/examples/interop/<path>`, through the link under `tests/repo/`
+/// (which `cargo package` copies into the `.crate`).
 fn examples(path: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/examples/interop")
+        .join("tests/repo/docs/examples/interop")
         .join(path)
         .display()
         .to_string()

@@ -7,8 +7,10 @@ use itsm_cmdb::{Cmdb, QueryOptions};
 use itsm_core::CiId;
 
 fn estate() -> Cmdb {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/cmdb/estate.json");
-    Cmdb::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repo/docs/examples/cmdb/estate.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Cmdb::from_json(&text).unwrap()
 }
 
 fn ci(cmdb: &Cmdb, name: &str) -> CiId {

@@ -4,11 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
+/// `docs/` of the repository, through the links under `tests/repo/` (which
+/// `cargo package` copies into the `.crate`).
 fn docs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repo/docs")
 }
 
-#[path = "../../itsm-core/tests/support/schema_drift.rs"]
+#[path = "repo/crates/itsm-core/tests/support/schema_drift.rs"]
 mod schema_drift;
 
 #[test]

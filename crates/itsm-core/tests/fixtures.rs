@@ -17,8 +17,10 @@ fn validator(name: &str, schema: &serde_json::Value) -> jsonschema::Validator {
         .unwrap_or_else(|e| panic!("{name}: bad schema: {e}"))
 }
 
+/// `docs/` of the repository, through the links under `tests/repo/` (which
+/// `cargo package` copies into the `.crate`).
 fn docs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repo/docs")
 }
 
 /// The root types: every schema file but the bundle.

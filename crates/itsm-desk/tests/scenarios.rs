@@ -44,14 +44,16 @@ fn urls(name: &str) -> Vec<String> {
     urls
 }
 
-/// A record of `kind` from its example in `docs/examples/core`, renumbered,
-/// in its initial state, with the fields its lifecycle sets cleared.
+/// A record of `kind` from its example in `docs/examples/core` (through the
+/// link under `tests/repo/`, which `cargo package` copies into the `.crate`),
+/// renumbered, in its initial state, with the fields its lifecycle sets
+/// cleared.
 fn record(kind: &str, n: u128, number: &str, edit: Value) -> Record {
-    let text = std::fs::read_to_string(format!(
-        "{}/../../docs/examples/core/{kind}.json",
+    let path = format!(
+        "{}/tests/repo/docs/examples/core/{kind}.json",
         env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut doc: Value = serde_json::from_str(&text).unwrap();
     let o = doc.as_object_mut().unwrap();
     o.insert(

@@ -6,7 +6,7 @@
 
 mod common;
 
-#[path = "../../itsm-core/tests/support/schema_drift.rs"]
+#[path = "repo/crates/itsm-core/tests/support/schema_drift.rs"]
 mod schema_drift;
 
 use itsm_interop::{

@@ -2,7 +2,7 @@
 //! ones; `UPDATE_SCHEMAS=1 cargo test -p itsm-store --test schemas`
 //! regenerates them.
 
-#[path = "../../itsm-core/tests/support/schema_drift.rs"]
+#[path = "repo/crates/itsm-core/tests/support/schema_drift.rs"]
 mod schema_drift;
 
 #[test]

@@ -4,13 +4,18 @@
 //! `schema_bundle()` generates, with no stale file left behind.
 //!
 //! With `UPDATE_SCHEMAS=1` in the environment it rewrites them instead.
+//!
+//! Each crate reads `docs/schemas/<namespace>/` (and this file) through the
+//! symbolic links under its `tests/repo/`, which mirror the repository's
+//! paths: `cargo package` copies what a link points to into the `.crate`, so
+//! the check also runs in the unpacked package (`.ci/package-tests`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// `docs/schemas/` of the workspace, seen from the including crate.
+/// `docs/schemas/` of the repository, through the including crate's `tests/repo/` links.
 pub fn schema_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemas")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repo/docs/schemas")
 }
 
 /// Fails with every drifted file named (or rewrites them under `UPDATE_SCHEMAS=1`).

@@ -12,8 +12,10 @@ pub fn fixture(path: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
+/// `docs/examples/interop/`, through this crate's `tests/repo/` link (which
+/// `cargo package` copies into the `.crate`).
 pub fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/interop")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repo/docs/examples/interop")
 }
 
 /// The value without its empty members (`null`, `""`, `[]`, `{}`),

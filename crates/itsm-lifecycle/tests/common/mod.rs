@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-/// The workspace root.
+/// The repository root as this crate's tests see it: `tests/repo/` holds
+/// symbolic links to the repository files they read, at the same paths
+/// (`docs/workflows`, …), which `cargo package` copies into the `.crate`.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repo")
 }
 
 /// Whether generated files are to be rewritten (`UPDATE_SCHEMAS=1` or `UPDATE_DOCS=1`).

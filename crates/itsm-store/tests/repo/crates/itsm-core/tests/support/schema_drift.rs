@@ -1,0 +1,1 @@
+../../../../../../../itsm-core/tests/support/schema_drift.rs
