@@ -92,8 +92,18 @@ pub use record::ItsmRecord;
 pub use report::{
     Approximation, Converted, Direction, Format, LossReport, UnmappedField, UnresolvedReference,
 };
-pub use servicenow::{RelationshipTypeEntry, ServiceNow, ServiceNowMapping, ServiceNowTable};
+pub use servicenow::{
+    CiAttributeEntry, CiAttributeType, RelationshipTypeEntry, ServiceNow, ServiceNowMapping,
+    ServiceNowTable,
+};
 pub use tmf::{ResourceRecord, Tmf621, Tmf621Version, Tmf639, TmfMapping};
+
+/// The namespaces of the extension keys and CI attributes that conversions
+/// keep for themselves: a format's kept fields (`servicenow.u_vendor_ticket`)
+/// and the source ids (`external_id.servicenow`). A CMDB that stores
+/// imported CIs lists them as its
+/// [`source_namespaces`](itsm_cmdb::CmdbData::source_namespaces).
+pub const SOURCE_NAMESPACES: [&str; 5] = ["servicenow", "jira", "tmf621", "tmf639", "external_id"];
 
 /// The JSON Schemas of this crate's wire types (namespace `interop`).
 #[must_use]
