@@ -159,7 +159,7 @@ impl Field {
     }
 
     /// The same row to a path of ours a mapping configured.
-    pub(crate) fn to_ours(mut self, path: Vec<String>) -> Self {
+    pub(crate) fn into_ours(mut self, path: Vec<String>) -> Self {
         self.ours_at = Path::Owned(path);
         self
     }
@@ -895,7 +895,7 @@ impl Engine<'_> {
     }
 
     /// Writes one of our values in their form.
-    fn write(
+    pub(crate) fn write(
         &self,
         conv: Conv,
         current: Option<&Value>,
@@ -1338,10 +1338,20 @@ impl Engine<'_> {
                     })
                     .cloned()
             };
-            if matches!(field.conv, Conv::Characteristics)
-                && let Some(Value::Object(map)) = &mut current
-            {
+            if matches!(field.conv, Conv::Characteristics) {
+                // Characteristics kept in the source namespace (the class
+                // did not declare them) are characteristics all the same.
+                let mut map = match current.take() {
+                    Some(Value::Object(map)) => map,
+                    _ => Map::new(),
+                };
                 map.retain(|k, _| !is_namespaced(k));
+                for (key, value) in &ext {
+                    if let Some(name) = kept_characteristic(self.prefix(), key) {
+                        map.entry(name).or_insert_with(|| value.clone());
+                    }
+                }
+                current = (!map.is_empty()).then_some(Value::Object(map));
             }
             // The kept original, when it still imports to our value.
             let original = if matches!(field.conv, Conv::OwnId(_)) {
@@ -1353,7 +1363,13 @@ impl Engine<'_> {
             };
             if let Some(original) = original {
                 let read = self.read_field(field, Some(&original), own_key_now.as_deref());
-                if read.value == current {
+                // An attribute kept only in the source namespace (its class
+                // does not declare it) is the value of its field.
+                let kept_in_place = current.is_none()
+                    && !ext_at.is_empty()
+                    && ours_path.len() > ext_at.len()
+                    && ours_path.starts_with(ext_at);
+                if read.value == current || kept_in_place {
                     self.put(field, &mut out, original);
                     continue;
                 }
@@ -1455,7 +1471,10 @@ impl Engine<'_> {
             .iter()
             .any(|f| matches!(f.conv, Conv::Characteristics));
         for (key, value) in ext {
-            if in_place.contains(key.as_str()) || (characteristics && !is_namespaced(&key)) {
+            if in_place.contains(key.as_str())
+                || (characteristics
+                    && (!is_namespaced(&key) || kept_characteristic(self.prefix(), &key).is_some()))
+            {
                 continue;
             }
             if let Some(rest) = key.strip_prefix(&prefix)
@@ -1513,6 +1532,15 @@ fn history_names(v5: bool) -> [(&'static str, &'static str); 3] {
 pub(crate) fn is_namespaced(key: &str) -> bool {
     key.split_once('.')
         .is_some_and(|(namespace, _)| crate::SOURCE_NAMESPACES.contains(&namespace))
+}
+
+/// The name of a characteristic kept as `<prefix>.resourceCharacteristic.<name>`.
+pub(crate) fn kept_characteristic(prefix: &str, key: &str) -> Option<String> {
+    let rest = key
+        .strip_prefix(prefix)?
+        .strip_prefix(".resourceCharacteristic.")?;
+    let mut path = ext_path(rest);
+    (path.len() == 1).then(|| path.remove(0))
 }
 
 /// Whether one of our values is its type's default (nothing to lose).

@@ -947,7 +947,7 @@ fn ci_fields(attributes: &[CiAttributeEntry]) -> Vec<Field> {
         };
         field(&[], &[], conv)
             .at(vec![entry.field.clone()])
-            .to_ours(vec!["attributes".to_owned(), entry.attribute.clone()])
+            .into_ours(vec!["attributes".to_owned(), entry.attribute.clone()])
     }));
     rows
 }
@@ -1060,6 +1060,54 @@ impl ServiceNow {
             instance_url: self.options.instance_url.as_deref(),
             project_key: "",
         }
+    }
+
+    /// Moves into the `servicenow.` source namespace every attribute of
+    /// `ci` that its class does not declare (`declares` says which it
+    /// does) and that a row of [`ci_attributes`](ServiceNowMapping::ci_attributes)
+    /// filled, written back in ServiceNow's form (`servicenow.ip_address`:
+    /// `"10.0.0.1"`), so that a CMDB with the `servicenow` source namespace
+    /// accepts the CI and export restores the field. Returns the moves, as
+    /// unmapped fields of the source. A key already kept there (the
+    /// source's original text) is left as it is.
+    pub fn keep_undeclared(
+        &self,
+        ci: &mut itsm_cmdb::ConfigurationItem,
+        declares: &dyn Fn(&str) -> bool,
+    ) -> Vec<UnmappedField> {
+        let lookup = crate::LookupTables::default();
+        let engine = self.engine(&lookup);
+        let undeclared: Vec<String> = ci
+            .attributes
+            .keys()
+            .filter(|k| !crate::engine::is_namespaced(k) && !declares(k))
+            .cloned()
+            .collect();
+        let mut moved = Vec::new();
+        for attribute in undeclared {
+            let Some(row) = self.ci_fields[CI.len()..]
+                .iter()
+                .find(|f| f.ours().last() == Some(&attribute.as_str()))
+            else {
+                continue;
+            };
+            let Some(value) = ci.attributes.remove(&attribute) else {
+                continue;
+            };
+            let theirs = row.theirs();
+            let key = crate::engine::ext_key("servicenow", &theirs);
+            let ours = serde_json::to_value(&value).unwrap_or_default();
+            let (written, _) = engine.write(row.conv, Some(&ours), &Value::Null);
+            let kept: itsm_core::FieldValue = written
+                .and_then(|w| serde_json::from_value(w).ok())
+                .unwrap_or(value);
+            ci.attributes.entry(key.clone()).or_insert(kept);
+            moved.push(UnmappedField {
+                path: theirs.join("."),
+                kept_as: Some(key),
+            });
+        }
+        moved
     }
 
     /// One record of `table` (an element of the Table API's `result`) to ours.

@@ -1449,3 +1449,94 @@ fn ci_attribute_rows_are_validated_with_their_paths() {
         "{err}"
     );
 }
+
+/// Imports a linux server with `field` set, keeps what `declared` does not
+/// name under the source namespace, and checks where `field` went and that
+/// export gives it back.
+fn check_kept(field: (&str, Value), declared: &[&str], key: &str, kept: Value, moved_now: bool) {
+    let sn = servicenow();
+    let mut record =
+        json!({"sys_id": SYS_ID, "name": "srv-01", "sys_class_name": "cmdb_ci_linux_server"});
+    record[field.0] = field.1.clone();
+    let mut converted = sn
+        .import(CmdbCi, &record, &LookupTables::default())
+        .unwrap();
+    let ItsmRecord::ConfigurationItem(ci) = &mut converted.record else {
+        panic!()
+    };
+    let moved = sn.keep_undeclared(ci, &|k| declared.contains(&k));
+    let actual = ci
+        .attributes
+        .get(key)
+        .map_or(Value::Null, |v| serde_json::to_value(v).unwrap());
+    assert_eq!(actual, kept, "{field:?} declared {declared:?}: {key}");
+    let reported: Vec<(&str, Option<&str>)> = moved
+        .iter()
+        .map(|m| (m.path.as_str(), m.kept_as.as_deref()))
+        .collect();
+    if moved_now {
+        assert_eq!(reported, [(field.0, Some(key))], "{field:?}");
+    } else {
+        assert!(reported.is_empty(), "{field:?}: {reported:?}");
+    }
+    let back = sn
+        .export(&converted.record, &LookupTables::default())
+        .unwrap();
+    assert_eq!(back.record[field.0], field.1, "{field:?} exported back");
+}
+
+#[test]
+fn undeclared_ci_attributes_are_kept_in_the_source_namespace() {
+    check_kept(
+        ("ip_address", json!("10.0.0.1")),
+        &["ip_address"],
+        "ip_address",
+        json!("10.0.0.1"),
+        false,
+    );
+    check_kept(
+        ("ip_address", json!("10.0.0.1")),
+        &[],
+        "servicenow.ip_address",
+        json!("10.0.0.1"),
+        true,
+    );
+    // Written back in ServiceNow's form: the integer as its text.
+    check_kept(
+        ("cpu_count", json!("16")),
+        &[],
+        "servicenow.cpu_count",
+        json!("16"),
+        true,
+    );
+    check_kept(
+        ("cpu_count", json!("16")),
+        &["cpu_count"],
+        "cpu_count",
+        json!(16),
+        false,
+    );
+    // The source's own text is kept when it differs from what export writes.
+    check_kept(
+        ("cpu_count", json!(" 16 ")),
+        &[],
+        "servicenow.cpu_count",
+        json!(" 16 "),
+        true,
+    );
+    check_kept(
+        ("short_description", json!("Payroll host")),
+        &[],
+        "servicenow.short_description",
+        json!("Payroll host"),
+        true,
+    );
+    // A field that was never an attribute stays where the import kept it.
+    check_kept(
+        ("u_rack", json!("R12")),
+        &[],
+        "servicenow.u_rack",
+        json!("R12"),
+        false,
+    );
+}
