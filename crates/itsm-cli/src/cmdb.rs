@@ -17,7 +17,7 @@ struct Graph {
 }
 
 /// Fills every definition list `data` leaves empty from the starter set.
-fn with_starter(mut data: CmdbData) -> CmdbData {
+pub(crate) fn with_starter(mut data: CmdbData) -> CmdbData {
     let starter = CmdbData::starter();
     if data.classes.is_empty() {
         data.classes = starter.classes;

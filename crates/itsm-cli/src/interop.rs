@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use itsm_cmdb::{Cmdb, CmdbData, ConfigurationItem, Relationship};
 use itsm_desk::{Config, Ctx, Desk};
 use itsm_interop::{
     Converted, Format, IndexedLookup, InteropOptions, ItsmRecord, Jira, JiraMapping, LookupTables,
@@ -15,7 +16,8 @@ use itsm_interop::{
     Tmf621Version, Tmf639, TmfMapping,
 };
 use itsm_store::{
-    AppendRequest, EventId, ExpectedVersion, NewEvent, Record, RecordOpened, StreamId, StreamKind,
+    AppendRequest, CmdbChange, EventId, ExpectedVersion, NewEvent, Record, RecordOpened,
+    StoredCmdb, StreamId, StreamKind,
 };
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value, json};
@@ -94,11 +96,17 @@ pub(crate) struct ImportArgs {
     /// The files to import, in order (`-` for standard input).
     #[arg(required = true)]
     files: Vec<String>,
-    /// Write the records into this database through the desk (tickets
-    /// only); without it, print each converted record and its loss report
-    /// as one JSON line.
+    /// Write the records into this database: tickets through the desk,
+    /// configuration items and relationships into its CMDB (see
+    /// `itsm-interop`'s README: the starter classes when it has none, the
+    /// source namespaces, undeclared attributes kept under them); without
+    /// it, print each converted record and its loss report as one JSON line.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
+    /// The instant stamped on the CMDB's history (RFC 3339); default: now,
+    /// read from this machine's clock.
+    #[arg(long, value_parser = crate::parse_instant, value_name = "INSTANT")]
+    at: Option<chrono::DateTime<chrono::Utc>>,
     /// The desk configuration directory (with --db).
     #[arg(long, value_name = "DIR")]
     config: Option<PathBuf>,
@@ -286,6 +294,25 @@ impl Converters {
     }
 }
 
+impl Converters {
+    /// Keeps in the vendor's source namespace the attributes of `ci` that
+    /// its class in `cmdb` does not declare.
+    fn keep_undeclared(
+        &self,
+        vendor: Vendor,
+        ci: &mut ConfigurationItem,
+        cmdb: &Cmdb,
+    ) -> Vec<itsm_interop::UnmappedField> {
+        let class = ci.class.clone();
+        let declares = |key: &str| cmdb.attribute_definition(&class, key).is_some();
+        match vendor {
+            Vendor::Servicenow => self.servicenow.keep_undeclared(ci, &declares),
+            Vendor::Tmf639 => self.tmf639.keep_undeclared(ci, &declares),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The ServiceNow table of a record: the option, its `sys_class_name`, or
 /// the file's name.
 fn servicenow_table(
@@ -316,6 +343,16 @@ fn servicenow_table(
     ServiceNowTable::from_name(stem).ok_or_else(|| {
         "no ServiceNow table: give --table, or a sys_class_name, or name the file after its table (incident.json)".to_owned()
     })
+}
+
+fn vendor_name(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Servicenow => "servicenow",
+        Vendor::Jira => "jira",
+        Vendor::Tmf621 => "tmf621",
+        Vendor::Tmf639 => "tmf639",
+        Vendor::Itsm => "itsm",
+    }
 }
 
 fn tmf_version(option: Option<TmfVersion>, value: &Value) -> Tmf621Version {
@@ -669,6 +706,90 @@ fn stream_event_id(stream: StreamId) -> u128 {
     stream.as_u128() ^ 0x1d0f_1d0f_1d0f_1d0f_1d0f_1d0f_1d0f_1d0f
 }
 
+// ------------------------------------------------------------ the CMDB
+
+/// The stored CMDB, ready for imported CIs: the starter definitions when
+/// it has no classes, and every source namespace of `itsm-interop` (a
+/// definitions change in its history when either was missing).
+fn open_cmdb(desk: &mut Desk) -> Result<StoredCmdb, CliError> {
+    let refused = |e: &dyn std::fmt::Display| CliError::Refused {
+        message: format!("the stored cmdb: {e}"),
+    };
+    let mut stored = desk.store().load_cmdb().map_err(|e| refused(&e))?;
+    let data = stored.cmdb().data();
+    let starter = data.classes.is_empty();
+    let missing: Vec<String> = itsm_interop::SOURCE_NAMESPACES
+        .iter()
+        .filter(|n| !data.source_namespaces.iter().any(|m| m == *n))
+        .map(|n| (*n).to_owned())
+        .collect();
+    if starter || !missing.is_empty() {
+        let mut data: CmdbData = stored.cmdb().export();
+        if starter {
+            data = crate::cmdb::with_starter(data);
+        }
+        data.source_namespaces.extend(missing);
+        *stored.cmdb_mut() = Cmdb::import(data).map_err(|e| refused(&e))?;
+    }
+    Ok(stored)
+}
+
+/// Writes what changed in the CMDB since the last save.
+fn save_cmdb(
+    desk: &mut Desk,
+    stored: &mut StoredCmdb,
+    source: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), CliError> {
+    let change = CmdbChange {
+        actor: None,
+        source: source.to_owned(),
+        at,
+    };
+    desk.store()
+        .save_cmdb(stored, &change)
+        .map(drop)
+        .map_err(|e| CliError::Refused {
+            message: format!("saving the cmdb: {e}"),
+        })
+}
+
+/// Adds a CI, or rewrites it when the source changed it. Returns whether
+/// anything changed.
+fn store_ci(stored: &mut StoredCmdb, ci: ConfigurationItem) -> Result<bool, String> {
+    let cmdb = stored.cmdb_mut();
+    let result = match cmdb.ci(&ci.id) {
+        Some(existing) if *existing == ci => return Ok(false),
+        Some(_) => cmdb.update_ci(ci),
+        None => cmdb.add_ci(ci),
+    };
+    result.map(|()| true).map_err(|e| e.to_string())
+}
+
+/// Adds a relationship between two stored CIs. Returns whether it was new.
+fn store_relationship(stored: &mut StoredCmdb, relationship: Relationship) -> Result<bool, String> {
+    let cmdb = stored.cmdb_mut();
+    if cmdb
+        .relationships_of(&relationship.source)
+        .any(|r| *r == relationship)
+    {
+        return Ok(false);
+    }
+    for (end, id) in [
+        ("source", relationship.source),
+        ("target", relationship.target),
+    ] {
+        if cmdb.ci(&id).is_none() {
+            return Err(format!(
+                "the relationship's {end}, configuration item {id}, is not in the cmdb: import the configuration items before their relationships"
+            ));
+        }
+    }
+    cmdb.add_relationship(relationship)
+        .map(|()| true)
+        .map_err(|e| e.to_string())
+}
+
 /// `itsm import --from … FILE…`.
 pub(crate) fn import(
     args: ImportArgs,
@@ -706,6 +827,10 @@ pub(crate) fn import(
     let mut summary = Summary::default();
     let mut since_checkpoint = 0u64;
     let mut last: Option<Checkpoint> = None;
+    // The stored CMDB, loaded at the first CI or relationship.
+    let mut cmdb: Option<StoredCmdb> = None;
+    let cmdb_source = format!("import:{}", vendor_name(args.from));
+    let at = args.at.unwrap_or_else(crate::now);
     for (file_index, file) in args.files.iter().enumerate() {
         let skip_to = match &resume {
             Some(c) if file_index < c.file_index => {
@@ -762,13 +887,42 @@ pub(crate) fn import(
                 Some(desk) => {
                     for record in records {
                         let kind = record.kind();
-                        match ticket(record) {
-                            Some(ticket) => match store_ticket(desk, ticket) {
-                                Ok(true) => *summary.written.entry(kind).or_default() += 1,
-                                Ok(false) => summary.unchanged += 1,
-                                Err(message) => summary.refuse(file, i, message),
+                        let stored = match record {
+                            ItsmRecord::ConfigurationItem(mut ci) => {
+                                let loaded = match cmdb.take() {
+                                    Some(stored) => stored,
+                                    None => open_cmdb(desk)?,
+                                };
+                                let stored = cmdb.insert(loaded);
+                                let moved =
+                                    converters.keep_undeclared(args.from, &mut ci, stored.cmdb());
+                                if !moved.is_empty() {
+                                    let mut kept = LossReport::new(
+                                        report.format,
+                                        itsm_interop::Direction::Import,
+                                    );
+                                    kept.unmapped = moved;
+                                    summary.losses(&kept);
+                                }
+                                store_ci(stored, ci)
+                            }
+                            ItsmRecord::Relationship(relationship) => {
+                                let loaded = match cmdb.take() {
+                                    Some(stored) => stored,
+                                    None => open_cmdb(desk)?,
+                                };
+                                let stored = cmdb.insert(loaded);
+                                store_relationship(stored, relationship)
+                            }
+                            other => match ticket(other) {
+                                Some(ticket) => store_ticket(desk, ticket),
+                                None => Err(format!("a {kind} has no place in the store")),
                             },
-                            None => summary.refuse(file, i, format!("a {kind} is not stored by the desk; import it without --db and load it into the CMDB")),
+                        };
+                        match stored {
+                            Ok(true) => *summary.written.entry(kind).or_default() += 1,
+                            Ok(false) => summary.unchanged += 1,
+                            Err(message) => summary.refuse(file, i, message),
                         }
                     }
                     since_checkpoint += 1;
@@ -778,10 +932,15 @@ pub(crate) fn import(
                         record: i,
                         external_id,
                     });
-                    if let (Some(path), Some(c)) = (&args.checkpoint, &last)
-                        && since_checkpoint >= CHECKPOINT_EVERY
-                    {
-                        save_checkpoint(path, c)?;
+                    if since_checkpoint >= CHECKPOINT_EVERY {
+                        // The CMDB first: a checkpoint never names a record
+                        // whose CIs are not saved.
+                        if let Some(stored) = &mut cmdb {
+                            save_cmdb(desk, stored, &cmdb_source, at)?;
+                        }
+                        if let (Some(path), Some(c)) = (&args.checkpoint, &last) {
+                            save_checkpoint(path, c)?;
+                        }
                         since_checkpoint = 0;
                     }
                 }
@@ -789,6 +948,9 @@ pub(crate) fn import(
             Ok(())
         };
         each_record(file, reader, is_lines(file, args.common.lines), &mut each)?;
+    }
+    if let (Some(desk), Some(stored)) = (desk.as_mut(), cmdb.as_mut()) {
+        save_cmdb(desk, stored, &cmdb_source, at)?;
     }
     if let (Some(path), Some(c)) = (&args.checkpoint, &last) {
         save_checkpoint(path, c)?;
@@ -972,6 +1134,49 @@ pub(crate) fn export(
                         ),
                     }
                     i += 1;
+                }
+            }
+            // Then the CMDB: its CIs, and their relationships (TMF639
+            // writes each CI's own with it; ServiceNow and ours as records
+            // of their own). Jira and TMF621 have no form for them.
+            if matches!(args.to, Vendor::Servicenow | Vendor::Tmf639 | Vendor::Itsm) {
+                let stored = desk.store().load_cmdb().map_err(|e| CliError::Refused {
+                    message: format!("the stored cmdb: {e}"),
+                })?;
+                let data = stored.cmdb().data();
+                for ci in &data.cis {
+                    let relationships = if args.to == Vendor::Tmf639 {
+                        stored
+                            .cmdb()
+                            .relationships_of(&ci.id)
+                            .filter(|r| r.source == ci.id)
+                            .cloned()
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    emit(
+                        &mut summary,
+                        &mut writer,
+                        &shown,
+                        i,
+                        ItsmRecord::ConfigurationItem(ci.clone()),
+                        relationships,
+                    )?;
+                    i += 1;
+                }
+                if args.to != Vendor::Tmf639 {
+                    for relationship in &data.relationships {
+                        emit(
+                            &mut summary,
+                            &mut writer,
+                            &shown,
+                            i,
+                            ItsmRecord::Relationship(relationship.clone()),
+                            Vec::new(),
+                        )?;
+                        i += 1;
+                    }
                 }
             }
         }

@@ -394,3 +394,164 @@ fn a_million_record_import_is_resumable_and_streams() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn servicenow_cis_and_relationships_go_into_the_stored_cmdb_idempotently() {
+    let dir = temp("cmdb");
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let checkpoint = dir.join("checkpoint.json").display().to_string();
+    let cis = examples("servicenow/cmdb_ci.json");
+    let rels = examples("servicenow/cmdb_rel_ci.json");
+    let lookup = examples("servicenow/lookup.json");
+    let args = [
+        "itsm",
+        "import",
+        "--from",
+        "servicenow",
+        &cis,
+        &rels,
+        "--db",
+        &db,
+        "--lookup",
+        &lookup,
+        "--at",
+        "2026-03-05T10:00:00Z",
+    ];
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{err}");
+    let first = summary(&out);
+    assert_eq!(first["refused"], 0, "{first}");
+    assert_eq!(first["written"]["configuration_item"], 7, "{first}");
+    let source_rels: Value =
+        serde_json::from_str(&std::fs::read_to_string(&rels).unwrap()).unwrap();
+    let rel_count = source_rels["result"].as_array().unwrap().len();
+    assert_eq!(first["written"]["relationship"], rel_count, "{first}");
+    // The custom field is a source attribute on every CI.
+    assert_eq!(first["losses"]["u_cost_centre"]["unmapped"], 7, "{first}");
+
+    // A second import changes nothing, with or without a checkpoint.
+    let (_, out, _) = run(&args, "");
+    let second = summary(&out);
+    assert_eq!(second["written"], serde_json::json!({}), "{second}");
+    assert_eq!(second["unchanged"], 7 + rel_count, "{second}");
+    let mut with_checkpoint = args.to_vec();
+    with_checkpoint.extend(["--checkpoint", &checkpoint]);
+    run(&with_checkpoint, "");
+    let (_, out, _) = run(&with_checkpoint, "");
+    let resumed = summary(&out);
+    // The checkpoint names the last relationship: the CI file is not read again.
+    assert_eq!(resumed["read"], rel_count, "{resumed}");
+    assert_eq!(resumed["skipped_by_checkpoint"], rel_count, "{resumed}");
+    assert_eq!(resumed["written"], serde_json::json!({}), "{resumed}");
+
+    // The database is consistent and exports the CMDB back to ServiceNow:
+    // every CI with its fields (the custom one included), every relationship.
+    let (code, out, err) = run(&["itsm", "desk", "check", "--db", &db], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "export",
+            "--to",
+            "servicenow",
+            "--db",
+            &db,
+            "--lookup",
+            &lookup,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let exported = lines(&out);
+    let summary_line = &exported.last().unwrap()["summary"];
+    assert_eq!(
+        summary_line["written"]["configuration_item"], 7,
+        "{summary_line}"
+    );
+    assert_eq!(
+        summary_line["written"]["relationship"], rel_count,
+        "{summary_line}"
+    );
+    let source: Value = serde_json::from_str(&std::fs::read_to_string(&cis).unwrap()).unwrap();
+    for ci in source["result"].as_array().unwrap() {
+        let back = exported
+            .iter()
+            .find(|r| r["sys_id"] == ci["sys_id"])
+            .unwrap_or_else(|| panic!("{} not exported", ci["sys_id"]));
+        for field in [
+            "name",
+            "sys_class_name",
+            "u_cost_centre",
+            "ip_address",
+            "fqdn",
+            "serial_number",
+            "cpu_count",
+            "os_version",
+        ] {
+            assert_eq!(back[field], ci[field], "{} {field}", ci["name"]);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_ci_of_a_class_the_stored_cmdb_lacks_is_refused_with_its_path() {
+    let dir = temp("cmdb-refusal");
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let file = dir.join("cmdb_ci.json");
+    std::fs::write(
+        &file,
+        r#"{"result": [
+            {"sys_id": "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a", "name": "robot-1", "sys_class_name": "cmdb_ci_robot"},
+            {"sys_id": "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "name": "app-1", "sys_class_name": "cmdb_ci_appl", "ip_address": "10.0.0.9", "cpu_count": "4"}
+        ]}"#,
+    )
+    .unwrap();
+    let mapping = dir.join("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"ci_class": [{"code": "cmdb_ci_robot", "value": "robot"}, {"code": "cmdb_ci_appl", "value": "application"}]}"#,
+    )
+    .unwrap();
+    let file = file.display().to_string();
+    let mapping = mapping.display().to_string();
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "servicenow",
+            &file,
+            "--db",
+            &db,
+            "--mapping",
+            &mapping,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let s = summary(&out);
+    assert_eq!(s["refused"], 1, "{s}");
+    assert_eq!(s["refusals"][0]["record"], 0, "{s}");
+    let message = s["refusals"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("class") && message.contains("\"robot\""),
+        "{message}"
+    );
+    // An application declares neither an IP address nor a CPU count: both
+    // are kept as source attributes, and reported.
+    assert_eq!(s["written"]["configuration_item"], 1, "{s}");
+    assert_eq!(s["losses"]["ip_address"]["unmapped"], 1, "{s}");
+    assert_eq!(s["losses"]["cpu_count"]["unmapped"], 1, "{s}");
+    let (_, out, _) = run(&["itsm", "export", "--to", "itsm", "--db", &db], "");
+    let ci = lines(&out)
+        .into_iter()
+        .find(|l| l["kind"] == "configuration_item")
+        .unwrap();
+    assert_eq!(
+        ci["record"]["attributes"]["servicenow.ip_address"],
+        "10.0.0.9"
+    );
+    assert_eq!(ci["record"]["attributes"]["servicenow.cpu_count"], "4");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -45,6 +45,8 @@ pub(crate) struct Catalog {
     pub(crate) identification_rules: Vec<IdentificationRule>,
     /// Reconciliation rules by (class, attribute or `None` for all).
     pub(crate) reconciliation: HashMap<(u32, Option<String>), ReconciliationRule>,
+    /// The source namespaces (`servicenow`), without their dot.
+    pub(crate) source_namespaces: Vec<String>,
 }
 
 fn push(problems: &mut Vec<Violation>, path: String, rule: &str, message: String) {
@@ -97,7 +99,44 @@ impl Catalog {
         catalog.compile_rules(data, problems);
         catalog.compile_identification(data, problems);
         catalog.compile_reconciliation(data, problems);
+        catalog.compile_namespaces(data, problems);
         catalog
+    }
+
+    fn compile_namespaces(&mut self, data: &CmdbData, problems: &mut Vec<Violation>) {
+        for (i, name) in data.source_namespaces.iter().enumerate() {
+            let path = format!("source_namespaces[{i}]");
+            let bad = name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if bad {
+                push(
+                    problems,
+                    path,
+                    "invalid_namespace",
+                    format!(
+                        "source namespace {name:?} is not a word of letters, digits, '_' or '-' (\"servicenow\")"
+                    ),
+                );
+            } else if self.source_namespaces.contains(name) {
+                push(
+                    problems,
+                    path,
+                    "duplicate_namespace",
+                    format!("source namespace {name:?} is listed more than once"),
+                );
+            } else {
+                self.source_namespaces.push(name.clone());
+            }
+        }
+    }
+
+    /// Whether `key` lies in a source namespace (`servicenow.u_rack`).
+    pub(crate) fn is_source_attribute(&self, key: &str) -> bool {
+        key.split_once('.').is_some_and(|(namespace, rest)| {
+            !rest.is_empty() && self.source_namespaces.iter().any(|n| n == namespace)
+        })
     }
 
     fn compile_classes(&mut self, data: &CmdbData, problems: &mut Vec<Violation>) {
@@ -602,6 +641,7 @@ impl Catalog {
         let info = &self.classes[class as usize];
         for (key, value) in &ci.attributes {
             match info.attribute_index.get(key) {
+                None if self.is_source_attribute(key) => {}
                 None => push(
                     problems,
                     at.path(&format!("attributes.{key}")),

@@ -303,6 +303,14 @@ pub struct CmdbData {
     /// The reconciliation rules.
     #[serde(default)]
     pub reconciliation_rules: Vec<ReconciliationRule>,
+    /// Source namespaces: a CI of any class may carry attributes whose key
+    /// is one of these names, a `.`, and anything (`servicenow` admits
+    /// `servicenow.u_rack`). They are what an import from another tool
+    /// keeps of fields its class does not declare: untyped, never
+    /// required, and never mistaken for the class's own attributes. Empty:
+    /// every attribute must be declared by the class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_namespaces: Vec<String>,
     /// The configuration items.
     #[serde(default)]
     pub cis: Vec<ConfigurationItem>,

@@ -342,6 +342,7 @@ impl CmdbData {
             rules,
             identification_rules,
             reconciliation_rules: Vec::new(),
+            source_namespaces: Vec::new(),
             cis: Vec::new(),
             relationships: Vec::new(),
         }

@@ -9,8 +9,8 @@ use crate::classes::{At, Catalog};
 use crate::governance::{Resolved, RuleMemo, check_relationship, not_allowed_message};
 use crate::idhash::IdMap;
 use crate::model::{
-    AttributeProvenance, CmdbData, ConfigurationItem, ImpactDirection, RedundancyRequirement,
-    Relationship,
+    AttributeDefinition, AttributeProvenance, CmdbData, ConfigurationItem, ImpactDirection,
+    RedundancyRequirement, Relationship,
 };
 use crate::{CmdbError, GraphIndex};
 
@@ -546,6 +546,30 @@ impl Cmdb {
                 .get(self.ci_class[p] as usize)
                 .is_some_and(|c| c.service)
         })
+    }
+
+    /// Whether the catalogue has this class.
+    #[must_use]
+    pub fn has_class(&self, class: &str) -> bool {
+        self.catalog.class_index.contains_key(class)
+    }
+
+    /// The definition of an attribute that `class` declares or inherits
+    /// (`None` for an unknown class or an undeclared attribute).
+    #[must_use]
+    pub fn attribute_definition(&self, class: &str, key: &str) -> Option<&AttributeDefinition> {
+        let info = &self.catalog.classes[*self.catalog.class_index.get(class)? as usize];
+        info.attribute_index
+            .get(key)
+            .map(|&k| &info.attributes[k].0)
+    }
+
+    /// Whether `key` lies in one of the
+    /// [`source_namespaces`](CmdbData::source_namespaces) (`servicenow.u_rack`
+    /// when `servicenow` is one): a CI of any class may carry it.
+    #[must_use]
+    pub fn is_source_attribute(&self, key: &str) -> bool {
+        self.catalog.is_source_attribute(key)
     }
 
     /// When and by which source an attribute of a CI was last written

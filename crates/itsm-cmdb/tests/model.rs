@@ -382,6 +382,7 @@ fn data() -> impl Strategy<Value = CmdbData> {
                             }
                         })
                         .collect(),
+                    source_namespaces: Vec::new(),
                     cis,
                     relationships: relationships
                         .into_iter()

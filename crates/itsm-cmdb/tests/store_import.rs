@@ -77,6 +77,66 @@ fn import_reports_every_problem_with_its_path() {
         &[("cis[1].attributes.colour", "unknown_attribute")],
     );
     check(
+        "source attribute without a namespace policy",
+        with(|d| {
+            d.cis[1]
+                .attributes
+                .insert("servicenow.u_rack".into(), "R12".into());
+        }),
+        &[("cis[1].attributes.servicenow.u_rack", "unknown_attribute")],
+    );
+    check(
+        "source attribute in a listed namespace, any value",
+        with(|d| {
+            d.source_namespaces = vec!["servicenow".into(), "tmf639".into()];
+            d.cis[1]
+                .attributes
+                .insert("servicenow.u_rack".into(), "R12".into());
+            d.cis[3]
+                .attributes
+                .insert("tmf639.resourceCharacteristic.slot".into(), 4.into());
+        }),
+        &[],
+    );
+    check(
+        "a namespace admits only keys below it",
+        with(|d| {
+            d.source_namespaces = vec!["servicenow".into()];
+            d.cis[1].attributes.insert("servicenow".into(), "x".into());
+            d.cis[1].attributes.insert("servicenow.".into(), "x".into());
+            d.cis[1].attributes.insert("jira.key".into(), "x".into());
+        }),
+        &[
+            ("cis[1].attributes.jira.key", "unknown_attribute"),
+            ("cis[1].attributes.servicenow", "unknown_attribute"),
+            ("cis[1].attributes.servicenow.", "unknown_attribute"),
+        ],
+    );
+    check(
+        "a declared attribute keeps its type under a namespace policy",
+        with(|d| {
+            d.source_namespaces = vec!["servicenow".into()];
+            d.cis[3].attributes.insert("ram_gb".into(), "lots".into());
+        }),
+        &[("cis[3].attributes.ram_gb", "wrong_type")],
+    );
+    check(
+        "bad and repeated namespaces",
+        with(|d| {
+            d.source_namespaces = vec![
+                "servicenow".into(),
+                String::new(),
+                "a.b".into(),
+                "servicenow".into(),
+            ];
+        }),
+        &[
+            ("source_namespaces[1]", "invalid_namespace"),
+            ("source_namespaces[2]", "invalid_namespace"),
+            ("source_namespaces[3]", "duplicate_namespace"),
+        ],
+    );
+    check(
         "wrong type: text for a number",
         with(|d| {
             d.cis[3].attributes.insert("ram_gb".into(), "lots".into());

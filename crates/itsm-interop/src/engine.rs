@@ -113,7 +113,8 @@ pub(crate) enum Path {
 #[derive(Clone, Debug)]
 pub(crate) struct Field {
     pub path: Path,
-    pub ours: &'static [&'static str],
+    /// Our path (`attributes.ip_address`).
+    pub ours_at: Path,
     pub conv: Conv,
     /// Our value (JSON text) when theirs is missing or unusable; given for
     /// fields our type requires.
@@ -132,7 +133,7 @@ pub(crate) const fn field(
 ) -> Field {
     Field {
         path: Path::Static(theirs),
-        ours,
+        ours_at: Path::Static(ours),
         conv,
         fallback: None,
         import_only: false,
@@ -147,6 +148,20 @@ impl Field {
             Path::Static(p) => p.to_vec(),
             Path::Owned(p) => p.iter().map(String::as_str).collect(),
         }
+    }
+
+    /// Our path.
+    pub(crate) fn ours(&self) -> Vec<&str> {
+        match &self.ours_at {
+            Path::Static(p) => p.to_vec(),
+            Path::Owned(p) => p.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The same row to a path of ours a mapping configured.
+    pub(crate) fn into_ours(mut self, path: Vec<String>) -> Self {
+        self.ours_at = Path::Owned(path);
+        self
     }
 
     /// The same row at a path an instance configured.
@@ -880,7 +895,7 @@ impl Engine<'_> {
     }
 
     /// Writes one of our values in their form.
-    fn write(
+    pub(crate) fn write(
         &self,
         conv: Conv,
         current: Option<&Value>,
@@ -1206,7 +1221,7 @@ impl Engine<'_> {
             }
             let read = self.read_field(field, raw.as_ref(), own_key.as_deref());
             if let Some(value) = &read.value {
-                set(&mut ours, field.ours, value.clone());
+                set(&mut ours, &field.ours(), value.clone());
             }
             // Keep the original when export would not give it back.
             let mut kept_as = None;
@@ -1311,10 +1326,11 @@ impl Engine<'_> {
             .and_then(|o| self.scalar(o).map(std::borrow::Cow::into_owned));
 
         for field in fields {
-            let mut current = if field.ours.is_empty() {
+            let ours_path = field.ours();
+            let mut current = if ours_path.is_empty() {
                 None
             } else {
-                get(ours, field.ours)
+                get(ours, &ours_path)
                     .filter(|c| match c {
                         Value::Null => false,
                         Value::Array(_) | Value::Object(_) => !is_empty(c),
@@ -1322,10 +1338,20 @@ impl Engine<'_> {
                     })
                     .cloned()
             };
-            if matches!(field.conv, Conv::Characteristics)
-                && let Some(Value::Object(map)) = &mut current
-            {
+            if matches!(field.conv, Conv::Characteristics) {
+                // Characteristics kept in the source namespace (the class
+                // did not declare them) are characteristics all the same.
+                let mut map = match current.take() {
+                    Some(Value::Object(map)) => map,
+                    _ => Map::new(),
+                };
                 map.retain(|k, _| !is_namespaced(k));
+                for (key, value) in &ext {
+                    if let Some(name) = kept_characteristic(self.prefix(), key) {
+                        map.entry(name).or_insert_with(|| value.clone());
+                    }
+                }
+                current = (!map.is_empty()).then_some(Value::Object(map));
             }
             // The kept original, when it still imports to our value.
             let original = if matches!(field.conv, Conv::OwnId(_)) {
@@ -1337,7 +1363,13 @@ impl Engine<'_> {
             };
             if let Some(original) = original {
                 let read = self.read_field(field, Some(&original), own_key_now.as_deref());
-                if read.value == current {
+                // An attribute kept only in the source namespace (its class
+                // does not declare it) is the value of its field.
+                let kept_in_place = current.is_none()
+                    && !ext_at.is_empty()
+                    && ours_path.len() > ext_at.len()
+                    && ours_path.starts_with(ext_at);
+                if read.value == current || kept_in_place {
                     self.put(field, &mut out, original);
                     continue;
                 }
@@ -1347,7 +1379,7 @@ impl Engine<'_> {
                 let read = self.read_field(field, written.as_ref(), own_key_now.as_deref());
                 if read.value != current {
                     report.approximations.push(Approximation {
-                        path: joined(field.ours),
+                        path: joined(&ours_path),
                         source_value: fv_opt(current.as_ref()),
                         became: fv_opt(read.value.as_ref()),
                         reason: format!(
@@ -1364,7 +1396,7 @@ impl Engine<'_> {
                     .and_then(|f| serde_json::from_str::<Value>(f).ok());
                 if current.is_some() && current != fallback {
                     report.unmapped.push(UnmappedField {
-                        path: joined(field.ours),
+                        path: joined(&ours_path),
                         kept_as: None,
                     });
                 }
@@ -1392,7 +1424,7 @@ impl Engine<'_> {
             }
             if let Some(reason) = lost {
                 report.approximations.push(Approximation {
-                    path: joined(field.ours),
+                    path: joined(&ours_path),
                     source_value: fv_opt(current.as_ref()),
                     became: fv_opt(written.as_ref()),
                     reason,
@@ -1411,14 +1443,12 @@ impl Engine<'_> {
         }
 
         // Our fields that no row covers.
-        let covered: BTreeSet<&str> = fields
+        let paths: Vec<Vec<&str>> = fields.iter().map(Field::ours).collect();
+        let covered: BTreeSet<&str> = paths.iter().filter_map(|p| p.first().copied()).collect();
+        let in_place: BTreeSet<&str> = paths
             .iter()
-            .filter_map(|f| f.ours.first().copied())
-            .collect();
-        let in_place: BTreeSet<&str> = fields
-            .iter()
-            .filter(|f| f.ours.len() == ext_at.len() + 1 && f.ours.starts_with(ext_at))
-            .filter_map(|f| f.ours.last().copied())
+            .filter(|p| p.len() == ext_at.len() + 1 && p.starts_with(ext_at))
+            .filter_map(|p| p.last().copied())
             .collect();
         if let Value::Object(members) = ours {
             for (name, value) in members {
@@ -1441,7 +1471,10 @@ impl Engine<'_> {
             .iter()
             .any(|f| matches!(f.conv, Conv::Characteristics));
         for (key, value) in ext {
-            if in_place.contains(key.as_str()) || (characteristics && !is_namespaced(&key)) {
+            if in_place.contains(key.as_str())
+                || (characteristics
+                    && (!is_namespaced(&key) || kept_characteristic(self.prefix(), &key).is_some()))
+            {
                 continue;
             }
             if let Some(rest) = key.strip_prefix(&prefix)
@@ -1497,9 +1530,17 @@ fn history_names(v5: bool) -> [(&'static str, &'static str); 3] {
 /// Whether an extension or attribute key belongs to a conversion (a
 /// format's kept field or an external id) rather than to the record.
 pub(crate) fn is_namespaced(key: &str) -> bool {
-    ["servicenow.", "jira.", "tmf621.", "tmf639.", "external_id."]
-        .iter()
-        .any(|p| key.starts_with(p))
+    key.split_once('.')
+        .is_some_and(|(namespace, _)| crate::SOURCE_NAMESPACES.contains(&namespace))
+}
+
+/// The name of a characteristic kept as `<prefix>.resourceCharacteristic.<name>`.
+pub(crate) fn kept_characteristic(prefix: &str, key: &str) -> Option<String> {
+    let rest = key
+        .strip_prefix(prefix)?
+        .strip_prefix(".resourceCharacteristic.")?;
+    let mut path = ext_path(rest);
+    (path.len() == 1).then(|| path.remove(0))
 }
 
 /// Whether one of our values is its type's default (nothing to lose).

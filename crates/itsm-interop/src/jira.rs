@@ -423,7 +423,7 @@ fn rows_for(table: &[Field], custom: &JiraCustomFields) -> Vec<Field> {
     table
         .iter()
         .map(|f| {
-            let configured = match f.ours {
+            let configured = match f.ours().as_slice() {
                 ["impact"] => custom.impact.as_ref().map(|id| (id, "impact")),
                 ["urgency"] => custom.urgency.as_ref().map(|id| (id, "urgency")),
                 ["change_type"] => custom.change_type.as_ref().map(|id| (id, "change_type")),
@@ -432,11 +432,9 @@ fn rows_for(table: &[Field], custom: &JiraCustomFields) -> Vec<Field> {
             };
             match (configured, &f.conv) {
                 (Some((id, table)), Conv::Constant) => {
-                    let mut row = field(&[], f.ours, Conv::Code(table)).at(vec![
-                        "fields".to_owned(),
-                        id.clone(),
-                        "value".to_owned(),
-                    ]);
+                    let mut row = f.clone();
+                    row.conv = Conv::Code(table);
+                    let mut row = row.at(vec!["fields".to_owned(), id.clone(), "value".to_owned()]);
                     row.fallback = f.fallback;
                     row
                 }

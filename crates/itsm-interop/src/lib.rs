@@ -51,7 +51,9 @@
 //! # Features
 //! - [`ServiceNow`]: `incident`, `problem`, `change_request`, `sc_req_item`,
 //!   `kb_knowledge`, `cmdb_ci` (with `sys_class_name`) and `cmdb_rel_ci`
-//!   (`Depends on::Used by`), mapped by a [`ServiceNowMapping`] of code tables.
+//!   (`Depends on::Used by`), mapped by a [`ServiceNowMapping`] of code
+//!   tables, the class catalogue (`ci_class`) and the CI attribute table
+//!   ([`CiAttributeEntry`]).
 //! - [`Jira`]: Jira Service Management issues of the incident, problem,
 //!   change and service request types, by a [`JiraMapping`] of status and
 //!   resolution maps.
@@ -69,7 +71,11 @@
 //! segments joined by `.` (a `.` or `\` inside a segment escaped by `\`):
 //! `servicenow.u_vendor_ticket`, `jira.fields.customfield_10010`,
 //! `tmf621.href`. The source id is `external_id.<prefix>`. A configuration
-//! item keeps them among its attributes.
+//! item keeps them among its attributes; a CMDB that lists
+//! [`SOURCE_NAMESPACES`] as its source namespaces accepts them, and
+//! `keep_undeclared` ([`ServiceNow::keep_undeclared`],
+//! [`Tmf639::keep_undeclared`]) moves there the attributes a CI's class
+//! does not declare.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -92,8 +98,18 @@ pub use record::ItsmRecord;
 pub use report::{
     Approximation, Converted, Direction, Format, LossReport, UnmappedField, UnresolvedReference,
 };
-pub use servicenow::{RelationshipTypeEntry, ServiceNow, ServiceNowMapping, ServiceNowTable};
+pub use servicenow::{
+    CiAttributeEntry, CiAttributeType, RelationshipTypeEntry, ServiceNow, ServiceNowMapping,
+    ServiceNowTable,
+};
 pub use tmf::{ResourceRecord, Tmf621, Tmf621Version, Tmf639, TmfMapping};
+
+/// The namespaces of the extension keys and CI attributes that conversions
+/// keep for themselves: a format's kept fields (`servicenow.u_vendor_ticket`)
+/// and the source ids (`external_id.servicenow`). A CMDB that stores
+/// imported CIs lists them as its
+/// [`source_namespaces`](itsm_cmdb::CmdbData::source_namespaces).
+pub const SOURCE_NAMESPACES: [&str; 5] = ["servicenow", "jira", "tmf621", "tmf639", "external_id"];
 
 /// The JSON Schemas of this crate's wire types (namespace `interop`).
 #[must_use]

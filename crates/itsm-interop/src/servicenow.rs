@@ -111,6 +111,58 @@ pub struct RelationshipTypeEntry {
     pub approximate: bool,
 }
 
+/// How a `cmdb_ci` attribute's value reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CiAttributeType {
+    /// Text, as the instance writes it.
+    #[default]
+    Text,
+    /// A whole number from 0 to 4294967295 (`"4"`).
+    Integer,
+    /// `"true"` or `"false"`.
+    Boolean,
+    /// A date and time (`2026-03-02 09:15:00`, in the options' time zone).
+    DateTime,
+    /// A date (`2026-03-02`), kept as midnight UTC.
+    Date,
+}
+
+/// One `cmdb_ci` field kept as an attribute of our configuration item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CiAttributeEntry {
+    /// The instance's field (`ip_address`, `u_rack`).
+    pub field: String,
+    /// Our attribute key (`ip_address`); a key the CI's class does not
+    /// declare is kept under the `servicenow.` source namespace when the
+    /// CI is stored (see `itsm import --db`).
+    pub attribute: String,
+    /// How the value reads (default `text`).
+    #[serde(rename = "type", default)]
+    pub value_type: CiAttributeType,
+}
+
+impl CiAttributeEntry {
+    fn new(field: &str, attribute: &str, value_type: CiAttributeType) -> Self {
+        Self {
+            field: field.to_owned(),
+            attribute: attribute.to_owned(),
+            value_type,
+        }
+    }
+}
+
+/// The `cmdb_ci` fields that have rows of their own, never attributes.
+const CI_OWN_FIELDS: [&str; 5] = [
+    "sys_id",
+    "sys_class_name",
+    "name",
+    "install_status",
+    "operational_status",
+];
+
 /// How an instance's codes map to ours: code tables per field, as data.
 ///
 /// The defaults follow an out-of-the-box instance. An instance with its own
@@ -157,8 +209,13 @@ pub struct ServiceNowMapping {
     pub install_status: Vec<CodeEntry<LifecycleStatus>>,
     /// `cmdb_ci.operational_status`: 1 Operational, 2 Non-Operational, …
     pub operational_status: Vec<CodeEntry<OperationalState>>,
-    /// `cmdb_ci.sys_class_name` to our CI class key.
+    /// `cmdb_ci.sys_class_name` to our CI class key: the class catalogue.
     pub ci_class: Vec<CodeEntry<String>>,
+    /// `cmdb_ci` fields kept as attributes of our CI: `short_description`
+    /// as `description`, `serial_number`, `asset_tag`, `ip_address`,
+    /// `fqdn`, `os_version`, `cpu_count` (integer), `version`. An instance
+    /// lists its own (`u_rack`) here; a list given replaces this one.
+    pub ci_attributes: Vec<CiAttributeEntry>,
     /// `cmdb_rel_ci.type`: relationship types, both readings.
     pub relationship_types: Vec<RelationshipTypeEntry>,
 }
@@ -401,6 +458,19 @@ impl Default for ServiceNowMapping {
                 ],
             ))
             .collect(),
+            ci_attributes: {
+                use CiAttributeType::{Integer, Text};
+                vec![
+                    CiAttributeEntry::new("short_description", "description", Text),
+                    CiAttributeEntry::new("serial_number", "serial_number", Text),
+                    CiAttributeEntry::new("asset_tag", "asset_tag", Text),
+                    CiAttributeEntry::new("ip_address", "ip_address", Text),
+                    CiAttributeEntry::new("fqdn", "fqdn", Text),
+                    CiAttributeEntry::new("os_version", "os_version", Text),
+                    CiAttributeEntry::new("cpu_count", "cpu_count", Integer),
+                    CiAttributeEntry::new("version", "version", Text),
+                ]
+            },
             relationship_types: vec![
                 rel("Depends on::Used by", "depends_on", false, false),
                 rel("Runs on::Runs", "runs_on", false, false),
@@ -488,6 +558,65 @@ impl ServiceNowMapping {
                     format!("ci_class[{i}].value"),
                     "empty_class",
                     "a class key may not be empty".into(),
+                ));
+            }
+        }
+        for (i, entry) in self.ci_attributes.iter().enumerate() {
+            let path = format!("ci_attributes[{i}]");
+            if entry.field.trim().is_empty() {
+                problems.push(violation(
+                    format!("{path}.field"),
+                    "empty_field",
+                    "a field name may not be empty".into(),
+                ));
+            } else if CI_OWN_FIELDS.contains(&entry.field.as_str()) {
+                problems.push(violation(
+                    format!("{path}.field"),
+                    "reserved_field",
+                    format!(
+                        "{:?} has a row of its own (sys_id, sys_class_name, name, install_status, operational_status)",
+                        entry.field
+                    ),
+                ));
+            } else if let Some(first) = self.ci_attributes[..i]
+                .iter()
+                .position(|e| e.field == entry.field)
+            {
+                problems.push(violation(
+                    format!("{path}.field"),
+                    "duplicate_code",
+                    format!(
+                        "{:?} is already mapped by ci_attributes[{first}]",
+                        entry.field
+                    ),
+                ));
+            }
+            if entry.attribute.trim().is_empty() {
+                problems.push(violation(
+                    format!("{path}.attribute"),
+                    "empty_attribute",
+                    "an attribute key may not be empty".into(),
+                ));
+            } else if crate::engine::is_namespaced(&entry.attribute) {
+                problems.push(violation(
+                    format!("{path}.attribute"),
+                    "namespaced_attribute",
+                    format!(
+                        "{:?} lies in a source namespace (servicenow., jira., tmf621., tmf639., external_id.), which conversions keep for themselves",
+                        entry.attribute
+                    ),
+                ));
+            } else if let Some(first) = self.ci_attributes[..i]
+                .iter()
+                .position(|e| e.attribute == entry.attribute)
+            {
+                problems.push(violation(
+                    format!("{path}.attribute"),
+                    "duplicate_attribute",
+                    format!(
+                        "{:?} is already filled by ci_attributes[{first}]",
+                        entry.attribute
+                    ),
                 ));
             }
         }
@@ -785,6 +914,8 @@ const KNOWLEDGE: &[Field] = &[
     field(&["retired"], &["retired_at"], Conv::Date),
 ];
 
+/// The `cmdb_ci` rows of its own fields; the attributes come from the
+/// mapping's `ci_attributes`.
 const CI: &[Field] = &[
     field(&["sys_id"], &["id"], Conv::OwnId(K::ConfigurationItem)).required(),
     field(&["sys_class_name"], &["class"], Conv::Code("ci_class")).or("\"configuration_item\""),
@@ -801,26 +932,28 @@ const CI: &[Field] = &[
         Conv::Code("operational_status"),
     )
     .or("\"operational\""),
-    field(
-        &["short_description"],
-        &["attributes", "description"],
-        Conv::Text,
-    ),
-    field(
-        &["serial_number"],
-        &["attributes", "serial_number"],
-        Conv::Text,
-    ),
-    field(&["asset_tag"], &["attributes", "asset_tag"], Conv::Text),
-    field(&["ip_address"], &["attributes", "ip_address"], Conv::Text),
-    field(&["fqdn"], &["attributes", "fqdn"], Conv::Text),
-    field(&["os_version"], &["attributes", "os_version"], Conv::Text),
-    field(&["cpu_count"], &["attributes", "cpu_count"], Conv::Int),
-    field(&["version"], &["attributes", "version"], Conv::Text),
 ];
 
+/// The `cmdb_ci` rows: its own fields, then the mapping's attributes.
+fn ci_fields(attributes: &[CiAttributeEntry]) -> Vec<Field> {
+    let mut rows = CI.to_vec();
+    rows.extend(attributes.iter().map(|entry| {
+        let conv = match entry.value_type {
+            CiAttributeType::Text => Conv::Text,
+            CiAttributeType::Integer => Conv::Int,
+            CiAttributeType::Boolean => Conv::Bool,
+            CiAttributeType::DateTime => Conv::Time,
+            CiAttributeType::Date => Conv::Date,
+        };
+        field(&[], &[], conv)
+            .at(vec![entry.field.clone()])
+            .into_ours(vec!["attributes".to_owned(), entry.attribute.clone()])
+    }));
+    rows
+}
+
 impl ServiceNowTable {
-    fn fields(self) -> &'static [Field] {
+    fn static_fields(self) -> &'static [Field] {
         match self {
             Self::Incident => INCIDENT,
             Self::Problem => PROBLEM,
@@ -874,6 +1007,7 @@ impl ServiceNowTable {
 pub struct ServiceNow {
     mapping: ServiceNowMapping,
     tables: Tables,
+    ci_fields: Vec<Field>,
     tz: Option<Tz>,
     options: InteropOptions,
 }
@@ -895,6 +1029,7 @@ impl ServiceNow {
         }
         Ok(Self {
             tables: mapping.tables(),
+            ci_fields: ci_fields(&mapping.ci_attributes),
             mapping,
             tz,
             options,
@@ -905,6 +1040,13 @@ impl ServiceNow {
     #[must_use]
     pub fn mapping(&self) -> &ServiceNowMapping {
         &self.mapping
+    }
+
+    fn fields(&self, table: ServiceNowTable) -> &[Field] {
+        match table {
+            ServiceNowTable::CmdbCi => &self.ci_fields,
+            other => other.static_fields(),
+        }
     }
 
     fn engine<'a>(&'a self, lookup: &'a dyn Lookup) -> Engine<'a> {
@@ -918,6 +1060,54 @@ impl ServiceNow {
             instance_url: self.options.instance_url.as_deref(),
             project_key: "",
         }
+    }
+
+    /// Moves into the `servicenow.` source namespace every attribute of
+    /// `ci` that its class does not declare (`declares` says which it
+    /// does) and that a row of [`ci_attributes`](ServiceNowMapping::ci_attributes)
+    /// filled, written back in ServiceNow's form (`servicenow.ip_address`:
+    /// `"10.0.0.1"`), so that a CMDB with the `servicenow` source namespace
+    /// accepts the CI and export restores the field. Returns the moves, as
+    /// unmapped fields of the source. A key already kept there (the
+    /// source's original text) is left as it is.
+    pub fn keep_undeclared(
+        &self,
+        ci: &mut itsm_cmdb::ConfigurationItem,
+        declares: &dyn Fn(&str) -> bool,
+    ) -> Vec<UnmappedField> {
+        let lookup = crate::LookupTables::default();
+        let engine = self.engine(&lookup);
+        let undeclared: Vec<String> = ci
+            .attributes
+            .keys()
+            .filter(|k| !crate::engine::is_namespaced(k) && !declares(k))
+            .cloned()
+            .collect();
+        let mut moved = Vec::new();
+        for attribute in undeclared {
+            let Some(row) = self.ci_fields[CI.len()..]
+                .iter()
+                .find(|f| f.ours().last() == Some(&attribute.as_str()))
+            else {
+                continue;
+            };
+            let Some(value) = ci.attributes.remove(&attribute) else {
+                continue;
+            };
+            let theirs = row.theirs();
+            let key = crate::engine::ext_key("servicenow", &theirs);
+            let ours = serde_json::to_value(&value).unwrap_or_default();
+            let (written, _) = engine.write(row.conv, Some(&ours), &Value::Null);
+            let kept: itsm_core::FieldValue = written
+                .and_then(|w| serde_json::from_value(w).ok())
+                .unwrap_or(value);
+            ci.attributes.entry(key.clone()).or_insert(kept);
+            moved.push(UnmappedField {
+                path: theirs.join("."),
+                kept_as: Some(key),
+            });
+        }
+        moved
     }
 
     /// One record of `table` (an element of the Table API's `result`) to ours.
@@ -937,7 +1127,7 @@ impl ServiceNow {
         }
         let (ours, report) =
             self.engine(lookup)
-                .import(table.fields(), record, table.extensions_at())?;
+                .import(self.fields(table), record, table.extensions_at())?;
         Ok(Converted {
             record: ItsmRecord::from_json(table.kind(), ours)?,
             report,
@@ -958,9 +1148,11 @@ impl ServiceNow {
         if let ItsmRecord::Relationship(relationship) = record {
             return Ok(self.export_relationship(relationship, lookup));
         }
-        let (record, report) =
-            self.engine(lookup)
-                .export(table.fields(), &record.to_json(), table.extensions_at());
+        let (record, report) = self.engine(lookup).export(
+            self.fields(table),
+            &record.to_json(),
+            table.extensions_at(),
+        );
         Ok(Converted { record, report })
     }
 

@@ -475,6 +475,38 @@ impl Tmf639 {
         &self.mapping
     }
 
+    /// Moves into the `tmf639.` source namespace every attribute of `ci`
+    /// that its class does not declare (`declares` says which it does), as
+    /// `tmf639.resourceCharacteristic.<name>`, so that a CMDB with the
+    /// `tmf639` source namespace accepts the CI; export writes them as
+    /// characteristics again. Returns the moves, as unmapped fields of the
+    /// source.
+    pub fn keep_undeclared(
+        &self,
+        ci: &mut itsm_cmdb::ConfigurationItem,
+        declares: &dyn Fn(&str) -> bool,
+    ) -> Vec<UnmappedField> {
+        let undeclared: Vec<String> = ci
+            .attributes
+            .keys()
+            .filter(|k| !crate::engine::is_namespaced(k) && !declares(k))
+            .cloned()
+            .collect();
+        let mut moved = Vec::new();
+        for name in undeclared {
+            let Some(value) = ci.attributes.remove(&name) else {
+                continue;
+            };
+            let key = crate::engine::ext_key("tmf639", &["resourceCharacteristic", &name]);
+            ci.attributes.insert(key.clone(), value);
+            moved.push(UnmappedField {
+                path: format!("resourceCharacteristic[?(@.name=='{name}')]"),
+                kept_as: Some(key),
+            });
+        }
+        moved
+    }
+
     /// One resource to a configuration item and its relationships.
     ///
     /// # Errors

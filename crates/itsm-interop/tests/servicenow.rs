@@ -1264,3 +1264,279 @@ fn export_reports_what_servicenow_cannot_hold() {
         .collect();
     assert_eq!(unmapped, ["extensions.jira.fields.labels"]);
 }
+
+/// Imports a `cmdb_ci` record with `theirs` set through `mapping`, checks
+/// our attributes, then exports it and checks the field comes back.
+fn check_ci_attribute(
+    mapping: &ServiceNowMapping,
+    theirs: (&str, Value),
+    attribute: &str,
+    expected: Value,
+) {
+    let sn = ServiceNow::new(mapping.clone(), InteropOptions::default()).unwrap();
+    let mut record =
+        json!({"sys_id": SYS_ID, "name": "srv-01", "sys_class_name": "cmdb_ci_linux_server"});
+    record[theirs.0] = theirs.1.clone();
+    let converted = sn
+        .import(CmdbCi, &record, &LookupTables::default())
+        .unwrap();
+    let ci = converted.record.as_configuration_item().unwrap();
+    let actual = ci
+        .attributes
+        .get(attribute)
+        .map_or(Value::Null, |v| serde_json::to_value(v).unwrap());
+    assert_eq!(
+        actual, expected,
+        "{} = {}: attribute {attribute}",
+        theirs.0, theirs.1
+    );
+    let back = sn
+        .export(&converted.record, &LookupTables::default())
+        .unwrap();
+    assert_eq!(
+        back.record[theirs.0], theirs.1,
+        "{} exported back",
+        theirs.0
+    );
+}
+
+#[test]
+fn ci_attributes_are_a_table_an_instance_overrides() {
+    let default = ServiceNowMapping::default();
+    let instance = ServiceNowMapping::from_json(
+        r#"{"ci_attributes": [
+            {"field": "u_rack", "attribute": "rack"},
+            {"field": "u_slots", "attribute": "slots", "type": "integer"},
+            {"field": "u_virtual", "attribute": "virtual", "type": "boolean"},
+            {"field": "u_warranty_end", "attribute": "warranty_end", "type": "date"},
+            {"field": "u_last_seen", "attribute": "last_seen", "type": "date_time"},
+            {"field": "short_description", "attribute": "summary"}
+        ]}"#,
+    )
+    .unwrap();
+    for (mapping, theirs, value, attribute, expected) in [
+        (
+            &default,
+            "short_description",
+            json!("Payroll DB host"),
+            "description",
+            json!("Payroll DB host"),
+        ),
+        (
+            &default,
+            "serial_number",
+            json!("SN-1"),
+            "serial_number",
+            json!("SN-1"),
+        ),
+        (
+            &default,
+            "asset_tag",
+            json!("P1000"),
+            "asset_tag",
+            json!("P1000"),
+        ),
+        (
+            &default,
+            "ip_address",
+            json!("10.0.0.1"),
+            "ip_address",
+            json!("10.0.0.1"),
+        ),
+        (
+            &default,
+            "fqdn",
+            json!("srv-01.acme.example"),
+            "fqdn",
+            json!("srv-01.acme.example"),
+        ),
+        (
+            &default,
+            "os_version",
+            json!("9.4"),
+            "os_version",
+            json!("9.4"),
+        ),
+        (&default, "cpu_count", json!("16"), "cpu_count", json!(16)),
+        (&default, "version", json!("4.2"), "version", json!("4.2")),
+        (
+            &default,
+            "u_rack",
+            json!("R12"),
+            "servicenow.u_rack",
+            json!("R12"),
+        ),
+        (&instance, "u_rack", json!("R12"), "rack", json!("R12")),
+        (&instance, "u_slots", json!("4"), "slots", json!(4)),
+        (
+            &instance,
+            "u_virtual",
+            json!("true"),
+            "virtual",
+            json!(true),
+        ),
+        (
+            &instance,
+            "u_warranty_end",
+            json!("2028-01-31"),
+            "warranty_end",
+            json!("2028-01-31T00:00:00Z"),
+        ),
+        (
+            &instance,
+            "u_last_seen",
+            json!("2026-03-02 09:15:00"),
+            "last_seen",
+            json!("2026-03-02T09:15:00Z"),
+        ),
+        (
+            &instance,
+            "short_description",
+            json!("Payroll DB host"),
+            "summary",
+            json!("Payroll DB host"),
+        ),
+        // The instance's list replaces the default one.
+        (
+            &instance,
+            "ip_address",
+            json!("10.0.0.1"),
+            "servicenow.ip_address",
+            json!("10.0.0.1"),
+        ),
+    ] {
+        check_ci_attribute(mapping, (theirs, value), attribute, expected);
+    }
+}
+
+#[test]
+fn ci_attribute_rows_are_validated_with_their_paths() {
+    let text = r#"{"ci_attributes": [
+        {"field": "u_rack", "attribute": "rack"},
+        {"field": "", "attribute": "x"},
+        {"field": "sys_class_name", "attribute": "class"},
+        {"field": "u_rack", "attribute": "rack2"},
+        {"field": "u_a", "attribute": ""},
+        {"field": "u_b", "attribute": "servicenow.b"},
+        {"field": "u_c", "attribute": "rack"}
+    ]}"#;
+    let InteropError::InvalidMapping { problems, .. } =
+        ServiceNowMapping::from_json(text).unwrap_err()
+    else {
+        panic!()
+    };
+    let actual: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.rule.as_str()))
+        .collect();
+    assert_eq!(
+        actual,
+        [
+            ("ci_attributes[1].field", "empty_field"),
+            ("ci_attributes[2].field", "reserved_field"),
+            ("ci_attributes[3].field", "duplicate_code"),
+            ("ci_attributes[4].attribute", "empty_attribute"),
+            ("ci_attributes[5].attribute", "namespaced_attribute"),
+            ("ci_attributes[6].attribute", "duplicate_attribute"),
+        ]
+    );
+    let err = ServiceNowMapping::from_json(
+        r#"{"ci_attributes": [{"field": "u_a", "attribute": "a", "type": "colour"}]}"#,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, InteropError::Json { ref path, .. } if path == "ci_attributes[0].type"),
+        "{err}"
+    );
+}
+
+/// Imports a linux server with `field` set, keeps what `declared` does not
+/// name under the source namespace, and checks where `field` went and that
+/// export gives it back.
+fn check_kept(field: (&str, Value), declared: &[&str], key: &str, kept: Value, moved_now: bool) {
+    let sn = servicenow();
+    let mut record =
+        json!({"sys_id": SYS_ID, "name": "srv-01", "sys_class_name": "cmdb_ci_linux_server"});
+    record[field.0] = field.1.clone();
+    let mut converted = sn
+        .import(CmdbCi, &record, &LookupTables::default())
+        .unwrap();
+    let ItsmRecord::ConfigurationItem(ci) = &mut converted.record else {
+        panic!()
+    };
+    let moved = sn.keep_undeclared(ci, &|k| declared.contains(&k));
+    let actual = ci
+        .attributes
+        .get(key)
+        .map_or(Value::Null, |v| serde_json::to_value(v).unwrap());
+    assert_eq!(actual, kept, "{field:?} declared {declared:?}: {key}");
+    let reported: Vec<(&str, Option<&str>)> = moved
+        .iter()
+        .map(|m| (m.path.as_str(), m.kept_as.as_deref()))
+        .collect();
+    if moved_now {
+        assert_eq!(reported, [(field.0, Some(key))], "{field:?}");
+    } else {
+        assert!(reported.is_empty(), "{field:?}: {reported:?}");
+    }
+    let back = sn
+        .export(&converted.record, &LookupTables::default())
+        .unwrap();
+    assert_eq!(back.record[field.0], field.1, "{field:?} exported back");
+}
+
+#[test]
+fn undeclared_ci_attributes_are_kept_in_the_source_namespace() {
+    check_kept(
+        ("ip_address", json!("10.0.0.1")),
+        &["ip_address"],
+        "ip_address",
+        json!("10.0.0.1"),
+        false,
+    );
+    check_kept(
+        ("ip_address", json!("10.0.0.1")),
+        &[],
+        "servicenow.ip_address",
+        json!("10.0.0.1"),
+        true,
+    );
+    // Written back in ServiceNow's form: the integer as its text.
+    check_kept(
+        ("cpu_count", json!("16")),
+        &[],
+        "servicenow.cpu_count",
+        json!("16"),
+        true,
+    );
+    check_kept(
+        ("cpu_count", json!("16")),
+        &["cpu_count"],
+        "cpu_count",
+        json!(16),
+        false,
+    );
+    // The source's own text is kept when it differs from what export writes.
+    check_kept(
+        ("cpu_count", json!(" 16 ")),
+        &[],
+        "servicenow.cpu_count",
+        json!(" 16 "),
+        true,
+    );
+    check_kept(
+        ("short_description", json!("Payroll host")),
+        &[],
+        "servicenow.short_description",
+        json!("Payroll host"),
+        true,
+    );
+    // A field that was never an attribute stays where the import kept it.
+    check_kept(
+        ("u_rack", json!("R12")),
+        &[],
+        "servicenow.u_rack",
+        json!("R12"),
+        false,
+    );
+}

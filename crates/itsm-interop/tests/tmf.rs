@@ -425,3 +425,41 @@ fn only_incidents_become_trouble_tickets() {
         "tmf621_v5 record: kind = \"configuration_item\" is not a known record type (expected one of incident)"
     );
 }
+
+#[test]
+fn undeclared_characteristics_are_kept_in_the_source_namespace_and_exported_back() {
+    let tmf = Tmf639::new(TmfMapping::default(), InteropOptions::default()).unwrap();
+    let resource = fixture("tmf639/resource.json");
+    let lookup = LookupTables::default();
+    for declared in [
+        &[][..],
+        &["vendor"][..],
+        &["vendor", "version", "bands"][..],
+    ] {
+        let mut converted = tmf.import(&resource, &lookup).unwrap();
+        let ci = &mut converted.record.configuration_item;
+        let moved = tmf.keep_undeclared(ci, &|k| declared.contains(&k));
+        for name in ["vendor", "version", "bands"] {
+            let key = format!("tmf639.resourceCharacteristic.{name}");
+            assert_eq!(
+                ci.attributes.contains_key(&key),
+                !declared.contains(&name),
+                "{name} with {declared:?}"
+            );
+            assert_eq!(ci.attributes.contains_key(name), declared.contains(&name));
+            assert_eq!(
+                moved
+                    .iter()
+                    .any(|m| m.kept_as.as_deref() == Some(key.as_str())
+                        && m.path == format!("resourceCharacteristic[?(@.name=='{name}')]")),
+                !declared.contains(&name)
+            );
+        }
+        let back = tmf.export(&converted.record, &lookup).unwrap();
+        assert_eq!(
+            back.record["resourceCharacteristic"], resource["resourceCharacteristic"],
+            "{declared:?}"
+        );
+        assert!(back.record.get("tmf639.resourceCharacteristic").is_none());
+    }
+}

@@ -346,6 +346,7 @@ fn definitions_json(data: &CmdbData) -> Result<String> {
         rules: data.rules.clone(),
         identification_rules: data.identification_rules.clone(),
         reconciliation_rules: data.reconciliation_rules.clone(),
+        source_namespaces: data.source_namespaces.clone(),
         cis: Vec::new(),
         relationships: Vec::new(),
     })
