@@ -32,6 +32,7 @@
 //! - `interop`: `itsm::interop`, records in and out of ServiceNow, Jira
 //!   Service Management and TM Forum Open APIs, each with a loss report.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
