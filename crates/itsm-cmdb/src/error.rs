@@ -59,7 +59,7 @@ pub enum CmdbError {
     },
     /// An incoming record cannot be identified: no identification rule
     /// applies to its class, or it carries none of the identifying attribute sets.
-    #[error("cannot identify a record of class {class:?}: {reason}")]
+    #[error("cannot identify a record of class {class_q}: {reason}", class_q = itsm_core::quoted(class))]
     Unidentifiable {
         /// The record's class.
         class: String,
@@ -87,7 +87,7 @@ pub enum CmdbError {
         message: String,
     },
     /// A string is not a known name of an enumeration.
-    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    #[error("invalid {field} {value_q}: expected one of {expected}", value_q = itsm_core::quoted(value))]
     InvalidName {
         /// The type being parsed.
         field: &'static str,

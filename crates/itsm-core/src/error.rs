@@ -10,8 +10,8 @@ use crate::{Impact, Priority, Urgency, Violation};
 pub enum CoreError {
     /// A string is not a valid id.
     #[error(
-        "invalid {kind} id {value:?}: expected a UUID such as \"0190e3a4-7b7c-7cc3-8f0e-1d2c3b4a5968\""
-    )]
+        "invalid {kind} id {value_q}: expected a UUID such as \"0190e3a4-7b7c-7cc3-8f0e-1d2c3b4a5968\""
+    , value_q = crate::quoted(value))]
     InvalidId {
         /// The kind of record the id names.
         kind: &'static str,
@@ -19,7 +19,7 @@ pub enum CoreError {
         value: String,
     },
     /// A string is not a valid record number.
-    #[error("invalid record number {value:?}: {reason}")]
+    #[error("invalid record number {value_q}: {reason}", value_q = crate::quoted(value))]
     InvalidNumber {
         /// The text that failed to parse.
         value: String,
@@ -27,7 +27,7 @@ pub enum CoreError {
         reason: &'static str,
     },
     /// A string is not a known name of an enumeration.
-    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    #[error("invalid {field} {value_q}: expected one of {expected}", value_q = crate::quoted(value))]
     InvalidName {
         /// The field or type being parsed.
         field: &'static str,
@@ -37,7 +37,7 @@ pub enum CoreError {
         expected: String,
     },
     /// A priority matrix definition is not total or has duplicate cells.
-    #[error("priority matrix {name:?} is invalid: {}", problems.join("; "))]
+    #[error("priority matrix {name_q} is invalid: {}", problems.join("; "), name_q = crate::quoted(name))]
     InvalidMatrix {
         /// The matrix's name.
         name: String,
@@ -46,8 +46,8 @@ pub enum CoreError {
     },
     /// A matrix was asked for a cell it does not define.
     #[error(
-        "priority matrix {matrix:?} defines no priority for impact {impact} and urgency {urgency}"
-    )]
+        "priority matrix {matrix_q} defines no priority for impact {impact} and urgency {urgency}"
+    , matrix_q = crate::quoted(matrix))]
     UndefinedCell {
         /// The matrix's name.
         matrix: String,
@@ -57,7 +57,7 @@ pub enum CoreError {
         urgency: Urgency,
     },
     /// A priority outside the range a matrix may produce.
-    #[error("priority {priority} is not produced by matrix {matrix:?}")]
+    #[error("priority {priority} is not produced by matrix {matrix_q}", matrix_q = crate::quoted(matrix))]
     UnknownPriority {
         /// The matrix's name.
         matrix: String,

@@ -45,3 +45,28 @@ pub(crate) fn from_wire(wire: &str) -> String {
     }
     out
 }
+
+/// The most characters of a value a message quotes.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
+/// A value as a message quotes it: in double quotes with escapes, and cut
+/// after [`MAX_QUOTED_CHARS`] characters with its full length given, so that
+/// a 100 KB name never fills a message (or a log line) twice.
+///
+/// ```
+/// use itsm_core::quoted;
+/// assert_eq!(quoted("triage"), "\"triage\"");
+/// let long = "x".repeat(100_000);
+/// assert_eq!(quoted(&long), format!("{:?}… (100000 characters)", "x".repeat(64)));
+/// ```
+#[must_use]
+pub fn quoted(value: &str) -> String {
+    match value.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!(
+            "{:?}… ({} characters)",
+            &value[..cut],
+            value.chars().count()
+        ),
+    }
+}

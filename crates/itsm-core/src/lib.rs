@@ -103,7 +103,7 @@ pub use id::{
 };
 pub use incident::{Channel, Incident, IncidentResolutionCode};
 pub use json::from_json;
-pub use label::Label;
+pub use label::{Label, MAX_QUOTED_CHARS, quoted};
 pub use number::{NumberPrefix, RecordNumber};
 pub use priority::{
     Impact, Priority, PriorityCell, PriorityMatrix, PriorityMatrixDefinition, Urgency,

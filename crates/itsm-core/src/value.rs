@@ -161,9 +161,9 @@ fn unique_entries<'de, A: MapAccess<'de>>(
     let mut out = BTreeMap::new();
     while let Some(key) = map.next_key::<String>()? {
         if out.contains_key(&key) {
-            let shown: String = key.chars().take(40).collect();
             return Err(serde::de::Error::custom(format!(
-                "the key {shown:?} is given twice"
+                "the key {} is given twice",
+                crate::quoted(&key)
             )));
         }
         let value = map.next_value::<FieldValue>()?;

@@ -984,3 +984,32 @@ fn state_categories() {
     assert_eq!(Priority::P1.rank(), 1);
     assert_eq!(Priority::P6.rank(), 6);
 }
+
+/// A value quoted in a message is cut after 64 characters, with its length:
+/// a 100 KB name never fills a message.
+#[test]
+fn messages_cap_the_values_they_quote() {
+    let long = "é".repeat(100_000);
+    for message in [
+        long.parse::<Priority>().unwrap_err().to_string(),
+        long.parse::<IncidentId>().unwrap_err().to_string(),
+        long.parse::<RecordNumber>().unwrap_err().to_string(),
+        long.parse::<StateCategory>().unwrap_err().to_string(),
+    ] {
+        assert!(
+            message.len() < 600,
+            "{} bytes: {}",
+            message.len(),
+            &message[..200]
+        );
+        assert!(message.contains("… (100000 characters)"), "{message}");
+    }
+    // Short values are quoted whole, as before.
+    assert_eq!(quoted("triage"), "\"triage\"");
+    assert!(
+        "p9".parse::<Priority>()
+            .unwrap_err()
+            .to_string()
+            .starts_with("invalid Priority \"p9\"")
+    );
+}

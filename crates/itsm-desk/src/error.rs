@@ -41,7 +41,7 @@ pub enum DeskError {
         source: Box<itsm_lifecycle::LifecycleError>,
     },
     /// An SLA could not be evaluated.
-    #[error("{number}: sla {definition:?}: {source}")]
+    #[error("{number}: sla {definition_q}: {source}", definition_q = itsm_core::quoted(definition))]
     Sla {
         /// The record's number.
         number: String,

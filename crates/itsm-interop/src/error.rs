@@ -41,8 +41,8 @@ pub enum InteropError {
     },
     /// A record type that this format's mapping does not know.
     #[error(
-        "{format} record: {path} = {value:?} is not a known record type (expected one of {expected})"
-    )]
+        "{format} record: {path} = {value_q} is not a known record type (expected one of {expected})"
+    , value_q = itsm_core::quoted(value))]
     UnknownType {
         /// The source format.
         format: &'static str,

@@ -844,19 +844,18 @@ pub const MAX_NAME_CHARS: usize = 128;
 /// (NUL, a line break, U+202E) that would corrupt a message, a DOT or
 /// Mermaid diagram, or what a screen shows.
 fn name_problem(name: &str, what: &str) -> Option<String> {
-    let shown: String = name.chars().take(40).collect();
-    let more = if name.chars().count() > 40 { "…" } else { "" };
+    let shown = itsm_core::quoted(name);
     if name.trim().is_empty() {
         Some(format!("{what} name is empty"))
     } else if name.chars().count() > MAX_NAME_CHARS {
         Some(format!(
-            "{what} name {shown:?}{more} is longer than {MAX_NAME_CHARS} characters"
+            "{what} name {shown} is longer than {MAX_NAME_CHARS} characters"
         ))
     } else if name.chars().any(|c| {
         c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     }) {
         Some(format!(
-            "{what} name {shown:?}{more} holds a control or text-direction character"
+            "{what} name {shown} holds a control or text-direction character"
         ))
     } else {
         None

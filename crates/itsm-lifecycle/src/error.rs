@@ -93,7 +93,7 @@ impl std::fmt::Display for ReplayFault {
 #[non_exhaustive]
 pub enum LifecycleError {
     /// A workflow definition has problems; every one of them is listed.
-    #[error("workflow {workflow:?} is invalid: {} problem(s): {}", issues.len(), issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("workflow {workflow_q} is invalid: {} problem(s): {}", issues.len(), issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), workflow_q = itsm_core::quoted(workflow))]
     InvalidDefinition {
         /// The workflow's name.
         workflow: String,
@@ -101,7 +101,7 @@ pub enum LifecycleError {
         issues: Vec<DefinitionIssue>,
     },
     /// The record's state is not a state of the workflow.
-    #[error("workflow {workflow:?} has no state {state:?}")]
+    #[error("workflow {workflow_q} has no state {state_q}", workflow_q = itsm_core::quoted(workflow), state_q = itsm_core::quoted(state))]
     UnknownState {
         /// The workflow's name.
         workflow: String,
@@ -109,7 +109,7 @@ pub enum LifecycleError {
         state: String,
     },
     /// The record is in a terminal state; nothing may happen to it.
-    #[error("workflow {workflow:?}: state {state:?} is terminal, event {event:?} is refused")]
+    #[error("workflow {workflow_q}: state {state_q} is terminal, event {event_q} is refused", workflow_q = itsm_core::quoted(workflow), state_q = itsm_core::quoted(state), event_q = itsm_core::quoted(event))]
     Terminal {
         /// The workflow's name.
         workflow: String,
@@ -119,7 +119,7 @@ pub enum LifecycleError {
         event: String,
     },
     /// The workflow has no transition for this event from this state.
-    #[error("workflow {workflow:?}: event {event:?} is not allowed in state {state:?} (allowed: {})", if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") })]
+    #[error("workflow {workflow_q}: event {event_q} is not allowed in state {state_q} (allowed: {})", if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }, workflow_q = itsm_core::quoted(workflow), event_q = itsm_core::quoted(event), state_q = itsm_core::quoted(state))]
     NotAllowed {
         /// The workflow's name.
         workflow: String,
@@ -132,7 +132,7 @@ pub enum LifecycleError {
     },
     /// A guard, a required field or a reason refused the transition; every
     /// refusal is listed.
-    #[error("workflow {workflow:?}: event {event:?} from {state:?} to {to:?} refused: {}", refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("workflow {workflow_q}: event {event_q} from {state_q} to {to_q} refused: {}", refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), workflow_q = itsm_core::quoted(workflow), event_q = itsm_core::quoted(event), state_q = itsm_core::quoted(state), to_q = itsm_core::quoted(to))]
     Refused {
         /// The workflow's name.
         workflow: String,
@@ -147,8 +147,8 @@ pub enum LifecycleError {
     },
     /// A history entry does not fit the workflow; the first such entry is reported.
     #[error(
-        "workflow {workflow:?}: history entry {index} ({from:?} --{event}--> {to:?}) refused: {fault}"
-    )]
+        "workflow {workflow_q}: history entry {index} ({from_q} --{event}--> {to_q}) refused: {fault}"
+    , workflow_q = itsm_core::quoted(workflow), from_q = itsm_core::quoted(from), to_q = itsm_core::quoted(to))]
     ReplayRefused {
         /// The workflow's name.
         workflow: String,
@@ -165,8 +165,8 @@ pub enum LifecycleError {
     },
     /// A change's type may change only while it is new and has no approvals.
     #[error(
-        "change type may not change from {from} to {to}: the change is {state:?} with {approvals} approval(s); only a new change without approvals may change type"
-    )]
+        "change type may not change from {from} to {to}: the change is {state_q} with {approvals} approval(s); only a new change without approvals may change type"
+    , state_q = itsm_core::quoted(state))]
     ChangeTypeLocked {
         /// The current type.
         from: String,
@@ -178,7 +178,7 @@ pub enum LifecycleError {
         approvals: usize,
     },
     /// A string is not a known name of an enumeration.
-    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    #[error("invalid {field} {value_q}: expected one of {expected}", value_q = itsm_core::quoted(value))]
     InvalidName {
         /// The field or type being parsed.
         field: &'static str,
@@ -188,7 +188,7 @@ pub enum LifecycleError {
         expected: String,
     },
     /// An edit names a field that cannot be edited, or that the record does not have.
-    #[error("{record}: field {field:?} cannot be edited: {reason}")]
+    #[error("{record}: field {field_q} cannot be edited: {reason}", field_q = itsm_core::quoted(field))]
     InvalidEdit {
         /// The record's number.
         record: String,
@@ -199,8 +199,8 @@ pub enum LifecycleError {
     },
     /// A record is opened in another state than its workflow's initial state.
     #[error(
-        "{record}: a record opens in state {initial:?} of workflow {workflow:?}, not in {state:?}"
-    )]
+        "{record}: a record opens in state {initial_q} of workflow {workflow_q}, not in {state_q}"
+    , initial_q = itsm_core::quoted(initial), workflow_q = itsm_core::quoted(workflow), state_q = itsm_core::quoted(state))]
     NotInitial {
         /// The record's number.
         record: String,

@@ -10,7 +10,7 @@ use itsm_core::Violation;
 pub enum SlaError {
     /// A business calendar breaks one or more rules; every problem is listed,
     /// each with the JSON path of the offending field.
-    #[error("calendar {name:?} is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("calendar {name_q} is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), name_q = itsm_core::quoted(name))]
     InvalidCalendar {
         /// The calendar's name.
         name: String,
@@ -19,7 +19,7 @@ pub enum SlaError {
     },
     /// A search for working time gave up: the calendar has no working time
     /// after the given instant within the search bound.
-    #[error("calendar {calendar:?} has no working time after {after}")]
+    #[error("calendar {calendar_q} has no working time after {after}", calendar_q = itsm_core::quoted(calendar))]
     NoWorkingTime {
         /// The calendar's name.
         calendar: String,
@@ -28,7 +28,7 @@ pub enum SlaError {
     },
     /// A search for the end of working time gave up: the calendar works
     /// without interruption after the given instant (a 24×7 calendar never closes).
-    #[error("calendar {calendar:?} never closes after {after}")]
+    #[error("calendar {calendar_q} never closes after {after}", calendar_q = itsm_core::quoted(calendar))]
     NeverCloses {
         /// The calendar's name.
         calendar: String,
@@ -57,7 +57,7 @@ pub enum SlaError {
     },
     /// An SLA definition breaks one or more rules; every problem is listed,
     /// each with the JSON path of the offending field.
-    #[error("sla definition {name:?} is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("sla definition {name_q} is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), name_q = itsm_core::quoted(name))]
     InvalidDefinition {
         /// The definition's name.
         name: String,
@@ -66,8 +66,8 @@ pub enum SlaError {
     },
     /// The calendar passed to the clock is not the one the definition names.
     #[error(
-        "sla definition {definition:?} uses calendar {expected:?} but was evaluated with calendar {actual:?}"
-    )]
+        "sla definition {definition_q} uses calendar {expected_q} but was evaluated with calendar {actual_q}"
+    , definition_q = itsm_core::quoted(definition), expected_q = itsm_core::quoted(expected), actual_q = itsm_core::quoted(actual))]
     CalendarMismatch {
         /// The definition's name.
         definition: String,
@@ -89,8 +89,8 @@ pub enum SlaError {
     /// A definition with `retroactive_start` was evaluated over a timeline
     /// without a `created` event, so there is no opened time to start from.
     #[error(
-        "sla definition {definition:?} starts retroactively but the timeline has no created event (no opened time)"
-    )]
+        "sla definition {definition_q} starts retroactively but the timeline has no created event (no opened time)"
+    , definition_q = itsm_core::quoted(definition))]
     NoOpenedTime {
         /// The definition's name.
         definition: String,
@@ -111,7 +111,7 @@ pub enum SlaError {
         message: String,
     },
     /// A string is not a known name of one of this crate's enumerations.
-    #[error("invalid {field} {value:?}: expected one of {expected}")]
+    #[error("invalid {field} {value_q}: expected one of {expected}", value_q = itsm_core::quoted(value))]
     InvalidName {
         /// The type being parsed.
         field: &'static str,

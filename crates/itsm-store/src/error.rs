@@ -7,7 +7,7 @@ use crate::model::{EventId, ExpectedVersion, StreamId, StreamKind};
 #[non_exhaustive]
 pub enum StoreError {
     /// The URL names no backend we know, or is malformed.
-    #[error("invalid store url {url:?}: {reason}")]
+    #[error("invalid store url {url_q}: {reason}", url_q = itsm_core::quoted(url))]
     InvalidUrl {
         /// The URL as given (a password in it is masked).
         url: String,
@@ -58,7 +58,7 @@ pub enum StoreError {
         reason: String,
     },
     /// A payload is not the JSON its event type requires.
-    #[error("{at}: corrupt {event_type:?} payload at {path}: {message}")]
+    #[error("{at}: corrupt {event_type_q} payload at {path}: {message}", event_type_q = itsm_core::quoted(event_type))]
     CorruptPayload {
         /// Where the payload is: `events[2]` of an append, or `position 17`.
         at: String,
@@ -71,8 +71,8 @@ pub enum StoreError {
     },
     /// A payload's schema version is newer than this code knows.
     #[error(
-        "{at}: {event_type:?} payload of schema version {version} is unknown: this code reads versions 1 to {known}"
-    )]
+        "{at}: {event_type_q} payload of schema version {version} is unknown: this code reads versions 1 to {known}"
+    , event_type_q = itsm_core::quoted(event_type))]
     UnknownSchemaVersion {
         /// Where the payload is.
         at: String,
@@ -84,7 +84,7 @@ pub enum StoreError {
         known: u32,
     },
     /// A payload of an older schema version has no converter to the next one.
-    #[error("{at}: no upcaster converts {event_type:?} payloads from version {from}")]
+    #[error("{at}: no upcaster converts {event_type_q} payloads from version {from}", event_type_q = itsm_core::quoted(event_type))]
     MissingUpcaster {
         /// Where the payload is.
         at: String,
@@ -94,7 +94,7 @@ pub enum StoreError {
         from: u32,
     },
     /// An upcaster failed on a payload.
-    #[error("{at}: upcasting {event_type:?} from version {from} failed: {message}")]
+    #[error("{at}: upcasting {event_type_q} from version {from} failed: {message}", event_type_q = itsm_core::quoted(event_type))]
     UpcastFailed {
         /// Where the payload is.
         at: String,
@@ -106,7 +106,7 @@ pub enum StoreError {
         message: String,
     },
     /// An event's type is not the one the caller decodes.
-    #[error("{at}: event type is {actual:?}, not {expected:?}")]
+    #[error("{at}: event type is {actual_q}, not {expected_q}", actual_q = itsm_core::quoted(actual), expected_q = itsm_core::quoted(expected))]
     WrongEventType {
         /// Where the event is.
         at: String,
