@@ -2,9 +2,13 @@
 
 use std::collections::HashMap;
 
-use itsm_cmdb::{Cmdb, CmdbData, CmdbDiff, CmdbError, GraphIndex, QueryOptions, ReachedCi};
+use itsm_cmdb::{
+    Cmdb, CmdbData, CmdbDiff, CmdbError, GraphIndex, ImpactReport, QueryOptions, ReachedCi,
+    RootCauseCandidate, SinglePointOfFailure,
+};
 use itsm_core::{CiId, Violation};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::input::Inputs;
 use crate::records::problems_report;
@@ -111,13 +115,6 @@ impl Graph {
     fn resolve_all(&self, args: &[String]) -> Result<Vec<CiId>, CliError> {
         args.iter().map(|a| self.resolve(a)).collect()
     }
-
-    /// The name and class of a CI, for people reading the output.
-    fn describe(&self, id: &CiId) -> (Value, Value) {
-        self.cmdb.ci(id).map_or((Value::Null, Value::Null), |ci| {
-            (json!(ci.name), json!(ci.class))
-        })
-    }
 }
 
 fn options(max_depth: Option<u32>, types: Option<Vec<String>>) -> QueryOptions {
@@ -127,28 +124,138 @@ fn options(max_depth: Option<u32>, types: Option<Vec<String>>) -> QueryOptions {
     }
 }
 
-/// For each reached CI, the path from a starting CI to it, by following
-/// `via` links (each step strictly closer to a start, so at most `len` steps).
-fn paths(reached: &[ReachedCi]) -> Vec<Vec<CiId>> {
-    let position: HashMap<CiId, usize> =
-        reached.iter().enumerate().map(|(i, r)| (r.ci, i)).collect();
-    reached
-        .iter()
-        .map(|r| {
-            let mut path = vec![r.ci];
-            let mut at = r;
-            for _ in 0..reached.len() {
-                let Some(prev) = at.via else { break };
-                path.push(prev);
-                match position.get(&prev) {
-                    Some(&p) => at = &reached[p],
-                    None => break,
-                }
-            }
-            path.reverse();
-            path
-        })
-        .collect()
+/// The path from a starting CI to `ci`, by following `via` links from the
+/// CI's position in `reached` (each step strictly closer to a start, so at
+/// most `reached.len()` steps); `None` when `ci` was not reached.
+fn path_to(reached: &[ReachedCi], position: &HashMap<CiId, usize>, ci: &CiId) -> Option<Vec<CiId>> {
+    let mut at = &reached[*position.get(ci)?];
+    let mut path = vec![at.ci];
+    for _ in 0..reached.len() {
+        let Some(prev) = at.via else { break };
+        path.push(prev);
+        match position.get(&prev) {
+            Some(&p) => at = &reached[p],
+            None => break,
+        }
+    }
+    path.reverse();
+    Some(path)
+}
+
+/// A CI's name and class, borrowed from the CMDB (`null` when unknown).
+#[derive(Serialize)]
+struct Named<'a> {
+    id: CiId,
+    name: Option<&'a str>,
+    class: Option<&'a str>,
+}
+
+impl Graph {
+    fn named(&self, id: CiId) -> Named<'_> {
+        let ci = self.cmdb.ci(&id);
+        Named {
+            id,
+            name: ci.map(|c| c.name.as_str()),
+            class: ci.map(|c| c.class.as_str()),
+        }
+    }
+}
+
+/// `itsm cmdb impact`'s answer, written as it is serialized: every impacted
+/// CI with its predecessor (`via`), and full paths only for the CIs asked
+/// for, so that the answer grows with the number of CIs, never with the
+/// square of a chain's depth.
+struct ImpactAnswer {
+    graph: Graph,
+    report: ImpactReport,
+    paths: Vec<(CiId, Vec<CiId>)>,
+}
+
+#[derive(Serialize)]
+struct ImpactedRow<'a> {
+    #[serde(flatten)]
+    ci: Named<'a>,
+    depth: u32,
+    via: Option<CiId>,
+    relationship_type: Option<&'a str>,
+    service: bool,
+}
+
+#[derive(Serialize)]
+struct DegradedRow<'a> {
+    #[serde(flatten)]
+    ci: Named<'a>,
+    relationship_type: &'a str,
+    failed: u32,
+    total: u32,
+    required: u32,
+}
+
+/// A sequence serialized from an iterator made on demand.
+struct Lazy<F>(F);
+
+impl<F, I> Serialize for Lazy<F>
+where
+    F: Fn() -> I,
+    I: IntoIterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for ImpactAnswer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let graph = &self.graph;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry(
+            "impacted",
+            &Lazy(|| {
+                self.report.impacted.iter().map(|r| ImpactedRow {
+                    ci: graph.named(r.ci),
+                    depth: r.depth,
+                    via: r.via,
+                    relationship_type: r.relationship_type.as_deref(),
+                    service: r.service,
+                })
+            }),
+        )?;
+        map.serialize_entry(
+            "degraded",
+            &Lazy(|| {
+                self.report.degraded.iter().map(|d| DegradedRow {
+                    ci: graph.named(d.ci),
+                    relationship_type: &d.relationship_type,
+                    failed: d.failed,
+                    total: d.total,
+                    required: d.required,
+                })
+            }),
+        )?;
+        map.serialize_entry("services", &self.report.services)?;
+        map.serialize_entry(
+            "paths",
+            &LazyMap(|| self.paths.iter().map(|(ci, path)| (ci.to_string(), path))),
+        )?;
+        map.end()
+    }
+}
+
+/// A map serialized from an iterator of entries made on demand.
+struct LazyMap<F>(F);
+
+impl<F, I, K, V> Serialize for LazyMap<F>
+where
+    F: Fn() -> I,
+    I: IntoIterator<Item = (K, V)>,
+    K: Serialize,
+    V: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map((self.0)())
+    }
 }
 
 /// `itsm cmdb validate --graph FILE`.
@@ -180,60 +287,49 @@ pub(crate) fn validate(
     Ok(report)
 }
 
-/// `itsm cmdb impact --graph FILE --failed ID …`.
+/// `itsm cmdb impact --graph FILE --failed ID … [--path-to ID …]`.
 pub(crate) fn impact(
     inputs: &mut Inputs<'_>,
     file: &str,
     starter: bool,
     failed: &[String],
+    path_to_cis: &[String],
     max_depth: Option<u32>,
     types: Option<Vec<String>>,
 ) -> Result<Report, CliError> {
     let graph = load(inputs, file, starter)?;
     let failed = graph.resolve_all(failed)?;
+    let asked = graph.resolve_all(path_to_cis)?;
     let report = graph
         .index
         .impact(&failed, &options(max_depth, types))
         .map_err(refused)?;
-    let paths = paths(&report.impacted);
-    let impacted: Vec<Value> = report
-        .impacted
-        .iter()
-        .zip(paths)
-        .map(|(r, path)| {
-            let (name, class) = graph.describe(&r.ci);
-            json!({
-                "id": r.ci,
-                "name": name,
-                "class": class,
-                "depth": r.depth,
-                "path": path,
-                "via": r.via,
-                "relationship_type": r.relationship_type,
-                "service": r.service,
+    let paths = if asked.is_empty() {
+        Vec::new()
+    } else {
+        let position: HashMap<CiId, usize> = report
+            .impacted
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.ci, i))
+            .collect();
+        asked
+            .iter()
+            .map(|ci| {
+                path_to(&report.impacted, &position, ci)
+                    .map(|path| (*ci, path))
+                    .ok_or_else(|| CliError::Refused {
+                        message: format!(
+                            "--path-to {ci}: the CI is not impacted by this failure, so it has no path"
+                        ),
+                    })
             })
-        })
-        .collect();
-    let degraded: Vec<Value> = report
-        .degraded
-        .iter()
-        .map(|d| {
-            let (name, class) = graph.describe(&d.ci);
-            json!({
-                "id": d.ci,
-                "name": name,
-                "class": class,
-                "relationship_type": d.relationship_type,
-                "failed": d.failed,
-                "total": d.total,
-                "required": d.required,
-            })
-        })
-        .collect();
-    Ok(Report::ok(crate::Output::Json(json!({
-        "impacted": impacted,
-        "degraded": degraded,
-        "services": report.services,
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(Report::ok(crate::Output::Stream(Box::new(ImpactAnswer {
+        graph,
+        report,
+        paths,
     }))))
 }
 
@@ -249,7 +345,13 @@ pub(crate) fn cycles(
         .index
         .strongly_connected_components(types.as_deref())
         .map_err(refused)?;
-    Ok(Report::ok(crate::Output::Json(json!({ "cycles": cycles }))))
+    #[derive(Serialize)]
+    struct Cycles {
+        cycles: Vec<Vec<CiId>>,
+    }
+    Ok(Report::ok(crate::Output::Stream(Box::new(Cycles {
+        cycles,
+    }))))
 }
 
 /// `itsm cmdb spof --graph FILE --service ID`.
@@ -267,16 +369,38 @@ pub(crate) fn spof(
         .index
         .single_points_of_failure(&service, &options(max_depth, types))
         .map_err(refused)?;
-    let list: Vec<Value> = found
-        .iter()
-        .map(|s| {
-            let (name, class) = graph.describe(&s.ci);
-            json!({"id": s.ci, "name": name, "class": class, "depth": s.depth})
-        })
-        .collect();
-    Ok(Report::ok(crate::Output::Json(json!({
-        "service": service,
-        "single_points_of_failure": list,
+    struct Spof {
+        graph: Graph,
+        service: CiId,
+        found: Vec<SinglePointOfFailure>,
+    }
+    #[derive(Serialize)]
+    struct Row<'a> {
+        #[serde(flatten)]
+        ci: Named<'a>,
+        depth: u32,
+    }
+    impl Serialize for Spof {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(2))?;
+            map.serialize_entry("service", &self.service)?;
+            map.serialize_entry(
+                "single_points_of_failure",
+                &Lazy(|| {
+                    self.found.iter().map(|s| Row {
+                        ci: self.graph.named(s.ci),
+                        depth: s.depth,
+                    })
+                }),
+            )?;
+            map.end()
+        }
+    }
+    Ok(Report::ok(crate::Output::Stream(Box::new(Spof {
+        graph,
+        service,
+        found,
     }))))
 }
 
@@ -296,23 +420,40 @@ pub(crate) fn root_cause(
         .index
         .root_causes(&impacted, &options(max_depth, types), limit)
         .map_err(refused)?;
-    let list: Vec<Value> = candidates
-        .iter()
-        .map(|c| {
-            let (name, class) = graph.describe(&c.ci);
-            json!({
-                "id": c.ci,
-                "name": name,
-                "class": class,
-                "explains": c.explains,
-                "total_depth": c.total_depth,
-                "service": c.service,
-            })
-        })
-        .collect();
-    Ok(Report::ok(crate::Output::Json(
-        json!({ "candidates": list }),
-    )))
+    struct RootCauses {
+        graph: Graph,
+        candidates: Vec<RootCauseCandidate>,
+    }
+    #[derive(Serialize)]
+    struct Row<'a> {
+        #[serde(flatten)]
+        ci: Named<'a>,
+        explains: &'a [CiId],
+        total_depth: u64,
+        service: bool,
+    }
+    impl Serialize for RootCauses {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry(
+                "candidates",
+                &Lazy(|| {
+                    self.candidates.iter().map(|c| Row {
+                        ci: self.graph.named(c.ci),
+                        explains: &c.explains,
+                        total_depth: c.total_depth,
+                        service: c.service,
+                    })
+                }),
+            )?;
+            map.end()
+        }
+    }
+    Ok(Report::ok(crate::Output::Stream(Box::new(RootCauses {
+        graph,
+        candidates,
+    }))))
 }
 
 /// `itsm cmdb diff --from FILE --to FILE`.
@@ -337,6 +478,15 @@ mod tests {
         }
     }
 
+    /// Every reached CI's path, through `path_to`.
+    fn paths(list: &[ReachedCi]) -> Vec<Vec<CiId>> {
+        let position: HashMap<CiId, usize> =
+            list.iter().enumerate().map(|(i, r)| (r.ci, i)).collect();
+        list.iter()
+            .map(|r| path_to(list, &position, &r.ci).expect("reached"))
+            .collect()
+    }
+
     #[test]
     fn paths_follow_via_back_to_a_start() {
         let list = [
@@ -357,6 +507,8 @@ mod tests {
                 ids(&[2, 5])
             ]
         );
+        let position = HashMap::new();
+        assert_eq!(path_to(&list, &position, &CiId::from_u128(4)), None);
     }
 
     #[test]

@@ -342,6 +342,11 @@ enum CmdbCommand {
         /// A failed CI (repeatable, or comma-separated).
         #[arg(long, required = true, value_delimiter = ',', value_name = "ID")]
         failed: Vec<String>,
+        /// Also give the full path from a failed CI to these impacted CIs
+        /// (repeatable, or comma-separated); every impacted CI always names
+        /// its predecessor (`via`), so paths can be followed from the answer.
+        #[arg(long = "path-to", value_delimiter = ',', value_name = "ID")]
+        path_to: Vec<String>,
         #[command(flatten)]
         traversal: TraversalArgs,
     },
@@ -442,10 +447,30 @@ impl Command {
 pub(crate) enum Output {
     /// A JSON value, compact or pretty.
     Json(serde_json::Value),
+    /// A JSON answer written while it is serialized, never held whole in
+    /// memory: its size in memory is that of the data it is made from.
+    Stream(Box<dyn Answer>),
     /// Text written as is (Mermaid, DOT).
     Text(String),
     /// Nothing.
     Nothing,
+}
+
+/// An answer that writes itself as JSON.
+pub(crate) trait Answer {
+    /// Writes the answer, compact or pretty.
+    fn write_json(&self, out: &mut dyn Write, pretty: bool) -> std::io::Result<()>;
+}
+
+impl<T: serde::Serialize> Answer for T {
+    fn write_json(&self, out: &mut dyn Write, pretty: bool) -> std::io::Result<()> {
+        if pretty {
+            serde_json::to_writer_pretty(out, self)?;
+        } else {
+            serde_json::to_writer(out, self)?;
+        }
+        Ok(())
+    }
 }
 
 /// A command's result: what to print, and whether it failed anyway
@@ -585,6 +610,10 @@ fn write_output(stdout: &mut dyn Write, output: &Output, pretty: bool) -> std::i
             }
             stdout.write_all(b"\n")?;
         }
+        Output::Stream(answer) => {
+            answer.write_json(&mut *stdout, pretty)?;
+            stdout.write_all(b"\n")?;
+        }
         Output::Text(text) => {
             stdout.write_all(text.as_bytes())?;
             if !text.ends_with('\n') {
@@ -685,12 +714,14 @@ fn dispatch(
             CmdbCommand::Impact {
                 graph,
                 failed,
+                path_to,
                 traversal,
             } => cmdb::impact(
                 inputs,
                 &graph.graph,
                 graph.starter,
                 &failed,
+                &path_to,
                 traversal.max_depth,
                 traversal.types,
             ),

@@ -1295,7 +1295,8 @@ fn cmdb() {
             &[],
         ),
         // vm-db-01 fails: payroll-db runs on it, payroll depends on the database,
-        // the portal on payroll.
+        // the portal on payroll. Every impacted CI names its predecessor
+        // (`via`); full paths only for the CIs asked for.
         case(
             &[
                 "cmdb",
@@ -1311,22 +1312,54 @@ fn cmdb() {
                 r#"{
                 "impacted": [
                   {"id": "00000000-0000-0000-0000-000000000004", "name": "vm-db-01", "class": "virtual_machine", "depth": 0,
-                   "path": ["00000000-0000-0000-0000-000000000004"], "via": null, "relationship_type": null, "service": false},
+                   "via": null, "relationship_type": null, "service": false},
                   {"id": "00000000-0000-0000-0000-000000000003", "name": "payroll-db", "class": "database", "depth": 1,
-                   "path": ["00000000-0000-0000-0000-000000000004", "00000000-0000-0000-0000-000000000003"],
                    "via": "00000000-0000-0000-0000-000000000004", "relationship_type": "runs_on", "service": false},
                   {"id": "00000000-0000-0000-0000-000000000002", "name": "payroll", "class": "application", "depth": 2,
-                   "path": ["00000000-0000-0000-0000-000000000004", "00000000-0000-0000-0000-000000000003", "00000000-0000-0000-0000-000000000002"],
                    "via": "00000000-0000-0000-0000-000000000003", "relationship_type": "depends_on", "service": false},
                   {"id": "00000000-0000-0000-0000-000000000001", "name": "Payroll portal", "class": "business_service", "depth": 3,
-                   "path": ["00000000-0000-0000-0000-000000000004", "00000000-0000-0000-0000-000000000003", "00000000-0000-0000-0000-000000000002", "00000000-0000-0000-0000-000000000001"],
                    "via": "00000000-0000-0000-0000-000000000002", "relationship_type": "depends_on", "service": true}
                 ],
                 "degraded": [],
-                "services": ["00000000-0000-0000-0000-000000000001"]
+                "services": ["00000000-0000-0000-0000-000000000001"],
+                "paths": {}
             }"#,
             ),
             &[],
+        ),
+        case(
+            &[
+                "cmdb",
+                "impact",
+                "--graph",
+                "estate.json",
+                "--starter",
+                "--failed",
+                "vm-db-01",
+                "--path-to",
+                "Payroll portal,payroll-db",
+            ],
+            0,
+            Out::Has(&[
+                r#""paths":{"00000000-0000-0000-0000-000000000001":["00000000-0000-0000-0000-000000000004","00000000-0000-0000-0000-000000000003","00000000-0000-0000-0000-000000000002","00000000-0000-0000-0000-000000000001"],"00000000-0000-0000-0000-000000000003":["00000000-0000-0000-0000-000000000004","00000000-0000-0000-0000-000000000003"]}"#,
+            ]),
+            &[],
+        ),
+        case(
+            &[
+                "cmdb",
+                "impact",
+                "--graph",
+                "estate.json",
+                "--starter",
+                "--failed",
+                "payroll-db",
+                "--path-to",
+                "vm-db-01",
+            ],
+            1,
+            Out::Empty,
+            &["--path-to 00000000-0000-0000-0000-000000000004: the CI is not impacted"],
         ),
         // By id, limited to depth 1.
         case(
@@ -1375,7 +1408,7 @@ fn cmdb() {
             ],
             0,
             Out::Has(&[
-                r#""degraded":[{"class":"cluster","failed":1,"id":"00000000-0000-0000-0000-000000000005","name":"app-cluster","relationship_type":"member_of","required":1,"total":2}]"#,
+                r#""degraded":[{"id":"00000000-0000-0000-0000-000000000005","name":"app-cluster","class":"cluster","relationship_type":"member_of","failed":1,"total":2,"required":1}]"#,
                 r#""services":[]"#,
             ]),
             &[],
@@ -1499,10 +1532,10 @@ fn cmdb() {
             ],
             0,
             Out::Has(&[
-                r#"{"class":"application","depth":1,"id":"00000000-0000-0000-0000-000000000002","name":"payroll"}"#,
-                r#"{"class":"database","depth":2,"id":"00000000-0000-0000-0000-000000000003","name":"payroll-db"}"#,
-                r#"{"class":"cluster","depth":2,"id":"00000000-0000-0000-0000-000000000005","name":"app-cluster"}"#,
-                r#"{"class":"virtual_machine","depth":3,"id":"00000000-0000-0000-0000-000000000004","name":"vm-db-01"}"#,
+                r#"{"id":"00000000-0000-0000-0000-000000000002","name":"payroll","class":"application","depth":1}"#,
+                r#"{"id":"00000000-0000-0000-0000-000000000003","name":"payroll-db","class":"database","depth":2}"#,
+                r#"{"id":"00000000-0000-0000-0000-000000000005","name":"app-cluster","class":"cluster","depth":2}"#,
+                r#"{"id":"00000000-0000-0000-0000-000000000004","name":"vm-db-01","class":"virtual_machine","depth":3}"#,
             ]),
             &[],
         ),
@@ -1655,4 +1688,108 @@ fn compact_output_is_one_line() {
     assert_eq!(code, 0);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.ends_with("}\n"), "{stdout}");
+}
+
+/// A chain of `n` applications, each depending on the next: the worst case
+/// for answers that list paths (their size grew with the square of the
+/// chain's depth; a 10,000-CI chain aborted the process).
+fn chain(n: u128) -> String {
+    let id = |i: u128| format!("00000000-0000-0000-0000-{i:012x}");
+    let cis: Vec<String> = (1..=n)
+        .map(|i| {
+            format!(
+                r#"{{"id":"{}","class":"application","name":"app-{i}","lifecycle":"in_use","operational_state":"operational"}}"#,
+                id(i)
+            )
+        })
+        .collect();
+    let relationships: Vec<String> = (1..n)
+        .map(|i| {
+            format!(
+                r#"{{"source":"{}","type":"depends_on","target":"{}"}}"#,
+                id(i),
+                id(i + 1)
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"cis":[{}],"relationships":[{}]}}"#,
+        cis.join(","),
+        relationships.join(",")
+    )
+}
+
+#[test]
+fn impact_answers_grow_linearly_with_a_chains_depth() {
+    let n = 20_000u128;
+    let graph = chain(n);
+    let last = format!("00000000-0000-0000-0000-{n:012x}");
+    let mut sizes = Vec::new();
+    for depth in [n / 2, n] {
+        let case = Case {
+            args: &[
+                "cmdb",
+                "impact",
+                "--graph",
+                "-",
+                "--starter",
+                "--failed",
+                &last,
+            ],
+            stdin: None,
+            code: 0,
+            stdout: Out::Empty,
+            stderr: &[],
+        };
+        let text = chain(depth);
+        let failed = format!("00000000-0000-0000-0000-{depth:012x}");
+        let args = [
+            "cmdb",
+            "impact",
+            "--graph",
+            "-",
+            "--starter",
+            "--failed",
+            failed.as_str(),
+        ];
+        let (code, stdout, stderr) = run(&Case {
+            args: &args,
+            stdin: Some(&text),
+            ..case
+        });
+        assert_eq!(code, 0, "{stderr}");
+        let answer: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(answer["impacted"].as_array().unwrap().len() as u128, depth);
+        sizes.push(stdout.len());
+    }
+    // Twice the chain, twice the answer (give or take the longer numbers):
+    // a quadratic answer would be four times larger.
+    let ratio = sizes[1] as f64 / sizes[0] as f64;
+    assert!((1.9..2.2).contains(&ratio), "sizes {sizes:?}");
+    // The full path, on request, for the CI asked for only.
+    let first = "00000000-0000-0000-0000-000000000001";
+    let args = [
+        "cmdb",
+        "impact",
+        "--graph",
+        "-",
+        "--starter",
+        "--failed",
+        last.as_str(),
+        "--path-to",
+        first,
+    ];
+    let (code, stdout, stderr) = run(&Case {
+        args: &args,
+        stdin: Some(&graph),
+        code: 0,
+        stdout: Out::Empty,
+        stderr: &[],
+    });
+    assert_eq!(code, 0, "{stderr}");
+    let answer: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let path = answer["paths"][first].as_array().unwrap();
+    assert_eq!(path.len() as u128, n);
+    assert_eq!(path[0], last.as_str());
+    assert_eq!(path[path.len() - 1], first);
 }
