@@ -213,6 +213,10 @@ pub struct Change {
 /// A release: a version of a service or of configuration items, made
 /// available for use (ITIL 4), delivered by one or more changes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "Release")]
 pub struct Release {
     /// The release's id.
     pub id: ReleaseId,
@@ -269,3 +273,5 @@ crate::derived::derived_fields!(Change, [("approval", "not_requested")], |change
         change.approval = crate::approval_from_approvals(&change.approvals);
     }
 });
+
+crate::derived::derived_fields!(Release, [], |_record, _given| {});

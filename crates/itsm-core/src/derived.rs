@@ -12,6 +12,12 @@
 //! output always writes the field, so a record read and written again is
 //! complete.
 //!
+//! Every record with custom fields also keeps the top-level keys it does not
+//! know (`sys_id`, `u_vendor_ticket`, a misspelt field): they go to its
+//! `extensions`, so a record read and written back keeps everything it came
+//! with; a key given both at the top level and inside `extensions` is
+//! refused.
+//!
 //! How it works: the record's derived `Deserialize` is kept (under
 //! `#[serde(remote = "Self")]`), and read through a thin wrapper that notes
 //! which watched keys the input holds and, at the end of the object, supplies
@@ -77,38 +83,74 @@ pub(crate) fn derived_priority<E: de::Error>(
         })
 }
 
+/// What reading a record found beside the record itself.
+pub(crate) struct Found<const N: usize> {
+    /// For each watched key in order, whether the input gave it.
+    pub given: [bool; N],
+    /// The top-level keys the record does not know, with their values, in
+    /// input order: they go to its extensions.
+    pub unknown: Vec<(String, crate::FieldValue)>,
+}
+
 /// Reads a record through its derived deserializer `read`, supplying
-/// `placeholders` (`(key, value)`) for the watched keys the input leaves out.
-/// Returns the record and, for each watched key in order, whether the input
-/// gave it.
+/// `placeholders` (`(key, value)`) for the watched keys the input leaves
+/// out, and holding back the keys the record does not know.
 pub(crate) fn read_noting<'de, D, T, const N: usize>(
     deserializer: D,
     placeholders: &'static [(&'static str, &'static str); N],
     read: impl FnOnce(Noting<'_, D, N>) -> Result<T, D::Error>,
-) -> Result<(T, [bool; N]), D::Error>
+) -> Result<(T, Found<N>), D::Error>
 where
     D: Deserializer<'de>,
 {
     let seen = Cell::new([false; N]);
     let supplied = Cell::new([false; N]);
+    let unknown = std::cell::RefCell::new(Vec::new());
     let value = read(Noting {
         inner: deserializer,
         watch: Watch {
             placeholders,
             seen: &seen,
             supplied: &supplied,
+            unknown: &unknown,
         },
     })?;
-    Ok((value, seen.get()))
+    Ok((
+        value,
+        Found {
+            given: seen.get(),
+            unknown: unknown.into_inner(),
+        },
+    ))
 }
 
-/// The watched keys and which of them were seen.
+/// Moves the unknown top-level fields into `extensions`, refusing a key
+/// given both at the top level and inside `extensions`.
+pub(crate) fn keep_unknown<E: de::Error>(
+    extensions: &mut crate::Extensions,
+    unknown: Vec<(String, crate::FieldValue)>,
+) -> Result<(), E> {
+    for (key, value) in unknown {
+        if extensions.contains_key(&key) {
+            return Err(E::custom(format_args!(
+                "the field {} is given both at the top level and in extensions",
+                crate::quoted(&key)
+            )));
+        }
+        extensions.insert(key, value);
+    }
+    Ok(())
+}
+
+/// The watched keys, which of them were seen, and the unknown keys kept.
 struct Watch<'a, const N: usize> {
     placeholders: &'static [(&'static str, &'static str); N],
     /// Given by the input.
     seen: &'a Cell<[bool; N]>,
     /// Supplied as a placeholder.
     supplied: &'a Cell<[bool; N]>,
+    /// Top-level keys the record does not know, with their values.
+    unknown: &'a std::cell::RefCell<Vec<(String, crate::FieldValue)>>,
 }
 
 impl<const N: usize> Clone for Watch<'_, N> {
@@ -119,12 +161,8 @@ impl<const N: usize> Clone for Watch<'_, N> {
 impl<const N: usize> Copy for Watch<'_, N> {}
 
 impl<const N: usize> Watch<'_, N> {
-    fn note(self, key: &[u8]) {
-        if let Some(i) = self
-            .placeholders
-            .iter()
-            .position(|(k, _)| k.as_bytes() == key)
-        {
+    fn note(self, key: &str) {
+        if let Some(i) = self.placeholders.iter().position(|(k, _)| *k == key) {
             let mut seen = self.seen.get();
             seen[i] = true;
             self.seen.set(seen);
@@ -158,6 +196,7 @@ impl<'de, D: Deserializer<'de>, const N: usize> Deserializer<'de> for Noting<'_,
         self.inner.deserialize_any(RecordVisitor {
             inner: visitor,
             watch: self.watch,
+            fields: None,
         })
     }
 
@@ -173,6 +212,7 @@ impl<'de, D: Deserializer<'de>, const N: usize> Deserializer<'de> for Noting<'_,
             RecordVisitor {
                 inner: visitor,
                 watch: self.watch,
+                fields: Some(fields),
             },
         )
     }
@@ -191,6 +231,8 @@ impl<'de, D: Deserializer<'de>, const N: usize> Deserializer<'de> for Noting<'_,
 struct RecordVisitor<'a, V, const N: usize> {
     inner: V,
     watch: Watch<'a, N>,
+    /// The record's fields, as its derive names them.
+    fields: Option<&'static [&'static str]>,
 }
 
 impl<'de, V: Visitor<'de>, const N: usize> Visitor<'de> for RecordVisitor<'_, V, N> {
@@ -204,6 +246,7 @@ impl<'de, V: Visitor<'de>, const N: usize> Visitor<'de> for RecordVisitor<'_, V,
         self.inner.visit_map(NotingMap {
             inner: map,
             watch: self.watch,
+            fields: self.fields,
             ended: false,
             owed: None,
         })
@@ -217,9 +260,51 @@ impl<'de, V: Visitor<'de>, const N: usize> Visitor<'de> for RecordVisitor<'_, V,
     }
 }
 
+/// A key as the input holds it: borrowed when it can be.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> Key<'de> {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Borrowed(s) => s,
+            Self::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
 struct NotingMap<'a, A, const N: usize> {
     inner: A,
     watch: Watch<'a, N>,
+    fields: Option<&'static [&'static str]>,
     /// The input's object has ended; keys now come from the missing ones.
     ended: bool,
     /// The placeholder value owed after a supplied key.
@@ -233,24 +318,41 @@ impl<'de, A: MapAccess<'de>, const N: usize> MapAccess<'de> for NotingMap<'_, A,
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let mut seed = Some(seed);
-        if !self.ended {
-            let key = self.inner.next_key_seed(KeySeed {
-                inner: &mut seed,
-                watch: self.watch,
-            })?;
-            if key.is_some() {
-                return Ok(key);
+        while !self.ended {
+            let Some(key) = self.inner.next_key::<Key<'de>>()? else {
+                self.ended = true;
+                break;
+            };
+            let name = key.as_str();
+            if let Some(fields) = self.fields
+                && !fields.contains(&name)
+            {
+                // Not a field of the record: kept for its extensions, never
+                // dropped.
+                let value = self.inner.next_value::<crate::FieldValue>()?;
+                self.watch
+                    .unknown
+                    .borrow_mut()
+                    .push((name.to_owned(), value));
+                continue;
             }
-            self.ended = true;
+            self.watch.note(name);
+            return match key {
+                Key::Borrowed(k) => seed
+                    .deserialize(de::value::BorrowedStrDeserializer::<A::Error>::new(k))
+                    .map(Some),
+                Key::Owned(k) => seed
+                    .deserialize(de::value::StringDeserializer::<A::Error>::new(k))
+                    .map(Some),
+            };
         }
-        match (self.watch.take_missing(), seed) {
-            (Some((key, value)), Some(seed)) => {
+        match self.watch.take_missing() {
+            Some((key, value)) => {
                 self.owed = Some(value);
                 seed.deserialize(de::value::StrDeserializer::<A::Error>::new(key))
                     .map(Some)
             }
-            _ => Ok(None),
+            None => Ok(None),
         }
     }
 
@@ -266,125 +368,12 @@ impl<'de, A: MapAccess<'de>, const N: usize> MapAccess<'de> for NotingMap<'_, A,
     }
 }
 
-/// Wraps a key's seed to note the key's name on its way through.
-struct KeySeed<'s, 'a, K, const N: usize> {
-    inner: &'s mut Option<K>,
-    watch: Watch<'a, N>,
-}
-
-impl<'de, K: DeserializeSeed<'de>, const N: usize> DeserializeSeed<'de> for KeySeed<'_, '_, K, N> {
-    type Value = K::Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
-        let seed = self
-            .inner
-            .take()
-            .ok_or_else(|| de::Error::custom("a key was read twice"))?;
-        seed.deserialize(KeyDeserializer {
-            inner: deserializer,
-            watch: self.watch,
-        })
-    }
-}
-
-struct KeyDeserializer<'a, D, const N: usize> {
-    inner: D,
-    watch: Watch<'a, N>,
-}
-
-impl<'de, D: Deserializer<'de>, const N: usize> Deserializer<'de> for KeyDeserializer<'_, D, N> {
-    type Error = D::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_any(KeyVisitor {
-            inner: visitor,
-            watch: self.watch,
-        })
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_identifier(KeyVisitor {
-            inner: visitor,
-            watch: self.watch,
-        })
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_str(KeyVisitor {
-            inner: visitor,
-            watch: self.watch,
-        })
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.inner.deserialize_string(KeyVisitor {
-            inner: visitor,
-            watch: self.watch,
-        })
-    }
-
-    fn is_human_readable(&self) -> bool {
-        self.inner.is_human_readable()
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum ignored_any
-    }
-}
-
-struct KeyVisitor<'a, V, const N: usize> {
-    inner: V,
-    watch: Watch<'a, N>,
-}
-
-impl<'de, V: Visitor<'de>, const N: usize> Visitor<'de> for KeyVisitor<'_, V, N> {
-    type Value = V::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.expecting(f)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        self.watch.note(v.as_bytes());
-        self.inner.visit_str(v)
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        self.watch.note(v.as_bytes());
-        self.inner.visit_borrowed_str(v)
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
-        self.watch.note(v.as_bytes());
-        self.inner.visit_string(v)
-    }
-
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
-        self.watch.note(v);
-        self.inner.visit_bytes(v)
-    }
-
-    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
-        self.watch.note(v);
-        self.inner.visit_borrowed_bytes(v)
-    }
-
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
-        self.watch.note(&v);
-        self.inner.visit_byte_buf(v)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
-        self.inner.visit_u64(v)
-    }
-}
-
 /// Implements `Serialize` and `Deserialize` for a record whose derives sit
-/// under `#[serde(remote = "Self")]`, completing its derived fields.
+/// under `#[serde(remote = "Self")]`: its derived fields are completed when
+/// absent (`$complete`, with `$given[i]` telling whether the input gave the
+/// `i`-th), and top-level keys it does not know go to its `extensions`.
 macro_rules! derived_fields {
-    ($record:ty, [$(($key:literal, $placeholder:literal)),+ $(,)?], |$value:ident, $given:ident| $complete:block) => {
+    ($record:ty, [$(($key:literal, $placeholder:literal)),* $(,)?], |$value:ident, $given:ident| $complete:block) => {
         impl serde::Serialize for $record {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 <$record>::serialize(self, serializer)
@@ -393,10 +382,12 @@ macro_rules! derived_fields {
 
         impl<'de> serde::Deserialize<'de> for $record {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                const PLACEHOLDERS: &[(&str, &str); [$($key),+].len()] = &[$(($key, $placeholder)),+];
-                let (mut $value, $given) =
+                const PLACEHOLDERS: &[(&str, &str); 0usize $(+ [$key].len())*] = &[$(($key, $placeholder)),*];
+                let (mut $value, found) =
                     $crate::derived::read_noting(deserializer, PLACEHOLDERS, |d| <$record>::deserialize(d))?;
+                let $given = found.given;
                 $complete
+                $crate::derived::keep_unknown(&mut $value.extensions, found.unknown)?;
                 Ok($value)
             }
         }

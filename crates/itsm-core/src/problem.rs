@@ -100,6 +100,10 @@ pub struct Problem {
 /// A known error: a problem that has been analysed, with a documented root
 /// cause and workaround (ITIL 4), kept as a record of its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "KnownError")]
 pub struct KnownError {
     /// The known error's id.
     pub id: KnownErrorId,
@@ -136,6 +140,10 @@ pub struct KnownError {
 
 /// A knowledge article: know-how written down for agents or users.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "KnowledgeArticle")]
 pub struct KnowledgeArticle {
     /// The article's id.
     pub id: KnowledgeArticleId,
@@ -184,3 +192,7 @@ crate::derived::derived_fields!(Problem, [("priority", "p5")], |problem, given| 
         problem.priority = crate::derived::derived_priority(problem.impact, problem.urgency)?;
     }
 });
+
+crate::derived::derived_fields!(KnownError, [], |_record, _given| {});
+
+crate::derived::derived_fields!(KnowledgeArticle, [], |_record, _given| {});

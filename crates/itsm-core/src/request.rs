@@ -111,6 +111,10 @@ plain_enum!(
 /// A service: a means of enabling value co-creation by facilitating outcomes
 /// that customers want to achieve (ITIL 4).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "Service")]
 pub struct Service {
     /// The service's id.
     pub id: ServiceId,
@@ -142,6 +146,10 @@ pub struct Service {
 /// A reference to a configuration item kept in a CMDB: enough to show it on
 /// a ticket without loading the CMDB.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "ConfigurationItemRef")]
 pub struct ConfigurationItemRef {
     /// The item's id.
     pub id: CiId,
@@ -156,6 +164,10 @@ pub struct ConfigurationItemRef {
 
 /// A person: a caller, an agent, an approver, a manager.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "Person")]
 pub struct Person {
     /// The person's id.
     pub id: PersonId,
@@ -193,6 +205,10 @@ fn yes() -> bool {
 
 /// A group: an assignment group, a CAB, a team.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "Group")]
 pub struct Group {
     /// The group's id.
     pub id: GroupId,
@@ -226,6 +242,10 @@ pub struct Group {
 
 /// A role: a set of permissions (`itil`, `problem_manager`, `change_manager`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions, completed by the trait impls
+// below: unknown top-level keys go to `extensions`.
+#[serde(remote = "Self")]
+#[schemars(rename = "Role")]
 pub struct Role {
     /// The role's id.
     pub id: RoleId,
@@ -248,3 +268,13 @@ crate::derived::derived_fields!(
         }
     }
 );
+
+crate::derived::derived_fields!(Service, [], |_record, _given| {});
+
+crate::derived::derived_fields!(ConfigurationItemRef, [], |_record, _given| {});
+
+crate::derived::derived_fields!(Person, [], |_record, _given| {});
+
+crate::derived::derived_fields!(Group, [], |_record, _given| {});
+
+crate::derived::derived_fields!(Role, [], |_record, _given| {});

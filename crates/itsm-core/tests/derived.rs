@@ -269,3 +269,78 @@ proptest! {
         prop_assert_eq!(Change { approval: v.approval, ..read }, v);
     }
 }
+
+/// Every record with custom fields keeps the top-level keys it does not know
+/// in its extensions: nothing an import brings is dropped.
+#[test]
+fn unknown_top_level_fields_are_kept_in_extensions() {
+    let incident = valid_incident();
+    let text = edited(
+        &incident,
+        &json!({"sys_id": "46d44a5ddb1f2200c5e4ae9a", "u_vendor_ticket": 4711, "extnsions": {"a": 1}}),
+    );
+    let read: Incident = from_json(&text).unwrap();
+    assert_eq!(
+        read.extensions["sys_id"],
+        FieldValue::String("46d44a5ddb1f2200c5e4ae9a".into())
+    );
+    assert_eq!(read.extensions["u_vendor_ticket"], FieldValue::Int(4711));
+    // A misspelt field name is kept too, never lost.
+    assert!(read.extensions.contains_key("extnsions"));
+    assert_eq!(
+        Incident {
+            extensions: incident.extensions.clone(),
+            ..read.clone()
+        },
+        incident
+    );
+    // Written back, they are in extensions; read again, the same record.
+    let again: Incident = from_json(&serde_json::to_string(&read).unwrap()).unwrap();
+    assert_eq!(again, read);
+
+    // A key given at the top level and in extensions is refused, not merged.
+    let text = edited(&incident, &json!({"u_x": 1, "extensions": {"u_x": 2}}));
+    let err = from_json::<Incident>(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("\"u_x\" is given both at the top level and in extensions"),
+        "{err}"
+    );
+    // A bad value in an unknown field is reported at its path.
+    let text = edited(&incident, &json!({"u_deep": {"k": [1, {"z": null}]}}));
+    assert!(from_json::<Incident>(&text).is_ok());
+
+    // The other records with custom fields do the same.
+    let person = valid_person();
+    let read: Person = from_json(&edited(&person, &json!({"ldap_dn": "cn=x"}))).unwrap();
+    assert_eq!(
+        read.extensions["ldap_dn"],
+        FieldValue::String("cn=x".into())
+    );
+    let change = valid_change();
+    let read: Change = from_json(&edited(&change, &json!({"u_cab_date": "2026-03-01"}))).unwrap();
+    assert!(read.extensions.contains_key("u_cab_date"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Any record with extra top-level keys reads back with those keys (and
+    /// only those) added to its extensions.
+    #[test]
+    fn extra_top_level_keys_land_in_extensions(
+        v in incident(),
+        extra in proptest::collection::btree_map("u_[a-z]{1,8}", any::<i32>(), 0..4),
+    ) {
+        let extra: std::collections::BTreeMap<String, i32> = extra
+            .into_iter()
+            .filter(|(k, _)| !v.extensions.contains_key(k))
+            .collect();
+        let edits = serde_json::to_value(&extra).unwrap();
+        let read: Incident = from_json(&edited(&v, &edits)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut expected = v.clone();
+        for (k, n) in &extra {
+            expected.extensions.insert(k.clone(), FieldValue::Int(i64::from(*n)));
+        }
+        prop_assert_eq!(read, expected);
+    }
+}
