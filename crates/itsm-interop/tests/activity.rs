@@ -740,3 +740,73 @@ proptest! {
         prop_assert_eq!(&back.record["note"], &ticket["note"]);
     }
 }
+
+// ------------------------------------------------------------ fixtures
+
+#[test]
+fn the_change_fixture_carries_its_approvals_and_journals_both_ways() {
+    let sn = servicenow();
+    let lookup: LookupTables =
+        serde_json::from_value(common::fixture("servicenow/lookup.json")).unwrap();
+    let source = common::fixture("servicenow/change_request.json");
+    for (i, record) in source["result"].as_array().unwrap().iter().enumerate() {
+        let ours = sn
+            .import(ServiceNowTable::ChangeRequest, record, &lookup)
+            .unwrap();
+        let back = sn
+            .export_with_timeline(&ours.record, &ours.timeline, &lookup)
+            .unwrap();
+        let diffs = differences(&normalise(record), &normalise(&back.record));
+        assert!(diffs.is_empty(), "result[{i}]: {diffs:#?}");
+        let ItsmRecord::Change(change) = &ours.record else {
+            panic!()
+        };
+        if i == 0 {
+            assert_eq!(change.approvals.len(), 2);
+            assert_eq!(change.approvals[0].decision, ApprovalDecision::Approved);
+            assert_eq!(
+                change.approvals[0].decided_at,
+                Some(at("2026-03-04T16:25:00Z"))
+            );
+            assert_eq!(change.approvals[1].decision, ApprovalDecision::Canceled);
+            assert_eq!(ours.timeline.len(), 3);
+            assert_eq!(ours.timeline[0].at, at("2026-03-03T08:20:00Z"));
+            let paths: Vec<&str> = ours.report.paths().collect();
+            assert!(
+                paths.contains(&"sysapproval_approver[1].state"),
+                "{paths:?}"
+            );
+            assert!(
+                paths.contains(&"sysapproval_approver[0].sys_id"),
+                "{paths:?}"
+            );
+        } else {
+            assert_eq!(
+                change.approvals[0].comment.as_deref(),
+                Some("No rollback plan for the stack; resubmit with one.")
+            );
+            assert_eq!(ours.timeline[0].actor, None);
+        }
+    }
+}
+
+#[test]
+fn the_jira_comments_fixture_round_trips() {
+    let jira = jira();
+    let source = common::fixture("jira/comments.json");
+    let issue = &source["issues"][0];
+    let ours = jira.import(issue, &LookupTables::default()).unwrap();
+    let visibilities: Vec<CommentVisibility> = ours
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.change {
+            TimelineChange::CommentAdded { visibility, .. } => Some(*visibility),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(visibilities, [Public, WorkNote]);
+    let back = jira
+        .export_with_timeline(&ours.record, &ours.timeline, &LookupTables::default())
+        .unwrap();
+    assert_eq!(back.record["fields"]["comment"], issue["fields"]["comment"]);
+}
