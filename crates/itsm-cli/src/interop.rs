@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use itsm_cmdb::{Cmdb, CmdbData, ConfigurationItem, Relationship};
+use itsm_core::{TimelineChange, TimelineEvent};
 use itsm_desk::{Config, Ctx, Desk};
 use itsm_interop::{
     Converted, Format, IndexedLookup, InteropOptions, ItsmRecord, Jira, JiraMapping, LookupTables,
@@ -16,7 +17,7 @@ use itsm_interop::{
     Tmf621Version, Tmf639, TmfMapping,
 };
 use itsm_store::{
-    AppendRequest, CmdbChange, EventId, ExpectedVersion, NewEvent, Record, RecordOpened,
+    AppendRequest, CmdbChange, EventId, ExpectedVersion, NewEvent, Payload, Record, RecordOpened,
     StoredCmdb, StreamId, StreamKind,
 };
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -244,10 +245,18 @@ impl Converters {
         common: &Common,
         file: &str,
         value: &Value,
-    ) -> Result<(Vec<ItsmRecord>, LossReport, Option<Value>), String> {
+    ) -> Result<
+        (
+            Vec<ItsmRecord>,
+            Vec<TimelineEvent>,
+            LossReport,
+            Option<Value>,
+        ),
+        String,
+    > {
         let lookup = &self.lookup;
         let single = |c: Result<Converted<ItsmRecord>, itsm_interop::InteropError>| {
-            c.map(|c| (vec![c.record], c.report, None))
+            c.map(|c| (vec![c.record], c.timeline, c.report, None))
                 .map_err(|e| e.to_string())
         };
         match vendor {
@@ -274,18 +283,16 @@ impl Converters {
                         .into_iter()
                         .map(ItsmRecord::Relationship),
                 );
-                Ok((records, c.report, Some(line)))
+                Ok((records, Vec::new(), c.report, Some(line)))
             }
             Vendor::Itsm => {
                 // Our own records, bare or as `itsm import` printed them.
-                let inner = match value.get("report") {
-                    Some(_) => value.get("record").cloned().unwrap_or(Value::Null),
-                    None => value.clone(),
-                };
+                let (inner, timeline) = split_line(value)?;
                 let record: ItsmRecord = serde_json::from_value(inner)
                     .map_err(|e| format!("not a record of ours: {e}"))?;
                 Ok((
                     vec![record],
+                    timeline,
                     LossReport::new(Format::Itsm, itsm_interop::Direction::Import),
                     None,
                 ))
@@ -311,6 +318,23 @@ impl Converters {
             _ => Vec::new(),
         }
     }
+}
+
+/// A line of ours: the record (bare, or under `record` beside `report` or
+/// `timeline`, as `itsm import` prints it) and its timeline events.
+fn split_line(value: &Value) -> Result<(Value, Vec<TimelineEvent>), String> {
+    if value.get("report").is_none() && value.get("timeline").is_none() {
+        return Ok((value.clone(), Vec::new()));
+    }
+    let timeline = match value.get("timeline") {
+        Some(events) => itsm_core::from_json::<Vec<TimelineEvent>>(&events.to_string())
+            .map_err(|e| format!("timeline: {e}"))?,
+        None => Vec::new(),
+    };
+    Ok((
+        value.get("record").cloned().unwrap_or(Value::Null),
+        timeline,
+    ))
 }
 
 /// The ServiceNow table of a record: the option, its `sys_class_name`, or
@@ -702,6 +726,74 @@ fn store_ticket(desk: &mut Desk, record: Record) -> Result<bool, String> {
     Ok(true)
 }
 
+/// The timeline events of a stored record's stream, oldest first.
+fn stored_timeline(desk: &mut Desk, stream: StreamId) -> Result<Vec<TimelineEvent>, String> {
+    const PAGE: usize = 10_000;
+    let mut out = Vec::new();
+    let mut from = 1;
+    loop {
+        let page = desk
+            .store()
+            .read_stream(stream, from, PAGE)
+            .map_err(|e| e.to_string())?;
+        let Some(last) = page.last() else { break };
+        from = last.version + 1;
+        for event in &page {
+            if event.event_type == <TimelineEvent as Payload>::EVENT_TYPE {
+                out.push(
+                    desk.store()
+                        .decode::<TimelineEvent>(event)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+        }
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the imported comments and work notes to a stored ticket through
+/// the desk (`comment`), each at its own instant and by its own author,
+/// skipping those its stream already holds (same instant, author,
+/// visibility and text): a second import adds nothing. Returns whether any
+/// was added.
+fn store_comments(
+    desk: &mut Desk,
+    number: &itsm_core::RecordNumber,
+    timeline: &[TimelineEvent],
+) -> Result<bool, String> {
+    if timeline.is_empty() {
+        return Ok(false);
+    }
+    let stream = desk
+        .store()
+        .record_by_number(number)
+        .map_err(|e| e.to_string())?
+        .map(|r| r.record.stream_id())
+        .ok_or_else(|| format!("{number} is not in the store"))?;
+    let stored = stored_timeline(desk, stream)?;
+    let mut added = false;
+    for event in timeline {
+        let TimelineChange::CommentAdded { visibility, text } = &event.change else {
+            continue;
+        };
+        if stored.contains(event) {
+            continue;
+        }
+        let ctx = Ctx {
+            actor: event.actor,
+            at: event.at,
+            expected_version: None,
+        };
+        desk.comment(number, *visibility, text, &ctx)
+            .map_err(|e| format!("{number}: comment at {}: {e}", event.at))?;
+        added = true;
+    }
+    Ok(added)
+}
+
 fn stream_event_id(stream: StreamId) -> u128 {
     stream.as_u128() ^ 0x1d0f_1d0f_1d0f_1d0f_1d0f_1d0f_1d0f_1d0f
 }
@@ -849,7 +941,7 @@ pub(crate) fn import(
                 summary.skipped_by_checkpoint += 1;
                 return Ok(());
             }
-            let (records, report, resource) =
+            let (records, timeline, report, resource) =
                 match converters.import(args.from, &args.common, file, &value) {
                     Ok(x) => x,
                     Err(message) => {
@@ -879,7 +971,11 @@ pub(crate) fn import(
                         }
                         None => {
                             for record in records {
-                                write_line(stdout, &json!({"record": record, "report": &report}))?;
+                                let mut line = json!({"record": record, "report": &report});
+                                if !timeline.is_empty() {
+                                    line["timeline"] = json!(timeline);
+                                }
+                                write_line(stdout, &line)?;
                             }
                         }
                     }
@@ -915,7 +1011,13 @@ pub(crate) fn import(
                                 store_relationship(stored, relationship)
                             }
                             other => match ticket(other) {
-                                Some(ticket) => store_ticket(desk, ticket),
+                                Some(ticket) => {
+                                    let number = *ticket.number();
+                                    store_ticket(desk, ticket).and_then(|new| {
+                                        let added = store_comments(desk, &number, &timeline)?;
+                                        Ok(new || added)
+                                    })
+                                }
                                 None => Err(format!("a {kind} has no place in the store")),
                             },
                         };
@@ -983,6 +1085,7 @@ impl Converters {
         vendor: Vendor,
         common: &Common,
         record: &ItsmRecord,
+        timeline: &[TimelineEvent],
         relationships: Vec<itsm_cmdb::Relationship>,
     ) -> Result<Converted<Value>, String> {
         let lookup = &self.lookup;
@@ -991,9 +1094,13 @@ impl Converters {
             _ => Tmf621Version::V5,
         };
         let result = match vendor {
-            Vendor::Servicenow => self.servicenow.export(record, lookup),
-            Vendor::Jira => self.jira.export(record, lookup),
-            Vendor::Tmf621 => self.tmf621.export(version, record, lookup),
+            Vendor::Servicenow => self
+                .servicenow
+                .export_with_timeline(record, timeline, lookup),
+            Vendor::Jira => self.jira.export_with_timeline(record, timeline, lookup),
+            Vendor::Tmf621 => self
+                .tmf621
+                .export_with_timeline(version, record, timeline, lookup),
             Vendor::Tmf639 => match record {
                 ItsmRecord::ConfigurationItem(ci) => self.tmf639.export(
                     &ResourceRecord {
@@ -1005,8 +1112,14 @@ impl Converters {
                 other => return Err(format!("a {} is not a TMF639 resource", other.kind())),
             },
             Vendor::Itsm => {
+                let mut line = serde_json::to_value(record).map_err(|e| e.to_string())?;
+                if !timeline.is_empty() {
+                    // As `itsm import` prints it: the record beside its timeline.
+                    line = json!({"record": line, "timeline": timeline});
+                }
                 return Ok(Converted {
-                    record: serde_json::to_value(record).map_err(|e| e.to_string())?,
+                    record: line,
+                    timeline: Vec::new(),
                     report: LossReport::new(Format::Itsm, itsm_interop::Direction::Export),
                 });
             }
@@ -1083,10 +1196,11 @@ pub(crate) fn export(
                 file: &str,
                 i: u64,
                 record: ItsmRecord,
+                timeline: Vec<TimelineEvent>,
                 relationships: Vec<itsm_cmdb::Relationship>|
      -> Result<(), CliError> {
         summary.read += 1;
-        match converters.export(args.to, &args.common, &record, relationships) {
+        match converters.export(args.to, &args.common, &record, &timeline, relationships) {
             Ok(c) => {
                 summary.losses(&c.report);
                 *summary.written.entry(record.kind()).or_default() += 1;
@@ -1123,10 +1237,18 @@ pub(crate) fn export(
                                 message: e.to_string(),
                             })?;
                     let Some(stored) = stored else { continue };
+                    let timeline = stored_timeline(&mut desk, info.stream)
+                        .map_err(|message| CliError::Refused { message })?;
                     match ours(stored.record) {
-                        Some(record) => {
-                            emit(&mut summary, &mut writer, &shown, i, record, Vec::new())?
-                        }
+                        Some(record) => emit(
+                            &mut summary,
+                            &mut writer,
+                            &shown,
+                            i,
+                            record,
+                            timeline,
+                            Vec::new(),
+                        )?,
                         None => summary.refuse(
                             &shown,
                             i,
@@ -1161,6 +1283,7 @@ pub(crate) fn export(
                         &shown,
                         i,
                         ItsmRecord::ConfigurationItem(ci.clone()),
+                        Vec::new(),
                         relationships,
                     )?;
                     i += 1;
@@ -1173,6 +1296,7 @@ pub(crate) fn export(
                             &shown,
                             i,
                             ItsmRecord::Relationship(relationship.clone()),
+                            Vec::new(),
                             Vec::new(),
                         )?;
                         i += 1;
@@ -1196,10 +1320,12 @@ pub(crate) fn export(
                     {
                         return Ok(());
                     }
-                    let inner = if value.get("report").is_some() {
-                        value.get("record").cloned().unwrap_or_default()
-                    } else {
-                        value
+                    let (inner, timeline) = match split_line(&value) {
+                        Ok(x) => x,
+                        Err(message) => {
+                            summary.refuse(file, n, message);
+                            return Ok(());
+                        }
                     };
                     if inner.get("configuration_item").is_some() {
                         match serde_json::from_value::<ResourceRecord>(inner) {
@@ -1210,6 +1336,7 @@ pub(crate) fn export(
                                     file,
                                     n,
                                     ItsmRecord::ConfigurationItem(r.configuration_item),
+                                    timeline,
                                     r.relationships,
                                 );
                             }
@@ -1220,7 +1347,15 @@ pub(crate) fn export(
                         }
                     }
                     match serde_json::from_value::<ItsmRecord>(inner) {
-                        Ok(record) => emit(&mut summary, &mut writer, file, n, record, Vec::new()),
+                        Ok(record) => emit(
+                            &mut summary,
+                            &mut writer,
+                            file,
+                            n,
+                            record,
+                            timeline,
+                            Vec::new(),
+                        ),
                         Err(e) => {
                             summary.refuse(file, n, format!("not a record of ours: {e}"));
                             Ok(())

@@ -555,3 +555,58 @@ fn a_ci_of_a_class_the_stored_cmdb_lacks_is_refused_with_its_path() {
     assert_eq!(ci["record"]["attributes"]["servicenow.cpu_count"], "4");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn comments_and_approvals_go_into_the_stream_once_and_come_back() {
+    let dir = temp("comments");
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let file = examples("servicenow/change_request.json");
+    let lookup = examples("servicenow/lookup.json");
+    let args = [
+        "itsm",
+        "import",
+        "--from",
+        "servicenow",
+        &file,
+        "--lookup",
+        &lookup,
+        "--db",
+        &db,
+    ];
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(summary(&out)["written"]["change"], 2, "{out}");
+    // A second import adds no comment: the record and its stream are unchanged.
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(summary(&out)["unchanged"], 2, "{out}");
+    let (code, out, err) = run(&["itsm", "desk", "check", "--db", &db], "");
+    assert_eq!(code, 0, "{out}{err}");
+    // Export writes the journals and the approval rows back.
+    let (code, out, err) = run(
+        &[
+            "itsm",
+            "export",
+            "--to",
+            "servicenow",
+            "--db",
+            &db,
+            "--lookup",
+            &lookup,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let exported = lines(&out);
+    let source: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for original in source["result"].as_array().unwrap() {
+        let back = exported
+            .iter()
+            .find(|r| r["sys_id"] == original["sys_id"])
+            .unwrap();
+        for field in ["comments", "work_notes", "sysapproval_approver"] {
+            assert_eq!(back[field], original[field], "{field}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

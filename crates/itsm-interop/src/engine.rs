@@ -85,8 +85,6 @@ pub(crate) enum Conv {
     /// changeReason}]`, v5 `statusChangeHistory[{status, statusChangeDate,
     /// statusChangeReason}]`; ours holds the v5 names.
     History { v5: bool },
-    /// TMF notes (`{id, author, date, text}`; v5 adds `@type: Note`).
-    Notes { v5: bool },
     /// TMF621 v5 `externalIdentifier[]` to our record number.
     ExternalIdentifiers,
     /// TMF639 `resourceCharacteristic[{name, value}]` to our attributes.
@@ -204,13 +202,13 @@ pub(crate) struct Engine<'a> {
 
 /// What reading one value gave.
 #[derive(Debug)]
-struct Read {
-    value: Option<Value>,
-    note: Note,
+pub(crate) struct Read {
+    pub value: Option<Value>,
+    pub note: Note,
 }
 
 #[derive(Debug, PartialEq)]
-enum Note {
+pub(crate) enum Note {
     Exact,
     Approximate(String),
     Unresolved(RefKind),
@@ -269,7 +267,7 @@ pub(crate) fn set(value: &mut Value, path: &[&str], new: Value) {
     }
 }
 
-fn remove(value: &mut Value, path: &[&str]) {
+pub(crate) fn remove(value: &mut Value, path: &[&str]) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
@@ -399,6 +397,11 @@ pub(crate) fn merge_absent(dst: &mut Value, src: Value) {
     }
 }
 
+/// [`get`], mutably.
+pub(crate) fn get_mut_pub<'v>(value: &'v mut Value, path: &[&str]) -> Option<&'v mut Value> {
+    get_mut(value, path)
+}
+
 fn get_mut<'v>(value: &'v mut Value, path: &[&str]) -> Option<&'v mut Value> {
     let mut node = value;
     for segment in path {
@@ -479,7 +482,7 @@ fn parse_uuid(key: &str) -> Option<Uuid> {
     }
 }
 
-fn fv(value: &Value) -> FieldValue {
+pub(crate) fn fv(value: &Value) -> FieldValue {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
@@ -548,7 +551,7 @@ impl Engine<'_> {
         })
     }
 
-    fn key_for(&self, kind: RefKind, id: Uuid) -> String {
+    pub(crate) fn key_for(&self, kind: RefKind, id: Uuid) -> String {
         self.lookup
             .key_of(kind, id)
             .unwrap_or_else(|| match self.dialect {
@@ -581,7 +584,7 @@ impl Engine<'_> {
         }
     }
 
-    fn parse_time(&self, text: &str) -> Option<DateTime<Utc>> {
+    pub(crate) fn parse_time(&self, text: &str) -> Option<DateTime<Utc>> {
         match self.dialect {
             Dialect::ServiceNow => {
                 let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok()?;
@@ -600,7 +603,7 @@ impl Engine<'_> {
         }
     }
 
-    fn format_time(&self, at: DateTime<Utc>) -> (String, Option<String>) {
+    pub(crate) fn format_time(&self, at: DateTime<Utc>) -> (String, Option<String>) {
         match self.dialect {
             Dialect::ServiceNow => {
                 let text = match self.tz {
@@ -625,7 +628,7 @@ impl Engine<'_> {
     }
 
     /// Reads one of their values as one of ours.
-    fn read(&self, conv: Conv, raw: Option<&Value>, own_key: Option<&str>) -> Read {
+    pub(crate) fn read(&self, conv: Conv, raw: Option<&Value>, own_key: Option<&str>) -> Read {
         let raw = raw.filter(|r| !is_empty(r));
         let Some(raw) = raw else {
             return match conv {
@@ -768,22 +771,6 @@ impl Engine<'_> {
                             }
                         }
                         Value::Object(entry)
-                    })
-                    .collect();
-                Read::exact(Some(Value::Array(out)))
-            }
-            Conv::Notes { .. } => {
-                let Value::Array(items) = raw else {
-                    return Read::approx(None, "expected an array".to_owned());
-                };
-                let out: Vec<Value> = items
-                    .iter()
-                    .map(|item| {
-                        let mut item = item.clone();
-                        if let Value::Object(map) = &mut item {
-                            map.remove("@type");
-                        }
-                        item
                     })
                     .collect();
                 Read::exact(Some(Value::Array(out)))
@@ -1072,23 +1059,6 @@ impl Engine<'_> {
                                     item.insert("@type".into(), "StatusChange".into());
                                 }
                                 Value::Object(item)
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (Some(Value::Array(items)), None)
-            }
-            Conv::Notes { v5 } => {
-                let items: Vec<Value> = current
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|note| {
-                                let mut note = note.clone();
-                                if v5 && let Value::Object(map) = &mut note {
-                                    map.insert("@type".into(), "Note".into());
-                                }
-                                note
                             })
                             .collect()
                     })

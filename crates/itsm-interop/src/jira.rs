@@ -10,9 +10,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::activity;
 use crate::codes::{CodeEntry, Table, check, rows, with_approx};
 use crate::engine::{Conv, Dialect, Engine, Field, Tables, field, get};
-use crate::{Converted, Format, InteropError, InteropOptions, ItsmRecord, Lookup, RefKind};
+use crate::{
+    Converted, Direction, Format, InteropError, InteropOptions, ItsmRecord, Lookup, LossReport,
+    RefKind,
+};
 
 /// How a Jira Service Management project's issue types, statuses,
 /// resolutions and priorities map to ours: tables, as data.
@@ -557,9 +561,16 @@ impl Jira {
                     .join(", "),
             })?;
         let (fields, kind) = kind;
-        let (ours, report) = self.engine(lookup).import(fields, issue, &["extensions"])?;
+        let engine = self.engine(lookup);
+        let mut source = issue.clone();
+        let mut ext = activity::Ext::new();
+        let mut extra = LossReport::new(Format::Jira, Direction::Import);
+        let timeline = activity::import_jira_comments(&engine, &mut source, &mut ext, &mut extra);
+        let (mut ours, mut report) = engine.import(fields, &source, &["extensions"])?;
+        activity::merge(&mut ours, &["extensions"], ext, &mut report, extra);
         Ok(Converted {
             record: ItsmRecord::from_json(kind, ours)?,
+            timeline,
             report,
         })
     }
@@ -572,6 +583,21 @@ impl Jira {
     pub fn export(
         &self,
         record: &ItsmRecord,
+        lookup: &dyn Lookup,
+    ) -> Result<Converted<Value>, InteropError> {
+        self.export_with_timeline(record, &[], lookup)
+    }
+
+    /// One of our records with its timeline: comments and work notes as
+    /// `fields.comment.comments` (`jsdPublic` true and false); every other
+    /// event is reported (`timeline.state_changed`).
+    ///
+    /// # Errors
+    /// As [`export`](Self::export).
+    pub fn export_with_timeline(
+        &self,
+        record: &ItsmRecord,
+        timeline: &[itsm_core::TimelineEvent],
         lookup: &dyn Lookup,
     ) -> Result<Converted<Value>, InteropError> {
         let kind = match record {
@@ -589,9 +615,17 @@ impl Jira {
             }
         };
         let (fields, _) = self.fields_of(kind).unwrap_or((&self.rows[0], "incident"));
-        let (record, report) =
-            self.engine(lookup)
-                .export(fields, &record.to_json(), &["extensions"]);
-        Ok(Converted { record, report })
+        let engine = self.engine(lookup);
+        let mut ours = record.to_json();
+        let key = crate::engine::ext_key("jira", &["fields", "comment"]);
+        let mut ext = activity::take_kept(&mut ours, &["extensions"], &[key]);
+        let (mut record, mut report) = engine.export(fields, &ours, &["extensions"]);
+        activity::export_jira_comments(&engine, timeline, &mut ext, &mut record, &mut report);
+        activity::report_other_events(timeline, &mut report);
+        Ok(Converted {
+            record,
+            timeline: Vec::new(),
+            report,
+        })
     }
 }

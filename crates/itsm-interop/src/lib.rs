@@ -64,6 +64,11 @@
 //!   the caller's way of resolving references to our ids.
 //! - [`JiraCustomFields`]: a site's custom fields for impact, urgency,
 //!   change type and risk.
+//! - Comments and work notes as timeline events beside the record
+//!   ([`Converted::timeline`]; ServiceNow `comments`/`work_notes`, Jira
+//!   `fields.comment`, TMF621 `note`), written back by
+//!   `export_with_timeline`; ServiceNow `sysapproval_approver` rows as a
+//!   change's or request's `approvals`.
 //! - [`schema_bundle`]: the JSON Schemas of the mappings and the loss report.
 //!
 //! # Extension keys
@@ -80,6 +85,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod activity;
 mod codes;
 mod engine;
 mod error;

@@ -78,6 +78,10 @@ pub enum Direction {
 pub struct Converted<T> {
     /// The converted record.
     pub record: T,
+    /// On import, the record's comments and work notes as our timeline
+    /// events (`comment_added`), oldest first; empty on export.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<itsm_core::TimelineEvent>,
     /// What had no place, what was approximated, what did not resolve.
     pub report: LossReport,
 }

@@ -4,15 +4,16 @@
 use chrono_tz::Tz;
 use itsm_cmdb::{LifecycleStatus, OperationalState, Relationship};
 use itsm_core::{
-    ApprovalStatus, ChangeCloseCode, ChangeRisk, ChangeState, ChangeType, Channel, Impact,
-    IncidentResolutionCode, IncidentState, KnowledgeState, MajorIncidentState, NumberPrefix,
-    OnHoldReason, Priority, ProblemResolutionCode, ProblemState, ServiceRequestState, Urgency,
-    Violation,
+    ApprovalDecision, ApprovalStatus, ChangeCloseCode, ChangeRisk, ChangeState, ChangeType,
+    Channel, Impact, IncidentResolutionCode, IncidentState, KnowledgeState, MajorIncidentState,
+    NumberPrefix, OnHoldReason, Priority, ProblemResolutionCode, ProblemState, ServiceRequestState,
+    Urgency, Violation,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::activity;
 use crate::codes::{CodeEntry, Table, check, rows, violation, with_approx};
 use crate::engine::{Conv, Dialect, Engine, Field, Tables, field, is_empty};
 use crate::error::shown;
@@ -201,6 +202,10 @@ pub struct ServiceNowMapping {
     pub change_close_code: Vec<CodeEntry<ChangeCloseCode>>,
     /// `approval` of changes and requested items.
     pub approval: Vec<CodeEntry<ApprovalStatus>>,
+    /// `sysapproval_approver.state`, one approver's decision: requested,
+    /// approved, rejected, cancelled (not_required, not_yet_requested and
+    /// duplicate approximately).
+    pub approval_decision: Vec<CodeEntry<ApprovalDecision>>,
     /// `sc_req_item.state`: -5 Pending, 1 Open, 2 Work in Progress, 3 Closed Complete, 4 Closed Incomplete, 7 Closed Skipped.
     pub request_item_state: Vec<CodeEntry<ServiceRequestState>>,
     /// `kb_knowledge.workflow_state`.
@@ -375,6 +380,19 @@ impl Default for ServiceNowMapping {
                 ]),
                 &[("not_required", ApprovalStatus::NotRequested)],
             ),
+            approval_decision: with_approx(
+                rows(&[
+                    ("requested", ApprovalDecision::Requested),
+                    ("approved", ApprovalDecision::Approved),
+                    ("rejected", ApprovalDecision::Rejected),
+                    ("cancelled", ApprovalDecision::Canceled),
+                ]),
+                &[
+                    ("not_required", ApprovalDecision::Canceled),
+                    ("not_yet_requested", ApprovalDecision::Requested),
+                    ("duplicate", ApprovalDecision::Canceled),
+                ],
+            ),
             request_item_state: with_approx(
                 rows(&[
                     ("-5", S::AwaitingApproval),
@@ -539,6 +557,7 @@ impl ServiceNowMapping {
         check("change_risk", &self.change_risk, &mut problems);
         check("change_close_code", &self.change_close_code, &mut problems);
         check("approval", &self.approval, &mut problems);
+        check("approval_decision", &self.approval_decision, &mut problems);
         check(
             "request_item_state",
             &self.request_item_state,
@@ -683,6 +702,7 @@ impl ServiceNowMapping {
         t.insert("change_risk", Table::compile(&self.change_risk));
         t.insert("change_close_code", Table::compile(&self.change_close_code));
         t.insert("approval", Table::compile(&self.approval));
+        t.insert("approval_decision", Table::compile(&self.approval_decision));
         t.insert(
             "request_item_state",
             Table::compile(&self.request_item_state),
@@ -977,6 +997,20 @@ impl ServiceNowTable {
         }
     }
 
+    /// Whether the table is a task table with the journal fields
+    /// `comments` and `work_notes`.
+    const fn has_journals(self) -> bool {
+        matches!(
+            self,
+            Self::Incident | Self::Problem | Self::ChangeRequest | Self::ScReqItem
+        )
+    }
+
+    /// Whether the table's records are approved (`sysapproval_approver`).
+    const fn has_approvals(self) -> bool {
+        matches!(self, Self::ChangeRequest | Self::ScReqItem)
+    }
+
     const fn extensions_at(self) -> &'static [&'static str] {
         match self {
             Self::CmdbCi => &["attributes"],
@@ -1125,11 +1159,34 @@ impl ServiceNow {
         if table == ServiceNowTable::CmdbRelCi {
             return self.import_relationship(record, lookup);
         }
-        let (ours, report) =
-            self.engine(lookup)
-                .import(self.fields(table), record, table.extensions_at())?;
+        let engine = self.engine(lookup);
+        let mut source = record.clone();
+        let mut ext = activity::Ext::new();
+        let mut extra = LossReport::new(Format::Servicenow, Direction::Import);
+        let mut approvals = Value::Object(Map::new());
+        let timeline = if table.has_journals() && source.is_object() {
+            if table.has_approvals() {
+                activity::import_servicenow_approvals(
+                    &engine,
+                    &mut source,
+                    &mut approvals,
+                    &mut ext,
+                    &mut extra,
+                );
+            }
+            activity::import_servicenow_journals(&engine, &mut source, &mut ext, &mut extra)
+        } else {
+            Vec::new()
+        };
+        let (mut ours, mut report) =
+            engine.import(self.fields(table), &source, table.extensions_at())?;
+        if let Some(list) = approvals.get("approvals") {
+            crate::engine::set(&mut ours, &["approvals"], list.clone());
+        }
+        activity::merge(&mut ours, table.extensions_at(), ext, &mut report, extra);
         Ok(Converted {
             record: ItsmRecord::from_json(table.kind(), ours)?,
+            timeline,
             report,
         })
     }
@@ -1144,16 +1201,75 @@ impl ServiceNow {
         record: &ItsmRecord,
         lookup: &dyn Lookup,
     ) -> Result<Converted<Value>, InteropError> {
+        self.export_with_timeline(record, &[], lookup)
+    }
+
+    /// One of our records with its timeline: the comments and work notes
+    /// as the journal fields `comments` and `work_notes` (task tables);
+    /// every other event is reported (`timeline.state_changed`).
+    ///
+    /// # Errors
+    /// As [`export`](Self::export).
+    pub fn export_with_timeline(
+        &self,
+        record: &ItsmRecord,
+        timeline: &[itsm_core::TimelineEvent],
+        lookup: &dyn Lookup,
+    ) -> Result<Converted<Value>, InteropError> {
         let table = ServiceNowTable::for_record(record);
         if let ItsmRecord::Relationship(relationship) = record {
-            return Ok(self.export_relationship(relationship, lookup));
+            let mut converted = self.export_relationship(relationship, lookup);
+            activity::report_all_events(timeline, &mut converted.report);
+            return Ok(converted);
         }
-        let (record, report) = self.engine(lookup).export(
-            self.fields(table),
-            &record.to_json(),
-            table.extensions_at(),
+        let engine = self.engine(lookup);
+        let mut ours = record.to_json();
+        let ext_at = table.extensions_at();
+        let mut extra = LossReport::new(Format::Servicenow, Direction::Export);
+        let mut out = Value::Object(Map::new());
+        let mut ext = if table.has_journals() {
+            let keys: Vec<String> = activity::JOURNALS
+                .iter()
+                .map(|(f, _, _)| *f)
+                .chain(table.has_approvals().then_some(activity::APPROVERS))
+                .map(|f| crate::engine::ext_key("servicenow", &[f]))
+                .collect();
+            activity::take_kept(&mut ours, ext_at, &keys)
+        } else {
+            activity::Ext::new()
+        };
+        if table.has_approvals() {
+            activity::export_servicenow_approvals(
+                &engine, &mut ours, &mut ext, &mut out, &mut extra,
+            );
+        }
+        let (mut written, mut report) = engine.export(self.fields(table), &ours, ext_at);
+        if table.has_journals() {
+            activity::export_servicenow_journals(
+                &engine,
+                timeline,
+                &mut ext,
+                &mut written,
+                &mut report,
+            );
+            activity::report_other_events(timeline, &mut report);
+        } else {
+            activity::report_all_events(timeline, &mut report);
+        }
+        crate::engine::merge_absent(&mut written, out);
+        drop(ext);
+        activity::merge(
+            &mut Value::Null,
+            &[],
+            activity::Ext::new(),
+            &mut report,
+            extra,
         );
-        Ok(Converted { record, report })
+        Ok(Converted {
+            record: written,
+            timeline: Vec::new(),
+            report,
+        })
     }
 
     fn import_relationship(
@@ -1261,6 +1377,7 @@ impl ServiceNow {
         }
         Ok(Converted {
             record: ItsmRecord::Relationship(relationship),
+            timeline: Vec::new(),
             report,
         })
     }
@@ -1321,6 +1438,10 @@ impl ServiceNow {
             "child": engine.write_ref(RefKind::ConfigurationItem, *child.as_uuid()),
             "type": type_value,
         });
-        Converted { record, report }
+        Converted {
+            record,
+            timeline: Vec::new(),
+            report,
+        }
     }
 }

@@ -8,13 +8,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::activity;
 use crate::codes::{CodeEntry, Table, check, rows, with_approx};
 use crate::engine::{
     Conv, Dialect, Engine, Field, RoleShape, Tables, derived_id, field, get, is_empty,
 };
 use crate::{
-    Approximation, Converted, Format, InteropError, InteropOptions, ItsmRecord, Lookup, RefKind,
-    UnmappedField, UnresolvedReference,
+    Approximation, Converted, Direction, Format, InteropError, InteropOptions, ItsmRecord, Lookup,
+    LossReport, RefKind, UnmappedField, UnresolvedReference,
 };
 
 /// How TM Forum values map to ours: tables, as data.
@@ -189,7 +190,7 @@ const ENTITY: &[&str] = &["relatedEntity"];
 use RefKind as K;
 
 macro_rules! ticket_fields {
-    ($party:expr, $entity:expr, $number:expr, $history:expr, $notes:expr, $($extra:expr),*) => {
+    ($party:expr, $entity:expr, $number:expr, $history:expr, $($extra:expr),*) => {
         &[
             field(&["id"], &["id"], Conv::OwnId(K::Incident)).required(),
             $number,
@@ -217,7 +218,6 @@ macro_rules! ticket_fields {
             field(ENTITY, &["caused_by_change"], Conv::Role { role: "causedBy", kind: K::Change, many: false, referred: "ChangeRequest", shape: $entity }),
             field(ENTITY, &["parent_incident"], Conv::Role { role: "parent", kind: K::Incident, many: false, referred: "TroubleTicket", shape: $entity }),
             $history,
-            $notes,
             $($extra),*
         ]
     };
@@ -247,11 +247,6 @@ const TICKET_V4: &[Field] = ticket_fields!(
         &["extensions", "tmf621.status_change"],
         Conv::History { v5: false }
     ),
-    field(
-        &["note"],
-        &["extensions", "tmf621.notes"],
-        Conv::Notes { v5: false }
-    ),
 );
 
 const TICKET_V5: &[Field] = ticket_fields!(
@@ -266,11 +261,6 @@ const TICKET_V5: &[Field] = ticket_fields!(
         &["statusChangeHistory"],
         &["extensions", "tmf621.status_change"],
         Conv::History { v5: true }
-    ),
-    field(
-        &["note"],
-        &["extensions", "tmf621.notes"],
-        Conv::Notes { v5: true }
     ),
     field(&["@type"], &[], Conv::Fixed("TroubleTicket")).required()
 );
@@ -362,10 +352,21 @@ impl Tmf621 {
         lookup: &dyn Lookup,
     ) -> Result<Converted<ItsmRecord>, InteropError> {
         let (format, fields) = Self::format(version);
-        let (ours, report) =
-            tmf_engine(format, &self.tables, lookup).import(fields, ticket, &["extensions"])?;
+        let engine = tmf_engine(format, &self.tables, lookup);
+        let mut source = ticket.clone();
+        let mut ext = activity::Ext::new();
+        let mut extra = LossReport::new(format, Direction::Import);
+        let v5 = version == Tmf621Version::V5;
+        let timeline = if source.is_object() {
+            activity::import_notes(&engine, &mut source, &mut ext, &mut extra, v5)
+        } else {
+            Vec::new()
+        };
+        let (mut ours, mut report) = engine.import(fields, &source, &["extensions"])?;
+        activity::merge(&mut ours, &["extensions"], ext, &mut report, extra);
         Ok(Converted {
             record: ItsmRecord::from_json("incident", ours)?,
+            timeline,
             report,
         })
     }
@@ -380,6 +381,22 @@ impl Tmf621 {
         record: &ItsmRecord,
         lookup: &dyn Lookup,
     ) -> Result<Converted<Value>, InteropError> {
+        self.export_with_timeline(version, record, &[], lookup)
+    }
+
+    /// An incident with its timeline: public comments as `note`; work
+    /// notes (agents only, while a ticket is shared with the other party)
+    /// and every other event are reported.
+    ///
+    /// # Errors
+    /// As [`export`](Self::export).
+    pub fn export_with_timeline(
+        &self,
+        version: Tmf621Version,
+        record: &ItsmRecord,
+        timeline: &[itsm_core::TimelineEvent],
+        lookup: &dyn Lookup,
+    ) -> Result<Converted<Value>, InteropError> {
         let ItsmRecord::Incident(_) = record else {
             return Err(InteropError::UnknownType {
                 format: Self::format(version).0.name(),
@@ -389,12 +406,19 @@ impl Tmf621 {
             });
         };
         let (format, fields) = Self::format(version);
-        let (record, report) = tmf_engine(format, &self.tables, lookup).export(
-            fields,
-            &record.to_json(),
-            &["extensions"],
-        );
-        Ok(Converted { record, report })
+        let engine = tmf_engine(format, &self.tables, lookup);
+        let mut ours = record.to_json();
+        let key = crate::engine::ext_key("tmf621", &["note"]);
+        let mut ext = activity::take_kept(&mut ours, &["extensions"], &[key]);
+        let (mut record, mut report) = engine.export(fields, &ours, &["extensions"]);
+        let v5 = version == Tmf621Version::V5;
+        activity::export_notes(&engine, timeline, &mut ext, &mut record, &mut report, v5);
+        activity::report_other_events(timeline, &mut report);
+        Ok(Converted {
+            record,
+            timeline: Vec::new(),
+            report,
+        })
     }
 }
 
@@ -599,6 +623,7 @@ impl Tmf639 {
                 configuration_item,
                 relationships,
             },
+            timeline: Vec::new(),
             report,
         })
     }
@@ -691,6 +716,7 @@ impl Tmf639 {
         let _ = Map::<String, Value>::new();
         Ok(Converted {
             record: out,
+            timeline: Vec::new(),
             report,
         })
     }

@@ -556,7 +556,7 @@ proptest! {
         let sn = ServiceNow::new(ServiceNowMapping::default(), InteropOptions { time_zone: zone.map(str::to_owned), ..InteropOptions::default() }).unwrap();
         let lookup = LookupTables::default();
         let ours = sn.import(ServiceNowTable::Incident, &source, &lookup).unwrap();
-        let back = sn.export(&ours.record, &lookup).unwrap();
+        let back = sn.export_with_timeline(&ours.record, &ours.timeline, &lookup).unwrap();
         prop_assert!(differences(&normalise(&source), &normalise(&back.record)).is_empty(), "{:#?}", differences(&normalise(&source), &normalise(&back.record)));
     }
 
@@ -565,7 +565,7 @@ proptest! {
         let sn = ServiceNow::new(ServiceNowMapping::default(), InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let original = ItsmRecord::Incident(incident);
-        let Converted { record, report } = sn.export(&original, &lookup).unwrap();
+        let Converted { record, report, .. } = sn.export(&original, &lookup).unwrap();
         let back = sn.import(ServiceNowTable::Incident, &record, &lookup).unwrap().record;
         kept_unless_reported(&record_json(&original), &record_json(&back), &report, "extensions", Format::Servicenow)?;
     }
@@ -575,7 +575,7 @@ proptest! {
         let jira = Jira::new(JiraMapping::default(), InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let ours = jira.import(&source, &lookup).unwrap();
-        let back = jira.export(&ours.record, &lookup).unwrap();
+        let back = jira.export_with_timeline(&ours.record, &ours.timeline, &lookup).unwrap();
         prop_assert!(differences(&normalise(&source), &normalise(&back.record)).is_empty(), "{:#?}", differences(&normalise(&source), &normalise(&back.record)));
     }
 
@@ -589,7 +589,7 @@ proptest! {
         let jira = Jira::new(mapping, InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let original = ItsmRecord::Incident(incident);
-        let Converted { record, report } = jira.export(&original, &lookup).unwrap();
+        let Converted { record, report, .. } = jira.export(&original, &lookup).unwrap();
         let back = jira.import(&record, &lookup).unwrap().record;
         kept_unless_reported(&record_json(&original), &record_json(&back), &report, "extensions", Format::Jira)?;
     }
@@ -602,7 +602,7 @@ proptest! {
         let tmf = Tmf621::new(TmfMapping::default(), InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let ours = tmf.import(version, &source, &lookup).unwrap();
-        let back = tmf.export(version, &ours.record, &lookup).unwrap();
+        let back = tmf.export_with_timeline(version, &ours.record, &ours.timeline, &lookup).unwrap();
         prop_assert!(differences(&normalise(&source), &normalise(&back.record)).is_empty(), "{:#?}", differences(&normalise(&source), &normalise(&back.record)));
     }
 
@@ -613,7 +613,7 @@ proptest! {
         let tmf = Tmf621::new(TmfMapping::default(), InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let original = ItsmRecord::Incident(incident);
-        let Converted { record, report } = tmf.export(version, &original, &lookup).unwrap();
+        let Converted { record, report, .. } = tmf.export(version, &original, &lookup).unwrap();
         let back = tmf.import(version, &record, &lookup).unwrap().record;
         kept_unless_reported(&record_json(&original), &record_json(&back), &report, "extensions", format)?;
     }
@@ -644,7 +644,7 @@ proptest! {
             "lifecycle": lifecycle, "operational_state": state})).unwrap();
         let relationships = targets.iter().map(|(t, kind)| itsm_cmdb::Relationship::new(ci.id, *kind, CiId::from_u128(*t))).collect();
         let original = ResourceRecord { configuration_item: ci, relationships };
-        let Converted { record, report } = tmf.export(&original, &lookup).unwrap();
+        let Converted { record, report, .. } = tmf.export(&original, &lookup).unwrap();
         let back = tmf.import(&record, &lookup).unwrap().record;
         let as_json = |r: &ResourceRecord| serde_json::to_value(&r.configuration_item).unwrap();
         kept_unless_reported(&as_json(&original), &as_json(&back), &report, "attributes", Format::Tmf639)?;
@@ -878,7 +878,7 @@ proptest! {
         let sn = ServiceNow::new(ServiceNowMapping::default(), InteropOptions::default()).unwrap();
         let lookup = LookupTables::default();
         let ours = sn.import(table, &source, &lookup).unwrap();
-        let back = sn.export(&ours.record, &lookup).unwrap();
+        let back = sn.export_with_timeline(&ours.record, &ours.timeline, &lookup).unwrap();
         prop_assert!(differences(&normalise(&source), &normalise(&back.record)).is_empty(), "{:?}: {:#?}", table, differences(&normalise(&source), &normalise(&back.record)));
     }
 }
@@ -900,7 +900,7 @@ proptest! {
         }
         let kind = serde_json::to_value(sn.import(table, &source, &lookup).unwrap().record).unwrap()["kind"].clone();
         let original: ItsmRecord = serde_json::from_value(json!({"kind": kind, "record": ours})).unwrap();
-        let Converted { record, report } = sn.export(&original, &lookup).unwrap();
+        let Converted { record, report, .. } = sn.export(&original, &lookup).unwrap();
         let back = sn.import(table, &record, &lookup).unwrap().record;
         kept_unless_reported(&record_json(&original), &record_json(&back), &report, ext_at, Format::Servicenow)?;
     }
@@ -936,7 +936,7 @@ proptest! {
             mapping.custom_fields.change_risk = Some("customfield_10006".into());
         }
         let jira = Jira::new(mapping, InteropOptions::default()).unwrap();
-        let Converted { record, report } = jira.export(&original, &lookup).unwrap();
+        let Converted { record, report, .. } = jira.export(&original, &lookup).unwrap();
         let back = jira.import(&record, &lookup).unwrap().record;
         prop_assert_eq!(back.kind(), original.kind());
         kept_unless_reported(&record_json(&original), &record_json(&back), &report, "extensions", Format::Jira)?;

@@ -299,16 +299,19 @@ fn the_fixtures_round_trip_and_convert_between_versions() {
             Format::Tmf621V5
         };
         assert_eq!(converted.record.external_id(format), source["id"].as_str());
-        let back = tmf.export(version, &converted.record, &lookup).unwrap();
+        let back = tmf
+            .export_with_timeline(version, &converted.record, &converted.timeline, &lookup)
+            .unwrap();
         let diff = differences(&normalise(&source), &normalise(&back.record));
         assert!(diff.is_empty(), "{file}: {diff:#?}");
     }
     // v4 → ours → v5: statusChange becomes statusChangeHistory, externalId
     // becomes externalIdentifier[], parties and entities nest.
     let v4 = fixture("tmf621/trouble_ticket_v4.json");
-    let ours = tmf.import(Tmf621Version::V4, &v4, &lookup).unwrap().record;
+    let imported = tmf.import(Tmf621Version::V4, &v4, &lookup).unwrap();
+    let ours = imported.record;
     let v5 = tmf
-        .export(Tmf621Version::V5, &ours, &lookup)
+        .export_with_timeline(Tmf621Version::V5, &ours, &imported.timeline, &lookup)
         .unwrap()
         .record;
     assert_eq!(v5["@type"], "TroubleTicket");
