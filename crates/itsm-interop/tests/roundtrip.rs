@@ -307,9 +307,12 @@ fn tmf_ticket(version: Tmf621Version) -> impl Strategy<Value = Value> {
         ),
         (
             "note",
-            pick(vec![
-                json!([{"id": "1", "text": "hi", "date": "2026-03-02T09:15:00Z"}]),
-            ]),
+            // v5 requires `@type` on every sub-resource, and writes it.
+            pick(vec![if v5 {
+                json!([{"id": "1", "text": "hi", "date": "2026-03-02T09:15:00Z", "@type": "Note"}])
+            } else {
+                json!([{"id": "1", "text": "hi", "date": "2026-03-02T09:15:00Z"}])
+            }]),
         ),
     ];
     if v5 {
