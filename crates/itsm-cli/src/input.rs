@@ -144,6 +144,7 @@ pub(crate) fn parse_text<T: DeserializeOwned>(source: &Source, what: &str) -> Re
                     }
                 }
             }
+            let message = itsm_core::did_you_mean(message);
             // A syntax error has no value to quote: the document is not JSON.
             let value = if inner.is_syntax() || inner.is_eof() {
                 None

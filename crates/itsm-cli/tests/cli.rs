@@ -1185,7 +1185,7 @@ fn workflows() {
             &["workflow", "validate", "calendar_office_utc.json"],
             1,
             Out::Has(&[r#""rule":"invalid_json""#]),
-            &["calendar_office_utc.json", "missing field"],
+            &["calendar_office_utc.json", "unknown field `time_zone`"],
         ),
         // Show: JSON, Mermaid, DOT; by name or file.
         case(

@@ -67,13 +67,85 @@ pub(crate) fn deeper_error<T: DeserializeOwned>(text: &str, depth: usize) -> Opt
     };
     Some(CoreError::Json {
         path: error.path().to_string(),
-        message,
+        message: did_you_mean(message),
     })
 }
 
 fn path_error(error: serde_path_to_error::Error<serde_json::Error>) -> CoreError {
     CoreError::Json {
         path: error.path().to_string(),
-        message: error.inner().to_string(),
+        message: did_you_mean(error.inner().to_string()),
     }
+}
+
+/// serde's "unknown field `pasue`, expected one of `name`, …, `pause`"
+/// with the nearest known name added: "(did you mean `pause`?)".
+///
+/// ```
+/// let m = itsm_core::did_you_mean("unknown field `pasue`, expected `pause` or `stop`".to_owned());
+/// assert_eq!(m, "unknown field `pasue`, expected `pause` or `stop` (did you mean `pause`?)");
+/// ```
+///
+/// The
+/// nearest is the one fewest single-character edits away, when that is at
+/// most a third of the name's length (and at least one edit).
+#[must_use]
+pub fn did_you_mean(message: String) -> String {
+    let Some(rest) = message.split_once("unknown field `").map(|(_, r)| r) else {
+        return message;
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message;
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let limit = (unknown.chars().count() / 3).max(1);
+    let best = known
+        .iter()
+        .map(|k| (edits(unknown, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min();
+    match best {
+        // Before serde's " at line …", so that the position ends the message.
+        Some((_, name)) => match message.rfind(" at line ") {
+            Some(i) => format!(
+                "{} (did you mean `{name}`?){}",
+                &message[..i],
+                &message[i..]
+            ),
+            None => format!("{message} (did you mean `{name}`?)"),
+        },
+        None => message,
+    }
+}
+
+/// The edit distance between `a` and `b` over characters, counting an
+/// insertion, a deletion, a substitution or a swap of two neighbours as one
+/// edit (optimal string alignment, so `pasue` is one edit from `pause`).
+/// Names are short; beyond 64 characters the answer is "far".
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() > 64 || b.len() > 64 {
+        return usize::MAX;
+    }
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }

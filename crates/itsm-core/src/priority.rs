@@ -106,6 +106,7 @@ impl Priority {
 
 /// One cell of a priority matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PriorityCell {
     /// The impact of the row.
     pub impact: Impact,
@@ -118,6 +119,7 @@ pub struct PriorityCell {
 /// A priority matrix as data, as integrators write it: the impacts and
 /// urgencies it uses and one cell for each of their pairs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PriorityMatrixDefinition {
     /// The matrix's name, such as `servicenow_3x3`.
     pub name: String,

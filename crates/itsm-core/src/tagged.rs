@@ -25,7 +25,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, VariantAccess, Visitor,
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, VariantAccess, Visitor,
 };
 use serde::ser::{self, Impossible, SerializeMap, Serializer};
 
@@ -294,9 +294,13 @@ impl<'de, A: MapAccess<'de>> VariantAccess<'de> for FromMap<A> {
     type Error = A::Error;
 
     fn unit_variant(mut self) -> Result<(), A::Error> {
-        // Like serde's own tagged enums, a unit variant ignores other keys.
-        while self.rest.next_key::<IgnoredAny>()?.is_some() {
-            self.rest.next_value::<IgnoredAny>()?;
+        // A variant with no fields takes no other key: a misspelt or
+        // misplaced field is refused, never ignored.
+        if let Some(key) = self.rest.next_key::<String>()? {
+            return Err(de::Error::custom(format_args!(
+                "unknown field {}: this variant has no fields",
+                crate::quoted(&key)
+            )));
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ use crate::key::{EventKey, StateKey, WorkflowKey};
 /// compiles it into dense tables.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "WorkflowDefinition")]
+#[serde(deny_unknown_fields)]
 pub struct WorkflowDefinition<S, E> {
     /// The workflow's name, used in errors and diagrams (`incident`).
     pub name: String,
@@ -35,6 +36,7 @@ pub struct WorkflowDefinition<S, E> {
 /// One state of a workflow.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "StateDefinition")]
+#[serde(deny_unknown_fields)]
 pub struct StateDefinition<S> {
     /// The state's key (its wire name in JSON).
     pub key: S,
@@ -60,6 +62,7 @@ pub struct StateDefinition<S> {
 /// guard allows it; its effects say what else changes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "TransitionDefinition")]
+#[serde(deny_unknown_fields)]
 pub struct TransitionDefinition<S, E> {
     /// The state the record is in.
     pub from: S,
@@ -81,7 +84,7 @@ pub struct TransitionDefinition<S, E> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 // Read and written internally tagged by `itsm_core::internally_tagged!`
 // below, so that an error inside keeps its exact path.
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 #[schemars(tag = "type", rename = "Effect")]
 #[non_exhaustive]
 pub enum Effect {

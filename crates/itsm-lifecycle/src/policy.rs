@@ -18,7 +18,7 @@ use crate::LifecycleError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 // Read and written internally tagged by `itsm_core::internally_tagged!`
 // below, so that an error inside keeps its exact path.
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 #[schemars(tag = "type", rename = "ApprovalPolicy")]
 #[non_exhaustive]
 pub enum ApprovalPolicy {
@@ -151,6 +151,7 @@ pub fn check_change_type_change(change: &Change, to: ChangeType) -> Result<(), L
 /// When resolved incidents close by themselves: `days` calendar days after
 /// they were resolved (ServiceNow's `glide.ui.autoclose.time`); 0 disables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AutoClose {
     /// Days after resolution; 0 disables auto-close.
     pub days: u32,

@@ -31,6 +31,7 @@ pub(crate) const DAY: u32 = 86_400;
 /// Compile it with [`CompiledCalendar::new`](crate::CompiledCalendar::new),
 /// which validates it and reports every problem at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BusinessCalendar {
     /// The calendar's name, such as `uk-office`.
     pub name: String,
@@ -52,6 +53,7 @@ pub struct BusinessCalendar {
 
 /// The working intervals of each weekday, in local wall time.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WeekSchedule {
     /// Monday's intervals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -133,6 +135,7 @@ impl WeekSchedule {
 /// an overnight shift belonging to the day it starts (`22:00`–`06:00`);
 /// `start == end` is a 24-hour shift.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WorkingInterval {
     /// Local start time, `00:00` to `23:59:59`.
     pub start: String,
@@ -153,6 +156,7 @@ impl WorkingInterval {
 
 /// A local date on which no work happens.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Holiday {
     /// The local date.
     pub date: NaiveDate,
@@ -186,6 +190,7 @@ impl Holiday {
 
 /// A local date worked with its own intervals, which replace its weekday's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExtraWorkingDate {
     /// The local date.
     pub date: NaiveDate,

@@ -18,7 +18,7 @@ pub const MAX_CONDITION_DEPTH: usize = 32;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 // Read and written internally tagged by `itsm_core::internally_tagged!`
 // below, so that an error inside keeps its exact path.
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 #[schemars(tag = "type", rename = "Condition")]
 #[non_exhaustive]
 pub enum Condition {
@@ -142,7 +142,7 @@ impl Condition {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 // Read and written internally tagged by `itsm_core::internally_tagged!`
 // below, so that an error inside keeps its exact path.
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 #[schemars(tag = "kind", rename = "EventPattern")]
 #[non_exhaustive]
 pub enum EventPattern {

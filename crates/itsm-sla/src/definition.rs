@@ -152,6 +152,7 @@ pub enum DeadlineKind {
 
 /// One goal: when its condition holds, the clock aims at its duration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SlaGoal {
     /// When this goal applies (for example `{"type": "priority", "any_of": ["p1"]}`);
     /// always, when absent.
@@ -170,6 +171,7 @@ pub struct SlaGoal {
 /// and opens the next cycle, `stop` completes it, and `pause` / `resume`
 /// suspend and continue it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SlaDefinition {
     /// A unique name, such as `incident-resolution-p1-p4`.
     pub name: String,

@@ -224,7 +224,7 @@ impl fmt::Display for BusinessDuration {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 // Read and written internally tagged by `itsm_core::internally_tagged!`
 // below, so that an error inside keeps its exact path.
-#[serde(remote = "Self", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 #[schemars(tag = "unit", rename = "DurationSpec")]
 #[non_exhaustive]
 pub enum DurationSpec {

@@ -639,6 +639,77 @@ fn every_nested_position_names_its_own_path() {
     }
 }
 
+/// A misspelt or unknown key in a definition is refused with its path and
+/// the nearest known name: `pasue` once passed validation and turned an
+/// achieved SLA into a breached one.
+#[test]
+fn definitions_refuse_unknown_fields_and_suggest_the_nearest() {
+    use serde_json::json;
+    let cases: &[(&str, (&str, serde_json::Value), &str, &str)] = &[
+        (
+            "pasue",
+            ("/pasue", json!({"type": "never"})),
+            "pasue",
+            "(did you mean `pause`?)",
+        ),
+        (
+            "a goal's whne",
+            ("/goals/0/whne", json!({"type": "always"})),
+            "goals[0].whne",
+            "(did you mean `when`?)",
+        ),
+        (
+            "a field beside a unit condition",
+            ("/start", json!({"type": "always", "any_of": ["x"]})),
+            "start",
+            "unknown field \"any_of\": this variant has no fields",
+        ),
+        (
+            "a field of a condition",
+            ("/stop", json!({"type": "category", "any_off": ["closed"]})),
+            "stop.any_off",
+            "(did you mean `any_of`?)",
+        ),
+        (
+            "nothing near",
+            ("/colour", json!("blue")),
+            "colour",
+            "unknown field `colour`",
+        ),
+    ];
+    for (case, (pointer, value), path, part) in cases {
+        let mut json = serde_json::to_value(base()).unwrap();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let target = if parent.is_empty() {
+            &mut json
+        } else {
+            json.pointer_mut(parent).unwrap()
+        };
+        match target {
+            serde_json::Value::Object(map) => {
+                map.insert(key.to_owned(), value.clone());
+            }
+            _ => panic!("{case}: {parent} is not an object"),
+        }
+        if *pointer == "/start" {
+            json["start"] = value.clone();
+        }
+        match SlaDefinition::from_json(&json.to_string()) {
+            Err(SlaError::Json {
+                path: actual,
+                message,
+            }) => {
+                assert_eq!(&actual, path, "{case}: {message}");
+                assert!(message.contains(part), "{case}: {message}");
+            }
+            other => panic!("{case}: expected an error, got {other:?}"),
+        }
+    }
+    let near =
+        itsm_core::did_you_mean("unknown field `colour`, expected `name` or `pause`".to_owned());
+    assert!(!near.contains("did you mean"), "{near}");
+}
+
 fn check_enum<T>(field: &str)
 where
     T: IntoEnumIterator
