@@ -167,22 +167,8 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
     ///
     /// # Errors
     /// A missing tag, or the map's own errors.
-    pub fn find_tag(mut map: A, tag: &'static str) -> Result<Self, A::Error> {
-        let mut held = Vec::new();
-        loop {
-            let Some(key) = map.next_key::<String>()? else {
-                return Err(de::Error::missing_field(tag));
-            };
-            if key == tag {
-                return Ok(Self {
-                    held: held.into_iter(),
-                    map,
-                    owed: None,
-                });
-            }
-            let value = map.next_value::<serde_json::Value>()?;
-            held.push((key, value));
-        }
+    pub fn find_tag(map: A, tag: &'static str) -> Result<Self, A::Error> {
+        Self::find_tag_taking(map, tag, &[], |_, _| Ok(()))
     }
 
     /// Reads keys until `tag`'s, handing every entry before it whose key is
