@@ -38,6 +38,7 @@ itsm_core::internally_tagged!(AttributeType, "type");
 
 /// A typed attribute declared by a class and inherited by its subclasses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AttributeDefinition {
     /// The attribute's key (`ip_address`).
     pub name: String,
@@ -52,6 +53,7 @@ pub struct AttributeDefinition {
 /// A CI class, in a single-inheritance hierarchy (`configuration_item` →
 /// `hardware` → `server` → `linux_server`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CiClass {
     /// The class key, `snake_case` (`linux_server`).
     pub name: String,
@@ -146,6 +148,7 @@ pub enum RedundancyRequirement {
 /// A CI's redundancy over one relationship type: it stays up (degraded)
 /// while enough of the CIs it depends on through that type stay up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Redundancy {
     /// The relationship type whose dependencies are redundant (`member_of`).
     pub relationship_type: String,
@@ -208,6 +211,7 @@ pub enum ImpactDirection {
 
 /// A relationship type, as data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RelationshipType {
     /// The type key (`depends_on`).
     pub name: String,
@@ -239,6 +243,7 @@ pub struct Relationship {
 /// A governance rule: relationships of this type are allowed from CIs of
 /// `source_class` (or a subclass) to CIs of `target_class` (or a subclass).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RelationshipRule {
     /// The source's class or an ancestor of it.
     pub source_class: String,
@@ -252,6 +257,7 @@ pub struct RelationshipRule {
 /// source: sets of identifying attributes tried in order. A subclass's rule
 /// replaces the one it would inherit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IdentificationRule {
     /// The class it applies to (and its subclasses without a rule of their own).
     pub class: String,
@@ -261,6 +267,7 @@ pub struct IdentificationRule {
 
 /// One source allowed to write an attribute, with its priority.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SourcePriority {
     /// The discovery source (`sccm`, `servicenow_discovery`, `manual`).
     pub source: String,
@@ -270,6 +277,7 @@ pub struct SourcePriority {
 
 /// Which sources may write an attribute of a class, in which priority.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReconciliationRule {
     /// The class it applies to (and its subclasses).
     pub class: String,

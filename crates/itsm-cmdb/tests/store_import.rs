@@ -478,3 +478,21 @@ fn a_hundred_thousand_level_class_chain_is_refused_in_linear_time() {
     assert_eq!(problems.len(), 100_000 / 64);
     assert!(problems.iter().all(|p| p.rule == "hierarchy_too_deep"));
 }
+
+/// The class catalogue refuses a misspelt key with its path and the nearest
+/// known name: `atributes` once lost a class's attribute definitions.
+#[test]
+fn a_misspelt_key_in_the_class_catalogue_is_refused_with_a_suggestion() {
+    let text = r#"{"classes": [{"name": "server", "atributes": [{"name": "cpu", "type": {"type": "integer"}}]}],
+                  "relationship_types": [], "cis": [], "relationships": []}"#;
+    match itsm_cmdb::Cmdb::from_json(text) {
+        Err(itsm_cmdb::CmdbError::Json { path, message }) => {
+            assert_eq!(path, "classes[0].atributes", "{message}");
+            assert!(
+                message.contains("(did you mean `attributes`?)"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

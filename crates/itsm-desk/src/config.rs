@@ -15,7 +15,7 @@ use crate::error::{DeskError, Result};
 /// The follow-on rules: what one record's change does to the records linked
 /// to it, each one a switch a product may turn off.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FollowOnRules {
     /// Resolving a problem resolves the linked incidents on hold awaiting it.
     pub resolve_incidents_with_problem: bool,
