@@ -124,7 +124,7 @@ pub(crate) fn parse_text<T: DeserializeOwned>(source: &Source, what: &str) -> Re
         }
         Err(error) => {
             let mut segments: Vec<Segment> = error.path().iter().cloned().collect();
-            let mut path = error.path().to_string();
+            let mut path = itsm_core::tidy_json_path(&error.path().to_string());
             let inner = error.inner();
             let mut message = inner.to_string();
             // A tagged object whose tag is not its first key hides the inner
@@ -137,7 +137,7 @@ pub(crate) fn parse_text<T: DeserializeOwned>(source: &Source, what: &str) -> Re
                     && deeper.path().iter().count() > segments.len()
                 {
                     segments = deeper.path().iter().cloned().collect();
-                    path = deeper.path().to_string();
+                    path = itsm_core::tidy_json_path(&deeper.path().to_string());
                     message = deeper.inner().to_string();
                     if let Some(i) = message.rfind(" at line ") {
                         message.truncate(i);

@@ -66,14 +66,14 @@ pub(crate) fn deeper_error<T: DeserializeOwned>(text: &str, depth: usize) -> Opt
         None => message,
     };
     Some(CoreError::Json {
-        path: error.path().to_string(),
+        path: tidy_json_path(&error.path().to_string()),
         message: did_you_mean(message),
     })
 }
 
 fn path_error(error: serde_path_to_error::Error<serde_json::Error>) -> CoreError {
     CoreError::Json {
-        path: error.path().to_string(),
+        path: tidy_json_path(&error.path().to_string()),
         message: did_you_mean(error.inner().to_string()),
     }
 }
@@ -148,4 +148,32 @@ fn edits(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// A JSON path as errors report it: the unknown segments (`?`) a syntax
+/// error leaves where a key could not be read are dropped, and the document
+/// itself is `.`.
+///
+/// ```
+/// assert_eq!(itsm_core::tidy_json_path("events[0].?"), "events[0]");
+/// assert_eq!(itsm_core::tidy_json_path("?"), ".");
+/// assert_eq!(itsm_core::tidy_json_path("goals[0].duration"), "goals[0].duration");
+/// ```
+#[must_use]
+pub fn tidy_json_path(path: &str) -> String {
+    let mut path = path;
+    loop {
+        if let Some(rest) = path.strip_suffix(".?") {
+            path = rest;
+        } else if path == "?" {
+            path = "";
+        } else {
+            break;
+        }
+    }
+    if path.is_empty() {
+        ".".to_owned()
+    } else {
+        path.to_owned()
+    }
 }

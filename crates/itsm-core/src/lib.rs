@@ -102,7 +102,7 @@ pub use id::{
     ProblemId, ReleaseId, RoleId, ServiceId, ServiceRequestId,
 };
 pub use incident::{Channel, Incident, IncidentResolutionCode};
-pub use json::{did_you_mean, from_json};
+pub use json::{did_you_mean, from_json, tidy_json_path};
 pub use label::{Label, MAX_QUOTED_CHARS, quoted};
 pub use number::{NumberPrefix, RecordNumber};
 pub use priority::{

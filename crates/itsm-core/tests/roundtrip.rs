@@ -178,6 +178,14 @@ fn malformed_json_names_the_field() {
         ".",
     );
     check_path::<itsm_core::Incident>("not an object", "[]", ".");
+    // A syntax error inside a key ends the path at the object, with no
+    // meaningless `?` segment.
+    check_path::<itsm_core::Timeline>(
+        "cut inside a key",
+        r#"{"events": [{"at": "2026-03-02T09:00:00Z", "ty"#,
+        "events[0]",
+    );
+    check_path::<itsm_core::Incident>("cut after a comma", r#"{"description": "x","#, ".");
     check_path::<itsm_core::Incident>("empty input", "", ".");
     check_path::<itsm_core::Timeline>(
         "unknown event type",
