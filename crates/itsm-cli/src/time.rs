@@ -88,8 +88,9 @@ pub(crate) fn sla_evaluate(
     explain: bool,
 ) -> Result<Report, CliError> {
     let (source, definition) = inputs.parse::<SlaDefinition>(definition, "sla definition")?;
+    let definition_file = source.name;
     let sla = CompiledSla::new(&definition).map_err(|e| CliError::Content {
-        file: source.name,
+        file: definition_file.clone(),
         message: e.to_string(),
     })?;
     let calendar = match calendar {
@@ -98,6 +99,18 @@ pub(crate) fn sla_evaluate(
     };
     let source = inputs.read(timeline)?;
     let timeline = parse_timeline(&source)?;
+    // A refusal names the files it comes from: the timeline's faults carry
+    // their paths (`events[2].from`), a range error its instant.
+    let refused = |e: itsm_sla::SlaError| match e {
+        itsm_sla::SlaError::InvalidTimeline { .. } => CliError::Content {
+            file: source.name.clone(),
+            message: e.to_string(),
+        },
+        other => CliError::Content {
+            file: source.name.clone(),
+            message: format!("evaluated with sla definition {definition_file} at {now}: {other}"),
+        },
+    };
     if explain {
         Report::json(&itsm_sla::explain(&sla, &calendar, &timeline, now).map_err(refused)?)
     } else {

@@ -685,6 +685,29 @@ fn sla() {
                 "offending value: \"fortnights\"",
             ],
         ),
+        // A timeline `validate timeline` refuses is refused by evaluate too,
+        // naming the file and the event's path.
+        case(
+            &[
+                "sla",
+                "evaluate",
+                "--definition",
+                "sla_resolution_office.json",
+                "--calendar",
+                "calendar_office_utc.json",
+                "--timeline",
+                "timeline_repeated_change.json",
+                "--now",
+                "2026-03-02T15:00:00Z",
+            ],
+            1,
+            Out::Empty,
+            &[
+                "timeline_repeated_change.json",
+                "events[2].from",
+                "state_mismatch",
+            ],
+        ),
         // Keys sorted as tools that sort them write them (the tag last): the
         // error still names the exact field, and the offending value.
         case(
