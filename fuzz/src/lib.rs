@@ -31,7 +31,9 @@ use itsm_core::{
 };
 use itsm_desk::{Command, CommandAt};
 use itsm_lifecycle::{AuditEntry, Guard, PlainContext, Workflow, WorkflowDefinition};
-use itsm_sla::{BusinessCalendar, BusinessDuration, CompiledCalendar, CompiledSla, SlaDefinition};
+use itsm_sla::{
+    BusinessCalendar, BusinessDuration, CompiledCalendar, CompiledSla, SlaDefinition, SlaError,
+};
 use itsm_store::{
     AuditRecord, EventId, PayloadRegistry, RecordOpened, RecordedEvent, StreamId, StreamKind,
 };
@@ -384,6 +386,7 @@ pub fn sla_evaluate(data: &[u8]) {
         None => default_now(&timeline),
     };
     let whole = itsm_sla::evaluate(&sla, &calendar, &timeline, now);
+    // The timeline cut at `now`: the events up to `now`.
     let cut = Timeline {
         events: timeline
             .events
@@ -393,10 +396,25 @@ pub fn sla_evaluate(data: &[u8]) {
             .collect(),
     };
     let cut_result = itsm_sla::evaluate(&sla, &calendar, &cut, now);
-    match (&whole, &cut_result) {
-        (Ok(a), Ok(b)) => assert_eq!(a, b, "evaluating the cut timeline differs"),
-        (Err(_), Err(_)) => {}
-        (a, b) => panic!("evaluating the cut timeline differs: {a:?} / {b:?}"),
+    // An event up to `now` listed after one after `now` is out of order: the
+    // whole timeline is refused (the cut one may be valid).
+    let first_late = timeline.events.iter().position(|e| e.at > now);
+    let misplaced = first_late.is_some_and(|i| timeline.events[i..].iter().any(|e| e.at <= now));
+    if misplaced {
+        assert!(
+            matches!(whole, Err(SlaError::InvalidTimeline { .. })),
+            "an event up to now after one after now is not refused: {whole:?}"
+        );
+    } else {
+        match (&whole, &cut_result) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "evaluating the cut timeline differs"),
+            (Err(a), Err(b)) => assert_eq!(
+                a.to_string(),
+                b.to_string(),
+                "evaluating the cut timeline fails otherwise"
+            ),
+            (a, b) => panic!("evaluating the cut timeline differs: {a:?} / {b:?}"),
+        }
     }
     let explained = itsm_sla::explain(&sla, &calendar, &timeline, now);
     if let (Ok(evaluation), Ok(explanation)) = (&whole, &explained) {
