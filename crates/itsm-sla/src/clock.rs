@@ -7,7 +7,7 @@
 //! reported).
 
 use chrono::{DateTime, Utc};
-use itsm_core::{Priority, Timeline, TimelineChange};
+use itsm_core::{Priority, Timeline, TimelineChange, Violation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -271,7 +271,8 @@ pub const MAX_EXPLANATION_SEGMENTS: usize = 100_000;
 ///   `calendar` has another name;
 /// - [`SlaError::InvalidTimeline`] when the events up to `now` break the rules
 ///   of [`Timeline::validate`] (out of order, a `created` event not first, a
-///   state change from a state the record was not in);
+///   state change from a state the record was not in), or when an event up
+///   to `now` is listed after one after `now` (out of order);
 /// - [`SlaError::NoOpenedTime`] for a retroactive start without a `created` event;
 /// - the calendar's errors ([`SlaError::OutOfRange`], [`SlaError::NoWorkingTime`])
 ///   when an instant or a duration is beyond what it can compute.
@@ -701,7 +702,22 @@ fn run(
         .iter()
         .position(|e| e.at > now)
         .unwrap_or(events.len());
-    let problems = Timeline::validate_events(&events[..read]);
+    let mut problems = Timeline::validate_events(&events[..read]);
+    // An event up to `now` listed after one after `now` is out of order, and
+    // reading stops before it: refused, not skipped silently (found by the
+    // fuzz target `sla_evaluate`). Faults among events after `now` stay unread.
+    if let Some(k) = events[read..].iter().position(|e| e.at <= now) {
+        let i = read + k;
+        problems.push(Violation::new(
+            format!("events[{i}].at"),
+            "out_of_order",
+            format!(
+                "{} is before the previous event ({})",
+                events[i].at,
+                events[i - 1].at
+            ),
+        ));
+    }
     if !problems.is_empty() {
         return Err(SlaError::InvalidTimeline { problems });
     }

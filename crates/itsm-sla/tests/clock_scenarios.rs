@@ -1045,6 +1045,36 @@ fn errors_and_non_applicable_records() {
     assert!(err.to_string().contains("\"24x7\""), "{err}");
 }
 
+/// Found by the fuzz target `sla_evaluate` (fuzz/regressions/sla_evaluate/):
+/// an event up to `now` listed after an event after `now` was skipped
+/// silently, because reading stops at the first event after `now`, and the
+/// figures left it out. It is out of order, and refused as such.
+#[test]
+fn an_event_up_to_now_after_a_later_event_is_refused_not_skipped() {
+    let cal = CompiledCalendar::always();
+    let sla = CompiledSla::new(&resolution()).unwrap();
+    let mut tl = timeline(&[
+        Open(at("09:00"), Priority::P1),
+        Work(at("09:30")),
+        Hold(at("09:40"), "x"),
+    ]);
+    // The hold is listed after an event of 11:00, but happened before `now`.
+    tl.events.insert(2, tl.events[1].clone());
+    tl.events[2].at = t(at("11:00"));
+    let err = evaluate(&sla, &cal, &tl, t(at("10:00"))).unwrap_err();
+    assert!(
+        matches!(&err, SlaError::InvalidTimeline { problems }
+            if problems.len() == 1 && problems[0].path == "events[3].at" && problems[0].rule == "out_of_order"),
+        "{err}"
+    );
+    assert!(!tl.validate().is_empty(), "validate refuses it too");
+    // After 11:00 the whole timeline is read, and refused the same way.
+    assert!(evaluate(&sla, &cal, &tl, t(at("12:00"))).is_err());
+    // Without the misplaced hold, the event after `now` is simply not read.
+    tl.events.remove(3);
+    assert!(evaluate(&sla, &cal, &tl, t(at("10:00"))).is_ok());
+}
+
 #[test]
 fn explanation_segments_add_up_to_the_figures() {
     let cal = uk_office();
