@@ -243,16 +243,7 @@ impl JiraMapping {
     /// [`InteropError::Json`] with the path of an unknown field or a bad
     /// value; [`InteropError::InvalidMapping`] with every problem.
     pub fn from_json(text: &str) -> Result<Self, InteropError> {
-        let mapping: Self = itsm_core::from_json(text).map_err(crate::core_json)?;
-        let problems = mapping.validate();
-        if problems.is_empty() {
-            Ok(mapping)
-        } else {
-            Err(InteropError::InvalidMapping {
-                name: "jira",
-                problems,
-            })
-        }
+        crate::read_mapping(text, "jira", Self::validate)
     }
 
     /// Every problem at once: empty codes, a code mapped twice by exact rows.

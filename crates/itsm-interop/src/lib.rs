@@ -143,6 +143,22 @@ pub(crate) fn core_json(error: itsm_core::CoreError) -> InteropError {
     }
 }
 
+/// A mapping read from JSON and validated: every problem `validate` finds,
+/// or the mapping (the one reading of the three vendors' mapping files).
+pub(crate) fn read_mapping<T: serde::de::DeserializeOwned>(
+    text: &str,
+    name: &'static str,
+    validate: impl FnOnce(&T) -> Vec<itsm_core::Violation>,
+) -> Result<T, InteropError> {
+    let mapping: T = itsm_core::from_json(text).map_err(core_json)?;
+    let problems = validate(&mapping);
+    if problems.is_empty() {
+        Ok(mapping)
+    } else {
+        Err(InteropError::InvalidMapping { name, problems })
+    }
+}
+
 /// The options' time zone, or a problem naming it.
 pub(crate) fn time_zone(
     options: &InteropOptions,

@@ -513,16 +513,7 @@ impl ServiceNowMapping {
     /// value; [`InteropError::InvalidMapping`] with every problem of
     /// [`validate`](Self::validate).
     pub fn from_json(text: &str) -> Result<Self, InteropError> {
-        let mapping: Self = itsm_core::from_json(text).map_err(crate::core_json)?;
-        let problems = mapping.validate();
-        if problems.is_empty() {
-            Ok(mapping)
-        } else {
-            Err(InteropError::InvalidMapping {
-                name: "servicenow",
-                problems,
-            })
-        }
+        crate::read_mapping(text, "servicenow", Self::validate)
     }
 
     /// Every problem at once: empty codes, a code mapped twice by exact
