@@ -30,11 +30,16 @@ use itsm_core::{
     Timeline, TimelineEvent, Validate, Violation,
 };
 use itsm_desk::{Command, CommandAt};
+use itsm_interop::{
+    Converted, InteropError, InteropOptions, Jira, JiraMapping, LookupTables, ServiceNow,
+    ServiceNowMapping, ServiceNowTable, Tmf621, Tmf621Version, Tmf639, TmfMapping,
+};
 use itsm_lifecycle::{AuditEntry, Guard, PlainContext, Workflow, WorkflowDefinition};
 use itsm_sla::{BusinessCalendar, BusinessDuration, CompiledCalendar, CompiledSla, SlaDefinition};
 use itsm_store::{
     AuditRecord, EventId, PayloadRegistry, RecordOpened, RecordedEvent, StreamId, StreamKind,
 };
+use serde_json::Value;
 
 /// A target's body: the bytes of one input.
 pub type Target = fn(&[u8]);
@@ -49,6 +54,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cmdb", cmdb),
     ("desk_command", desk_command),
     ("store_payload", store_payload),
+    ("interop", interop),
 ];
 
 /// Splits `data` into the JSON documents written one after the other at its
@@ -673,6 +679,155 @@ pub fn store_payload(data: &[u8]) {
                 payload: text.to_owned(),
             };
             decode_all(&event);
+        }
+    }
+}
+
+/// The formats the `interop` target reads, chosen by the input's first byte:
+/// the seven ServiceNow tables, a Jira issue, a TMF621 ticket (v4, v5) and a
+/// TMF639 resource.
+const INTEROP_FORMATS: u8 = 11;
+
+/// The people and groups of the ServiceNow fixtures, so that references
+/// resolve (and unresolved ones are reported) as in a real import.
+fn interop_lookup() -> LookupTables {
+    serde_json::from_str(include_str!(
+        "../../docs/examples/interop/servicenow/lookup.json"
+    ))
+    .expect("the committed lookup fixture reads")
+}
+
+/// One import, export and second import of the `interop` target: the record
+/// (and its timeline) read back from what was written must equal the first
+/// import, and the second export must write the same document.
+fn interop_law<R, I, E>(source: &Value, import: I, export: E) -> bool
+where
+    R: PartialEq + Debug + Serialize,
+    I: Fn(&Value) -> Result<Converted<R>, InteropError>,
+    E: Fn(&R, &[TimelineEvent]) -> Result<Converted<Value>, InteropError>,
+{
+    let Ok(first) = import(source) else {
+        return false;
+    };
+    // The report and the record are wire types: they serialise.
+    serde_json::to_string(&first.report).expect("a loss report serialises");
+    serde_json::to_string(&first.record).expect("an imported record serialises");
+    let written = match export(&first.record, &first.timeline) {
+        Ok(written) => written,
+        Err(e) => panic!(
+            "an imported record does not export: {e}\nrecord: {:?}",
+            first.record
+        ),
+    };
+    let again = match import(&written.record) {
+        Ok(again) => again,
+        Err(e) => panic!(
+            "an exported record does not import: {e}\nwritten: {}",
+            written.record
+        ),
+    };
+    assert_eq!(
+        again.record, first.record,
+        "import, export, import changed the record\nwritten: {}",
+        written.record
+    );
+    assert_eq!(
+        again.timeline, first.timeline,
+        "import, export, import changed the timeline\nwritten: {}",
+        written.record
+    );
+    let rewritten = export(&again.record, &again.timeline).expect("exported once, exports again");
+    assert_eq!(
+        rewritten.record, written.record,
+        "a second export wrote another document"
+    );
+    true
+}
+
+/// The interop conversions: the first byte picks the format (a ServiceNow
+/// table, Jira, TMF621 v4 or v5, TMF639), then a JSON document is the
+/// source record and an optional second one is the format's mapping file.
+/// Any record that imports must export, import again to the same record and
+/// timeline, and export again to the same document.
+pub fn interop(data: &[u8]) {
+    interop_imports(data);
+}
+
+/// The body of the `interop` target; true when the source record imported
+/// (and so went through the whole law), for the seed test.
+pub fn interop_imports(data: &[u8]) -> bool {
+    let Some((&selector, rest)) = data.split_first() else {
+        return false;
+    };
+    let (docs, _) = documents(rest, 2);
+    let Some(Ok(source)) = docs.first().map(|t| serde_json::from_str::<Value>(t)) else {
+        return false;
+    };
+    let mapping = docs.get(1).copied();
+    let lookup = interop_lookup();
+    let options = InteropOptions::default();
+    match selector % INTEROP_FORMATS {
+        n @ 0..=6 => {
+            let table = ServiceNowTable::ALL[usize::from(n)];
+            let mapping = match mapping.map(ServiceNowMapping::from_json) {
+                None => ServiceNowMapping::default(),
+                Some(Ok(m)) => m,
+                Some(Err(_)) => return false,
+            };
+            let Ok(sn) = ServiceNow::new(mapping, options) else {
+                return false;
+            };
+            interop_law(
+                &source,
+                |v| sn.import(table, v, &lookup),
+                |r, t| sn.export_with_timeline(r, t, &lookup),
+            )
+        }
+        7 => {
+            let mapping = match mapping.map(JiraMapping::from_json) {
+                None => JiraMapping::default(),
+                Some(Ok(m)) => m,
+                Some(Err(_)) => return false,
+            };
+            let Ok(jira) = Jira::new(mapping, options) else {
+                return false;
+            };
+            interop_law(
+                &source,
+                |v| jira.import(v, &lookup),
+                |r, t| jira.export_with_timeline(r, t, &lookup),
+            )
+        }
+        n => {
+            let mapping = match mapping.map(TmfMapping::from_json) {
+                None => TmfMapping::default(),
+                Some(Ok(m)) => m,
+                Some(Err(_)) => return false,
+            };
+            if n == 10 {
+                let Ok(tmf) = Tmf639::new(mapping, options) else {
+                    return false;
+                };
+                interop_law(
+                    &source,
+                    |v| tmf.import(v, &lookup),
+                    |r, _| tmf.export(r, &lookup),
+                )
+            } else {
+                let version = if n == 8 {
+                    Tmf621Version::V4
+                } else {
+                    Tmf621Version::V5
+                };
+                let Ok(tmf) = Tmf621::new(mapping, options) else {
+                    return false;
+                };
+                interop_law(
+                    &source,
+                    |v| tmf.import(version, v, &lookup),
+                    |r, t| tmf.export_with_timeline(version, r, t, &lookup),
+                )
+            }
         }
     }
 }

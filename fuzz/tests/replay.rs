@@ -104,4 +104,18 @@ fn the_seeds_parse_and_compile() {
     itsm_store::PayloadRegistry::standard()
         .decode::<itsm_core::TimelineEvent>(&event)
         .unwrap();
+
+    // Every interop seed imports, so each one reaches the export and the
+    // second import; and every format (first byte) has a seed.
+    let mut formats = std::collections::BTreeSet::new();
+    for file in inputs(&root.join("interop")) {
+        let data = std::fs::read(&file).unwrap();
+        assert!(
+            itsm_fuzz::interop_imports(&data),
+            "{} does not import",
+            file.display()
+        );
+        formats.insert(data[0]);
+    }
+    assert_eq!(formats, (0..11).collect(), "a format has no interop seed");
 }
