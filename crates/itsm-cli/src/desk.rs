@@ -1,5 +1,6 @@
 //! `itsm desk …`: the service desk of `itsm-desk` on a database.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use itsm_core::{
 };
 use itsm_desk::{CommandAt, Config, Ctx, Desk, DeskError, Outcome};
 use itsm_lifecycle::Input;
-use itsm_store::{MAX_PAGE, Record, RecordFilter, RecordQuery, RecordedEvent, StreamId};
+use itsm_store::{DueClock, MAX_PAGE, Record, RecordFilter, RecordQuery, RecordedEvent, StreamId};
 use serde_json::{Value, json};
 
 use crate::input::{Inputs, Source, parse_text};
@@ -514,7 +515,7 @@ pub(crate) fn run(
             group,
             open,
             limit,
-        } => list(&mut desk, kind, state.as_deref(), group, open, limit),
+        } => Ok(list(desk, kind, state.as_deref(), group, open, limit)),
         DeskCommand::Due { before, limit } => {
             let due = desk.due(before, limit).map_err(desk_error)?;
             let mut rows = Vec::with_capacity(due.len());
@@ -524,13 +525,11 @@ pub(crate) fn run(
                     .record(clock.record)
                     .map_err(|e| desk_error(e.into()))?
                     .map(|r| *r.record.number());
-                let mut row = to_json(&clock)?;
-                if let Value::Object(map) = &mut row {
-                    map.insert("number".to_owned(), json!(number));
-                }
-                rows.push(row);
+                rows.push((clock, number));
             }
-            Ok(Report::ok(Output::Json(json!({ "due": rows }))))
+            Ok(Report::ok(Output::Stream(Box::new(DueAnswer {
+                due: rows,
+            }))))
         }
         DeskCommand::Compliance {
             kind,
@@ -577,19 +576,6 @@ pub(crate) fn run(
             }
             let results = desk.batch(&commands).map_err(desk_error)?;
             let refused = results.iter().filter(|r| r.is_err()).count();
-            let mut rows = Vec::with_capacity(results.len());
-            for result in &results {
-                rows.push(match result {
-                    Ok(o) => {
-                        let mut value = to_json(o)?;
-                        if let Value::Object(map) = &mut value {
-                            map.insert("number".to_owned(), json!(o.record.number()));
-                        }
-                        json!({ "ok": value })
-                    }
-                    Err(e) => json!({ "error": e.to_string() }),
-                });
-            }
             let failure = (refused > 0).then(|| CliError::Refused {
                 message: format!(
                     "{}: {refused} of {} command(s) refused (listed on standard output); the others are written",
@@ -597,11 +583,9 @@ pub(crate) fn run(
                     results.len()
                 ),
             });
+            let written = results.len() - refused;
             Ok(Report {
-                output: Output::Json(json!({
-                    "results": rows,
-                    "written": results.len() - refused,
-                })),
+                output: Output::Stream(Box::new(BatchAnswer { results, written })),
                 failure,
             })
         }
@@ -656,52 +640,181 @@ fn parse_record(source: &Source, kind: Kind) -> Result<Record, CliError> {
 }
 
 /// `itsm desk list`: the store answers on one dimension (the state, else
-/// the group); the other is filtered here.
+/// the group); the other is filtered here. The answer is written while the
+/// store's pages are read, so its memory is one page, whatever the limit.
 fn list(
-    desk: &mut Desk,
+    desk: Desk,
     kind: Option<Kind>,
     state: Option<&str>,
     group: Option<GroupId>,
     open: bool,
     limit: u32,
-) -> Result<Report, CliError> {
-    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
-    let kinds: Vec<Kind> = kind.map_or_else(|| Kind::ALL.to_vec(), |k| vec![k]);
+) -> Report {
     let filter = match (state, group) {
         (Some(s), _) => RecordFilter::State(s.to_owned()),
         (None, Some(g)) => RecordFilter::Group(g),
         (None, None) => RecordFilter::All,
     };
-    let mut records = Vec::new();
-    let mut more = false;
-    'kinds: for kind in kinds {
-        let mut query = RecordQuery::new(kind.record_kind(), filter.clone(), limit);
-        if open {
-            query = query.open();
+    Report::ok(Output::Stream(Box::new(Listing {
+        desk: RefCell::new(desk),
+        kinds: kind.map_or_else(|| Kind::ALL.to_vec(), |k| vec![k]),
+        filter,
+        // Filtered here: the group, when the store answers on the state.
+        group: group.filter(|_| state.is_some()),
+        open,
+        limit,
+        more: Cell::new(false),
+        failed: RefCell::new(None),
+    })))
+}
+
+/// The answer of `itsm desk list`: `{"records": [...], "more": bool}`,
+/// read page by page while it is written.
+struct Listing {
+    desk: RefCell<Desk>,
+    kinds: Vec<Kind>,
+    filter: RecordFilter,
+    group: Option<GroupId>,
+    open: bool,
+    limit: u32,
+    more: Cell<bool>,
+    /// The store's error, when a page could not be read.
+    failed: RefCell<Option<CliError>>,
+}
+
+impl Listing {
+    /// Writes every record wanted, page by page, and notes whether more
+    /// were left.
+    fn records<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let wanted = u64::from(self.limit);
+        let mut written = 0_u64;
+        let mut desk = self.desk.borrow_mut();
+        let mut seq = serializer.serialize_seq(None)?;
+        'kinds: for kind in &self.kinds {
+            let mut query = RecordQuery::new(kind.record_kind(), self.filter.clone(), self.limit);
+            if self.open {
+                query = query.open();
+            }
+            loop {
+                let page = match desk.list(&query) {
+                    Ok(page) => page,
+                    Err(e) => {
+                        let error = desk_error(e);
+                        let message = error.to_string();
+                        *self.failed.borrow_mut() = Some(error);
+                        return Err(S::Error::custom(message));
+                    }
+                };
+                for stored in &page.records {
+                    if self
+                        .group
+                        .is_some_and(|g| stored.record.assignment_group() != Some(g))
+                    {
+                        continue;
+                    }
+                    if written == wanted {
+                        self.more.set(true);
+                        break 'kinds;
+                    }
+                    seq.serialize_element(stored)?;
+                    written += 1;
+                }
+                match page.next {
+                    Some(next) => query = query.after(next),
+                    None => break,
+                }
+            }
         }
-        loop {
-            let page = desk.list(&query).map_err(desk_error)?;
-            for stored in page.records {
-                if state.is_some()
-                    && group.is_some_and(|g| stored.record.assignment_group() != Some(g))
-                {
-                    continue;
-                }
-                if records.len() == wanted {
-                    more = true;
-                    break 'kinds;
-                }
-                records.push(to_json(&stored)?);
+        seq.end()
+    }
+}
+
+/// The listing as JSON (the listing itself is an [`crate::Answer`], which
+/// keeps the store's error).
+struct ListingJson<'a>(&'a Listing);
+
+impl serde::Serialize for ListingJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        struct Records<'a>(&'a Listing);
+        impl serde::Serialize for Records<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.records(serializer)
             }
-            match page.next {
-                Some(next) => query = query.after(next),
-                None => break,
-            }
+        }
+        let mut answer = serializer.serialize_struct("Listing", 2)?;
+        answer.serialize_field("records", &Records(self.0))?;
+        // Known once the records are written.
+        answer.serialize_field("more", &self.0.more.get())?;
+        answer.end()
+    }
+}
+
+/// A record's JSON with its number beside it (`desk due`, `desk batch`).
+#[derive(serde::Serialize)]
+struct Numbered<'a, T: serde::Serialize> {
+    #[serde(flatten)]
+    value: &'a T,
+    number: Option<RecordNumber>,
+}
+
+/// One line of `desk batch`'s answer: the outcome, or the refusal.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum BatchRow<'a> {
+    Ok(Numbered<'a, Outcome>),
+    Error(String),
+}
+
+/// The answer of `itsm desk batch`, written from the desk's results.
+#[derive(serde::Serialize)]
+struct BatchAnswer {
+    #[serde(serialize_with = "batch_rows")]
+    results: Vec<Result<Outcome, DeskError>>,
+    written: usize,
+}
+
+fn batch_rows<S: serde::Serializer>(
+    results: &[Result<Outcome, DeskError>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(results.iter().map(|result| match result {
+        Ok(o) => BatchRow::Ok(Numbered {
+            value: o,
+            number: Some(*o.record.number()),
+        }),
+        Err(e) => BatchRow::Error(e.to_string()),
+    }))
+}
+
+/// The answer of `itsm desk due`: each due clock with its record's number.
+#[derive(serde::Serialize)]
+struct DueAnswer {
+    #[serde(serialize_with = "due_rows")]
+    due: Vec<(DueClock, Option<RecordNumber>)>,
+}
+
+fn due_rows<S: serde::Serializer>(
+    due: &[(DueClock, Option<RecordNumber>)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(due.iter().map(|(clock, number)| Numbered {
+        value: clock,
+        number: *number,
+    }))
+}
+
+impl crate::Answer for Listing {
+    fn write_json(&self, out: &mut dyn Write, pretty: bool) -> std::io::Result<()> {
+        match crate::write_serialized(out, pretty, &ListingJson(self)) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(match self.failed.borrow_mut().take() {
+                Some(error) => std::io::Error::other(error),
+                None => e.into(),
+            }),
         }
     }
-    Ok(Report::ok(Output::Json(
-        json!({ "records": records, "more": more }),
-    )))
 }
 
 /// `itsm desk export`: one JSON line per event, page by page.

@@ -473,6 +473,20 @@ impl<T: serde::Serialize> Answer for T {
     }
 }
 
+/// Writes `value` as JSON, compact or pretty: for answers that serialise
+/// themselves while they read their source.
+pub(crate) fn write_serialized(
+    out: &mut dyn Write,
+    pretty: bool,
+    value: &impl serde::Serialize,
+) -> serde_json::Result<()> {
+    if pretty {
+        value.serialize(&mut serde_json::Serializer::pretty(out))
+    } else {
+        value.serialize(&mut serde_json::Serializer::new(out))
+    }
+}
+
 /// A command's result: what to print, and whether it failed anyway
 /// (validation problems print their list, then fail).
 pub(crate) struct Report {
@@ -586,6 +600,14 @@ where
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             // The reader went away: say nothing more, keep the verdict.
             return failure.map_or(EXIT_OK, |f| f.exit_code());
+        }
+        // An answer written while it reads (a desk listing) may fail on
+        // its source half way: that error is the command's, not the write's.
+        if let Some(error) = e.get_ref().and_then(|r| r.downcast_ref::<CliError>()) {
+            let _ = stdout.write_all(b"\n");
+            let _ = stdout.flush();
+            let _ = writeln!(stderr, "error: {error}");
+            return error.exit_code();
         }
         let _ = writeln!(stderr, "error: <stdout>: cannot write: {e}");
         return EXIT_INPUT;

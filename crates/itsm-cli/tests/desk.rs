@@ -483,7 +483,7 @@ const DAY: &[Step] = &[
     step(
         &["desk", "list", "--state", "on_hold", "--group", GROUP],
         0,
-        &[r#"{"more":false,"records":[]}"#],
+        &[r#"{"records":[],"more":false}"#],
         &[],
     ),
     Step {
@@ -1337,6 +1337,67 @@ fn check_exits_1_when_a_projection_is_out_of_step_with_its_events() {
             err.contains("1 projection(s) differ from their events"),
             "{err}"
         );
+        place.clean(base);
+    }
+}
+
+/// A listing is written while the store's pages are read: a record that
+/// cannot be read half way ends the answer there, and the command fails
+/// with the store's error (not a write error), after the records before it.
+#[test]
+fn a_listing_that_meets_an_unreadable_record_fails_with_the_stores_error() {
+    for backend in backends() {
+        let base = backend.as_deref();
+        let mut place = Place::new(&format!(
+            "list-broken-{}",
+            if base.is_some() { "pg" } else { "sqlite" }
+        ));
+        write_files(&place.dir);
+        let url = place.url("broken", base);
+        for file in ["inc1.json", "inc2.json"] {
+            let file = place.dir.join(file).display().to_string();
+            let (code, _, err) = itsm(
+                &place.dir,
+                &["desk", "open", "incident", &file, "--db", &url],
+            );
+            assert_eq!(code, 0, "{err}");
+        }
+        let damage = "UPDATE records SET doc = 'not json' WHERE number = 'INC0000002'";
+        match base {
+            None => {
+                let path = url.trim_start_matches("sqlite://");
+                let db = rusqlite::Connection::open(path).expect("the database opens");
+                assert_eq!(db.execute(damage, []).expect("the update runs"), 1);
+            }
+            Some(base) => {
+                let schema = place.schemas.last().expect("a schema").clone();
+                let mut client = postgres::Client::connect(base, postgres::NoTls)
+                    .expect("ITSM_TEST_POSTGRES_URL connects");
+                let damage = damage.replace("UPDATE records", &format!("UPDATE {schema}.records"));
+                assert_eq!(
+                    client
+                        .execute(damage.as_str(), &[])
+                        .expect("the update runs"),
+                    1
+                );
+            }
+        }
+        // Pages of one record: the first is written before the second fails.
+        let (code, out, err) = itsm(
+            &place.dir,
+            &[
+                "desk", "list", "--kind", "incident", "--limit", "1", "--db", &url,
+            ],
+        );
+        assert_ne!(code, 0, "the listing succeeded: {out}");
+        assert!(out.starts_with(r#"{"records":["#), "stdout: {out}");
+        assert!(
+            out.contains(r#""number":"INC0000001""#) && !out.contains("INC0000002"),
+            "stdout: {out}"
+        );
+        assert!(!out.contains(r#""more""#), "the answer was not cut: {out}");
+        assert!(err.starts_with("error: "), "stderr: {err}");
+        assert!(!err.contains("cannot write"), "stderr: {err}");
         place.clean(base);
     }
 }
