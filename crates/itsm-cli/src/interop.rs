@@ -155,6 +155,10 @@ const CHECKPOINT_EVERY: u64 = 1_000;
 /// The most refusals listed in a summary (the count is always complete).
 const MAX_REFUSALS: usize = 100;
 
+/// The most relationships an import holds while their configuration items
+/// have not arrived (about 150 bytes each); beyond it they are refused.
+const MAX_HELD: usize = 200_000;
+
 /// The converters, built once from the options.
 struct Converters {
     servicenow: ServiceNow,
@@ -638,7 +642,8 @@ fn finish(
 // ------------------------------------------------------------ checkpoint
 
 /// Where an import stopped: the file (by its position and name) and the
-/// last record committed in it.
+/// last record committed in it, with the relationships read so far that
+/// still wait for their configuration items.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Checkpoint {
     file_index: usize,
@@ -646,6 +651,8 @@ struct Checkpoint {
     record: u64,
     #[serde(default)]
     external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    held: Vec<HeldRelationship>,
 }
 
 fn save_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), CliError> {
@@ -858,28 +865,85 @@ fn store_ci(stored: &mut StoredCmdb, ci: ConfigurationItem) -> Result<bool, Stri
     result.map(|()| true).map_err(|e| e.to_string())
 }
 
-/// Adds a relationship between two stored CIs. Returns whether it was new.
-fn store_relationship(stored: &mut StoredCmdb, relationship: Relationship) -> Result<bool, String> {
+/// Adds a relationship between two stored CIs. Returns whether it was new,
+/// or `Held` when an end is not stored yet.
+fn store_relationship(stored: &mut StoredCmdb, relationship: Relationship) -> Stored {
     let cmdb = stored.cmdb_mut();
     if cmdb
         .relationships_of(&relationship.source)
         .any(|r| *r == relationship)
     {
-        return Ok(false);
+        return Stored::Unchanged;
     }
-    for (end, id) in [
-        ("source", relationship.source),
-        ("target", relationship.target),
-    ] {
-        if cmdb.ci(&id).is_none() {
-            return Err(format!(
-                "the relationship's {end}, configuration item {id}, is not in the cmdb: import the configuration items before their relationships"
-            ));
+    if cmdb.ci(&relationship.source).is_none() || cmdb.ci(&relationship.target).is_none() {
+        return Stored::Held(relationship);
+    }
+    match cmdb.add_relationship(relationship) {
+        Ok(()) => Stored::Written,
+        Err(e) => Stored::Refused(e.to_string()),
+    }
+}
+
+/// What became of one record of an import.
+enum Stored {
+    Written,
+    Unchanged,
+    Refused(String),
+    /// A relationship whose configuration items are not stored yet: held
+    /// until they arrive, later in the file or in a later file.
+    Held(Relationship),
+}
+
+impl From<Result<bool, String>> for Stored {
+    fn from(result: Result<bool, String>) -> Self {
+        match result {
+            Ok(true) => Self::Written,
+            Ok(false) => Self::Unchanged,
+            Err(message) => Self::Refused(message),
         }
     }
-    cmdb.add_relationship(relationship)
-        .map(|()| true)
-        .map_err(|e| e.to_string())
+}
+
+/// A relationship read before its configuration items, with where it was read.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct HeldRelationship {
+    file: String,
+    record: u64,
+    relationship: Relationship,
+}
+
+/// Stores the held relationships whose ends have arrived; with `last`, the
+/// others are refused, naming the missing end.
+fn store_held(
+    stored: &mut StoredCmdb,
+    held: &mut Vec<HeldRelationship>,
+    summary: &mut Summary,
+    last: bool,
+) {
+    let waiting = std::mem::take(held);
+    for h in waiting {
+        match store_relationship(stored, h.relationship) {
+            Stored::Written => *summary.written.entry("relationship").or_default() += 1,
+            Stored::Unchanged => summary.unchanged += 1,
+            Stored::Refused(message) => summary.refuse(&h.file, h.record, message),
+            Stored::Held(relationship) if last => {
+                let cmdb = stored.cmdb();
+                let (end, id) = if cmdb.ci(&relationship.source).is_none() {
+                    ("source", relationship.source)
+                } else {
+                    ("target", relationship.target)
+                };
+                summary.refuse(
+                    &h.file,
+                    h.record,
+                    format!(
+                        "the relationship's {end}, configuration item {id}, is in neither the cmdb nor the files imported"
+                    ),
+                );
+            }
+            Stored::Held(relationship) => held.push(HeldRelationship { relationship, ..h }),
+        }
+    }
 }
 
 /// `itsm import --from … FILE…`.
@@ -921,6 +985,10 @@ pub(crate) fn import(
     let mut last: Option<Checkpoint> = None;
     // The stored CMDB, loaded at the first CI or relationship.
     let mut cmdb: Option<StoredCmdb> = None;
+    // Relationships read before their CIs, stored once the CIs arrive (a
+    // resumed import takes those its checkpoint carried).
+    let mut held: Vec<HeldRelationship> =
+        resume.as_ref().map(|c| c.held.clone()).unwrap_or_default();
     let cmdb_source = format!("import:{}", vendor_name(args.from));
     let at = args.at.unwrap_or_else(crate::now);
     for (file_index, file) in args.files.iter().enumerate() {
@@ -1000,7 +1068,7 @@ pub(crate) fn import(
                                     kept.unmapped = moved;
                                     summary.losses(&kept);
                                 }
-                                store_ci(stored, ci)
+                                Stored::from(store_ci(stored, ci))
                             }
                             ItsmRecord::Relationship(relationship) => {
                                 let loaded = match cmdb.take() {
@@ -1010,7 +1078,7 @@ pub(crate) fn import(
                                 let stored = cmdb.insert(loaded);
                                 store_relationship(stored, relationship)
                             }
-                            other => match ticket(other) {
+                            other => Stored::from(match ticket(other) {
                                 Some(ticket) => {
                                     let number = *ticket.number();
                                     store_ticket(desk, ticket).and_then(|new| {
@@ -1019,12 +1087,26 @@ pub(crate) fn import(
                                     })
                                 }
                                 None => Err(format!("a {kind} has no place in the store")),
-                            },
+                            }),
                         };
                         match stored {
-                            Ok(true) => *summary.written.entry(kind).or_default() += 1,
-                            Ok(false) => summary.unchanged += 1,
-                            Err(message) => summary.refuse(file, i, message),
+                            Stored::Written => *summary.written.entry(kind).or_default() += 1,
+                            Stored::Unchanged => summary.unchanged += 1,
+                            Stored::Refused(message) => summary.refuse(file, i, message),
+                            Stored::Held(relationship) if held.len() < MAX_HELD => {
+                                held.push(HeldRelationship {
+                                    file: file.clone(),
+                                    record: i,
+                                    relationship,
+                                });
+                            }
+                            Stored::Held(_) => summary.refuse(
+                                file,
+                                i,
+                                format!(
+                                    "more than {MAX_HELD} relationships wait for configuration items not imported yet: import the configuration items first"
+                                ),
+                            ),
                         }
                     }
                     since_checkpoint += 1;
@@ -1033,6 +1115,7 @@ pub(crate) fn import(
                         file: file.clone(),
                         record: i,
                         external_id,
+                        held: Vec::new(),
                     });
                     if since_checkpoint >= CHECKPOINT_EVERY {
                         // The CMDB first: a checkpoint never names a record
@@ -1040,7 +1123,10 @@ pub(crate) fn import(
                         if let Some(stored) = &mut cmdb {
                             save_cmdb(desk, stored, &cmdb_source, at)?;
                         }
-                        if let (Some(path), Some(c)) = (&args.checkpoint, &last) {
+                        if let (Some(path), Some(c)) = (&args.checkpoint, &mut last) {
+                            // The relationships still waiting travel with
+                            // the checkpoint, so a resumed import holds them.
+                            c.held.clone_from(&held);
                             save_checkpoint(path, c)?;
                         }
                         since_checkpoint = 0;
@@ -1050,11 +1136,31 @@ pub(crate) fn import(
             Ok(())
         };
         each_record(file, reader, is_lines(file, args.common.lines), &mut each)?;
+        // The relationships that waited for this file's CIs.
+        if !held.is_empty()
+            && let Some(desk) = desk.as_mut()
+        {
+            let stored = match cmdb.take() {
+                Some(stored) => stored,
+                None => open_cmdb(desk)?,
+            };
+            store_held(cmdb.insert(stored), &mut held, &mut summary, false);
+        }
+    }
+    if !held.is_empty()
+        && let Some(desk) = desk.as_mut()
+    {
+        let stored = match cmdb.take() {
+            Some(stored) => stored,
+            None => open_cmdb(desk)?,
+        };
+        store_held(cmdb.insert(stored), &mut held, &mut summary, true);
     }
     if let (Some(desk), Some(stored)) = (desk.as_mut(), cmdb.as_mut()) {
         save_cmdb(desk, stored, &cmdb_source, at)?;
     }
-    if let (Some(path), Some(c)) = (&args.checkpoint, &last) {
+    if let (Some(path), Some(c)) = (&args.checkpoint, &mut last) {
+        c.held.clear();
         save_checkpoint(path, c)?;
     }
     let print_last = true;

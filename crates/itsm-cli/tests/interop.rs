@@ -610,3 +610,198 @@ fn comments_and_approvals_go_into_the_stream_once_and_come_back() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A TMF639 resource line: a server, or an application running on `runs_on`.
+fn resource(n: u64, runs_on: Option<u64>) -> String {
+    let id = |n: u64| format!("00000000-0000-4000-8000-{n:012}");
+    let mut value = match runs_on {
+        None => serde_json::json!({"id": id(n), "@type": "PhysicalResource",
+            "name": format!("host-{n}"), "resourceSpecification": {"name": "server"}}),
+        Some(host) => serde_json::json!({"id": id(n), "@type": "LogicalResource",
+            "name": format!("app-{n}"), "resourceSpecification": {"name": "application"},
+            "resourceRelationship": [{"relationshipType": "runsOn", "resource": {"id": id(host)}}]}),
+    };
+    value["description"] = Value::from("generated");
+    format!("{value}\n")
+}
+
+/// The files of one case, the relationships its summary must show written,
+/// and the refusals it must list (record index, part of the message).
+struct HeldCase {
+    name: &'static str,
+    files: Vec<(&'static str, String)>,
+    relationships: u64,
+    refusals: Vec<(u64, &'static str)>,
+}
+
+fn check_held(case: &HeldCase) {
+    let dir = temp(&format!("held-{}", case.name));
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let mut args = vec!["itsm".to_owned(), "import".to_owned(), "--from".to_owned()];
+    let from = if case.files[0].0.ends_with(".jsonl") {
+        "tmf639"
+    } else {
+        "servicenow"
+    };
+    args.push(from.to_owned());
+    for (name, text) in &case.files {
+        let path = if text.is_empty() {
+            examples(name)
+        } else {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        args.push(path);
+    }
+    args.extend(["--db", &db, "--at", "2026-03-05T10:00:00Z"].map(str::to_owned));
+    if from == "servicenow" {
+        args.extend(["--lookup".to_owned(), examples("servicenow/lookup.json")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{}: {err}", case.name);
+    let got = summary(&out);
+    assert_eq!(
+        got["written"]["relationship"].as_u64().unwrap_or(0),
+        case.relationships,
+        "{}: {got}",
+        case.name
+    );
+    let refusals = got["refusals"].as_array().unwrap();
+    assert_eq!(refusals.len(), case.refusals.len(), "{}: {got}", case.name);
+    for (refusal, (record, message)) in refusals.iter().zip(&case.refusals) {
+        assert_eq!(refusal["record"], *record, "{}: {got}", case.name);
+        assert!(
+            refusal["message"].as_str().unwrap().contains(message),
+            "{}: {got}",
+            case.name
+        );
+    }
+    // Whatever was held and stored is stored once: a second run writes nothing.
+    let (_, out, _) = run(&args, "");
+    let again = summary(&out);
+    assert_eq!(
+        again["written"],
+        serde_json::json!({}),
+        "{}: {again}",
+        case.name
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Relationships read before their configuration items wait for them, in
+/// the same file or a later one; only those whose CI never comes are
+/// refused, at the end, naming the missing end.
+#[test]
+fn relationships_read_before_their_cis_wait_for_them() {
+    let rel_count = {
+        let rels: Value = serde_json::from_str(
+            &std::fs::read_to_string(examples("servicenow/cmdb_rel_ci.json")).unwrap(),
+        )
+        .unwrap();
+        rels["result"].as_array().unwrap().len() as u64
+    };
+    let cases = [
+        HeldCase {
+            name: "servicenow-relationships-file-first",
+            files: vec![
+                ("servicenow/cmdb_rel_ci.json", String::new()),
+                ("servicenow/cmdb_ci.json", String::new()),
+            ],
+            relationships: rel_count,
+            refusals: vec![],
+        },
+        HeldCase {
+            name: "tmf639-forward-reference",
+            files: vec![("a.jsonl", resource(1, Some(2)) + &resource(2, None))],
+            relationships: 1,
+            refusals: vec![],
+        },
+        HeldCase {
+            name: "tmf639-reference-into-the-next-file",
+            files: vec![
+                ("a.jsonl", resource(1, Some(3)) + &resource(2, None)),
+                ("b.jsonl", resource(3, None)),
+            ],
+            relationships: 1,
+            refusals: vec![],
+        },
+        HeldCase {
+            name: "tmf639-reference-to-nothing",
+            files: vec![("a.jsonl", resource(2, None) + &resource(1, Some(9)))],
+            relationships: 0,
+            refusals: vec![(
+                1,
+                "target, configuration item 00000000-0000-4000-8000-000000000009, is in neither the cmdb nor the files imported",
+            )],
+        },
+    ];
+    for case in &cases {
+        check_held(case);
+    }
+}
+
+/// An import interrupted while a relationship waits for its CI keeps the
+/// relationship in its checkpoint: the resumed import stores it when the CI
+/// arrives, though the record that carried it is not read again.
+#[test]
+fn an_interrupted_import_keeps_the_relationships_waiting_in_its_checkpoint() {
+    let dir = temp("held-checkpoint");
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let checkpoint = dir.join("checkpoint.json");
+    let first = dir.join("first.jsonl");
+    let second = dir.join("second.jsonl");
+    // 1,000 records (one checkpoint's worth), the first waiting for a CI of
+    // the second file; then a line that stops the import.
+    let mut text = resource(10, Some(99_999));
+    for n in 11..1010 {
+        text.push_str(&resource(n, None));
+    }
+    std::fs::write(&first, format!("{text}{{not json\n")).unwrap();
+    std::fs::write(&second, resource(99_999, None)).unwrap();
+    let (first_s, second_s, db_s, checkpoint_s) = (
+        first.display().to_string(),
+        second.display().to_string(),
+        db.clone(),
+        checkpoint.display().to_string(),
+    );
+    let args = [
+        "itsm",
+        "import",
+        "--from",
+        "tmf639",
+        &first_s,
+        &second_s,
+        "--db",
+        &db_s,
+        "--checkpoint",
+        &checkpoint_s,
+        "--at",
+        "2026-03-05T10:00:00Z",
+    ];
+    let (code, _, err) = run(&args, "");
+    assert_ne!(code, 0, "the broken line stops the import");
+    assert!(err.contains("line 1001"), "{err}");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    assert_eq!(saved["record"], 999, "{saved}");
+    assert_eq!(saved["held"].as_array().map(Vec::len), Some(1), "{saved}");
+
+    // Mended, the import resumes after record 999 and stores the relationship
+    // once the second file brings its CI.
+    std::fs::write(&first, text).unwrap();
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{err}");
+    let resumed = summary(&out);
+    assert_eq!(resumed["skipped_by_checkpoint"], 1000, "{resumed}");
+    assert_eq!(resumed["refused"], 0, "{resumed}");
+    assert_eq!(resumed["written"]["relationship"], 1, "{resumed}");
+    assert_eq!(resumed["written"]["configuration_item"], 1, "{resumed}");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();
+    assert!(saved.get("held").is_none(), "{saved}");
+    let (code, out, err) = run(&["itsm", "desk", "check", "--db", &db], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

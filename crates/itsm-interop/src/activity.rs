@@ -238,6 +238,8 @@ pub(crate) fn import_servicenow_journals(
             .and_then(|t| parse_journal(engine, field, visibility, t, report, &key));
         match parsed {
             Some(events) => {
+                // As export will write them: from the timeline, in time order.
+                let events = by_time(events);
                 let refs: Vec<&TimelineEvent> = events.iter().collect();
                 let regenerated = Value::String(write_journal(engine, label, &refs));
                 keep_if_differs(ext, &key, &raw, &regenerated);
@@ -282,7 +284,9 @@ pub(crate) fn export_servicenow_journals(
                 .as_str()
                 .or_else(|| kept.get("display_value").and_then(Value::as_str))
                 .map_or(Some(Vec::new()), |t| {
-                    parse_journal(engine, field, visibility, t, &mut scratch, &key)
+                    // In time order, as import gives them to the timeline
+                    // (a journal written oldest first reads back reversed).
+                    parse_journal(engine, field, visibility, t, &mut scratch, &key).map(by_time)
                 });
             // A kept text that is no journal made no comments: restored
             // while there are still none.

@@ -149,6 +149,33 @@ fn comments_and_work_notes_merge_in_time_order() {
     assert_eq!(texts, ["A", "B", "C"]);
 }
 
+/// Found by the `interop` fuzz target: a journal written oldest first (not
+/// as ServiceNow writes it) imports in time order and is kept as written;
+/// export restores that text, so a second import equals the first.
+#[test]
+fn a_journal_written_oldest_first_comes_back_as_written() {
+    let journal = "2025-03-04 16:30:00 - Fred Luddy (Work notes)\nold\n\n2026-03-03 08:20:00 - Fred Luddy (Work notes)\nnew\n\n";
+    let source = json!({"sys_id": SYS_ID, "work_notes": journal});
+    let sn = servicenow();
+    let first = sn
+        .import(ServiceNowTable::Incident, &source, &lookup())
+        .unwrap();
+    let times: Vec<_> = first.timeline.iter().map(|e| e.at).collect();
+    assert_eq!(
+        times,
+        [at("2025-03-04T16:30:00Z"), at("2026-03-03T08:20:00Z")]
+    );
+    let written = sn
+        .export_with_timeline(&first.record, &first.timeline, &lookup())
+        .unwrap();
+    assert_eq!(written.record["work_notes"], journal);
+    let again = sn
+        .import(ServiceNowTable::Incident, &written.record, &lookup())
+        .unwrap();
+    assert_eq!(again.record, first.record);
+    assert_eq!(again.timeline, first.timeline);
+}
+
 /// Exports an incident with `timeline`; checks the paths the report names.
 fn check_export(timeline: &[TimelineEvent], reported: &[&str]) {
     let sn = servicenow();
