@@ -111,7 +111,7 @@ pub(crate) struct ImportArgs {
     /// The desk configuration directory (with --db).
     #[arg(long, value_name = "DIR")]
     config: Option<PathBuf>,
-    /// Resume from, and keep, a checkpoint: the last record committed.
+    /// Resume from, and keep, a checkpoint: the last record committed, and the relationships read so far that still wait for their configuration items.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
     #[command(flatten)]
