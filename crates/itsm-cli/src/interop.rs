@@ -111,9 +111,21 @@ pub(crate) struct ImportArgs {
     /// The desk configuration directory (with --db).
     #[arg(long, value_name = "DIR")]
     config: Option<PathBuf>,
-    /// Resume from, and keep, a checkpoint: the last record committed, and the relationships read so far that still wait for their configuration items.
+    /// Resume from, and keep, a checkpoint: the last record committed, and
+    /// the relationships read so far that still wait for their
+    /// configuration items.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
+    /// ServiceNow: a `sysapproval_approver` export whose rows join the
+    /// changes and requested items imported (on `sysapproval`, else
+    /// `document_id`) as their approvals; may be repeated.
+    #[arg(long, value_name = "FILE")]
+    approvals: Vec<PathBuf>,
+    /// ServiceNow: a `sys_journal_field` export whose rows become the
+    /// `comments` and `work_notes` of the records imported (on
+    /// `element_id`); may be repeated.
+    #[arg(long, value_name = "FILE")]
+    journal: Vec<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -501,7 +513,7 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
 }
 
 /// Every record of `reader`, JSON lines or one document.
-fn each_record(
+pub(crate) fn each_record(
     name: &str,
     reader: Box<dyn Read + '_>,
     lines: bool,
@@ -541,7 +553,7 @@ fn each_record(
         .map_err(|e| json_error(".".to_owned(), e.to_string()))
 }
 
-fn is_lines(file: &str, flag: bool) -> bool {
+pub(crate) fn is_lines(file: &str, flag: bool) -> bool {
     flag || file.ends_with(".jsonl") || file.ends_with(".ndjson")
 }
 
@@ -980,6 +992,14 @@ pub(crate) fn import(
             ),
         });
     }
+    if args.from != Vendor::Servicenow && !(args.approvals.is_empty() && args.journal.is_empty()) {
+        return Err(CliError::Usage {
+            message:
+                "--approvals and --journal join ServiceNow tables: use them with --from servicenow"
+                    .to_owned(),
+        });
+    }
+    let mut joins = crate::join::read(&args.approvals, &args.journal, inputs, args.common.lines)?;
     let mut summary = Summary::default();
     let mut since_checkpoint = 0u64;
     let mut last: Option<Checkpoint> = None;
@@ -1005,10 +1025,18 @@ pub(crate) fn import(
             let i = index;
             index += 1;
             summary.read += 1;
+            // The rows of the join files that belong to this record (taken
+            // even when the checkpoint skips it: they were imported with it).
+            let joined = if joins.is_empty() {
+                None
+            } else {
+                joins.join(&value)
+            };
             if skip_to.is_some_and(|s| i <= s) {
                 summary.skipped_by_checkpoint += 1;
                 return Ok(());
             }
+            let value = joined.unwrap_or(value);
             let (records, timeline, report, resource) =
                 match converters.import(args.from, &args.common, file, &value) {
                     Ok(x) => x,
@@ -1155,6 +1183,9 @@ pub(crate) fn import(
             None => open_cmdb(desk)?,
         };
         store_held(cmdb.insert(stored), &mut held, &mut summary, true);
+    }
+    for (file, index, message) in joins.leftovers() {
+        summary.refuse(&file, index, message);
     }
     if let (Some(desk), Some(stored)) = (desk.as_mut(), cmdb.as_mut()) {
         save_cmdb(desk, stored, &cmdb_source, at)?;

@@ -38,6 +38,7 @@ mod desk;
 mod error;
 mod input;
 mod interop;
+mod join;
 mod records;
 mod time;
 mod workflow;

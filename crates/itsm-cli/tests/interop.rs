@@ -805,3 +805,132 @@ fn an_interrupted_import_keeps_the_relationships_waiting_in_its_checkpoint() {
     assert_eq!(code, 0, "{out}{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Imports `files` from ServiceNow (with `extra` options), without a
+/// database: the lines of records, and the summary.
+fn servicenow_lines(files: &[String], extra: &[&str]) -> (Vec<Value>, Value) {
+    let lookup = examples("servicenow/lookup.json");
+    let mut args = vec![
+        "itsm",
+        "import",
+        "--from",
+        "servicenow",
+        "--lookup",
+        &lookup,
+    ];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(extra);
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{err}");
+    let mut all = lines(&out);
+    let summary = all.pop().unwrap()["summary"].clone();
+    (all, summary)
+}
+
+/// ServiceNow's approvals and journal entries exported on their own
+/// (`sysapproval_approver`, `sys_journal_field`) join the record they
+/// belong to: the change imports with the same approvals and comments as
+/// the export that embeds them, and a row that joins nothing is refused.
+#[test]
+fn approvals_and_journal_rows_exported_apart_join_their_records() {
+    let (embedded, _) = servicenow_lines(&[examples("servicenow/change_request.json")], &[]);
+    let (joined, summary) = servicenow_lines(
+        &[examples("servicenow/change_request_bare.json")],
+        &[
+            "--table",
+            "change_request",
+            "--approvals",
+            &examples("servicenow/sysapproval_approver.json"),
+            "--journal",
+            &examples("servicenow/sys_journal_field.json"),
+        ],
+    );
+    assert_eq!(summary["refused"], 0, "{summary}");
+    let (want, got) = (&embedded[0], &joined[0]);
+    assert_eq!(
+        got["record"]["record"]["approvals"], want["record"]["record"]["approvals"],
+        "{got}"
+    );
+    assert_eq!(got["record"]["record"]["approval"], "approved", "{got}");
+    assert_eq!(got["timeline"], want["timeline"], "{got}");
+    assert_eq!(got["timeline"].as_array().map(Vec::len), Some(3), "{got}");
+
+    // Into a database with a checkpoint: a resumed import skips the change
+    // and the rows that joined it, refusing none of them.
+    let dir = temp("joins");
+    let db = format!("sqlite://{}", dir.join("desk.db").display());
+    let checkpoint = dir.join("checkpoint.json").display().to_string();
+    let approvals = examples("servicenow/sysapproval_approver.json");
+    let journal = examples("servicenow/sys_journal_field.json");
+    let with_db = [
+        "--table",
+        "change_request",
+        "--approvals",
+        &approvals,
+        "--journal",
+        &journal,
+        "--db",
+        &db,
+        "--checkpoint",
+        &checkpoint,
+    ];
+    let bare = [examples("servicenow/change_request_bare.json")];
+    let (_, first) = servicenow_lines(&bare, &with_db);
+    assert_eq!(first["written"]["change"], 1, "{first}");
+    let (_, resumed) = servicenow_lines(&bare, &with_db);
+    assert_eq!(resumed["skipped_by_checkpoint"], 1, "{resumed}");
+    assert_eq!(resumed["refused"], 0, "{resumed}");
+
+    // Rows that join no record, or no journal field, are refused by position.
+    let strays = dir.join("strays.jsonl");
+    std::fs::write(
+        &strays,
+        [
+            r#"{"element": "work_notes", "element_id": "ffffffffffffffffffffffffffffffff", "value": "x", "sys_created_on": "2026-03-04 10:00:00", "sys_created_by": "fred.luddy"}"#,
+            r#"{"element": "description", "element_id": "c83c5e5347c12200e0ef563dbb9a7190", "value": "x", "sys_created_on": "2026-03-04 10:00:00"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let strays = strays.display().to_string();
+    let (_, summary) = servicenow_lines(
+        &[examples("servicenow/change_request_bare.json")],
+        &["--table", "change_request", "--journal", &strays],
+    );
+    assert_eq!(summary["refused"], 2, "{summary}");
+    let refusals = summary["refusals"].as_array().unwrap();
+    assert_eq!(refusals[0]["record"], 0, "{summary}");
+    assert!(
+        refusals[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ffffffffffffffffffffffffffffffff, which is in none of the files imported"),
+        "{summary}"
+    );
+    assert_eq!(refusals[1]["record"], 1, "{summary}");
+    assert!(
+        refusals[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"description\", not `comments` or `work_notes`"),
+        "{summary}"
+    );
+
+    // The joins are ServiceNow's.
+    let jira = examples("jira/search.json");
+    let (code, _, err) = run(
+        &[
+            "itsm",
+            "import",
+            "--from",
+            "jira",
+            &jira,
+            "--journal",
+            &strays,
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--from servicenow"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
