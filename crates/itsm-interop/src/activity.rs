@@ -1,5 +1,6 @@
 //! What happened on a record beside its fields: comments and work notes
-//! (timeline events of ours) and ServiceNow approvals (our `approvals`).
+//! (timeline events of ours) and ServiceNow and Jira Service Management
+//! approvals (our `approvals`).
 //!
 //! Each is a list of their entries read member by member with the engine's
 //! conversions. Import keeps the source's original list under
@@ -742,6 +743,257 @@ pub(crate) fn export_jira_comments(
     let back = read_jira_comments(engine, &written, &mut scratch, &key).unwrap_or_default();
     report_unreadable(&mine, &back, "Jira keeps milliseconds", &written, report);
     set(out, &["fields", "comment"], written);
+}
+
+// ------------------------------------------------------------ Jira approvals
+
+/// The members of a Jira Service Management approval that have a place of
+/// ours (each approver of an approval is one approval of ours).
+const JIRA_APPROVAL_MEMBERS: [&str; 3] = ["approvers", "createdDate", "completedDate"];
+const JIRA_APPROVER_MEMBERS: [&str; 2] = ["approver", "approverDecision"];
+
+/// A JSM date (`{"iso8601", "jira", "friendly", "epochMillis"}`, or a bare
+/// string) as the time the engine reads.
+fn jira_date(raw: Option<&Value>) -> Option<&Value> {
+    let raw = raw?;
+    if raw.is_string() {
+        return Some(raw);
+    }
+    raw.get("jira").or_else(|| raw.get("iso8601"))
+}
+
+/// Reads the JSM approvals field (an array of approvals, each with its
+/// approvers and their decisions) into our approvals: one per approver.
+fn read_jira_approvals(
+    engine: &Engine<'_>,
+    field: &str,
+    raw: &Value,
+    report: &mut LossReport,
+    kept_as: &str,
+) -> Result<Vec<Value>, String> {
+    let items = raw.as_array().ok_or("expected an array of approvals")?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = |name: &str| format!("fields.{field}[{i}].{name}");
+        let members = item.as_object().ok_or("an approval is an object")?;
+        for name in members.keys() {
+            if !JIRA_APPROVAL_MEMBERS.contains(&name.as_str()) && !is_empty(&members[name]) {
+                report.unmapped.push(UnmappedField {
+                    path: at(name),
+                    kept_as: Some(kept_as.to_owned()),
+                });
+            }
+        }
+        let time = |name: &str, report: &mut LossReport| {
+            let read = engine.read(Conv::Time, jira_date(members.get(name)), None);
+            if let Note::Approximate(reason) = read.note {
+                report.approximations.push(Approximation {
+                    path: at(name),
+                    source_value: members.get(name).map(fv).unwrap_or_default(),
+                    became: itsm_core::FieldValue::Null,
+                    reason,
+                });
+            }
+            read.value.unwrap_or(Value::Null)
+        };
+        let requested_at = time("createdDate", report);
+        let completed_at = time("completedDate", report);
+        let approvers = members
+            .get("approvers")
+            .and_then(Value::as_array)
+            .ok_or("an approval has an array of approvers")?;
+        for (j, approver) in approvers.iter().enumerate() {
+            let at = |name: &str| format!("fields.{field}[{i}].approvers[{j}].{name}");
+            let members = approver.as_object().ok_or("an approver is an object")?;
+            for name in members.keys() {
+                if !JIRA_APPROVER_MEMBERS.contains(&name.as_str()) && !is_empty(&members[name]) {
+                    report.unmapped.push(UnmappedField {
+                        path: at(name),
+                        kept_as: Some(kept_as.to_owned()),
+                    });
+                }
+            }
+            let key = members
+                .get("approver")
+                .and_then(|a| engine.ref_key(a))
+                .ok_or("an approver names no user")?;
+            let person = person(engine, &key, &at("approver"), kept_as, report);
+            let read = engine.read(
+                Conv::Code("approval_decision"),
+                members.get("approverDecision"),
+                None,
+            );
+            let decision = match read.note {
+                Note::Exact => read.value,
+                Note::Approximate(reason) => {
+                    report.approximations.push(Approximation {
+                        path: at("approverDecision"),
+                        source_value: members.get("approverDecision").map(fv).unwrap_or_default(),
+                        became: read.value.as_ref().map(fv).unwrap_or_default(),
+                        reason,
+                    });
+                    read.value
+                }
+                Note::Unresolved(_) => None,
+            }
+            .unwrap_or_else(|| json!("requested"));
+            let decided = matches!(decision.as_str(), Some("approved" | "rejected"));
+            out.push(json!({
+                "approver": person,
+                "decision": decision,
+                "requested_at": requested_at,
+                "decided_at": if decided { completed_at.clone() } else { Value::Null },
+            }));
+        }
+    }
+    Ok(out)
+}
+
+/// Our approvals as the JSM approvals field: one approval per approval of
+/// ours, with its one approver.
+fn write_jira_approvals(engine: &Engine<'_>, approvals: &[Value]) -> Value {
+    let items: Vec<Value> = approvals
+        .iter()
+        .map(|a| {
+            let member = |conv: Conv, name: &str| engine.write(conv, a.get(name), a).0;
+            let decision =
+                member(Conv::Code("approval_decision"), "decision").unwrap_or(Value::Null);
+            let mut item = Map::new();
+            item.insert("finalDecision".into(), decision.clone());
+            item.insert(
+                "approvers".into(),
+                json!([{
+                    "approver": member(Conv::Ref(RefKind::Person), "approver").unwrap_or_default(),
+                    "approverDecision": decision,
+                }]),
+            );
+            for (theirs, ours) in [
+                ("createdDate", "requested_at"),
+                ("completedDate", "decided_at"),
+            ] {
+                if let Some(time) = member(Conv::Time, ours) {
+                    item.insert(theirs.into(), json!({ "jira": time }));
+                }
+            }
+            Value::Object(item)
+        })
+        .collect();
+    Value::Array(items)
+}
+
+/// Imports the JSM approvals field `fields.<field>` into our `approvals`,
+/// removing it from `residue`. Returns whether approvals were read (the
+/// record's overall approval is then derived from them).
+pub(crate) fn import_jira_approvals(
+    engine: &Engine<'_>,
+    field: &str,
+    residue: &mut Value,
+    ours: &mut Value,
+    ext: &mut Ext,
+    report: &mut LossReport,
+) -> bool {
+    let path = ["fields", field];
+    let Some(raw) = get(residue, &path).cloned() else {
+        return false;
+    };
+    remove(residue, &path);
+    let key = ext_key("jira", &path);
+    if is_empty(&raw) {
+        if !raw.is_null() {
+            ext.insert(key, raw);
+        }
+        return false;
+    }
+    match read_jira_approvals(engine, field, &raw, report, &key) {
+        Ok(approvals) => {
+            keep_if_differs(ext, &key, &raw, &write_jira_approvals(engine, &approvals));
+            set(ours, &["approvals"], Value::Array(approvals));
+            true
+        }
+        Err(reason) => {
+            ext.insert(key, raw.clone());
+            report.approximations.push(Approximation {
+                path: format!("fields.{field}"),
+                source_value: fv(&raw),
+                became: itsm_core::FieldValue::Null,
+                reason: format!("{reason}; kept, no approval made"),
+            });
+            false
+        }
+    }
+}
+
+/// Writes our `approvals` as the JSM approvals field `fields.<field>`;
+/// removes them from `ours` (so that the field table does not report them).
+pub(crate) fn export_jira_approvals(
+    engine: &Engine<'_>,
+    field: &str,
+    ours: &mut Value,
+    ext: &mut Ext,
+    out: &mut Value,
+    report: &mut LossReport,
+) {
+    let approvals: Vec<Value> = get(ours, &["approvals"])
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    remove(ours, &["approvals"]);
+    let path = ["fields", field];
+    let key = ext_key("jira", &path);
+    if let Some(kept) = ext.remove(&key) {
+        let mut scratch = LossReport::new(report.format, report.direction);
+        let back = if is_empty(&kept) {
+            Ok(Vec::new())
+        } else {
+            read_jira_approvals(engine, field, &kept, &mut scratch, &key)
+        };
+        let same = back.as_ref().is_ok_and(|b| {
+            normalise(&Value::Array(b.clone())) == normalise(&Value::Array(approvals.clone()))
+        });
+        if same || (back.is_err() && approvals.is_empty()) {
+            set(out, &path, kept);
+            return;
+        }
+    }
+    if approvals.is_empty() {
+        return;
+    }
+    let written = write_jira_approvals(engine, &approvals);
+    for (i, approval) in approvals.iter().enumerate() {
+        for name in ["group", "comment"] {
+            if approval.get(name).is_some_and(|v| !v.is_null()) {
+                report.unmapped.push(UnmappedField {
+                    path: format!("approvals[{i}].{name}"),
+                    kept_as: None,
+                });
+            }
+        }
+        let decided = matches!(
+            approval.get("decision").and_then(Value::as_str),
+            Some("approved" | "rejected")
+        );
+        if !decided && approval.get("decided_at").is_some_and(|d| !d.is_null()) {
+            report.unmapped.push(UnmappedField {
+                path: format!("approvals[{i}].decided_at"),
+                kept_as: None,
+            });
+        }
+        for (ours_name, conv) in [
+            ("decision", Conv::Code("approval_decision")),
+            ("requested_at", Conv::Time),
+            ("decided_at", Conv::Time),
+        ] {
+            if let (_, Some(reason)) = engine.write(conv, approval.get(ours_name), approval) {
+                report.approximations.push(Approximation {
+                    path: format!("approvals[{i}].{ours_name}"),
+                    source_value: approval.get(ours_name).map(fv).unwrap_or_default(),
+                    became: itsm_core::FieldValue::Null,
+                    reason,
+                });
+            }
+        }
+    }
+    set(out, &path, written);
 }
 
 // ------------------------------------------------------------ TMF621 notes

@@ -2,9 +2,9 @@
 //! problem, change and service request types.
 
 use itsm_core::{
-    ChangeCloseCode, ChangeRisk, ChangeState, ChangeType, Impact, IncidentResolutionCode,
-    IncidentState, NumberPrefix, Priority, ProblemResolutionCode, ProblemState, RecordKind,
-    ServiceRequestState, Urgency, Violation,
+    ApprovalDecision, ChangeCloseCode, ChangeRisk, ChangeState, ChangeType, Impact,
+    IncidentResolutionCode, IncidentState, NumberPrefix, Priority, ProblemResolutionCode,
+    ProblemState, RecordKind, ServiceRequestState, Urgency, Violation,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,8 @@ pub struct JiraMapping {
     pub change_type: Vec<CodeEntry<ChangeType>>,
     /// The change risk field's options.
     pub change_risk: Vec<CodeEntry<ChangeRisk>>,
+    /// An approver's decision (`approverDecision`) in the approvals field.
+    pub approval_decision: Vec<CodeEntry<ApprovalDecision>>,
 }
 
 /// The ids of a Jira site's custom fields (`customfield_10004`), as its
@@ -77,6 +79,11 @@ pub struct JiraCustomFields {
     /// The change risk select field.
     #[serde(default)]
     pub change_risk: Option<String>,
+    /// Jira Service Management's approvals field (`Approvals`), on changes
+    /// and service requests: each approver's decision is one of our
+    /// approvals, and the record's overall approval follows from them.
+    #[serde(default)]
+    pub approvals: Option<String>,
 }
 
 impl Default for JiraMapping {
@@ -232,6 +239,16 @@ impl Default for JiraMapping {
                 ("Medium", ChangeRisk::Moderate),
                 ("Low", ChangeRisk::Low),
             ]),
+            approval_decision: with_approx(
+                rows(&[
+                    ("pending", ApprovalDecision::Requested),
+                    ("approved", ApprovalDecision::Approved),
+                    ("declined", ApprovalDecision::Rejected),
+                ]),
+                // JSM has no withdrawn approval: a canceled one reads back
+                // as declined.
+                &[("declined", ApprovalDecision::Canceled)],
+            ),
         }
     }
 }
@@ -271,6 +288,7 @@ impl JiraMapping {
         check("urgency", &self.urgency, &mut problems);
         check("change_type", &self.change_type, &mut problems);
         check("change_risk", &self.change_risk, &mut problems);
+        check("approval_decision", &self.approval_decision, &mut problems);
         let ids = [
             ("custom_fields.impact", &self.custom_fields.impact),
             ("custom_fields.urgency", &self.custom_fields.urgency),
@@ -312,6 +330,7 @@ impl JiraMapping {
         t.insert("urgency", Table::compile(&self.urgency));
         t.insert("change_type", Table::compile(&self.change_type));
         t.insert("change_risk", Table::compile(&self.change_risk));
+        t.insert("approval_decision", Table::compile(&self.approval_decision));
         t
     }
 }
@@ -439,6 +458,17 @@ fn rows_for(table: &[Field], custom: &JiraCustomFields) -> Vec<Field> {
         .collect()
 }
 
+/// Whether the record's overall approval is the one its approvals give.
+fn derived_approval(record: &ItsmRecord) -> bool {
+    match record {
+        ItsmRecord::Change(c) => c.approval == itsm_core::approval_from_approvals(&c.approvals),
+        ItsmRecord::ServiceRequest(r) => {
+            r.approval == itsm_core::approval_from_approvals(&r.approvals)
+        }
+        _ => false,
+    }
+}
+
 /// Converts Jira Service Management issues to ours and back.
 ///
 /// ```
@@ -557,7 +587,27 @@ impl Jira {
         let mut ext = activity::Ext::new();
         let mut extra = LossReport::new(Format::Jira, Direction::Import);
         let timeline = activity::import_jira_comments(&engine, &mut source, &mut ext, &mut extra);
+        let mut approvals = Value::Object(serde_json::Map::new());
+        let approvals_read = match (&self.mapping.custom_fields.approvals, kind) {
+            (Some(field), "change" | "service_request") => activity::import_jira_approvals(
+                &engine,
+                field,
+                &mut source,
+                &mut approvals,
+                &mut ext,
+                &mut extra,
+            ),
+            _ => false,
+        };
         let (mut ours, mut report) = engine.import(fields, &source, &["extensions"])?;
+        if approvals_read {
+            // The overall approval follows from the approvals (itsm-core
+            // derives it when it is absent).
+            if let (Value::Object(map), Some(list)) = (&mut ours, approvals.get("approvals")) {
+                map.insert("approvals".to_owned(), list.clone());
+                map.remove("approval");
+            }
+        }
         activity::merge(&mut ours, &["extensions"], ext, &mut report, extra);
         Ok(Converted {
             record: ItsmRecord::from_json(kind, ours)?,
@@ -609,8 +659,47 @@ impl Jira {
         let engine = self.engine(lookup);
         let mut ours = record.to_json();
         let key = crate::engine::ext_key("jira", &["fields", "comment"]);
-        let mut ext = activity::take_kept(&mut ours, &["extensions"], &[key]);
+        let approvals_field = self
+            .mapping
+            .custom_fields
+            .approvals
+            .as_deref()
+            .filter(|_| matches!(kind, RecordKind::Change | RecordKind::ServiceRequest));
+        let mut keys = vec![key];
+        if let Some(field) = approvals_field {
+            keys.push(crate::engine::ext_key("jira", &["fields", field]));
+        }
+        let mut ext = activity::take_kept(&mut ours, &["extensions"], &keys);
+        let mut approvals_out = Value::Object(serde_json::Map::new());
+        let mut approvals_report = LossReport::new(Format::Jira, Direction::Export);
+        if let Some(field) = approvals_field {
+            // An overall approval that follows from the approvals is carried
+            // by them; one that does not is left to the field table, which
+            // reports it.
+            if derived_approval(record)
+                && let Value::Object(map) = &mut ours
+            {
+                map.remove("approval");
+            }
+            activity::export_jira_approvals(
+                &engine,
+                field,
+                &mut ours,
+                &mut ext,
+                &mut approvals_out,
+                &mut approvals_report,
+            );
+        }
         let (mut record, mut report) = engine.export(fields, &ours, &["extensions"]);
+        if let Some(field) = approvals_field
+            && let Some(value) = crate::engine::get(&approvals_out, &["fields", field])
+        {
+            crate::engine::set(&mut record, &["fields", field], value.clone());
+        }
+        report.unmapped.extend(approvals_report.unmapped);
+        report
+            .approximations
+            .extend(approvals_report.approximations);
         activity::export_jira_comments(&engine, timeline, &mut ext, &mut record, &mut report);
         activity::report_other_events(timeline, &mut report);
         Ok(Converted {

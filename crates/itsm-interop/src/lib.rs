@@ -67,8 +67,10 @@
 //! - Comments and work notes as timeline events beside the record
 //!   ([`Converted::timeline`]; ServiceNow `comments`/`work_notes`, Jira
 //!   `fields.comment`, TMF621 `note`), written back by
-//!   `export_with_timeline`; ServiceNow `sysapproval_approver` rows as a
-//!   change's or request's `approvals`.
+//!   `export_with_timeline`; ServiceNow `sysapproval_approver` rows, and
+//!   Jira Service Management's approvals field (its id in
+//!   [`JiraCustomFields::approvals`]), as a change's or request's
+//!   `approvals`.
 //! - [`schema_bundle`]: the JSON Schemas of the mappings and the loss report.
 //!
 //! # Extension keys

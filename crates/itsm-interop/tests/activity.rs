@@ -435,6 +435,167 @@ fn jira_comments() {
     check_jira(json!({"comments": [adf]}), &[], &["fields.comment"]);
 }
 
+// ------------------------------------------------------------ Jira approvals
+
+const APPROVALS_FIELD: &str = "customfield_10027";
+
+fn jira_with_approvals() -> Jira {
+    let mut mapping = JiraMapping::default();
+    mapping.custom_fields.approvals = Some(APPROVALS_FIELD.into());
+    Jira::new(mapping, InteropOptions::default()).unwrap()
+}
+
+fn change_issue(approvals: Value) -> Value {
+    json!({"key": "ITSD-8", "fields": {"issuetype": {"name": "Change"}, "summary": "x",
+        "status": {"name": "Awaiting CAB approval"}, "created": "2026-03-02T09:00:00.000+0000",
+        APPROVALS_FIELD: approvals}})
+}
+
+/// A JSM approval as the REST API writes it.
+fn jsm_approval(decision: &str, approvers: &[(&str, &str)], completed: bool) -> Value {
+    let date = |at: &str| {
+        json!({"iso8601": format!("{at}+0000"), "jira": format!("{at}.000+0000"),
+        "friendly": "Today", "epochMillis": 1})
+    };
+    let mut a = json!({"id": "1", "name": "Change manager approval", "finalDecision": decision,
+        "canAnswerApprovalDecision": false,
+        "approvers": approvers.iter().map(|(who, d)| json!({"approver": {"accountId": who, "displayName": who}, "approverDecision": d})).collect::<Vec<_>>(),
+        "createdDate": date("2026-03-03T09:00:00")});
+    if completed {
+        a["completedDate"] = date("2026-03-04T16:25:00");
+    }
+    a
+}
+
+/// Imports a change whose approvals field is `approvals`; checks our
+/// approvals, the overall approval, the report's paths, and that export
+/// gives the field back as it was.
+fn check_jira_approvals(approvals: Value, expected: &[Approval], overall: &str, reported: &[&str]) {
+    let jira = jira_with_approvals();
+    let source = change_issue(approvals.clone());
+    let converted = jira.import(&source, &lookup()).unwrap();
+    let ItsmRecord::Change(change) = &converted.record else {
+        panic!("not a change: {:?}", converted.record);
+    };
+    assert_eq!(change.approvals, expected, "{approvals}");
+    assert_eq!(
+        serde_json::to_value(change.approval).unwrap(),
+        overall,
+        "{approvals}"
+    );
+    let mut paths: Vec<String> = converted
+        .report
+        .paths()
+        .filter(|p| p.starts_with("fields.customfield_10027"))
+        .map(str::to_owned)
+        .collect();
+    paths.sort();
+    assert_eq!(paths, reported, "{approvals}");
+    let back = jira.export(&converted.record, &lookup()).unwrap();
+    assert_eq!(
+        back.record["fields"][APPROVALS_FIELD], approvals,
+        "{approvals}"
+    );
+}
+
+fn decided(who: u128, decision: ApprovalDecision) -> Approval {
+    Approval {
+        approver: PersonId::from_u128(who),
+        group: None,
+        decision,
+        requested_at: Some(at("2026-03-03T09:00:00Z")),
+        decided_at: Some(at("2026-03-04T16:25:00Z")),
+        comment: None,
+    }
+}
+
+#[test]
+fn jira_approvals() {
+    let pending = |who: PersonId| Approval {
+        approver: who,
+        group: None,
+        decision: ApprovalDecision::Requested,
+        requested_at: Some(at("2026-03-03T09:00:00Z")),
+        decided_at: None,
+        comment: None,
+    };
+    // Approved by its one approver.
+    check_jira_approvals(
+        json!([jsm_approval("approved", &[("fred", "approved")], true)]),
+        &[decided(1, ApprovalDecision::Approved)],
+        "approved",
+        &[
+            "fields.customfield_10027[0].canAnswerApprovalDecision",
+            "fields.customfield_10027[0].finalDecision",
+            "fields.customfield_10027[0].id",
+            "fields.customfield_10027[0].name",
+        ],
+    );
+    // Two approvers, one still pending: requested.
+    check_jira_approvals(
+        json!([jsm_approval(
+            "pending",
+            &[("fred", "approved"), ("fred", "pending")],
+            false
+        )]),
+        &[
+            Approval {
+                decided_at: None,
+                ..decided(1, ApprovalDecision::Approved)
+            },
+            pending(PersonId::from_u128(1)),
+        ],
+        "requested",
+        &[
+            "fields.customfield_10027[0].canAnswerApprovalDecision",
+            "fields.customfield_10027[0].finalDecision",
+            "fields.customfield_10027[0].id",
+            "fields.customfield_10027[0].name",
+        ],
+    );
+    // Declined by a person the lookup does not know: reported unresolved.
+    check_jira_approvals(
+        json!([jsm_approval("declined", &[("someone", "declined")], true)]),
+        &[Approval {
+            approver: jira_unknown_person("someone"),
+            ..decided(0, ApprovalDecision::Rejected)
+        }],
+        "rejected",
+        &[
+            "fields.customfield_10027[0].approvers[0].approver",
+            "fields.customfield_10027[0].canAnswerApprovalDecision",
+            "fields.customfield_10027[0].finalDecision",
+            "fields.customfield_10027[0].id",
+            "fields.customfield_10027[0].name",
+        ],
+    );
+    // Not approvals at all: kept whole, reported, no approval made.
+    check_jira_approvals(
+        json!("not a list"),
+        &[],
+        "not_requested",
+        &["fields.customfield_10027"],
+    );
+}
+
+/// An approver the lookup does not know, as Jira import derives it.
+fn jira_unknown_person(key: &str) -> PersonId {
+    let converted = jira_with_approvals()
+        .import(
+            &change_issue(json!([jsm_approval(
+                "declined",
+                &[(key, "declined")],
+                true
+            )])),
+            &LookupTables::default(),
+        )
+        .unwrap();
+    match converted.record {
+        ItsmRecord::Change(c) => c.approvals[0].approver,
+        _ => unreachable!(),
+    }
+}
+
 // ------------------------------------------------------------ TMF621 notes
 
 fn tmf() -> Tmf621 {
@@ -704,6 +865,48 @@ proptest! {
             prop_assert!(named("decided_at") || a.decided_at == b.decided_at, "{:?} {:?}", a, b);
             prop_assert!(named("comment") || a.comment == b.comment);
         }
+    }
+
+    #[test]
+    fn jira_approvals_ours_theirs_ours(approvals in prop::collection::vec(approval_value(), 0..3)) {
+        let jira = jira_with_approvals();
+        let mut record = jira.import(&change_issue(Value::Null), &lookup()).unwrap().record;
+        let ItsmRecord::Change(c) = &mut record else { unreachable!() };
+        c.approvals = approvals.clone();
+        c.approval = itsm_core::approval_from_approvals(&approvals);
+        let out = jira.export(&record, &lookup()).unwrap();
+        let back = jira.import(&out.record, &lookup()).unwrap();
+        let ItsmRecord::Change(b) = &back.record else { unreachable!() };
+        prop_assert_eq!(b.approvals.len(), approvals.len());
+        for (i, (a, b)) in approvals.iter().zip(&b.approvals).enumerate() {
+            let named = |m: &str| out.report.paths().any(|p| p == format!("approvals[{i}].{m}"));
+            prop_assert_eq!(a.approver, b.approver);
+            prop_assert!(named("decision") || a.decision == b.decision, "{:?} {:?}", a, b);
+            prop_assert_eq!(a.requested_at, b.requested_at);
+            prop_assert!(named("group") || a.group == b.group);
+            prop_assert!(named("decided_at") || a.decided_at == b.decided_at, "{:?} {:?}", a, b);
+            prop_assert!(named("comment") || a.comment == b.comment);
+        }
+        // The overall approval follows the approvals that came back.
+        prop_assert_eq!(b.approval, itsm_core::approval_from_approvals(&b.approvals));
+    }
+
+    #[test]
+    fn jira_approvals_theirs_ours_theirs(
+        items in prop::collection::vec((select(vec!["approved", "declined", "pending"]), prop::collection::vec((select(vec!["fred", "someone"]), select(vec!["approved", "declined", "pending"])), 1..3), any::<bool>()), 0..3),
+    ) {
+        let approvals: Vec<Value> = items
+            .iter()
+            .map(|(decision, approvers, completed)| {
+                let approvers: Vec<(&str, &str)> = approvers.iter().map(|(w, d)| (*w, *d)).collect();
+                jsm_approval(decision, &approvers, *completed)
+            })
+            .collect();
+        let source = change_issue(Value::Array(approvals));
+        let jira = jira_with_approvals();
+        let ours = jira.import(&source, &lookup()).unwrap();
+        let back = jira.export(&ours.record, &lookup()).unwrap();
+        prop_assert_eq!(&back.record["fields"][APPROVALS_FIELD], &source["fields"][APPROVALS_FIELD]);
     }
 
     #[test]

@@ -937,6 +937,7 @@ proptest! {
             mapping.custom_fields.urgency = Some("customfield_10045".into());
             mapping.custom_fields.change_type = Some("customfield_10005".into());
             mapping.custom_fields.change_risk = Some("customfield_10006".into());
+            mapping.custom_fields.approvals = Some("customfield_10027".into());
         }
         let jira = Jira::new(mapping, InteropOptions::default()).unwrap();
         let Converted { record, report, .. } = jira.export(&original, &lookup).unwrap();
