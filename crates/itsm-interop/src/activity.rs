@@ -1067,6 +1067,20 @@ fn write_notes(engine: &Engine<'_>, events: &[&TimelineEvent], v5: bool) -> Valu
     )
 }
 
+/// Notes without the TMF v5 marker `"@type": "Note"` (another `@type` is
+/// the source's own, and stays).
+fn without_note_marker(notes: &Value) -> Value {
+    let mut notes = notes.clone();
+    if let Value::Array(items) = &mut notes {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            if item.get("@type").and_then(Value::as_str) == Some("Note") {
+                item.remove("@type");
+            }
+        }
+    }
+    notes
+}
+
 /// Imports `note`, removing it from `residue`.
 pub(crate) fn import_notes(
     engine: &Engine<'_>,
@@ -1087,7 +1101,12 @@ pub(crate) fn import_notes(
     match read_notes(engine, &raw, report, &key) {
         Ok(events) => {
             let refs: Vec<&TimelineEvent> = events.iter().collect();
-            keep_if_differs(ext, &key, &raw, &write_notes(engine, &refs, v5));
+            // Kept without the version's marker (`@type: Note`), which
+            // export writes for the version it writes: so a note kept from
+            // v5 without the marker, and read back with it, is kept alike.
+            let plain = without_note_marker(&raw);
+            let regenerated = without_note_marker(&write_notes(engine, &refs, v5));
+            keep_if_differs(ext, &key, &plain, &regenerated);
             events
         }
         Err(reason) => {
@@ -1141,7 +1160,7 @@ pub(crate) fn export_notes(
                 for item in items.iter_mut().filter_map(Value::as_object_mut) {
                     if v5 {
                         item.entry("@type").or_insert_with(|| "Note".into());
-                    } else {
+                    } else if item.get("@type").and_then(Value::as_str) == Some("Note") {
                         item.remove("@type");
                     }
                 }
