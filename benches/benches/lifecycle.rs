@@ -120,7 +120,9 @@ fn apply_cases() -> Vec<(IncidentState, IncidentEvent, PlainContext)> {
         (
             S::InProgress,
             E::Hold,
-            PlainContext::itil().with_reason("awaiting_caller"),
+            PlainContext::itil()
+                .with_reason("awaiting_caller")
+                .with_comment(itsm_core::CommentVisibility::Public),
         ),
         (
             S::OnHold,

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use itsm_core::{
-    ApprovalDecision, FieldValue, GroupId, PersonId, Priority, RecordKind, RecordNumber,
+    ApprovalDecision, CommentVisibility, FieldValue, GroupId, PersonId, Priority, RecordKind,
+    RecordNumber,
 };
 use itsm_desk::{CommandAt, Config, Ctx, Desk, DeskError, Outcome};
 use itsm_lifecycle::Input;
@@ -139,6 +140,14 @@ enum DeskCommand {
         /// A guard the caller vouches for (repeatable), such as a role.
         #[arg(long = "guard", value_name = "GUARD")]
         guards: Vec<String>,
+        /// A public comment given with the event, recorded before the state
+        /// change: holding an incident `awaiting_caller` needs one, the
+        /// question to the caller.
+        #[arg(long, value_name = "TEXT", conflicts_with = "work_note")]
+        comment: Option<String>,
+        /// A work note given with the event.
+        #[arg(long, value_name = "TEXT")]
+        work_note: Option<String>,
         /// Refuse (exit 3) unless the record is at this version.
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
@@ -208,6 +217,22 @@ enum DeskCommand {
         #[arg(value_parser = parse_number)]
         b: RecordNumber,
         /// Refuse (exit 3) unless the first record is at this version.
+        #[arg(long, value_name = "N")]
+        expect_version: Option<u64>,
+    },
+    /// Add a public comment (or, with --work-note, a work note). The
+    /// caller's public comment on an incident on hold awaiting them is their
+    /// reply: it resumes the incident (`caller_updated`).
+    Comment {
+        /// The record's number.
+        #[arg(value_parser = parse_number)]
+        number: RecordNumber,
+        /// The text.
+        text: String,
+        /// A work note (agents only) instead of a public comment.
+        #[arg(long)]
+        work_note: bool,
+        /// Refuse (exit 3) unless the record is at this version.
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
     },
@@ -429,9 +454,17 @@ pub(crate) fn run(
             fields,
             reason,
             guards,
+            comment,
+            work_note,
             expect_version,
         } => {
             let mut input = Input::new();
+            if let Some(text) = comment {
+                input = input.with_comment(CommentVisibility::Public, text);
+            }
+            if let Some(text) = work_note {
+                input = input.with_comment(CommentVisibility::WorkNote, text);
+            }
             for (key, value) in fields {
                 input = input.with_field(key, value);
             }
@@ -498,6 +531,22 @@ pub(crate) fn run(
         } => {
             let done = desk
                 .link(&a, &b, &expecting(ctx, expect_version))
+                .map_err(desk_error)?;
+            outcome(&done)
+        }
+        DeskCommand::Comment {
+            number,
+            text,
+            work_note,
+            expect_version,
+        } => {
+            let visibility = if work_note {
+                CommentVisibility::WorkNote
+            } else {
+                CommentVisibility::Public
+            };
+            let done = desk
+                .comment(&number, visibility, &text, &expecting(ctx, expect_version))
                 .map_err(desk_error)?;
             outcome(&done)
         }

@@ -223,7 +223,12 @@ enum WorkflowCommand {
         /// The reason given with the event (such as the on-hold reason `awaiting_caller`).
         #[arg(long)]
         reason: Option<String>,
-        /// A guard context file, a `PlainContext` (`{"known_guards", "passing_guards", "fields", "reason"}`), merged with the options above (`--facts` is its former name).
+        /// A comment of this visibility comes with the event (`public` or
+        /// `work_note`; repeatable): holding an incident `awaiting_caller`
+        /// needs a public one, the question to the caller.
+        #[arg(long = "comment", value_name = "VISIBILITY")]
+        comments: Vec<itsm_core::CommentVisibility>,
+        /// A guard context file, a `PlainContext` (`{"known_guards", "passing_guards", "fields", "reason", "comments"}`), merged with the options above (`--facts` is its former name).
         #[arg(long = "context", alias = "facts", value_name = "FILE")]
         facts: Option<String>,
     },
@@ -683,6 +688,7 @@ fn dispatch(
                 pass,
                 fields,
                 reason,
+                comments,
                 facts,
             } => workflow::apply(
                 inputs,
@@ -695,6 +701,7 @@ fn dispatch(
                     pass,
                     fields,
                     reason,
+                    comments,
                     facts,
                 },
             ),

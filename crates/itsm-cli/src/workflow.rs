@@ -179,6 +179,7 @@ pub(crate) struct ApplyArgs {
     pub pass: Vec<String>,
     pub fields: Vec<String>,
     pub reason: Option<String>,
+    pub comments: Vec<itsm_core::CommentVisibility>,
     pub facts: Option<String>,
 }
 
@@ -201,6 +202,9 @@ pub(crate) fn apply(
     }
     if let Some(reason) = &args.reason {
         facts = facts.with_reason(reason.clone());
+    }
+    for visibility in &args.comments {
+        facts = facts.with_comment(*visibility);
     }
     // The guards of the definition and of the ITIL flows are known: a
     // guard not given with --pass (or in the facts file) fails.

@@ -1030,6 +1030,8 @@ fn workflows() {
                 "hold",
                 "--reason",
                 "awaiting_caller",
+                "--comment",
+                "public",
                 "--at",
                 AT,
                 "--actor",
@@ -1046,6 +1048,30 @@ fn workflows() {
             }"#,
             ),
             &[],
+        ),
+        // Awaiting the caller without the question to the caller: refused.
+        case(
+            &[
+                "workflow",
+                "apply",
+                "incident",
+                "--state",
+                "in_progress",
+                "--event",
+                "hold",
+                "--reason",
+                "awaiting_caller",
+                "--comment",
+                "work_note",
+                "--at",
+                AT,
+            ],
+            1,
+            Out::Has(&[
+                r#""kind":"refused""#,
+                r#"{"kind":"missing_comment","reason":"awaiting_caller","visibility":"public"}"#,
+            ]),
+            &["reason \"awaiting_caller\" needs a public comment (to the caller) with the event"],
         ),
         // Resolving without the required fields: every refusal listed.
         case(

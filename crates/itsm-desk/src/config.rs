@@ -27,6 +27,10 @@ pub struct FollowOnRules {
     pub release_follows_changes: bool,
     /// Resolving a parent incident resolves its children.
     pub resolve_children_with_parent: bool,
+    /// A public comment from the caller on an incident on hold awaiting
+    /// the caller is their reply: it resumes the incident
+    /// (`caller_updated`), in the same transaction.
+    pub caller_reply_resumes: bool,
 }
 
 impl Default for FollowOnRules {
@@ -36,6 +40,7 @@ impl Default for FollowOnRules {
             workaround_to_incidents: true,
             release_follows_changes: true,
             resolve_children_with_parent: true,
+            caller_reply_resumes: true,
         }
     }
 }

@@ -1018,7 +1018,10 @@ impl Desk {
         self.update(number, &input, ctx)
     }
 
-    /// Adds a public comment or a work note.
+    /// Adds a public comment or a work note. A public comment by the caller
+    /// of an incident on hold awaiting them is their reply: with the rule
+    /// [`FollowOnRules::caller_reply_resumes`] (on by default) the incident
+    /// resumes (`caller_updated`) in the same transaction.
     ///
     /// # Errors
     /// As [`apply`](Self::apply).
@@ -1031,6 +1034,35 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        // The caller's reply to an incident awaiting them resumes it.
+        if let Record::Incident(incident) = &loaded.record
+            && self.config.rules.caller_reply_resumes
+            && visibility == CommentVisibility::Public
+            && incident.state == itsm_core::IncidentState::OnHold
+            && incident.on_hold_reason == Some(itsm_core::OnHoldReason::AwaitingCaller)
+            && ctx.actor == Some(incident.caller)
+        {
+            let lc = &self.engines.flows.incident;
+            let input = Input::new().with_comment(visibility, text);
+            let step = lc
+                .apply(
+                    incident,
+                    itsm_lifecycle::IncidentEvent::CallerUpdated,
+                    &input,
+                    ctx.actor,
+                    ctx.at,
+                )
+                .map_err(lifecycle_error(number))?;
+            let audit = audit_json(number, step.audit.as_ref())?;
+            return self.finish(
+                loaded,
+                Record::Incident(step.record),
+                audit,
+                step.timeline,
+                step.follow_ups,
+                ctx,
+            );
+        }
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .comment(r, visibility, text, ctx.actor, ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)

@@ -59,7 +59,9 @@ fn level(n: u8) -> (Impact, Urgency) {
 /// The input a random event comes with (a reason, resolution fields).
 fn input(event: IncidentEvent, variant: u8) -> Input {
     match (event, variant) {
-        (IncidentEvent::Hold, 0) => Input::new().with_reason("awaiting_caller"),
+        (IncidentEvent::Hold, 0) => Input::new()
+            .with_reason("awaiting_caller")
+            .with_comment(itsm_core::CommentVisibility::Public, "Which client?"),
         (IncidentEvent::Hold, 1) => Input::new().with_reason("awaiting_vendor"),
         (IncidentEvent::Hold, _) => Input::new(),
         (IncidentEvent::Resolve, 0 | 1) => Input::new()

@@ -139,6 +139,8 @@ enum Cmd {
     Assign(&'static str, u128, i64),
     Severity(&'static str, Impact, Urgency, i64),
     Note(&'static str, &'static str, i64),
+    /// A public comment by a person.
+    Say(&'static str, PersonId, &'static str, i64),
     Tick(i64, u64, u64),
     /// Approvers asked for their approval.
     Ask(&'static str, &'static [u128], i64),
@@ -175,6 +177,14 @@ fn run(desk: &mut Desk, cmd: &Cmd) -> Result<(), DeskError> {
             .map(drop),
         Cmd::Note(n, text, m) => desk
             .comment(&num(n), CommentVisibility::WorkNote, text, &Ctx::at(t(*m)))
+            .map(drop),
+        Cmd::Say(n, who, text, m) => desk
+            .comment(
+                &num(n),
+                CommentVisibility::Public,
+                text,
+                &Ctx::at(t(*m)).by(*who),
+            )
             .map(drop),
         Cmd::Tick(m, thresholds, breaches) => {
             let report = desk.tick(t(*m))?;
@@ -302,6 +312,145 @@ fn an_incident_is_worked_and_resolved() {
             notices: 0,
         }],
     );
+}
+
+fn caller_of(record: &Record) -> PersonId {
+    match record {
+        Record::Incident(i) => i.caller,
+        other => panic!("not an incident: {other:?}"),
+    }
+}
+
+fn awaiting_caller(question: Option<&str>) -> Input {
+    let input = Input::new().with_reason("awaiting_caller");
+    match question {
+        Some(text) => input.with_comment(CommentVisibility::Public, text),
+        None => input,
+    }
+}
+
+/// On hold awaiting the caller needs the question to the caller; an agent's
+/// comment leaves it waiting; the caller's public reply resumes it.
+#[test]
+fn the_callers_reply_resumes_an_incident_awaiting_them() {
+    let inc = record("incident", 1, "INC0000001", json!({}));
+    let caller = caller_of(&inc);
+    let agent = PersonId::from_u128(0xa9e47);
+    check(
+        "caller_reply",
+        vec![
+            Cmd::Open(inc, 0),
+            Cmd::Apply("INC0000001", "start", Input::new(), 1),
+            Cmd::Refused(Box::new(Cmd::Apply(
+                "INC0000001",
+                "hold",
+                awaiting_caller(None),
+                2,
+            ))),
+            Cmd::Apply(
+                "INC0000001",
+                "hold",
+                awaiting_caller(Some("Which VPN client do you use?")),
+                3,
+            ),
+            Cmd::Say("INC0000001", agent, "Any news?", 4),
+            Cmd::Note("INC0000001", "chased by phone", 5),
+        ],
+        &[Expect {
+            number: "INC0000001",
+            state: "on_hold",
+            clocks: 2,
+            notices: 0,
+        }],
+    );
+    let inc = record("incident", 1, "INC0000001", json!({}));
+    check(
+        "caller_reply_resumes",
+        vec![
+            Cmd::Open(inc, 0),
+            Cmd::Apply("INC0000001", "start", Input::new(), 1),
+            Cmd::Apply(
+                "INC0000001",
+                "hold",
+                awaiting_caller(Some("Which VPN client do you use?")),
+                3,
+            ),
+            Cmd::Say("INC0000001", caller, "Cisco AnyConnect 5.1", 6),
+        ],
+        &[Expect {
+            number: "INC0000001",
+            state: "in_progress",
+            clocks: 2,
+            notices: 0,
+        }],
+    );
+}
+
+/// The question is recorded before the hold, the reply before the resume;
+/// with the rule off, the reply is only a comment.
+#[test]
+fn the_question_and_the_reply_are_on_the_timeline_and_the_rule_is_a_switch() {
+    for resumes in [true, false] {
+        let inc = record("incident", 1, "INC0000001", json!({}));
+        let caller = caller_of(&inc);
+        let url = urls(&format!("reply_switch_{resumes}")).remove(0);
+        let mut config = Config::default();
+        config.rules.caller_reply_resumes = resumes;
+        let mut desk = Desk::open(&url, config).unwrap();
+        desk.open_record(inc, &Ctx::at(t(0))).unwrap();
+        desk.apply(&num("INC0000001"), "start", &Input::new(), &Ctx::at(t(1)))
+            .unwrap();
+        let held = desk
+            .apply(
+                &num("INC0000001"),
+                "hold",
+                &awaiting_caller(Some("Which client?")),
+                &Ctx::at(t(2)),
+            )
+            .unwrap();
+        let kinds = |timeline: &[itsm_core::TimelineEvent]| -> Vec<String> {
+            timeline
+                .iter()
+                .map(|e| match &e.change {
+                    itsm_core::TimelineChange::CommentAdded { visibility, .. } => {
+                        format!("comment:{visibility}")
+                    }
+                    itsm_core::TimelineChange::StateChanged { to, .. } => format!("state:{to}"),
+                    itsm_core::TimelineChange::FieldChanged { field, .. } => {
+                        format!("field:{field}")
+                    }
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(
+            kinds(&held.timeline),
+            ["comment:public", "state:on_hold", "field:on_hold_reason"]
+        );
+        let replied = desk
+            .comment(
+                &num("INC0000001"),
+                CommentVisibility::Public,
+                "AnyConnect",
+                &Ctx::at(t(9)).by(caller),
+            )
+            .unwrap();
+        if resumes {
+            assert_eq!(
+                kinds(&replied.timeline),
+                [
+                    "comment:public",
+                    "state:in_progress",
+                    "field:on_hold_reason"
+                ]
+            );
+            assert_eq!(replied.record.state_name(), "in_progress");
+        } else {
+            assert_eq!(kinds(&replied.timeline), ["comment:public"]);
+            assert_eq!(replied.record.state_name(), "on_hold");
+        }
+        assert!(desk.check().unwrap().is_clean());
+    }
 }
 
 #[test]
@@ -434,7 +583,9 @@ fn a_stale_writer_is_refused_with_both_versions() {
         match desk.apply(
             &num("INC0000001"),
             "hold",
-            &Input::new().with_reason("awaiting_caller"),
+            &Input::new()
+                .with_reason("awaiting_caller")
+                .with_comment(CommentVisibility::Public, "Which client?"),
             &Ctx::at(t(2)).expecting(opened.version),
         ) {
             Err(DeskError::VersionConflict {
@@ -723,7 +874,9 @@ fn a_kept_timeline_is_completed_with_another_desks_events() {
                 4 => desk.apply(
                     &number,
                     "hold",
-                    &Input::new().with_reason("awaiting_caller"),
+                    &Input::new()
+                        .with_reason("awaiting_caller")
+                        .with_comment(CommentVisibility::Public, "Which client?"),
                     &at,
                 ),
                 5 => desk.apply(&number, "resume", &Input::new(), &at),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use itsm_core::{Change, Incident, OnHoldReason};
+use itsm_core::{Change, CommentVisibility, Incident, OnHoldReason};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,13 @@ pub trait GuardContext {
     /// The reason given with the event, such as the on-hold reason `awaiting_caller`.
     fn reason(&self) -> Option<&str> {
         None
+    }
+
+    /// Whether a comment of `visibility` comes with the event (a state
+    /// entered with a reason may require one). None by default.
+    fn has_comment(&self, visibility: CommentVisibility) -> bool {
+        let _ = visibility;
+        false
     }
 }
 
@@ -120,6 +127,9 @@ pub struct PlainContext {
     /// The reason given with the event.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The visibilities of the comments given with the event.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub comments: BTreeSet<CommentVisibility>,
 }
 
 impl PlainContext {
@@ -140,6 +150,13 @@ impl PlainContext {
     #[must_use]
     pub fn itil() -> Self {
         Self::knowing(Guard::ITIL.iter().copied())
+    }
+
+    /// These facts with a comment of `visibility` given with the event.
+    #[must_use]
+    pub fn with_comment(mut self, visibility: CommentVisibility) -> Self {
+        self.comments.insert(visibility);
+        self
     }
 
     /// These facts with `guard` known and passing.
@@ -252,6 +269,10 @@ impl GuardContext for PlainContext {
     fn reason(&self) -> Option<&str> {
         self.reason.as_deref()
     }
+
+    fn has_comment(&self, visibility: CommentVisibility) -> bool {
+        self.comments.contains(&visibility)
+    }
 }
 
 impl<C: GuardContext + ?Sized> GuardContext for &C {
@@ -269,5 +290,9 @@ impl<C: GuardContext + ?Sized> GuardContext for &C {
 
     fn reason(&self) -> Option<&str> {
         (**self).reason()
+    }
+
+    fn has_comment(&self, visibility: CommentVisibility) -> bool {
+        (**self).has_comment(visibility)
     }
 }

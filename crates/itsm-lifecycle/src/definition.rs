@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use itsm_core::StateCategory;
+use itsm_core::{CommentVisibility, StateCategory};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,11 @@ pub struct StateDefinition<S> {
     /// (`awaiting_problem` needs `problem`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reason_fields: BTreeMap<String, Vec<String>>,
+    /// A comment required with the event that enters with a given reason,
+    /// by reason: `awaiting_caller` needs a public comment, the question to
+    /// the caller (as ServiceNow asks for one).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reason_comments: BTreeMap<String, CommentVisibility>,
     /// What the state means, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -139,6 +144,7 @@ impl<S> StateDefinition<S> {
             required_fields: Vec::new(),
             reasons: Vec::new(),
             reason_fields: BTreeMap::new(),
+            reason_comments: BTreeMap::new(),
             description: None,
         }
     }
@@ -168,6 +174,18 @@ impl<S> StateDefinition<S> {
             .entry(reason.into())
             .or_default()
             .push(field.into());
+        self
+    }
+
+    /// This state, also requiring a comment of `visibility` with the event
+    /// that enters it with `reason`.
+    #[must_use]
+    pub fn requiring_comment_for(
+        mut self,
+        reason: impl Into<String>,
+        visibility: CommentVisibility,
+    ) -> Self {
+        self.reason_comments.insert(reason.into(), visibility);
         self
     }
 
@@ -227,6 +245,7 @@ impl<S: StateKey, E: EventKey> WorkflowDefinition<S, E> {
                     required_fields: st.required_fields.clone(),
                     reasons: st.reasons.clone(),
                     reason_fields: st.reason_fields.clone(),
+                    reason_comments: st.reason_comments.clone(),
                     description: st.description.clone(),
                 })
                 .collect(),

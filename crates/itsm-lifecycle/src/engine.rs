@@ -247,6 +247,15 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
                 }
                 check_names(&mut issues, &path, fields, "required field");
             }
+            for reason in st.reason_comments.keys() {
+                if !st.reasons.contains(reason) {
+                    issues.push(issue(
+                        format!("states[{i}].reason_comments.{reason}"),
+                        IssueKind::BadName,
+                        format!("reason {reason:?} requires a comment but is not one of the state's reasons"),
+                    ));
+                }
+            }
             states.push(st.key.clone());
             categories.push(st.category);
             state_defs.push(u32::try_from(i).unwrap_or(NONE));
@@ -710,6 +719,14 @@ impl<S: StateKey, E: EventKey> Workflow<S, E> {
                         if !ctx.has_field(f) {
                             refusals.push(Refusal::MissingField { field: f.clone() });
                         }
+                    }
+                    if let Some(&visibility) = target.reason_comments.get(r)
+                        && !ctx.has_comment(visibility)
+                    {
+                        refusals.push(Refusal::MissingComment {
+                            reason: r.to_owned(),
+                            visibility,
+                        });
                     }
                 }
             }

@@ -32,6 +32,13 @@ pub enum Refusal {
         /// The reasons accepted.
         expected: Vec<String>,
     },
+    /// The reason given needs a comment with the event, and none was given.
+    MissingComment {
+        /// The reason given.
+        reason: String,
+        /// The comment's visibility: public (to the caller) or a work note.
+        visibility: itsm_core::CommentVisibility,
+    },
 }
 
 impl std::fmt::Display for Refusal {
@@ -49,6 +56,14 @@ impl std::fmt::Display for Refusal {
                     expected.join(", ")
                 )
             }
+            Self::MissingComment { reason, visibility } => write!(
+                f,
+                "reason {reason:?} needs a {} with the event",
+                match visibility {
+                    itsm_core::CommentVisibility::Public => "public comment (to the caller)",
+                    _ => "work note",
+                }
+            ),
         }
     }
 }

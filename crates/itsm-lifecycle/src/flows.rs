@@ -1,8 +1,8 @@
 //! The default ITIL flows, as workflow definitions (plain data).
 
 use itsm_core::{
-    ChangeState, ChangeType, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState,
-    OnHoldReason, ProblemState, RecordState, ReleaseState, ServiceRequestState,
+    ChangeState, ChangeType, CommentVisibility, IncidentState, KnowledgeState, KnownErrorState,
+    MajorIncidentState, OnHoldReason, ProblemState, RecordState, ReleaseState, ServiceRequestState,
 };
 use strum::IntoEnumIterator;
 
@@ -93,6 +93,10 @@ pub fn incident_flow() -> WorkflowDefinition<IncidentState, IncidentEvent> {
             .requiring_for(
                 OnHoldReason::AwaitingChange.to_string(),
                 Field::CHANGE_REQUEST,
+            )
+            .requiring_comment_for(
+                OnHoldReason::AwaitingCaller.to_string(),
+                CommentVisibility::Public,
             ),
             state(
                 St::Resolved,

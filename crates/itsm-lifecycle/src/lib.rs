@@ -175,7 +175,7 @@ pub use policy::{
     incidents_to_resolve,
 };
 pub use record::Record;
-pub use typed::{Input, Lifecycle, Step};
+pub use typed::{Input, InputComment, Lifecycle, Step};
 
 use itsm_core::SchemaBundle;
 

@@ -63,6 +63,21 @@ pub struct Input {
     /// `awaiting_caller` (from its on-hold reason) itself.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub guards: BTreeSet<String>,
+    /// A comment given with the event or the edit, recorded on the
+    /// timeline before the state change: the question to the caller that
+    /// putting an incident on hold `awaiting_caller` requires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<InputComment>,
+}
+
+/// A comment that comes with an event or an edit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputComment {
+    /// Public (to the caller) or a work note (agents only).
+    pub visibility: CommentVisibility,
+    /// The text; it may not be blank.
+    pub text: String,
 }
 
 impl Input {
@@ -70,6 +85,16 @@ impl Input {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// This input with a comment of `visibility`.
+    #[must_use]
+    pub fn with_comment(mut self, visibility: CommentVisibility, text: impl Into<String>) -> Self {
+        self.comment = Some(InputComment {
+            visibility,
+            text: text.into(),
+        });
+        self
     }
 
     /// This input with `reason` given.
@@ -311,6 +336,7 @@ impl<R: Record> Lifecycle<R> {
         let transition =
             self.workflow(&edited)
                 .apply(&edited.state(), &event, actor, at, &facts)?;
+        timeline.extend(comment_event(record, input, actor, at)?);
         mid.insert(STATE.to_owned(), json(STATE, &transition.audit.to)?);
         let mut after = mid.clone();
         let follow_ups = self.effects(&mut after, &transition)?;
@@ -349,7 +375,8 @@ impl<R: Record> Lifecycle<R> {
             });
         }
         let before = to_object(record)?;
-        let (edited, _, timeline) = self.edited(record, &before, input, actor, at)?;
+        let (edited, _, mut timeline) = self.edited(record, &before, input, actor, at)?;
+        timeline.extend(comment_event(record, input, actor, at)?);
         Ok(Step {
             record: edited,
             audit: None,
@@ -395,7 +422,7 @@ impl<R: Record> Lifecycle<R> {
             return Err(LifecycleError::InvalidEdit {
                 record: record.number().to_string(),
                 field: "text".to_owned(),
-                reason: format!("a {visibility} needs text"),
+                reason: format!("a {} needs text", comment_kind(visibility)),
             });
         }
         Ok(Step {
@@ -940,6 +967,48 @@ impl GuardContext for RecordFacts<'_> {
     fn reason(&self) -> Option<&str> {
         self.input.reason.as_deref()
     }
+
+    fn has_comment(&self, visibility: CommentVisibility) -> bool {
+        self.input
+            .comment
+            .as_ref()
+            .is_some_and(|c| c.visibility == visibility && !c.text.trim().is_empty())
+    }
+}
+
+/// "public comment" or "work note", for messages.
+fn comment_kind(visibility: CommentVisibility) -> &'static str {
+    match visibility {
+        CommentVisibility::Public => "public comment",
+        CommentVisibility::WorkNote => "work note",
+    }
+}
+
+/// The timeline event of the comment that comes with `input`, if any.
+fn comment_event<R: Record>(
+    record: &R,
+    input: &Input,
+    actor: Option<PersonId>,
+    at: DateTime<Utc>,
+) -> Result<Option<TimelineEvent>, LifecycleError> {
+    let Some(comment) = &input.comment else {
+        return Ok(None);
+    };
+    if comment.text.trim().is_empty() {
+        return Err(LifecycleError::InvalidEdit {
+            record: record.number().to_string(),
+            field: "comment.text".to_owned(),
+            reason: format!("a {} needs text", comment_kind(comment.visibility)),
+        });
+    }
+    Ok(Some(TimelineEvent {
+        at,
+        actor,
+        change: TimelineChange::CommentAdded {
+            visibility: comment.visibility,
+            text: comment.text.clone(),
+        },
+    }))
 }
 
 /// "an incident", "a change": the record's kind with its article.

@@ -31,7 +31,8 @@ enum Expect<S> {
 }
 use Expect::{NotAllowed, Refused, Terminal, To};
 
-/// A context from a spec: `g:guard f:field r:reason`, separated by spaces.
+/// A context from a spec: `g:guard f:field r:reason c:visibility`,
+/// separated by spaces (`c:public` is a public comment given).
 fn facts(spec: &str) -> PlainContext {
     spec.split_whitespace()
         .fold(PlainContext::itil(), |f, token| {
@@ -39,6 +40,11 @@ fn facts(spec: &str) -> PlainContext {
                 Some(("g", g)) => f.passing(g),
                 Some(("f", x)) => f.with_field(x),
                 Some(("r", r)) => f.with_reason(r),
+                Some(("c", c)) => {
+                    let mut f = f;
+                    f.comments.insert(c.parse().expect("a comment visibility"));
+                    f
+                }
                 _ => panic!("bad facts token {token:?}"),
             }
         })
@@ -50,6 +56,7 @@ fn refusal_text(r: &Refusal) -> String {
         Refusal::MissingField { field } => format!("field:{field}"),
         Refusal::MissingReason { .. } => "reason".to_owned(),
         Refusal::InvalidReason { reason, .. } => format!("bad_reason:{reason}"),
+        Refusal::MissingComment { visibility, .. } => format!("comment:{visibility}"),
         other => format!("{other:?}"),
     }
 }
@@ -130,7 +137,21 @@ fn incident_flow_table() {
         incident_flow(),
         &[
             (S::New, E::Start, "", To(S::InProgress)),
-            (S::New, E::Hold, "r:awaiting_caller", To(S::OnHold)),
+            (S::New, E::Hold, "r:awaiting_caller c:public", To(S::OnHold)),
+            // Awaiting the caller needs the question to the caller: a public
+            // comment, not a work note (as ServiceNow asks).
+            (
+                S::InProgress,
+                E::Hold,
+                "r:awaiting_caller",
+                Refused(&["comment:public"]),
+            ),
+            (
+                S::InProgress,
+                E::Hold,
+                "r:awaiting_caller c:work_note",
+                Refused(&["comment:public"]),
+            ),
             (S::InProgress, E::Hold, "r:awaiting_vendor", To(S::OnHold)),
             (
                 S::InProgress,

@@ -36,6 +36,8 @@ struct Step {
     problem: bool,
     /// The incident names the change it awaits.
     change: bool,
+    /// A public comment (to the caller) comes with the event.
+    public_comment: bool,
     reason: Option<usize>,
 }
 
@@ -60,6 +62,9 @@ impl Step {
         if let Some(r) = self.reason {
             f = f.with_reason(REASONS[r]);
         }
+        if self.public_comment {
+            f.comments.insert(itsm_core::CommentVisibility::Public);
+        }
         f
     }
 }
@@ -70,7 +75,9 @@ fn model_next(s: IncidentState, step: &Step) -> Option<IncidentState> {
     use IncidentState as S;
     let resolvable = step.code && step.notes;
     let reason_ok = match step.reason {
-        Some(0 | 3) => true,
+        // Awaiting the caller: the question to the caller comes with it.
+        Some(0) => step.public_comment,
+        Some(3) => true,
         Some(1) => step.change,
         Some(2) => step.problem,
         _ => false,
@@ -114,17 +121,21 @@ impl ReferenceStateMachine for Model {
             prop::bool::weighted(0.7),
             prop::bool::weighted(0.7),
             prop::bool::weighted(0.7),
+            prop::bool::weighted(0.7),
             proptest::option::weighted(0.8, 0..REASONS.len()),
         )
             .prop_map(
-                |(event, awaiting_caller, code, notes, problem, change, reason)| Step {
-                    event,
-                    awaiting_caller,
-                    code,
-                    notes,
-                    problem,
-                    change,
-                    reason,
+                |(event, awaiting_caller, code, notes, problem, change, public_comment, reason)| {
+                    Step {
+                        event,
+                        awaiting_caller,
+                        code,
+                        notes,
+                        problem,
+                        change,
+                        public_comment,
+                        reason,
+                    }
                 },
             )
             .boxed()

@@ -73,6 +73,11 @@ fn input(spec: &str) -> Input {
         match token.split_once(':').expect("token is x:…") {
             ("r", r) => i.with_reason(r),
             ("g", g) => i.with_guard(g),
+            // A comment: `c:public=text` or `c:work_note=text` (`_` for a space).
+            ("c", vt) => {
+                let (v, t) = vt.split_once('=').expect("c:visibility=text");
+                i.with_comment(v.parse().expect("a visibility"), t.replace('_', " "))
+            }
             ("f", kv) => {
                 let (k, v) = kv.split_once('=').expect("f:key=value");
                 let v: Value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.into()));
@@ -312,8 +317,44 @@ fn incident_table() {
             ),
         ),
         (
+            "holding for the caller records the question to the caller before the state change",
+            &[Ev("hold", "r:awaiting_caller c:public=Which_VPN_client?")],
+            ok(
+                &[
+                    ("state", "\"on_hold\""),
+                    ("on_hold_reason", "\"awaiting_caller\""),
+                ],
+                &[
+                    "comment:public",
+                    "state:new>on_hold:awaiting_caller",
+                    "field:on_hold_reason=\"awaiting_caller\"",
+                ],
+            ),
+        ),
+        (
+            "holding for the caller without a question to the caller is refused",
+            &[Ev("hold", "r:awaiting_caller c:work_note=asked_by_phone")],
+            Expect::Err("reason \"awaiting_caller\" needs a public comment (to the caller)"),
+        ),
+        (
+            "a blank comment is refused",
+            &[Ev("start", "c:public=_")],
+            Expect::Err("a public comment needs text"),
+        ),
+        (
+            "a comment may come with any event or edit",
+            &[Ev("start", "c:work_note=on_it")],
+            ok(
+                &[("state", "\"in_progress\"")],
+                &["comment:work_note", "state:new>in_progress"],
+            ),
+        ),
+        (
             "a caller update resumes an incident awaiting the caller",
-            &[Ev("hold", "r:awaiting_caller"), Ev("caller_updated", "")],
+            &[
+                Ev("hold", "r:awaiting_caller c:public=Which_VPN_client?"),
+                Ev("caller_updated", ""),
+            ],
             ok(
                 &[("state", "\"in_progress\""), ("on_hold_reason", "null")],
                 &["state:on_hold>in_progress", "field:on_hold_reason=null"],
@@ -1384,7 +1425,13 @@ fn allowed_events_follow_the_record() {
         [I::Resume, I::Resolve, I::Cancel]
     );
     let caller = incidents
-        .apply(&opened, I::Hold, &input("r:awaiting_caller"), None, at(1))
+        .apply(
+            &opened,
+            I::Hold,
+            &input("r:awaiting_caller c:public=Which_client?"),
+            None,
+            at(1),
+        )
         .unwrap()
         .record;
     assert_eq!(

@@ -131,6 +131,13 @@ fn effect() -> impl Strategy<Value = Effect> {
     ]
 }
 
+fn visibility() -> impl Strategy<Value = itsm_core::CommentVisibility> {
+    prop_oneof![
+        Just(itsm_core::CommentVisibility::Public),
+        Just(itsm_core::CommentVisibility::WorkNote),
+    ]
+}
+
 fn definition() -> impl Strategy<Value = WorkflowDefinition<String, String>> {
     let state = (
         name(),
@@ -138,16 +145,26 @@ fn definition() -> impl Strategy<Value = WorkflowDefinition<String, String>> {
         prop::collection::vec(name(), 0..3),
         prop::collection::vec(name(), 0..3),
         prop::collection::btree_map(name(), prop::collection::vec(name(), 0..2), 0..2),
+        prop::collection::btree_map(name(), visibility(), 0..2),
         prop::option::of(".{0,12}"),
     )
         .prop_map(
-            |(key, category, required_fields, reasons, reason_fields, description)| {
+            |(
+                key,
+                category,
+                required_fields,
+                reasons,
+                reason_fields,
+                reason_comments,
+                description,
+            )| {
                 StateDefinition {
                     key,
                     category,
                     required_fields,
                     reasons,
                     reason_fields,
+                    reason_comments,
                     description,
                 }
             },
@@ -212,12 +229,12 @@ proptest! {
     }
 
     #[test]
-    fn rules_round_trip(required in any::<u32>(), days in any::<u32>(), known in prop::collection::btree_set(name(), 0..4), reason in prop::option::of(name())) {
+    fn rules_round_trip(required in any::<u32>(), days in any::<u32>(), known in prop::collection::btree_set(name(), 0..4), reason in prop::option::of(name()), comments in prop::collection::btree_set(visibility(), 0..2)) {
         round_trip(&ApprovalPolicy::NOfM { required });
         round_trip(&ApprovalPolicy::All);
         round_trip(&ApprovalPolicy::Optional);
         round_trip(&ApprovalOutcome::Pending { approved: days, required, outstanding: 3 });
         round_trip(&AutoClose { days });
-        round_trip(&PlainContext { known_guards: known.clone(), passing_guards: known.clone(), fields: known, reason });
+        round_trip(&PlainContext { known_guards: known.clone(), passing_guards: known.clone(), fields: known, reason, comments });
     }
 }
