@@ -1028,6 +1028,95 @@ impl Validate for Change {
     }
 }
 
+impl Change {
+    /// Whether a release may hold this change: its approval is granted (or
+    /// it is a standard change, pre-authorised), and it is not cancelled.
+    #[must_use]
+    pub fn is_approved_for_release(&self) -> bool {
+        self.state != ChangeState::Canceled
+            && (self.approval == ApprovalStatus::Approved
+                || self.change_type == ChangeType::Standard)
+    }
+}
+
+impl Release {
+    /// The rules between a release and its changes, given the changes it
+    /// lists (and any others that name it): every problem, each at the path
+    /// of the release's list.
+    ///
+    /// - `unknown_change`: a change the release lists is not among `changes`;
+    /// - `link_mismatch`: a listed change names another release (or none),
+    ///   or a change names this release without being listed;
+    /// - `unapproved_change`: the release is being built, tested, deployed
+    ///   or reviewed and holds a change that is not approved (a standard
+    ///   change is pre-authorised) or is cancelled.
+    ///
+    /// A release in planning may hold changes still awaiting approval: the
+    /// guard `changes_approved` of the release flow stops it entering build
+    /// or deployment until they are approved.
+    #[must_use]
+    pub fn check_changes(&self, changes: &[Change]) -> Vec<Violation> {
+        use ReleaseState as S;
+        let mut out = Vec::new();
+        let held = matches!(self.state, S::Build | S::Test | S::Deploy | S::Review);
+        for (i, id) in self.changes.iter().enumerate() {
+            let path = format!("changes[{i}]");
+            let Some(change) = changes.iter().find(|c| c.id == *id) else {
+                out.push(Violation::new(
+                    path,
+                    "unknown_change",
+                    format!(
+                        "release {} lists change {id}, which is not known",
+                        self.number
+                    ),
+                ));
+                continue;
+            };
+            if change.release != Some(self.id) {
+                let names = change
+                    .release
+                    .map_or_else(|| "no release".to_owned(), |r| format!("release {r}"));
+                out.push(Violation::new(
+                    path.clone(),
+                    "link_mismatch",
+                    format!(
+                        "release {} lists change {}, which names {names}",
+                        self.number, change.number
+                    ),
+                ));
+            }
+            if held && !change.is_approved_for_release() {
+                let why = if change.state == ChangeState::Canceled {
+                    "is canceled".to_owned()
+                } else {
+                    format!("is not approved (approval {})", change.approval)
+                };
+                out.push(Violation::new(
+                    path,
+                    "unapproved_change",
+                    format!(
+                        "release {} in state {} holds change {}, which {why}",
+                        self.number, self.state, change.number
+                    ),
+                ));
+            }
+        }
+        for change in changes {
+            if change.release == Some(self.id) && !self.changes.contains(&change.id) {
+                out.push(Violation::new(
+                    "changes",
+                    "link_mismatch",
+                    format!(
+                        "change {} names release {}, which does not list it",
+                        change.number, self.number
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
 impl Validate for Release {
     fn validate(&self) -> Vec<Violation> {
         use ReleaseState as S;

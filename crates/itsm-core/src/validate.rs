@@ -77,6 +77,7 @@ impl fmt::Display for Violation {
 /// | `out_of_range` | a number outside its range (a quantity of 0) |
 /// | `invalid_email` | an e-mail address without the shape `local@domain.tld` |
 /// | `invalid_name` | a role name with whitespace |
+/// | `unknown_change`, `link_mismatch`, `unapproved_change` | a release and its changes disagree, or it holds an unapproved change ([`Release::check_changes`](crate::Release::check_changes)) |
 pub trait Validate {
     /// Every rule this record breaks; empty when it is valid.
     fn validate(&self) -> Vec<Violation>;

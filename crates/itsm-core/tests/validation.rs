@@ -899,6 +899,111 @@ fn validation_rules() {
     }
 }
 
+/// A release and its changes: `Release::check_changes`, one table.
+#[test]
+fn a_release_holds_only_approved_changes_linked_both_ways() {
+    let release = |state: ReleaseState| {
+        with(valid_release(), |r| {
+            r.state = state;
+            r.changes = vec![ChangeId::from_u128(1), ChangeId::from_u128(2)];
+        })
+    };
+    let change = |n: u128, f: &dyn Fn(&mut Change)| {
+        with(valid_change(), |c| {
+            c.id = ChangeId::from_u128(n);
+            c.number = format!("CHG{:07}", 12_340 + n).parse().unwrap();
+            c.release = Some(ReleaseId::from_u128(1));
+            c.state = ChangeState::Scheduled;
+            f(c);
+        })
+    };
+    let approved = |n| change(n, &|_| {});
+    let requested = |n| change(n, &|c: &mut Change| c.approval = ApprovalStatus::Requested);
+    let standard = |n| {
+        change(n, &|c: &mut Change| {
+            c.change_type = ChangeType::Standard;
+            c.approval = ApprovalStatus::NotRequested;
+        })
+    };
+    let canceled = |n| change(n, &|c: &mut Change| c.state = ChangeState::Canceled);
+    let elsewhere = |n| {
+        change(n, &|c: &mut Change| {
+            c.release = Some(ReleaseId::from_u128(9))
+        })
+    };
+    let unlinked = |n| change(n, &|c: &mut Change| c.release = None);
+    let cases: Vec<Case> = vec![
+        (
+            "approved changes, linked both ways",
+            release(ReleaseState::Deploy).check_changes(&[approved(1), approved(2)]),
+            &[],
+        ),
+        (
+            "a standard change is pre-authorised",
+            release(ReleaseState::Build).check_changes(&[approved(1), standard(2)]),
+            &[],
+        ),
+        (
+            "planning may hold a change awaiting approval",
+            release(ReleaseState::Planning).check_changes(&[approved(1), requested(2)]),
+            &[],
+        ),
+        (
+            "deploying with a change awaiting approval",
+            release(ReleaseState::Deploy).check_changes(&[approved(1), requested(2)]),
+            &[("changes[1]", "unapproved_change")],
+        ),
+        (
+            "testing with a canceled change",
+            release(ReleaseState::Test).check_changes(&[canceled(1), approved(2)]),
+            &[("changes[0]", "unapproved_change")],
+        ),
+        (
+            "a listed change names another release",
+            release(ReleaseState::Planning).check_changes(&[elsewhere(1), approved(2)]),
+            &[("changes[0]", "link_mismatch")],
+        ),
+        (
+            "a listed change names no release",
+            release(ReleaseState::Planning).check_changes(&[approved(1), unlinked(2)]),
+            &[("changes[1]", "link_mismatch")],
+        ),
+        (
+            "a change names the release without being listed",
+            release(ReleaseState::Planning).check_changes(&[approved(1), approved(2), approved(3)]),
+            &[("changes", "link_mismatch")],
+        ),
+        (
+            "a listed change that is not given",
+            release(ReleaseState::Review).check_changes(&[approved(1)]),
+            &[("changes[1]", "unknown_change")],
+        ),
+        (
+            "every problem at once",
+            release(ReleaseState::Deploy).check_changes(&[elsewhere(1), approved(3)]),
+            &[
+                ("changes[0]", "link_mismatch"),
+                ("changes[1]", "unknown_change"),
+                ("changes", "link_mismatch"),
+            ],
+        ),
+    ];
+    for (case, violations, expected) in cases {
+        check(case, violations, expected);
+    }
+    let messages: Vec<String> = release(ReleaseState::Deploy)
+        .check_changes(&[approved(1), requested(2)])
+        .iter()
+        .map(|v| v.message.clone())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "release RLSE0000003 in state deploy holds change CHG0012342, which is not approved (approval requested)"
+        ]
+    );
+}
+
 /// Checks whether `email` passes the person e-mail rule.
 fn check_email(email: &str, valid: bool) {
     let violations = with(valid_person(), |p| p.email = Some(email.to_owned())).validate();

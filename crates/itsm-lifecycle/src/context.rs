@@ -51,12 +51,17 @@ impl Guard {
     pub const APPROVED: &'static str = "approved";
     /// The record's approval was rejected.
     pub const REJECTED: &'static str = "rejected";
+    /// Every change a release holds is approved (or a standard change) and
+    /// links back to it: the caller, who holds the changes, decides it
+    /// (`itsm_core::Release::check_changes`); the desk does.
+    pub const CHANGES_APPROVED: &'static str = "changes_approved";
     /// Every guard of the default ITIL flows.
     pub const ITIL: &'static [&'static str] = &[
         Self::AWAITING_CALLER,
         Self::REANALYZE_ROLE,
         Self::APPROVED,
         Self::REJECTED,
+        Self::CHANGES_APPROVED,
     ];
 }
 

@@ -130,6 +130,12 @@ pub enum Effect {
     /// Resolve the incidents on hold awaiting this problem
     /// (listed by `incidents_to_resolve`).
     ResolveIncidentsAwaitingProblem,
+    /// Move every change of this release to implementation with it: a
+    /// release is deployed as one unit.
+    ImplementReleaseChanges,
+    /// Back out every change of this release (implementation failed,
+    /// recorded on each change) when its deployment fails.
+    BackOutReleaseChanges,
 }
 
 itsm_core::internally_tagged!(Effect, "type");

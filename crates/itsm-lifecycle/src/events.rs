@@ -127,6 +127,9 @@ events!(
         Implement,
         /// Implementation finished (implement → review).
         Review,
+        /// Implementation failed and was backed out (implement → review),
+        /// as when the release deploying it failed.
+        BackOut,
         /// Close after review (review → closed); needs a close code and notes.
         Close,
         /// Cancel before review (new … implement → canceled).
@@ -151,6 +154,9 @@ events!(
         Close,
         /// Cancel before deployment (planning, build, test → canceled).
         Cancel,
+        /// The deployment failed: back out its changes and rebuild
+        /// (deploy → build).
+        BackOut,
     }
 );
 

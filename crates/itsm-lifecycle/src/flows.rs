@@ -311,6 +311,7 @@ pub fn change_flow(change_type: ChangeType) -> WorkflowDefinition<ChangeState, C
     transitions.extend([
         T::new(St::Scheduled, Ev::Implement, St::Implement).effect(set_at(Field::ACTUAL_START)),
         T::new(St::Implement, Ev::Review, St::Review).effect(set_at(Field::ACTUAL_END)),
+        T::new(St::Implement, Ev::BackOut, St::Review).effect(set_at(Field::ACTUAL_END)),
         T::new(St::Review, Ev::Close, St::Closed).effect(set_at(Field::CLOSED_AT)),
     ]);
     for &from in path {
@@ -328,8 +329,12 @@ pub fn change_flow(change_type: ChangeType) -> WorkflowDefinition<ChangeState, C
 }
 
 /// The release flow: planning → build → test → deploy → review → closed;
-/// failed tests go back to build; cancel before deploy. Deploying sets
-/// `actual_start`, entering review sets `actual_end` (the deployment window).
+/// failed tests go back to build; cancel before deploy. Entering build and
+/// deploy needs every change approved (guard `changes_approved`); deploying
+/// sets `actual_start` and moves the changes to implementation
+/// (`ImplementReleaseChanges`), entering review sets `actual_end` (the
+/// deployment window); a failed deployment backs the changes out
+/// (`BackOutReleaseChanges`) and goes back to build.
 #[must_use]
 pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
     use ReleaseEvent as Ev;
@@ -348,11 +353,15 @@ pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
             state(St::Canceled, "Canceled before deployment; final."),
         ],
         transitions: vec![
-            T::new(St::Planning, Ev::Build, St::Build),
+            T::new(St::Planning, Ev::Build, St::Build).guard(Guard::CHANGES_APPROVED),
             T::new(St::Build, Ev::Test, St::Test),
             T::new(St::Test, Ev::Rework, St::Build),
-            T::new(St::Test, Ev::Deploy, St::Deploy).effect(set_at(Field::ACTUAL_START)),
+            T::new(St::Test, Ev::Deploy, St::Deploy)
+                .guard(Guard::CHANGES_APPROVED)
+                .effect(set_at(Field::ACTUAL_START))
+                .effect(Effect::ImplementReleaseChanges),
             T::new(St::Deploy, Ev::Review, St::Review).effect(set_at(Field::ACTUAL_END)),
+            T::new(St::Deploy, Ev::BackOut, St::Build).effect(Effect::BackOutReleaseChanges),
             T::new(St::Review, Ev::Close, St::Closed).effect(set_at(Field::CLOSED_AT)),
             T::new(St::Planning, Ev::Cancel, St::Canceled),
             T::new(St::Build, Ev::Cancel, St::Canceled),

@@ -920,7 +920,8 @@ impl ApprovalPolicy {
 }
 
 /// The guard context of a record as edited: the record decides `approved`,
-/// `rejected` and `awaiting_caller`; the caller vouches for the rest.
+/// `rejected`, `awaiting_caller` and, for a release without changes,
+/// `changes_approved`; the caller vouches for the rest.
 struct RecordFacts<'a> {
     obj: &'a Object,
     input: &'a Input,
@@ -951,6 +952,17 @@ impl GuardContext for RecordFacts<'_> {
         match (guard, self.approval) {
             (Guard::AWAITING_CALLER, _) if self.obj.contains_key(ON_HOLD_REASON) => {
                 self.obj.get(ON_HOLD_REASON).and_then(Value::as_str) == Some(Guard::AWAITING_CALLER)
+            }
+            // A release that holds no change holds no unapproved one; with
+            // changes, the caller (who holds them) vouches.
+            (Guard::CHANGES_APPROVED, _)
+                if self
+                    .obj
+                    .get("changes")
+                    .and_then(Value::as_array)
+                    .is_some_and(Vec::is_empty) =>
+            {
+                true
             }
             (Guard::APPROVED, Some(outcome)) => outcome == ApprovalOutcome::Approved,
             (Guard::REJECTED, Some(outcome)) => {

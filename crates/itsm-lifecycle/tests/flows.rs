@@ -327,6 +327,7 @@ fn normal_change_flow_table() {
             (S::Authorize, E::Revert, "", To(S::New)),
             (S::Scheduled, E::Implement, "", To(S::Implement)),
             (S::Implement, E::Review, "", To(S::Review)),
+            (S::Implement, E::BackOut, "", To(S::Review)),
             (S::Review, E::Close, CLOSE, To(S::Closed)),
             (S::New, E::Cancel, "", To(S::Canceled)),
             (S::Assess, E::Cancel, "", To(S::Canceled)),
@@ -371,6 +372,7 @@ fn standard_change_flow_table() {
             (S::New, E::Schedule, SCHEDULE, To(S::Scheduled)),
             (S::Scheduled, E::Implement, "", To(S::Implement)),
             (S::Implement, E::Review, "", To(S::Review)),
+            (S::Implement, E::BackOut, "", To(S::Review)),
             (S::Review, E::Close, CLOSE, To(S::Closed)),
             (S::New, E::Cancel, "", To(S::Canceled)),
             (S::Scheduled, E::Cancel, "", To(S::Canceled)),
@@ -407,6 +409,7 @@ fn emergency_change_flow_table() {
             (S::Authorize, E::Revert, "", To(S::New)),
             (S::Scheduled, E::Implement, "", To(S::Implement)),
             (S::Implement, E::Review, "", To(S::Review)),
+            (S::Implement, E::BackOut, "", To(S::Review)),
             (S::Review, E::Close, CLOSE, To(S::Closed)),
             (S::New, E::Cancel, "", To(S::Canceled)),
             (S::Authorize, E::Cancel, "", To(S::Canceled)),
@@ -433,11 +436,21 @@ fn release_flow_table() {
     run(
         release_flow(),
         &[
-            (S::Planning, E::Build, "", To(S::Build)),
+            (S::Planning, E::Build, "g:changes_approved", To(S::Build)),
+            // A release holds approved changes only: the caller vouches.
+            (
+                S::Planning,
+                E::Build,
+                "",
+                Refused(&["guard:changes_approved"]),
+            ),
             (S::Build, E::Test, "", To(S::Test)),
             (S::Test, E::Rework, "", To(S::Build)),
-            (S::Test, E::Deploy, "", To(S::Deploy)),
+            (S::Test, E::Deploy, "g:changes_approved", To(S::Deploy)),
+            (S::Test, E::Deploy, "", Refused(&["guard:changes_approved"])),
             (S::Deploy, E::Review, "", To(S::Review)),
+            // A failed deployment: back to build.
+            (S::Deploy, E::BackOut, "", To(S::Build)),
             (S::Review, E::Close, "", To(S::Closed)),
             (S::Planning, E::Cancel, "", To(S::Canceled)),
             (S::Build, E::Cancel, "", To(S::Canceled)),

@@ -468,7 +468,7 @@ fn change_next(ty: ChangeType, s: ChangeState, step: &ChangeStep) -> Option<Chan
         (S::Authorize, E::Reject) if step.rejected => Some(S::New),
         (S::Assess | S::Authorize, E::Revert) => Some(S::New),
         (S::Scheduled, E::Implement) => Some(S::Implement),
-        (S::Implement, E::Review) => Some(S::Review),
+        (S::Implement, E::Review | E::BackOut) => Some(S::Review),
         (S::Review, E::Close) if step.close_fields => Some(S::Closed),
         (S::New | S::Assess | S::Authorize | S::Scheduled | S::Implement, E::Cancel) => {
             Some(S::Canceled)

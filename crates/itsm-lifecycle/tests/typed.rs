@@ -8,11 +8,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm_core::{
     ApprovalDecision, Change, CommentVisibility, GroupId, Incident, IncidentId, KnowledgeArticle,
     KnownError, MajorIncidentState, PersonId, PriorityMatrix, Problem, RecordState, Release,
-    ServiceRequest, TimelineChange, TimelineEvent, Validate,
+    ReleaseState, ServiceRequest, TimelineChange, TimelineEvent, Validate,
 };
 use itsm_lifecycle::{
     ApprovalPolicy, AuditEntry, Effect, Input, Lifecycle, LifecycleError, MajorIncidentEvent,
-    Record, Step,
+    Record, ReleaseEvent, Step,
 };
 use serde_json::{Value, json};
 
@@ -1052,6 +1052,8 @@ fn release_table() {
         "opened_at": "2026-05-04T09:00:00Z"
     }))
     .unwrap();
+    let mut with_change = release.clone();
+    with_change.changes = vec![itsm_core::ChangeId::from_u128(0xc4a)];
     let path = [
         Ev("build", ""),
         Ev("test", ""),
@@ -1084,6 +1086,11 @@ fn release_table() {
             ),
         ),
         (
+            "a release holding a change needs the caller to vouch for its approval",
+            [Ev("build", "")].into(),
+            Expect::Err("guard \"changes_approved\" refused"),
+        ),
+        (
             "no cancel once deployed",
             [
                 Ev("build", ""),
@@ -1096,8 +1103,38 @@ fn release_table() {
         ),
     ];
     for (name, cmds, expect) in cases {
-        check(&lc, &release, &(name, cmds.as_slice(), expect));
+        let held = name.starts_with("a release holding");
+        let release = if held { &with_change } else { &release };
+        check(&lc, release, &(name, cmds.as_slice(), expect));
     }
+    // Vouched for, the release is deployed with its changes, and a failed
+    // deployment backs them out: both are left to the caller, who holds
+    // the changes.
+    let opened = lc.open(with_change.clone(), None, at(0)).unwrap().record;
+    let vouched = Input::new().with_guard("changes_approved");
+    let built = lc
+        .apply(&opened, ReleaseEvent::Build, &vouched, None, at(1))
+        .unwrap()
+        .record;
+    let tested = lc
+        .apply(&built, ReleaseEvent::Test, &Input::new(), None, at(2))
+        .unwrap()
+        .record;
+    let deployed = lc
+        .apply(&tested, ReleaseEvent::Deploy, &vouched, None, at(3))
+        .unwrap();
+    assert_eq!(deployed.follow_ups, [Effect::ImplementReleaseChanges]);
+    let failed = lc
+        .apply(
+            &deployed.record,
+            ReleaseEvent::BackOut,
+            &Input::new(),
+            None,
+            at(4),
+        )
+        .unwrap();
+    assert_eq!(failed.follow_ups, [Effect::BackOutReleaseChanges]);
+    assert_eq!(failed.record.state, ReleaseState::Build);
 }
 
 #[test]
