@@ -25,6 +25,10 @@ pub struct FollowOnRules {
     /// Implementing the last change of a release in deployment moves the
     /// release on to review.
     pub release_follows_changes: bool,
+    /// A release is deployed as one unit: deploying it moves its changes to
+    /// implementation, and a failed deployment (`back_out`) backs every one
+    /// of them out, recorded on each change.
+    pub release_deploys_changes: bool,
     /// Resolving a parent incident resolves its children.
     pub resolve_children_with_parent: bool,
     /// A public comment from the caller on an incident on hold awaiting
@@ -39,6 +43,7 @@ impl Default for FollowOnRules {
             resolve_incidents_with_problem: true,
             workaround_to_incidents: true,
             release_follows_changes: true,
+            release_deploys_changes: true,
             resolve_children_with_parent: true,
             caller_reply_resumes: true,
         }

@@ -931,6 +931,23 @@ impl Desk {
                         step.follow_ups,
                     )
                 }
+                (Record::Release(r), None) if matches!(event, "build" | "deploy") => {
+                    // The desk holds the changes, so it decides the guard.
+                    let input = self.vouch_for_release_changes(r, event, input)?;
+                    let r = r.clone();
+                    let lc = &self.engines.flows.release;
+                    let e = parse_event(number, RecordKind::Release, event)?;
+                    let step = lc
+                        .apply(&r, e, &input, ctx.actor, ctx.at)
+                        .map_err(lifecycle_error(number))?;
+                    let audit = audit_json(number, step.audit.as_ref())?;
+                    (
+                        Record::Release(step.record),
+                        audit,
+                        step.timeline,
+                        step.follow_ups,
+                    )
+                }
                 (record, _) => {
                     let kind = record.kind();
                     step!(self, record, number, |r, lc| lc.apply(
@@ -943,6 +960,46 @@ impl Desk {
                 }
             };
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// `input` with the guard `changes_approved` as the stored changes
+    /// decide it (a caller's own claim is dropped), or a refusal naming
+    /// every change the release may not take into `event`'s state.
+    fn vouch_for_release_changes(
+        &mut self,
+        release: &itsm_core::Release,
+        event: &str,
+        input: &Input,
+    ) -> Result<Input> {
+        let mut changes = Vec::new();
+        for id in release.changes.iter().take(MAX_RECORDS_PER_COMMAND + 1) {
+            if let Some(Record::Change(c)) = self.current(StreamId::from(*id))? {
+                changes.push(c);
+            }
+        }
+        let mut target = release.clone();
+        target.state = if event == "build" {
+            ReleaseState::Build
+        } else {
+            ReleaseState::Deploy
+        };
+        let problems = target.check_changes(&changes);
+        let mut input = input.clone();
+        input.guards.remove(itsm_lifecycle::Guard::CHANGES_APPROVED);
+        if problems.is_empty() {
+            input
+                .guards
+                .insert(itsm_lifecycle::Guard::CHANGES_APPROVED.to_owned());
+            return Ok(input);
+        }
+        let listed: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        Err(refused(
+            &release.number,
+            format!(
+                "{event} needs every change approved and linked back: {}",
+                listed.join("; ")
+            ),
+        ))
     }
 
     fn finish(
@@ -1252,6 +1309,16 @@ impl Desk {
                         }
                     }
                 }
+                (Effect::ImplementReleaseChanges, Record::Release(r))
+                    if rules.release_deploys_changes =>
+                {
+                    pendings.extend(self.release_changes(r, false, ctx)?);
+                }
+                (Effect::BackOutReleaseChanges, Record::Release(r))
+                    if rules.release_deploys_changes =>
+                {
+                    pendings.extend(self.release_changes(r, true, ctx)?);
+                }
                 _ => effects.push(effect),
             }
         }
@@ -1344,6 +1411,74 @@ impl Desk {
             ));
         }
         Ok((pendings, effects))
+    }
+
+    /// A release deployed as one unit: each of its changes moved to
+    /// implementation with it, or, when the deployment failed, backed out
+    /// (implementation failed, close code `unsuccessful`, and a work note
+    /// naming the release). A change that cannot follow refuses the whole
+    /// command.
+    fn release_changes(
+        &mut self,
+        release: &itsm_core::Release,
+        back_out: bool,
+        ctx: &Ctx,
+    ) -> Result<Vec<Pending>> {
+        use itsm_core::ChangeState as S;
+        use itsm_lifecycle::ChangeEvent as E;
+        let mut out = Vec::new();
+        let why = if back_out {
+            format!(
+                "backed out with release {}: its deployment failed",
+                release.number
+            )
+        } else {
+            format!("deployed with release {}", release.number)
+        };
+        for id in &release.changes {
+            let Some(loaded) = self.load_id(StreamId::from(*id))? else {
+                return Err(refused(
+                    &release.number,
+                    format!("its change {id} is not stored"),
+                ));
+            };
+            let Record::Change(c) = &loaded.record else {
+                continue;
+            };
+            let lc = &self.engines.flows.change;
+            let note = Input::new().with_comment(CommentVisibility::WorkNote, why.clone());
+            let failed = || {
+                note.clone()
+                    .with_field("close_code", "unsuccessful")
+                    .with_field("close_notes", why.clone())
+            };
+            let step = match (back_out, c.state) {
+                (false, S::Implement) => continue,
+                (false, _) => lc.apply(c, E::Implement, &note, ctx.actor, ctx.at),
+                (true, S::Implement) => lc.apply(c, E::BackOut, &failed(), ctx.actor, ctx.at),
+                // Implemented before the deployment failed: backed out all
+                // the same, recorded on the change.
+                (true, S::Review) => lc.update(c, &failed(), ctx.actor, ctx.at),
+                (true, _) => continue,
+            }
+            .map_err(|e| {
+                refused(
+                    &release.number,
+                    format!("its change {} cannot follow: {e}", c.number),
+                )
+            })?;
+            let audit = audit_json(&c.number, step.audit.as_ref())?;
+            out.push(self.pending(
+                Some((loaded.version, loaded.timeline)),
+                Record::Change(step.record),
+                audit,
+                step.timeline,
+                Vec::new(),
+                ctx,
+                &why,
+            )?);
+        }
+        Ok(out)
     }
 
     fn resolve_incident(

@@ -981,6 +981,201 @@ fn a_normal_change_is_authorised_once_its_approvers_agree() {
     );
 }
 
+const RELEASE_ID: &str = "01900000-0000-7000-8000-000000000031";
+
+/// A release holding a standard change (pre-authorised) and a normal one,
+/// each naming the release.
+fn release_and_changes() -> Vec<Cmd> {
+    let change = |n: u128, number: &'static str, kind: &str| {
+        record(
+            "change",
+            n,
+            number,
+            json!({ "change_type": kind, "release": RELEASE_ID }),
+        )
+    };
+    vec![
+        Cmd::Open(change(0x21, "CHG0000021", "standard"), 0),
+        Cmd::Open(change(0x22, "CHG0000022", "normal"), 0),
+        Cmd::Open(
+            record(
+                "release",
+                0x31,
+                "RLSE0000031",
+                json!({ "changes": [
+                    "01900000-0000-7000-8000-000000000021",
+                    "01900000-0000-7000-8000-000000000022",
+                ]}),
+            ),
+            1,
+        ),
+    ]
+}
+
+fn change_window() -> Input {
+    Input::new()
+        .with_field("planned_start", "2026-03-03T18:00:00Z")
+        .with_field("planned_end", "2026-03-03T19:00:00Z")
+}
+
+/// The normal change through its CAB, then both changes scheduled.
+fn approve_and_schedule() -> Vec<Cmd> {
+    vec![
+        Cmd::Apply("CHG0000022", "assess", Input::new(), 3),
+        Cmd::Apply("CHG0000022", "request_authorization", Input::new(), 4),
+        Cmd::Ask("CHG0000022", &[0xa1], 5),
+        Cmd::Decide("CHG0000022", 0xa1, ApprovalDecision::Approved, 6),
+        Cmd::Apply("CHG0000022", "schedule", change_window(), 7),
+        Cmd::Apply("CHG0000021", "schedule", change_window(), 7),
+    ]
+}
+
+fn expect(number: &'static str, state: &'static str) -> Expect {
+    Expect {
+        number,
+        state,
+        clocks: 0,
+        notices: 0,
+    }
+}
+
+/// A release holds approved changes only, and is deployed as one unit: its
+/// changes go to implementation with it, and a failed deployment backs
+/// every one of them out.
+#[test]
+fn a_release_is_deployed_and_backed_out_with_its_changes() {
+    let mut deploy = release_and_changes();
+    // The normal change is not approved yet: no build, whatever the caller says.
+    deploy.push(Cmd::Refused(Box::new(Cmd::Apply(
+        "RLSE0000031",
+        "build",
+        Input::new().with_guard("changes_approved"),
+        2,
+    ))));
+    deploy.extend(approve_and_schedule());
+    deploy.extend([
+        Cmd::Apply("RLSE0000031", "build", Input::new(), 8),
+        Cmd::Apply("RLSE0000031", "test", Input::new(), 9),
+        Cmd::Apply("RLSE0000031", "deploy", Input::new(), 10),
+    ]);
+    check(
+        "release_deploy",
+        deploy,
+        &[
+            expect("RLSE0000031", "deploy"),
+            expect("CHG0000021", "implement"),
+            expect("CHG0000022", "implement"),
+        ],
+    );
+
+    let mut failed = release_and_changes();
+    failed.extend(approve_and_schedule());
+    failed.extend([
+        Cmd::Apply("RLSE0000031", "build", Input::new(), 8),
+        Cmd::Apply("RLSE0000031", "test", Input::new(), 9),
+        Cmd::Apply("RLSE0000031", "deploy", Input::new(), 10),
+        // One change was implemented before the deployment failed.
+        Cmd::Apply("CHG0000021", "review", Input::new(), 11),
+        Cmd::Apply("RLSE0000031", "back_out", Input::new(), 12),
+    ]);
+    check(
+        "release_back_out",
+        failed,
+        &[
+            expect("RLSE0000031", "build"),
+            expect("CHG0000021", "review"),
+            expect("CHG0000022", "review"),
+        ],
+    );
+
+    // A change that cannot follow (approved, never scheduled) refuses the
+    // whole deployment: nothing moves.
+    let mut stuck = release_and_changes();
+    stuck.extend([
+        Cmd::Apply("CHG0000022", "assess", Input::new(), 3),
+        Cmd::Apply("CHG0000022", "request_authorization", Input::new(), 4),
+        Cmd::Ask("CHG0000022", &[0xa1], 5),
+        Cmd::Decide("CHG0000022", 0xa1, ApprovalDecision::Approved, 6),
+        Cmd::Apply("CHG0000021", "schedule", change_window(), 7),
+        Cmd::Apply("RLSE0000031", "build", Input::new(), 8),
+        Cmd::Apply("RLSE0000031", "test", Input::new(), 9),
+        Cmd::Refused(Box::new(Cmd::Apply(
+            "RLSE0000031",
+            "deploy",
+            Input::new(),
+            10,
+        ))),
+    ]);
+    check(
+        "release_stuck",
+        stuck,
+        &[
+            expect("RLSE0000031", "test"),
+            expect("CHG0000021", "scheduled"),
+            expect("CHG0000022", "authorize"),
+        ],
+    );
+}
+
+/// The back-out is recorded on each change: close code `unsuccessful`, the
+/// notes and a work note naming the release; the refusal names the change
+/// that is not approved.
+#[test]
+fn a_back_out_is_recorded_on_each_change_and_a_refusal_names_the_change() {
+    let url = urls("release_record").remove(0);
+    let mut desk = Desk::open(&url, Config::default()).unwrap();
+    for cmd in release_and_changes() {
+        run(&mut desk, &cmd).unwrap();
+    }
+    let refusal = desk
+        .apply(&num("RLSE0000031"), "build", &Input::new(), &Ctx::at(t(2)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refusal.contains("change CHG0000022, which is not approved (approval not_requested)"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("CHG0000021"), "{refusal}");
+    for cmd in approve_and_schedule() {
+        run(&mut desk, &cmd).unwrap();
+    }
+    for (event, m) in [("build", 8), ("test", 9), ("deploy", 10), ("back_out", 12)] {
+        desk.apply(&num("RLSE0000031"), event, &Input::new(), &Ctx::at(t(m)))
+            .unwrap();
+    }
+    for number in ["CHG0000021", "CHG0000022"] {
+        let view = desk.show(&num(number)).unwrap();
+        let Record::Change(c) = &view.record else {
+            panic!("not a change")
+        };
+        assert_eq!(c.state, itsm_core::ChangeState::Review, "{number}");
+        assert_eq!(
+            c.close_code,
+            Some(itsm_core::ChangeCloseCode::Unsuccessful),
+            "{number}"
+        );
+        assert_eq!(
+            c.close_notes.as_deref(),
+            Some("backed out with release RLSE0000031: its deployment failed"),
+            "{number}"
+        );
+        let events = desk
+            .store()
+            .read_stream(view.record.stream_id(), 1, 100)
+            .unwrap();
+        let all: String = events
+            .iter()
+            .map(|e| e.payload.as_str())
+            .collect();
+        // The work note and the audit entry of the back-out.
+        assert!(
+            all.contains(r#""visibility":"work_note","text":"backed out with release RLSE0000031"#),
+            "{number}: {all}"
+        );
+    }
+    assert!(desk.check().unwrap().is_clean());
+}
+
 /// Checks a compliance query: `(counted, met, breached)` of the response SLA.
 fn check_compliance(
     desk: &mut Desk,
