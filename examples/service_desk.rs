@@ -35,9 +35,10 @@ use itsm::sla::{
 };
 use itsm::store::{CmdbChange, Record, RecordFilter};
 use itsm::{
-    ApprovalDecision, Change, ChangeCloseCode, CiId, Impact, Incident, IncidentId,
-    IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, Label, OnHoldReason,
-    PersonId, PriorityMatrix, Problem, ProblemResolutionCode, RecordKind, RecordNumber, Urgency,
+    ApprovalDecision, Change, ChangeCloseCode, CiId, CommentVisibility, Impact, Incident,
+    IncidentId, IncidentResolutionCode, KnownError, KnownErrorId, KnownErrorState, Label,
+    OnHoldReason, PersonId, PriorityMatrix, Problem, ProblemResolutionCode, RecordKind,
+    RecordNumber, Urgency,
 };
 use serde::Deserialize;
 
@@ -324,10 +325,11 @@ fn raise_incident(s: &mut Story) -> Res<RecordNumber> {
         &[HOST, PAYROLL, PAYROLL_WEB],
         &Ctx::at(opened).by(AGENT),
     )?;
-    let services = match incident_of(&o)?.extensions.get("impacted_services") {
-        Some(itsm::FieldValue::Array(ids)) => ids.len(),
-        _ => 0,
-    };
+    let services = incident_of(&o)?
+        .affected_services
+        .iter()
+        .filter(|a| a.effect == itsm::ServiceEffect::Impacted)
+        .count();
     writeln!(
         s.out,
         "       esx-a-04, Payroll and payroll-web attached; the desk records the {services} \
@@ -352,7 +354,10 @@ fn work_and_pause(s: &mut Story, n: &RecordNumber) -> Res<(DateTime<Utc>, DateTi
         hours(response.goal_duration.as_secs()),
     )?;
 
-    let waiting = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
+    // Awaiting the caller needs the question to the caller, on the record.
+    let waiting = Input::new()
+        .with_reason(OnHoldReason::AwaitingCaller.to_string())
+        .with_comment(CommentVisibility::Public, "Which pay run is blocked?");
     let o = s.desk.apply(n, "hold", &waiting, &agent(9, 35))?;
     let before = clock(&o, "incident-resolution")?;
     writeln!(
@@ -362,9 +367,13 @@ fn work_and_pause(s: &mut Story, n: &RecordNumber) -> Res<(DateTime<Utc>, DateTi
         hours(before.business_elapsed.as_secs())
     )?;
 
-    let o = s
-        .desk
-        .apply(n, "caller_updated", &Input::new(), &agent(10, 5))?;
+    // The caller's reply resumes the incident.
+    let o = s.desk.comment(
+        n,
+        CommentVisibility::Public,
+        "The March pay run.",
+        &Ctx::at(at(10, 5)).by(CALLER),
+    )?;
     let after = clock(&o, "incident-resolution")?;
     writeln!(
         s.out,
@@ -788,11 +797,17 @@ fn day_tickets(s: &mut Story) -> Res<()> {
                 .apply(&number, "start", &none, &Ctx::at(started).by(AGENT))?;
         }
         if let Some([hold, back]) = t.on_hold {
-            let caller = Input::new().with_reason(OnHoldReason::AwaitingCaller.to_string());
+            let caller = Input::new()
+                .with_reason(OnHoldReason::AwaitingCaller.to_string())
+                .with_comment(CommentVisibility::Public, "Can you try again now?");
             s.desk
                 .apply(&number, "hold", &caller, &Ctx::at(hold).by(AGENT))?;
-            s.desk
-                .apply(&number, "caller_updated", &none, &Ctx::at(back).by(AGENT))?;
+            s.desk.comment(
+                &number,
+                CommentVisibility::Public,
+                "It works.",
+                &Ctx::at(back).by(CALLER),
+            )?;
         }
         if let Some(resolved) = t.resolved {
             let resolution = Input::new()

@@ -121,9 +121,11 @@ fn service_desk_records_end_the_day_in_their_final_states() -> Res {
     assert_eq!(day.known_error.problem, day.problem.id);
     // Attaching the failed host recorded the services it takes down.
     let payroll = itsm::CiId::from_u128(0x0190_e3a4_0000_7000_8000_0000_0000_0002);
-    let services = day.incident.extensions.get("impacted_services");
+    let services = &day.incident.affected_services;
     assert!(
-        matches!(services, Some(itsm::FieldValue::Array(ids)) if ids.iter().any(|v| v.as_str() == Some(payroll.to_string().as_str()))),
+        services
+            .iter()
+            .any(|a| a.service == payroll && a.effect == itsm::ServiceEffect::Impacted),
         "{services:?}"
     );
     // The change removed the host from Payroll's single points of failure.

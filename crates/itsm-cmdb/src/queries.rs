@@ -1,6 +1,6 @@
 //! Impacted services for a ticket.
 
-use itsm_core::CiId;
+use itsm_core::{CiId, ServiceEffect};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,10 @@ pub struct ImpactedService {
     pub depth: u32,
     /// The affected CI it was reached from.
     pub affected_ci: CiId,
+    /// Impacted (the failure reaches it through every path redundancy
+    /// allows, as [`Searcher::impact`] finds) or only degraded (a CI below
+    /// it failed, but its redundancy held).
+    pub effect: ServiceEffect,
 }
 
 impl Searcher<'_> {
@@ -26,8 +30,8 @@ impl Searcher<'_> {
     /// Unlike [`Searcher::impact`], redundancy does not stop the search: an
     /// incident on one node of a redundant cluster still concerns every
     /// service that runs on the cluster, which is what the service desk needs
-    /// to notify and to set the ticket's service. Use `impact` to know which
-    /// services are actually down.
+    /// to notify and to set the ticket's service. Each service says whether
+    /// it is down (`impacted`, what `impact` finds) or only `degraded`.
     ///
     /// # Errors
     /// [`CmdbError::UnknownCi`] for a CI the index does not hold;
@@ -39,6 +43,23 @@ impl Searcher<'_> {
     ) -> Result<Vec<ImpactedService>, CmdbError> {
         self.set_filter(options.relationship_types.as_deref())?;
         let sources = self.resolve(affected_cis)?;
+        let index = self.index;
+        // The services the failure takes down, redundancy applied.
+        self.walk(
+            &sources,
+            Walk {
+                max_depth: options.max_depth,
+                redundancy: true,
+                ..Walk::new(Direction::Impact)
+            },
+        );
+        let mut down: Vec<u32> = self
+            .queue
+            .iter()
+            .filter(|visit| index.is_service_dense(visit.node))
+            .map(|visit| visit.node)
+            .collect();
+        down.sort_unstable();
         self.walk(
             &sources,
             Walk {
@@ -46,7 +67,6 @@ impl Searcher<'_> {
                 ..Walk::new(Direction::Impact)
             },
         );
-        let index = self.index;
         Ok(self
             .queue
             .iter()
@@ -55,6 +75,11 @@ impl Searcher<'_> {
                 service: index.id(visit.node),
                 depth: visit.depth,
                 affected_ci: index.id(visit.origin),
+                effect: if down.binary_search(&visit.node).is_ok() {
+                    ServiceEffect::Impacted
+                } else {
+                    ServiceEffect::Degraded
+                },
             })
             .collect())
     }

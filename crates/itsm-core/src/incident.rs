@@ -76,6 +76,7 @@ impl Incident {
             channel: None,
             service: None,
             configuration_items: Vec::new(),
+            affected_services: Vec::new(),
             impact: Impact::Low,
             urgency: Urgency::Low,
             priority: Priority::P5,
@@ -101,6 +102,35 @@ impl Incident {
             major_incident_state: None,
             extensions: Extensions::new(),
         }
+    }
+}
+
+plain_enum!(
+    /// How an incident affects a business service, from the CMDB's impact
+    /// analysis.
+    ServiceEffect {
+        /// The service is down: a failure reached it through every path it
+        /// depends on.
+        Impacted,
+        /// The service runs with less redundancy: a CI it depends on failed,
+        /// but enough of its peers stayed up (one disk of a mirror set).
+        Degraded,
+    }
+);
+
+/// A business service an incident affects, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedService {
+    /// The service's configuration item in the CMDB.
+    pub service: CiId,
+    /// Impacted or only degraded.
+    pub effect: ServiceEffect,
+}
+
+impl std::fmt::Display for AffectedService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.service, self.effect)
     }
 }
 
@@ -139,6 +169,12 @@ pub struct Incident {
     /// The affected configuration items.
     #[serde(default)]
     pub configuration_items: Vec<CiId>,
+    /// The business services its configuration items' failure reaches,
+    /// each impacted or only degraded (a failed CI whose redundancy held):
+    /// an incident that has not yet impacted a service is still an incident.
+    /// The desk records them from the stored CMDB when CIs are attached.
+    #[serde(default)]
+    pub affected_services: Vec<AffectedService>,
     /// How widely it affects the business.
     pub impact: Impact,
     /// How quickly it must be resolved.

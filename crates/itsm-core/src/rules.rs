@@ -9,7 +9,7 @@ use std::hash::Hash;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    Approval, ApprovalDecision, ApprovalStatus, Change, ChangeState, ChangeType,
+    Approval, ApprovalDecision, ApprovalStatus, Change, ChangeState, ChangeType, CiId,
     ConfigurationItemRef, Group, Incident, IncidentResolutionCode, IncidentState, KnowledgeArticle,
     KnowledgeState, KnownError, KnownErrorState, MajorIncidentState, NumberPrefix, OnHoldReason,
     Person, Problem, ProblemResolutionCode, ProblemState, RecordNumber, Release, ReleaseState,
@@ -484,6 +484,8 @@ impl Validate for Incident {
         r.number(&self.number, NumberPrefix::Incident);
         r.text("short_description", &self.short_description);
         r.unique("configuration_items", &self.configuration_items);
+        let services: Vec<CiId> = self.affected_services.iter().map(|a| a.service).collect();
+        r.unique("affected_services", &services);
 
         // On hold.
         if state == S::OnHold {

@@ -654,6 +654,10 @@ fn serde_strum_and_from_str_agree_on_every_enum() {
             check_wire_names::<OnHoldReason>("OnHoldReason"),
         ),
         (
+            "ServiceEffect",
+            check_wire_names::<ServiceEffect>("ServiceEffect"),
+        ),
+        (
             "ProblemResolutionCode",
             check_wire_names::<ProblemResolutionCode>("ProblemResolutionCode"),
         ),

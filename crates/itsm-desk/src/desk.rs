@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use itsm_cmdb::QueryOptions;
 use itsm_core::{
-    ApprovalDecision, ChangeState, CiId, CommentVisibility, FieldValue, GroupId, Impact, Incident,
-    IncidentState, KnownError, PersonId, RecordKind, RecordNumber, ReleaseState, Timeline,
-    TimelineEvent, Urgency,
+    AffectedService, ApprovalDecision, ChangeState, CiId, CommentVisibility, FieldValue, GroupId,
+    Impact, Incident, IncidentState, KnownError, PersonId, RecordKind, RecordNumber, ReleaseState,
+    ServiceEffect, Timeline, TimelineEvent, Urgency,
 };
 use itsm_lifecycle::{Effect, Input, LifecycleError, MajorIncidentEvent};
 use itsm_sla::{CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation};
@@ -1170,7 +1170,7 @@ impl Desk {
     /// Attaches configuration items to a record; for an incident, the
     /// business services their failure impacts, and those it only
     /// degrades, are recorded from the stored CMDB's impact analysis
-    /// (`extensions.impacted_services`, `extensions.degraded_services`).
+    /// (`affected_services`, each `impacted` or `degraded`).
     ///
     /// # Errors
     /// As [`apply`](Self::apply), and the CMDB's errors.
@@ -1200,22 +1200,20 @@ impl Desk {
                     .filter(|c| cmdb.cmdb().ci(c).is_some())
                     .collect();
                 let index = cmdb.cmdb().index()?;
-                let report = index.impact(&known, &QueryOptions::new())?;
-                // The services above a degraded CI are degraded, unless impacted.
-                let degraded_cis: Vec<CiId> = report.degraded.iter().map(|d| d.ci).collect();
-                let degraded: BTreeSet<CiId> = if degraded_cis.is_empty() {
-                    BTreeSet::new()
-                } else {
-                    index
-                        .impact(&degraded_cis, &QueryOptions::new())?
-                        .services
-                        .into_iter()
-                        .filter(|s| !report.services.contains(s))
-                        .collect()
-                };
+                let mut affected: Vec<AffectedService> = Vec::new();
+                for s in index.impacted_services(&known, &QueryOptions::new())? {
+                    // Nearest first; a service reached twice keeps its worst effect.
+                    match affected.iter_mut().find(|a| a.service == s.service) {
+                        Some(a) if s.effect == ServiceEffect::Impacted => a.effect = s.effect,
+                        Some(_) => {}
+                        None => affected.push(AffectedService {
+                            service: s.service,
+                            effect: s.effect,
+                        }),
+                    }
+                }
                 input = input
-                    .with_value("extensions.impacted_services", &report.services)
-                    .and_then(|i| i.with_value("extensions.degraded_services", &degraded))
+                    .with_value("affected_services", &affected)
                     .map_err(lifecycle_error(number))?;
             }
         }

@@ -673,21 +673,39 @@ fn attaching_cis_records_the_services_impacted_and_degraded() {
             panic!()
         };
         assert_eq!(i.configuration_items, vec![db2]);
-        let impacted = i
-            .extensions
-            .get("impacted_services")
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let degraded = i
-            .extensions
-            .get("degraded_services")
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        assert!(
-            impacted.contains(&dns.to_string()) && !impacted.contains(&portal.to_string()),
-            "{impacted}"
+        // Mail runs on db2 alone: impacted. The payroll portal's application
+        // keeps db1: the portal is only degraded, and still recorded.
+        use itsm_core::{AffectedService, ServiceEffect};
+        let mut affected = i.affected_services.clone();
+        affected.sort_by_key(|a| a.service);
+        assert_eq!(
+            affected,
+            [
+                AffectedService {
+                    service: portal,
+                    effect: ServiceEffect::Degraded
+                },
+                AffectedService {
+                    service: dns,
+                    effect: ServiceEffect::Impacted
+                },
+            ]
         );
-        assert!(degraded.contains(&portal.to_string()), "{degraded}");
+        // Both databases down: the portal is impacted too.
+        let out = desk
+            .attach_cis(&num("INC0000009"), &[db1], &Ctx::at(t(2)))
+            .unwrap();
+        let Record::Incident(i) = &out.record else {
+            panic!()
+        };
+        assert!(
+            i.affected_services
+                .iter()
+                .all(|a| a.effect == ServiceEffect::Impacted)
+                && i.affected_services.len() == 2,
+            "{:?}",
+            i.affected_services
+        );
         assert!(desk.check().unwrap().is_clean());
     }
 }
@@ -1163,10 +1181,7 @@ fn a_back_out_is_recorded_on_each_change_and_a_refusal_names_the_change() {
             .store()
             .read_stream(view.record.stream_id(), 1, 100)
             .unwrap();
-        let all: String = events
-            .iter()
-            .map(|e| e.payload.as_str())
-            .collect();
+        let all: String = events.iter().map(|e| e.payload.as_str()).collect();
         // The work note and the audit entry of the back-out.
         assert!(
             all.contains(r#""visibility":"work_note","text":"backed out with release RLSE0000031"#),

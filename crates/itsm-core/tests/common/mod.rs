@@ -124,7 +124,15 @@ pub fn incident() -> impl Strategy<Value = Incident> {
             opt(change_id()),
             opt(change_id()),
         ),
-        (opt(variant::<MajorIncidentState>()), extensions()),
+        (
+            opt(variant::<MajorIncidentState>()),
+            extensions(),
+            vec(
+                (ci_id(), variant::<ServiceEffect>())
+                    .prop_map(|(service, effect)| AffectedService { service, effect }),
+                0..3,
+            ),
+        ),
     )
         .prop_map(|(a, b, c, d, e, f, g)| {
             let (id, number, caller, short_description, description, category, subcategory) = a;
@@ -133,7 +141,7 @@ pub fn incident() -> impl Strategy<Value = Incident> {
             let (assigned_to, opened_at, opened_by, resolved_at, resolved_by, closed_at) = d;
             let (closed_by, resolution_code, resolution_notes, reopen_count, last_reopened_at) = e;
             let (last_reopened_by, parent_incident, problem, caused_by_change, change_request) = f;
-            let (major_incident_state, extensions) = g;
+            let (major_incident_state, extensions, affected_services) = g;
             Incident {
                 id,
                 number,
@@ -145,6 +153,7 @@ pub fn incident() -> impl Strategy<Value = Incident> {
                 channel,
                 service,
                 configuration_items,
+                affected_services,
                 impact,
                 urgency,
                 priority,
