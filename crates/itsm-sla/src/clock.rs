@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 use crate::compiled::Position;
 use crate::condition::Snapshot;
 use crate::definition::{
-    CompiledSla, DeadlineKind, GoalSelection, SlaKind, SlaTarget, TRUTH_CANCEL, TRUTH_PAUSE,
-    TRUTH_RESET, TRUTH_RESUME, TRUTH_START, TRUTH_STOP,
+    CompiledSla, DeadlineKind, GoalSelection, GoalTarget, OutsideWorkingHours, SlaKind, SlaTarget,
+    TRUTH_CANCEL, TRUTH_PAUSE, TRUTH_RESET, TRUTH_RESUME, TRUTH_START, TRUTH_STOP,
 };
+use crate::due::parse_due;
 use crate::units::{BusinessDuration, DurationSpec};
-use crate::{CompiledCalendar, SlaError};
+use crate::{CompiledCalendar, SlaError, ThresholdCrossing};
 
 /// Where a cycle of the clock stands.
 #[derive(
@@ -76,16 +77,6 @@ impl SlaStage {
 }
 
 crate::definition::impl_from_str!(SlaStage => "sla stage", SegmentKind => "segment kind");
-
-/// A warning threshold and when the clock crossed it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ThresholdCrossing {
-    /// The percentage of the goal.
-    pub percent: u8,
-    /// When the business elapsed time first reached it; `None` while not yet.
-    /// Once set it never moves, even when a new goal lowers the percentage.
-    pub crossed_at: Option<DateTime<Utc>>,
-}
 
 /// One cycle of the clock: from an attach (or reset) to a stop, a cancel or now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -481,14 +472,6 @@ fn resolve(
     }
 }
 
-/// The business seconds at which `percent` of `target` is reached (rounded up).
-fn threshold_secs(target: BusinessDuration, percent: u8) -> BusinessDuration {
-    let secs = target.as_secs();
-    let p = u64::from(percent);
-    // Without overflow: ceil(secs * p / 100) = (secs / 100) * p + ceil((secs % 100) * p / 100).
-    BusinessDuration::from_secs((secs / 100) * p + ((secs % 100) * p).div_ceil(100))
-}
-
 /// A cycle being replayed.
 struct Active {
     goal: usize,
@@ -501,6 +484,10 @@ struct Active {
     paused_actual: u64,
     original_due: DateTime<Utc>,
     breached_at: Option<DateTime<Utc>>,
+    /// The due instant of the due-date goal in force; `None` under a
+    /// duration goal. Under a due-date goal the breach is this instant, not
+    /// the elapsed time reaching the target, and the cycle never pauses.
+    due: Option<DateTime<Utc>>,
     crossed: Vec<ThresholdCrossing>,
     /// The elapsed time at which `advance` has something to note.
     next_mark: BusinessDuration,
@@ -517,6 +504,14 @@ impl Active {
         if let Some(list) = &mut self.segments {
             list.push((self.seg.at, t.at, self.paused));
         }
+        // A due-date goal breaches at its instant, working hours or not.
+        if let Some(due) = self.due
+            && self.breached_at.is_none()
+            && self.seg.at < due
+            && due <= t.at
+        {
+            self.breached_at = Some(due);
+        }
         let b = self.seg.business_until(t, cal)?;
         if self.paused {
             self.paused_business += b;
@@ -530,12 +525,16 @@ impl Active {
                 return Ok(());
             }
             for slot in &mut self.crossed {
-                let at = threshold_secs(self.target, slot.percent);
+                let at = slot.threshold.mark(self.target);
                 if slot.crossed_at.is_none() && before < at && at <= after {
                     slot.crossed_at = Some(self.seg.add(at - before, cal)?);
                 }
             }
-            if self.breached_at.is_none() && before < self.target && self.target <= after {
+            if self.due.is_none()
+                && self.breached_at.is_none()
+                && before < self.target
+                && self.target <= after
+            {
                 self.breached_at = Some(self.seg.add(self.target - before, cal)?);
             }
             self.elapsed = after;
@@ -545,15 +544,48 @@ impl Active {
         Ok(())
     }
 
+    /// The target and due instant of goal `goal` coming into force at
+    /// `here`: a duration from the cycle's start; or, for a due date, the
+    /// elapsed time so far and the business time from `here` to the due
+    /// instant, so that the time left is always the business time to it. A
+    /// due-date goal whose field is empty keeps the due instant in force.
+    fn target_of(
+        &self,
+        sla: &CompiledSla,
+        cal: &CompiledCalendar,
+        goal: usize,
+        dues: &[Option<DateTime<Utc>>],
+        here: &Mark,
+    ) -> Result<(BusinessDuration, Option<DateTime<Utc>>), SlaError> {
+        match sla.targets[goal] {
+            GoalTarget::Duration(spec) => Ok((resolve(cal, &spec, &self.start)?, None)),
+            GoalTarget::DueDate { .. } => {
+                let due = due_of(sla, cal, goal, dues)?.or(self.due);
+                let left = match due {
+                    Some(u) => here.business_until(&Mark::new(u, cal), cal)?,
+                    None => BusinessDuration::ZERO,
+                };
+                Ok((self.elapsed + left, due))
+            }
+        }
+    }
+
+    /// The business elapsed time at which the earliest threshold not yet
+    /// crossed is reached; `None` when every one is. (The two forms mix, so
+    /// the earliest is not always the first listed.)
+    fn next_threshold(&self) -> Option<BusinessDuration> {
+        self.crossed
+            .iter()
+            .filter(|slot| slot.crossed_at.is_none())
+            .map(|slot| slot.threshold.mark(self.target))
+            .min()
+    }
+
     /// The business elapsed time at which the next threshold or the breach
     /// is reached (`MAX` when none is left).
     fn next_mark(&self) -> BusinessDuration {
-        let threshold = self
-            .crossed
-            .iter()
-            .find(|slot| slot.crossed_at.is_none())
-            .map(|slot| threshold_secs(self.target, slot.percent));
-        let breach = self.breached_at.is_none().then_some(self.target);
+        let threshold = self.next_threshold();
+        let breach = (self.due.is_none() && self.breached_at.is_none()).then_some(self.target);
         threshold
             .into_iter()
             .chain(breach)
@@ -561,16 +593,20 @@ impl Active {
             .unwrap_or(BusinessDuration::MAX)
     }
 
-    /// Marks, at `t`, thresholds and the breach already reached (after a new goal).
+    /// Marks, at `t`, thresholds and the breach already reached (after a
+    /// new goal or a new due date): under a due-date goal, the breach is
+    /// reached when the due instant is not after `t`.
     fn settle(&mut self, t: DateTime<Utc>) {
         for slot in &mut self.crossed {
-            if slot.crossed_at.is_none()
-                && threshold_secs(self.target, slot.percent) <= self.elapsed
-            {
+            if slot.crossed_at.is_none() && slot.threshold.mark(self.target) <= self.elapsed {
                 slot.crossed_at = Some(t);
             }
         }
-        if self.breached_at.is_none() && self.target <= self.elapsed {
+        let reached = match self.due {
+            Some(due) => due <= t,
+            None => self.target <= self.elapsed,
+        };
+        if self.breached_at.is_none() && reached {
             self.breached_at = Some(t);
         }
         self.next_mark = self.next_mark();
@@ -589,17 +625,13 @@ impl Active {
         } else {
             self.target - self.elapsed
         };
-        let due_at = match self.breached_at {
-            Some(b) => b,
-            None => reference.add(left, cal)?,
+        let due_at = match (self.due, self.breached_at) {
+            (Some(due), _) => due,
+            (None, Some(b)) => b,
+            (None, None) => reference.add(left, cal)?,
         };
         let next_event_at = if stage == SlaStage::InProgress {
-            let threshold = self
-                .crossed
-                .iter()
-                .find(|slot| slot.crossed_at.is_none())
-                .map(|slot| threshold_secs(self.target, slot.percent));
-            match (threshold, self.breached_at) {
+            match (self.next_threshold(), self.breached_at) {
                 (Some(at), _) => Some(reference.add(at - self.elapsed, cal)?),
                 (None, None) => Some(due_at),
                 (None, Some(_)) => None,
@@ -718,6 +750,22 @@ fn run(
             ),
         ));
     }
+    // A due date a due-date goal reads must be one: refused with its path,
+    // like any other fault of the timeline, rather than taken as "none".
+    if !sla.due_fields.is_empty() {
+        for (i, event) in events[..read].iter().enumerate() {
+            if let TimelineChange::FieldChanged { field, to, .. } = &event.change
+                && sla.due_fields.contains(field)
+                && let Err(message) = parse_due(to, cal)
+            {
+                problems.push(Violation::new(
+                    format!("events[{i}].to"),
+                    "invalid_due_date",
+                    format!("field {field:?}: {message}"),
+                ));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(SlaError::InvalidTimeline { problems });
     }
@@ -743,6 +791,8 @@ fn run(
     };
     // With a retroactive pause: the pause state before the clock attached.
     let mut shadow: Option<(bool, DateTime<Utc>, Vec<Span>)> = None;
+    // The due date in each field a due-date goal reads.
+    let mut dues: Vec<Option<DateTime<Utc>>> = vec![None; sla.due_fields.len()];
 
     let mut i = 0;
     while i < events.len() {
@@ -753,12 +803,25 @@ fn run(
         let mut changed = table.begin_update(&mut snapshot) | first;
         first = 0;
         let mut j = i;
+        let mut due_changed = false;
         while j < events.len() && events[j].at == at {
-            changed |= table.apply(&mut snapshot, &events[j].change);
+            let change = &events[j].change;
+            changed |= table.apply(&mut snapshot, change);
+            if !dues.is_empty()
+                && let TimelineChange::FieldChanged { field, to, .. } = change
+                && let Some(k) = sla.due_fields.iter().position(|f| f == field)
+            {
+                // Read without error above.
+                let due = parse_due(to, cal).unwrap_or(None);
+                if dues[k] != due {
+                    dues[k] = due;
+                    due_changed = true;
+                }
+            }
             j += 1;
         }
         i = j;
-        goals_changed = changed & sla.goal_deps != 0;
+        goals_changed = changed & sla.goal_deps != 0 || due_changed;
         // The conditions over the category and the priority only are read
         // together from one row; of the others, only those that read what
         // changed are evaluated again.
@@ -818,21 +881,39 @@ fn run(
                     cycles.push(a.report(stage, Some(at), here, snapshot.priority(), cal)?);
                 }
             } else {
-                if goals_changed
-                    && let Some(g) = select_goal(sla, cal, &snapshot, &mut stack, &a.start)?
-                    && g != a.goal
-                {
+                // Another goal comes into force, or the due date of the
+                // due-date goal in force moves.
+                let retarget = if goals_changed {
+                    match select_goal(sla, cal, &snapshot, &mut stack, &a.start, &dues)? {
+                        Some(g) if g != a.goal => Some(g),
+                        Some(g) if due_of(sla, cal, g, &dues)? != a.due => Some(g),
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                let under_due = match retarget {
+                    Some(g) => matches!(sla.targets[g], GoalTarget::DueDate { .. }),
+                    None => a.due.is_some(),
+                };
+                // A due-date goal never pauses: coming into force, it resumes a paused cycle.
+                let flip = if under_due {
+                    a.paused
+                } else if a.paused {
+                    wants_resume
+                } else {
+                    wants_pause
+                };
+                if retarget.is_some() || flip {
                     a.advance(here, cal)?;
+                }
+                if let Some(g) = retarget {
                     a.goal = g;
-                    a.target = resolve(cal, &d.goals[g].duration, &a.start)?;
+                    (a.target, a.due) = a.target_of(sla, cal, g, &dues, here)?;
                     a.settle(at);
                 }
-                if !a.paused && wants_pause {
-                    a.advance(here, cal)?;
-                    a.paused = true;
-                } else if a.paused && wants_resume {
-                    a.advance(here, cal)?;
-                    a.paused = false;
+                if flip {
+                    a.paused = !a.paused;
                 }
             }
         }
@@ -854,8 +935,17 @@ fn run(
                 Some(opened) if opened < at => Mark::new(opened, cal),
                 _ => here,
             };
-            if let Some(goal) = select_goal(sla, cal, &snapshot, &mut stack, &start)? {
-                let target = resolve(cal, &d.goals[goal].duration, &start)?;
+            if let Some(goal) = select_goal(sla, cal, &snapshot, &mut stack, &start, &dues)? {
+                let (target, due) = match sla.targets[goal] {
+                    GoalTarget::Duration(spec) => (resolve(cal, &spec, &start)?, None),
+                    GoalTarget::DueDate { .. } => {
+                        let due = due_of(sla, cal, goal, &dues)?;
+                        let until = due.map_or(Ok(BusinessDuration::ZERO), |u| {
+                            start.business_until(&Mark::new(u, cal), cal)
+                        })?;
+                        (until, due)
+                    }
+                };
                 let mut a = Active {
                     goal,
                     target,
@@ -865,28 +955,36 @@ fn run(
                     elapsed: BusinessDuration::ZERO,
                     paused_business: BusinessDuration::ZERO,
                     paused_actual: 0,
-                    original_due: start.add(target, cal)?,
+                    original_due: match due {
+                        Some(due) => due,
+                        None => start.add(target, cal)?,
+                    },
                     breached_at: None,
+                    due,
                     crossed: sla
                         .thresholds
                         .iter()
-                        .map(|p| ThresholdCrossing {
-                            percent: *p,
+                        .map(|threshold| ThresholdCrossing {
+                            threshold: *threshold,
                             crossed_at: None,
                         })
                         .collect(),
                     next_mark: BusinessDuration::ZERO,
                     segments: record.then(Vec::new),
                 };
+                // A due date not after the start is breached as the cycle starts.
+                a.settle(start.at);
+                // A due-date goal never pauses, not even retroactively.
+                let pauses = a.due.is_none();
                 if retro.is_some() {
                     match shadow.take() {
                         Some((paused, since, list)) if d.retroactive_pause => {
                             for (from, to, p) in list {
-                                a.paused = p;
+                                a.paused = p && pauses;
                                 a.seg = Mark::new(from, cal);
                                 a.advance(&Mark::new(to, cal), cal)?;
                             }
-                            a.paused = paused;
+                            a.paused = paused && pauses;
                             a.seg = Mark::new(since, cal);
                             a.advance(&here, cal)?;
                         }
@@ -894,7 +992,7 @@ fn run(
                     }
                 }
                 a.settle(at);
-                a.paused = wants_pause;
+                a.paused = wants_pause && pauses;
                 active = Some(a);
             }
         }
@@ -930,24 +1028,37 @@ fn run(
 }
 
 /// The index of the goal in force for the snapshot; `None` when no goal's
-/// condition holds. Only `shortest` converts durations (from `start`).
+/// condition holds (a due-date goal holds only while its field has a due
+/// date). Only `shortest` converts durations (from `start`), and compares a
+/// due date by the business time from `start` to it.
 fn select_goal(
     sla: &CompiledSla,
     cal: &CompiledCalendar,
     snapshot: &Snapshot,
     stack: &mut Vec<bool>,
     start: &Mark,
+    dues: &[Option<DateTime<Utc>>],
 ) -> Result<Option<usize>, SlaError> {
-    let goals = &sla.definition.goals;
     let mut best: Option<(usize, BusinessDuration)> = None;
     for (i, program) in sla.goals.iter().enumerate() {
+        if let GoalTarget::DueDate { field, .. } = sla.targets[i]
+            && dues[field].is_none()
+        {
+            continue;
+        }
         if !sla.table.eval(program, snapshot, stack) {
             continue;
         }
         match sla.definition.goal_selection {
             GoalSelection::FirstMatch => return Ok(Some(i)),
             GoalSelection::Shortest => {
-                let target = resolve(cal, &goals[i].duration, start)?;
+                let target = match sla.targets[i] {
+                    GoalTarget::Duration(spec) => resolve(cal, &spec, start)?,
+                    GoalTarget::DueDate { .. } => match due_of(sla, cal, i, dues)? {
+                        Some(due) => start.business_until(&Mark::new(due, cal), cal)?,
+                        None => continue,
+                    },
+                };
                 if best.is_none_or(|(_, t)| target < t) {
                     best = Some((i, target));
                 }
@@ -955,4 +1066,23 @@ fn select_goal(
         }
     }
     Ok(best.map(|(i, _)| i))
+}
+
+/// The due instant goal `goal` aims at: its field's due date, moved to the
+/// next opening when the goal says so; `None` for a duration goal or a
+/// field without a due date.
+fn due_of(
+    sla: &CompiledSla,
+    cal: &CompiledCalendar,
+    goal: usize,
+    dues: &[Option<DateTime<Utc>>],
+) -> Result<Option<DateTime<Utc>>, SlaError> {
+    let GoalTarget::DueDate { field, outside } = sla.targets[goal] else {
+        return Ok(None);
+    };
+    match (dues[field], outside) {
+        (None, _) => Ok(None),
+        (Some(due), OutsideWorkingHours::Keep) => Ok(Some(due)),
+        (Some(due), _) => cal.next_opening(due).map(Some),
+    }
 }

@@ -99,17 +99,21 @@ mod clock;
 mod compliance;
 mod condition;
 mod definition;
+mod due;
+mod threshold;
 
 pub use clock::{
     CycleExplanation, ExplanationSegment, MAX_EXPLANATION_SEGMENTS, SegmentKind, SlaCycle,
-    SlaEvaluation, SlaExplanation, SlaStage, ThresholdCrossing, evaluate, explain,
+    SlaEvaluation, SlaExplanation, SlaStage, evaluate, explain,
 };
 pub use compliance::{ComplianceReport, ComplianceRow, DurationStats};
 pub use condition::{Condition, EventPattern, MAX_CONDITION_DEPTH};
 pub use definition::{
-    CompiledSla, DeadlineKind, DefinitionReport, GoalSelection, MAX_CONDITION_NODES, MAX_GOAL_DAYS,
-    SlaDefinition, SlaGoal, SlaKind, SlaTarget,
+    CompiledSla, DeadlineKind, DefinitionReport, DueDateGoal, GoalSelection, MAX_CONDITION_NODES,
+    MAX_GOAL_DAYS, MAX_WARNING_THRESHOLDS, OutsideWorkingHours, SlaDefinition, SlaGoal, SlaKind,
+    SlaTarget,
 };
+pub use threshold::{ThresholdCrossing, WarningThreshold};
 
 /// The JSON Schemas (draft 2020-12) of this crate's wire types, namespace
 /// `sla`: calendars, SLA definitions and their validation reports,

@@ -32,20 +32,23 @@ fn resolution(calendar: Option<&str>) -> SlaDefinition {
         goals: vec![
             SlaGoal {
                 when: Condition::priority(&[Priority::P1]),
-                duration: hours(GOAL_HOURS[0]),
+                duration: Some(hours(GOAL_HOURS[0])),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::priority(&[Priority::P2]),
-                duration: hours(GOAL_HOURS[1]),
+                duration: Some(hours(GOAL_HOURS[1])),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::Always,
-                duration: hours(GOAL_HOURS[2]),
+                duration: Some(hours(GOAL_HOURS[2])),
+                due_date: None,
             },
         ],
         goal_selection: Default::default(),
         calendar: calendar.map(str::to_owned),
-        warning_thresholds: vec![50, 75, 90],
+        warning_thresholds: percents(&[50, 75, 90]),
         start: Condition::category(&[
             StateCategory::New,
             StateCategory::Open,
@@ -516,4 +519,12 @@ fn evaluating_a_ticket_with_five_pauses_matches_the_oracle() {
     let expected = oracle(&timeline, now, naive_working);
     compare(&result, &expected).unwrap();
     assert!(result.cycles[0].breached, "{result:#?}");
+}
+
+/// Whole-percentage warning thresholds.
+fn percents(list: &[u8]) -> Vec<itsm_sla::WarningThreshold> {
+    list.iter()
+        .copied()
+        .map(itsm_sla::WarningThreshold::Percent)
+        .collect()
 }

@@ -35,20 +35,23 @@ fn resolution() -> SlaDefinition {
         goals: vec![
             SlaGoal {
                 when: Condition::priority(&[Priority::P1]),
-                duration: hours(4),
+                duration: Some(hours(4)),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::priority(&[Priority::P2]),
-                duration: hours(8),
+                duration: Some(hours(8)),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::Always,
-                duration: hours(24),
+                duration: Some(hours(24)),
+                due_date: None,
             },
         ],
         goal_selection: Default::default(),
         calendar: None,
-        warning_thresholds: vec![50, 75, 90],
+        warning_thresholds: percents(&[50, 75, 90]),
         start: Condition::category(&[
             StateCategory::New,
             StateCategory::Open,
@@ -846,9 +849,10 @@ fn breach_is_decided_on_time_left_not_on_a_rounded_percentage() {
     let def = SlaDefinition {
         goals: vec![SlaGoal {
             when: Condition::Always,
-            duration: DurationSpec::BusinessTime {
+            duration: Some(DurationSpec::BusinessTime {
                 seconds: BusinessDuration::from_secs(100_000),
-            },
+            }),
+            due_date: None,
         }],
         ..resolution()
     };
@@ -1188,4 +1192,12 @@ fn durations_and_cycles_are_told_to_people_in_local_time() {
         "{text}"
     );
     assert!(text.ends_with("(Europe/London, +01:00)"), "{text}");
+}
+
+/// Whole-percentage warning thresholds.
+fn percents(list: &[u8]) -> Vec<itsm_sla::WarningThreshold> {
+    list.iter()
+        .copied()
+        .map(itsm_sla::WarningThreshold::Percent)
+        .collect()
 }
