@@ -76,7 +76,11 @@ impl SlaStage {
     }
 }
 
-crate::definition::impl_from_str!(SlaStage => "sla stage", SegmentKind => "segment kind");
+crate::definition::impl_from_str!(
+    SlaStage => "sla stage",
+    SegmentKind => "segment kind",
+    BoundaryCause => "boundary cause",
+);
 
 /// One cycle of the clock: from an attach (or reset) to a stop, a cancel or now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -215,6 +219,90 @@ pub enum SegmentKind {
     Paused,
 }
 
+/// Why a segment of an explanation starts or ends there.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum BoundaryCause {
+    /// The record was opened: a retroactive start counts from here.
+    Opened,
+    /// The clock attached: the start condition held (and neither stop nor cancel).
+    Started,
+    /// The pause condition began to hold.
+    Paused,
+    /// The clock resumed: the resume condition held, or the pause condition
+    /// no longer did (or a due-date goal, which never pauses, came into force).
+    Resumed,
+    /// Another goal came into force: a priority change, a field a goal
+    /// reads, a due date set or cleared.
+    GoalChanged,
+    /// The due date of the due-date goal in force moved.
+    DueDateChanged,
+    /// The stop condition held: the cycle completed.
+    Stopped,
+    /// The cancel condition held (or, with `cancel_when_start_unmet`, the
+    /// start condition no longer did).
+    Canceled,
+    /// The reset condition held: the cycle closed and the next one opens.
+    Reset,
+    /// The calendar's working time begins.
+    CalendarOpens,
+    /// The calendar's working time ends.
+    CalendarCloses,
+    /// The instant of the evaluation (`now`): the figures stop here.
+    Evaluated,
+}
+
+/// A timeline event behind a boundary: its index in the timeline's
+/// `events`, and its type (`priority_changed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EventRef {
+    /// The index in the timeline's `events`.
+    pub index: usize,
+    /// The event's type, as the timeline writes it (`state_changed`).
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// One boundary of a segment: what the clock did there and the timeline
+/// events that made it; a calendar edge and the evaluation instant name no
+/// event.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentBoundary {
+    /// What happened there, in the order the clock applied it (a goal
+    /// change and a pause may fall on one update).
+    pub causes: Vec<BoundaryCause>,
+    /// The timeline events behind it: those of the update that the
+    /// conditions in question read (all of the update's events when none
+    /// can be singled out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventRef>,
+}
+
+impl SegmentBoundary {
+    fn edge(cause: BoundaryCause) -> Self {
+        Self {
+            causes: vec![cause],
+            events: Vec::new(),
+        }
+    }
+}
+
 /// One stretch of a cycle, for display and audit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ExplanationSegment {
@@ -226,6 +314,10 @@ pub struct ExplanationSegment {
     pub to: DateTime<Utc>,
     /// Business time in the segment.
     pub business: BusinessDuration,
+    /// Why the segment starts at `from`.
+    pub from_cause: SegmentBoundary,
+    /// Why it ends at `to`.
+    pub to_cause: SegmentBoundary,
 }
 
 /// The segments of one cycle.
@@ -287,7 +379,10 @@ pub fn evaluate(
 }
 
 /// Like [`evaluate`], and lists for each cycle the running, paused and
-/// outside-working-hours segments that produced its figures.
+/// outside-working-hours segments that produced its figures. Each boundary
+/// of a segment names its cause: the timeline events that started, paused,
+/// resumed, retargeted or stopped the clock, a calendar edge, or the
+/// evaluation instant.
 ///
 /// # Errors
 /// Those of [`evaluate`], and [`SlaError::TooManySegments`] when the
@@ -303,18 +398,11 @@ pub fn explain(
     let mut budget = MAX_EXPLANATION_SEGMENTS;
     for (cycle, raw) in cycles.into_iter().zip(segments) {
         let mut list = Vec::new();
-        for (from, to, paused) in raw {
-            if paused {
-                push_segment(
-                    &mut list,
-                    &mut budget,
-                    SegmentKind::Paused,
-                    from,
-                    to,
-                    calendar,
-                )?;
+        for span in raw {
+            if span.paused {
+                push_segment(&mut list, &mut budget, SegmentKind::Paused, span, calendar)?;
             } else {
-                split_running(&mut list, &mut budget, from, to, calendar)?;
+                split_running(&mut list, &mut budget, span, calendar)?;
             }
         }
         out.push(CycleExplanation {
@@ -333,10 +421,10 @@ fn push_segment(
     list: &mut Vec<ExplanationSegment>,
     budget: &mut usize,
     kind: SegmentKind,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    span: Span,
     calendar: &CompiledCalendar,
 ) -> Result<(), SlaError> {
+    let (from, to) = (span.from, span.to);
     if from >= to {
         return Ok(());
     }
@@ -356,18 +444,29 @@ fn push_segment(
         from,
         to,
         business,
+        from_cause: span.start,
+        to_cause: span.end,
     });
     Ok(())
 }
 
-/// Splits a running stretch into working and outside-working-hours pieces.
+/// Splits a running stretch into working and outside-working-hours pieces;
+/// the edges between them are the calendar's.
 fn split_running(
     list: &mut Vec<ExplanationSegment>,
     budget: &mut usize,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    span: Span,
     calendar: &CompiledCalendar,
 ) -> Result<(), SlaError> {
+    let Span {
+        from,
+        to,
+        start,
+        end: last,
+        ..
+    } = span;
+    let mut start = Some(start);
+    let mut last = Some(last);
     let mut cursor = from;
     while cursor < to {
         let working = calendar.is_working(cursor);
@@ -384,10 +483,38 @@ fn split_running(
         } else {
             SegmentKind::OutsideWorkingHours
         };
-        push_segment(list, budget, kind, cursor, end, calendar)?;
+        let edge = if working {
+            BoundaryCause::CalendarCloses
+        } else {
+            BoundaryCause::CalendarOpens
+        };
+        let piece = Span {
+            from: cursor,
+            to: end,
+            paused: false,
+            start: start
+                .take()
+                .unwrap_or_else(|| SegmentBoundary::edge(previous_edge(working))),
+            end: if end < to {
+                SegmentBoundary::edge(edge)
+            } else {
+                last.take().unwrap_or_default()
+            },
+        };
+        push_segment(list, budget, kind, piece, calendar)?;
         cursor = end;
     }
     Ok(())
+}
+
+/// The calendar edge a piece starts at, after the first: working time
+/// begins where the calendar opens, and the rest where it closes.
+fn previous_edge(working: bool) -> BoundaryCause {
+    if working {
+        BoundaryCause::CalendarOpens
+    } else {
+        BoundaryCause::CalendarCloses
+    }
 }
 
 fn between(
@@ -492,17 +619,36 @@ struct Active {
     /// The elapsed time at which `advance` has something to note.
     next_mark: BusinessDuration,
     segments: Option<Vec<Span>>,
+    /// Why the current segment started (recorded for [`explain`] only).
+    seg_cause: SegmentBoundary,
 }
 
 impl Active {
     /// Counts the time from the segment's start to `t`, noting thresholds
-    /// and the breach reached on the way.
-    fn advance(&mut self, t: &Mark, cal: &CompiledCalendar) -> Result<(), SlaError> {
+    /// and the breach reached on the way. `why` is the cause of the
+    /// boundary at `t` (given when recording an explanation).
+    fn advance(
+        &mut self,
+        t: &Mark,
+        cal: &CompiledCalendar,
+        why: Option<SegmentBoundary>,
+    ) -> Result<(), SlaError> {
         if !t.is_after(&self.seg) {
+            // Another cause of the boundary the current segment starts at.
+            if let Some(why) = why {
+                merge(&mut self.seg_cause, why);
+            }
             return Ok(());
         }
         if let Some(list) = &mut self.segments {
-            list.push((self.seg.at, t.at, self.paused));
+            let end = why.unwrap_or_default();
+            list.push(Span {
+                from: self.seg.at,
+                to: t.at,
+                paused: self.paused,
+                start: std::mem::replace(&mut self.seg_cause, end.clone()),
+                end,
+            });
         }
         // A due-date goal breaches at its instant, working hours or not.
         if let Some(due) = self.due
@@ -702,8 +848,16 @@ impl Truth {
     }
 }
 
-/// A stretch of a cycle: from, to, paused.
-type Span = (DateTime<Utc>, DateTime<Utc>, bool);
+/// A stretch of a cycle, with why it starts and ends (recorded for
+/// [`explain`] only).
+#[derive(Clone, Debug)]
+struct Span {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    paused: bool,
+    start: SegmentBoundary,
+    end: SegmentBoundary,
+}
 
 type Segments = Vec<Vec<Span>>;
 
@@ -790,7 +944,10 @@ fn run(
         None
     };
     // With a retroactive pause: the pause state before the clock attached.
-    let mut shadow: Option<(bool, DateTime<Utc>, Vec<Span>)> = None;
+    let mut shadow: Option<Shadow> = None;
+    // With an explanation: each event of the update with what it changed,
+    // and whether it set a due date a goal reads.
+    let mut update: Vec<(usize, u8, bool)> = Vec::new();
     // The due date in each field a due-date goal reads.
     let mut dues: Vec<Option<DateTime<Utc>>> = vec![None; sla.due_fields.len()];
 
@@ -804,13 +961,17 @@ fn run(
         first = 0;
         let mut j = i;
         let mut due_changed = false;
+        update.clear();
         while j < events.len() && events[j].at == at {
             let change = &events[j].change;
-            changed |= table.apply(&mut snapshot, change);
+            let bits = table.apply(&mut snapshot, change);
+            changed |= bits;
+            let mut due_event = false;
             if !dues.is_empty()
                 && let TimelineChange::FieldChanged { field, to, .. } = change
                 && let Some(k) = sla.due_fields.iter().position(|f| f == field)
             {
+                due_event = true;
                 // Read without error above.
                 let due = parse_due(to, cal).unwrap_or(None);
                 if dues[k] != due {
@@ -818,8 +979,15 @@ fn run(
                     due_changed = true;
                 }
             }
+            if record {
+                update.push((j, bits, due_event));
+            }
             j += 1;
         }
+        // The boundary of a segment at this update, when recording.
+        let why = |causes: &[BoundaryCause], deps: u8, due: bool| {
+            record.then(|| boundary(&update, events, causes, deps, due))
+        };
         i = j;
         goals_changed = changed & sla.goal_deps != 0 || due_changed;
         // The conditions over the category and the priority only are read
@@ -857,18 +1025,21 @@ fn run(
         let here = (active.is_some() || truth.start).then(|| Mark::new(at, cal));
 
         if let Some(a) = active.as_mut() {
-            let closing =
-                if truth.cancel || (d.cancel_when_start_unmet && !truth.start) || truth.reset {
-                    Some(SlaStage::Canceled)
-                } else if truth.stop {
-                    Some(SlaStage::Achieved)
-                } else {
-                    None
-                };
+            let start_unmet = d.cancel_when_start_unmet && !truth.start;
+            let closing = if truth.cancel || start_unmet {
+                let deps = sla.cancel.deps | if start_unmet { sla.start.deps } else { 0 };
+                Some((SlaStage::Canceled, BoundaryCause::Canceled, deps))
+            } else if truth.reset {
+                Some((SlaStage::Canceled, BoundaryCause::Reset, sla.reset.deps))
+            } else if truth.stop {
+                Some((SlaStage::Achieved, BoundaryCause::Stopped, sla.stop.deps))
+            } else {
+                None
+            };
             // Always computed while a clock runs.
             let here = &here.unwrap_or(a.seg);
-            if let Some(stage) = closing {
-                a.advance(here, cal)?;
+            if let Some((stage, cause, deps)) = closing {
+                a.advance(here, cal, why(&[cause], deps, false))?;
                 let stage = if stage == SlaStage::Achieved && a.breached_at.is_some() {
                     SlaStage::Breached
                 } else {
@@ -905,7 +1076,28 @@ fn run(
                     wants_pause
                 };
                 if retarget.is_some() || flip {
-                    a.advance(here, cal)?;
+                    let mut causes = Vec::new();
+                    let (mut deps, mut due) = (0, false);
+                    match retarget {
+                        Some(g) if g != a.goal => {
+                            causes.push(BoundaryCause::GoalChanged);
+                            deps |= sla.goal_deps;
+                            due |= due_changed;
+                        }
+                        Some(_) => {
+                            causes.push(BoundaryCause::DueDateChanged);
+                            due = true;
+                        }
+                        None => {}
+                    }
+                    if flip && a.paused {
+                        causes.push(BoundaryCause::Resumed);
+                        deps |= sla.resume.as_ref().unwrap_or(&sla.pause).deps;
+                    } else if flip {
+                        causes.push(BoundaryCause::Paused);
+                        deps |= sla.pause.deps;
+                    }
+                    a.advance(here, cal, why(&causes, deps, due))?;
                 }
                 if let Some(g) = retarget {
                     a.goal = g;
@@ -971,6 +1163,22 @@ fn run(
                         .collect(),
                     next_mark: BusinessDuration::ZERO,
                     segments: record.then(Vec::new),
+                    seg_cause: SegmentBoundary::default(),
+                };
+                let started = why(&[BoundaryCause::Started], sla.start.deps, false);
+                a.seg_cause = if record && start.at < at {
+                    // A retroactive start counts from the created event.
+                    let created = events
+                        .iter()
+                        .position(|e| matches!(e.change, TimelineChange::Created { .. }));
+                    SegmentBoundary {
+                        causes: vec![BoundaryCause::Opened],
+                        events: created
+                            .map(|k| vec![event_ref(events, k)])
+                            .unwrap_or_default(),
+                    }
+                } else {
+                    started.clone().unwrap_or_default()
                 };
                 // A due date not after the start is breached as the cycle starts.
                 a.settle(start.at);
@@ -978,17 +1186,23 @@ fn run(
                 let pauses = a.due.is_none();
                 if retro.is_some() {
                     match shadow.take() {
-                        Some((paused, since, list)) if d.retroactive_pause => {
-                            for (from, to, p) in list {
-                                a.paused = p && pauses;
-                                a.seg = Mark::new(from, cal);
-                                a.advance(&Mark::new(to, cal), cal)?;
+                        Some(sh) if d.retroactive_pause => {
+                            for span in sh.list {
+                                a.paused = span.paused && pauses;
+                                a.seg = Mark::new(span.from, cal);
+                                a.seg_cause = span.start;
+                                a.advance(
+                                    &Mark::new(span.to, cal),
+                                    cal,
+                                    record.then_some(span.end),
+                                )?;
                             }
-                            a.paused = paused && pauses;
-                            a.seg = Mark::new(since, cal);
-                            a.advance(&here, cal)?;
+                            a.paused = sh.paused && pauses;
+                            a.seg = Mark::new(sh.since, cal);
+                            a.seg_cause = sh.since_cause;
+                            a.advance(&here, cal, started)?;
                         }
-                        _ => a.advance(&here, cal)?,
+                        _ => a.advance(&here, cal, started)?,
                     }
                 }
                 a.settle(at);
@@ -998,21 +1212,47 @@ fn run(
         }
 
         if active.is_none() && cycles.is_empty() && d.retroactive_pause {
-            let (paused, since, list) = shadow.get_or_insert_with(|| (false, at, Vec::new()));
-            let next = if *paused { !wants_resume } else { wants_pause };
-            if next != *paused {
-                if at > *since {
-                    list.push((*since, at, *paused));
+            let sh = shadow.get_or_insert_with(|| Shadow {
+                paused: false,
+                since: at,
+                since_cause: why(&[BoundaryCause::Opened], 0, false).unwrap_or_default(),
+                list: Vec::new(),
+            });
+            let next = if sh.paused {
+                !wants_resume
+            } else {
+                wants_pause
+            };
+            if next != sh.paused {
+                let b = if sh.paused {
+                    let deps = sla.resume.as_ref().unwrap_or(&sla.pause).deps;
+                    why(&[BoundaryCause::Resumed], deps, false)
+                } else {
+                    why(&[BoundaryCause::Paused], sla.pause.deps, false)
                 }
-                *paused = next;
-                *since = at;
+                .unwrap_or_default();
+                if at > sh.since {
+                    let start = std::mem::replace(&mut sh.since_cause, b.clone());
+                    sh.list.push(Span {
+                        from: sh.since,
+                        to: at,
+                        paused: sh.paused,
+                        start,
+                        end: b,
+                    });
+                } else {
+                    merge(&mut sh.since_cause, b);
+                }
+                sh.paused = next;
+                sh.since = at;
             }
         }
     }
 
     if let Some(mut a) = active {
         let end = Mark::new(now, cal);
-        a.advance(&end, cal)?;
+        let evaluated = record.then(|| SegmentBoundary::edge(BoundaryCause::Evaluated));
+        a.advance(&end, cal, evaluated)?;
         let stage = if a.paused {
             SlaStage::Paused
         } else {
@@ -1025,6 +1265,82 @@ fn run(
         cycles.push(a.report(stage, None, &reference, snapshot.priority(), cal)?);
     }
     Ok((cycles, segments))
+}
+
+/// The pause state before the clock attached, with a retroactive pause:
+/// paused or not since when (and why), and the stretches before.
+struct Shadow {
+    paused: bool,
+    since: DateTime<Utc>,
+    since_cause: SegmentBoundary,
+    list: Vec<Span>,
+}
+
+/// The boundary at an update for `causes`: the update's events that
+/// changed what `deps` reads (or, with `due`, set a due date a goal reads);
+/// all of them when none does.
+fn boundary(
+    update: &[(usize, u8, bool)],
+    events: &[itsm_core::TimelineEvent],
+    causes: &[BoundaryCause],
+    deps: u8,
+    due: bool,
+) -> SegmentBoundary {
+    let mut list: Vec<EventRef> = update
+        .iter()
+        .filter(|(_, bits, due_event)| bits & deps != 0 || (due && *due_event))
+        .map(|(k, _, _)| event_ref(events, *k))
+        .collect();
+    if list.is_empty() {
+        list = update
+            .iter()
+            .map(|(k, _, _)| event_ref(events, *k))
+            .collect();
+    }
+    SegmentBoundary {
+        causes: causes.to_vec(),
+        events: list,
+    }
+}
+
+/// Adds `more` to the causes and events of `into`, each once.
+fn merge(into: &mut SegmentBoundary, more: SegmentBoundary) {
+    for cause in more.causes {
+        if !into.causes.contains(&cause) {
+            into.causes.push(cause);
+        }
+    }
+    for event in more.events {
+        if !into.events.contains(&event) {
+            into.events.push(event);
+        }
+    }
+}
+
+/// Event `k` of the timeline, by index and type.
+fn event_ref(events: &[itsm_core::TimelineEvent], k: usize) -> EventRef {
+    let kind = match &events[k].change {
+        TimelineChange::Created { .. } => "created",
+        TimelineChange::StateChanged { .. } => "state_changed",
+        TimelineChange::PriorityChanged { .. } => "priority_changed",
+        TimelineChange::AssignmentChanged { .. } => "assignment_changed",
+        TimelineChange::FieldChanged { .. } => "field_changed",
+        TimelineChange::CommentAdded { .. } => "comment_added",
+        // A kind added to the timeline later: its type as written.
+        other => {
+            return EventRef {
+                index: k,
+                kind: serde_json::to_value(other)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            };
+        }
+    };
+    EventRef {
+        index: k,
+        kind: kind.to_owned(),
+    }
 }
 
 /// The index of the goal in force for the snapshot; `None` when no goal's

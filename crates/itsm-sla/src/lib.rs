@@ -103,8 +103,9 @@ mod due;
 mod threshold;
 
 pub use clock::{
-    CycleExplanation, ExplanationSegment, MAX_EXPLANATION_SEGMENTS, SegmentKind, SlaCycle,
-    SlaEvaluation, SlaExplanation, SlaStage, evaluate, explain,
+    BoundaryCause, CycleExplanation, EventRef, ExplanationSegment, MAX_EXPLANATION_SEGMENTS,
+    SegmentBoundary, SegmentKind, SlaCycle, SlaEvaluation, SlaExplanation, SlaStage, evaluate,
+    explain,
 };
 pub use compliance::{ComplianceReport, ComplianceRow, DurationStats};
 pub use condition::{Condition, EventPattern, MAX_CONDITION_DEPTH};

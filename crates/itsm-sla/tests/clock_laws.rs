@@ -15,6 +15,9 @@ use itsm_sla::{
 };
 use proptest::prelude::*;
 
+#[path = "support/boundaries.rs"]
+mod boundaries;
+
 fn hours(h: u64) -> DurationSpec {
     DurationSpec::BusinessTime {
         seconds: BusinessDuration::from_hours(h),
@@ -421,6 +424,8 @@ proptest! {
         let sla = CompiledSla::new(&def).unwrap();
         let cal = uk_office();
         prop_assert_eq!(evaluate(&sla, &cal, &timeline, now).unwrap(), evaluate(&sla, &cal, &truncated, now).unwrap());
+        // Retroactive starts and pauses name their causes too.
+        boundaries::check(&itsm_sla::explain(&sla, &cal, &timeline, now).unwrap(), &timeline, now)?;
     }
 
     #[test]
@@ -472,6 +477,7 @@ proptest! {
         let explanation = itsm_sla::explain(&sla, &cal, &timeline, now).unwrap();
         let json = serde_json::to_string(&explanation).unwrap();
         prop_assert_eq!(&serde_json::from_str::<itsm_sla::SlaExplanation>(&json).unwrap(), &explanation);
+        boundaries::check(&explanation, &timeline, now)?;
         for c in result.cycles {
             if !c.breached {
                 prop_assert_eq!(c.business_elapsed + c.business_remaining, c.goal_duration);

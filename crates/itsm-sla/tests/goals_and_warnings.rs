@@ -1147,3 +1147,44 @@ fn stored_threshold_crossings_keep_reading() {
     assert_eq!(serde_json::to_string(&read).unwrap(), new);
     assert!(serde_json::from_str::<itsm_sla::ThresholdCrossing>(r#"{"crossed_at":null}"#).is_err());
 }
+
+#[test]
+fn explanations_name_the_due_date_changes() {
+    let sla = CompiledSla::new(&definition(&due_sla())).unwrap();
+    let events = [
+        Open("2 09:00", Priority::P3),
+        Hold("2 10:00"),
+        Due("2 11:00", Some("2026-03-02T16:00:00Z")),
+        Due("2 13:00", Some("2026-03-02T15:00:00Z")),
+    ];
+    let explanation = explain(&sla, &uk_office(), &timeline(&events), instant("2 14:00")).unwrap();
+    let line = |s: &itsm_sla::ExplanationSegment| {
+        let b = |b: &itsm_sla::SegmentBoundary| {
+            let causes: Vec<String> = b.causes.iter().map(ToString::to_string).collect();
+            let events: Vec<String> = b
+                .events
+                .iter()
+                .map(|e| format!("{}:{}", e.index, e.kind))
+                .collect();
+            format!("{}[{}]", causes.join("+"), events.join(","))
+        };
+        format!(
+            "{} {}-{} {} -> {}",
+            s.kind,
+            s.from.format("%H:%M"),
+            s.to.format("%H:%M"),
+            b(&s.from_cause),
+            b(&s.to_cause)
+        )
+    };
+    let lines: Vec<String> = explanation.cycles[0].segments.iter().map(line).collect();
+    assert_eq!(
+        lines,
+        [
+            "running 09:00-10:00 started[0:created] -> paused[1:state_changed]",
+            "paused 10:00-11:00 paused[1:state_changed] -> goal_changed+resumed[2:field_changed]",
+            "running 11:00-13:00 goal_changed+resumed[2:field_changed] -> due_date_changed[3:field_changed]",
+            "running 13:00-14:00 due_date_changed[3:field_changed] -> evaluated[]",
+        ]
+    );
+}

@@ -16,6 +16,9 @@ use itsm_sla::{
 };
 use proptest::prelude::*;
 
+#[path = "support/boundaries.rs"]
+mod boundaries;
+
 /// The fallback goal, in minutes: 8 business hours.
 const FALLBACK_MIN: i64 = 480;
 /// The warning before the due instant, in minutes.
@@ -576,6 +579,8 @@ proptest! {
         let result = evaluate(&sla, &cal, &timeline, now).unwrap();
         let json = serde_json::to_string(&result).unwrap();
         prop_assert_eq!(&serde_json::from_str::<SlaEvaluation>(&json).unwrap(), &result);
+        let explanation = itsm_sla::explain(&sla, &cal, &timeline, now).unwrap();
+        boundaries::check(&explanation, &timeline, now)?;
         for c in &result.cycles {
             if c.breached {
                 prop_assert!(c.business_remaining.is_zero());
