@@ -634,8 +634,14 @@ impl Active {
         why: Option<SegmentBoundary>,
     ) -> Result<(), SlaError> {
         if !t.is_after(&self.seg) {
-            // Another cause of the boundary the current segment starts at.
+            // Another cause of the boundary the current segment starts at,
+            // which the previous segment ends at.
             if let Some(why) = why {
+                if let Some(previous) = self.segments.as_mut().and_then(|l| l.last_mut())
+                    && previous.to == self.seg.at
+                {
+                    merge(&mut previous.end, why.clone());
+                }
                 merge(&mut self.seg_cause, why);
             }
             return Ok(());

@@ -1312,6 +1312,19 @@ fn explanations_name_their_causes() {
             "paused 02 10:00-02 11:00 goal_changed+paused[1:priority_changed,2:state_changed] -> evaluated",
         ]],
     );
+    // Found by the boundary law: an update at `now` and the evaluation
+    // instant are one boundary, and it names both.
+    check_causes(
+        "a_hold_at_now_ends_the_last_segment_with_both_causes",
+        &round_the_clock,
+        &always,
+        &[
+            Open(at("09:00"), Priority::P3),
+            Hold(at("10:00"), "awaiting_caller"),
+        ],
+        at("10:00"),
+        &[&["running 02 09:00-02 10:00 started[0:created] -> paused+evaluated[1:state_changed]"]],
+    );
     let retro = SlaDefinition {
         start: Condition::category(&[StateCategory::Open]),
         retroactive_start: true,
