@@ -101,6 +101,7 @@ mod condition;
 mod definition;
 mod due;
 mod threshold;
+mod what_if;
 
 pub use clock::{
     BoundaryCause, CycleExplanation, EventRef, ExplanationSegment, MAX_EXPLANATION_SEGMENTS,
@@ -115,10 +116,15 @@ pub use definition::{
     SlaTarget,
 };
 pub use threshold::{ThresholdCrossing, WarningThreshold};
+pub use what_if::{
+    CycleDifference, EvaluationDifference, MAX_WHAT_IF_EDITS, TimelineEdit, WhatIf, WhatIfReport,
+    compare_evaluations, edit_timeline, what_if,
+};
 
 /// The JSON Schemas (draft 2020-12) of this crate's wire types, namespace
 /// `sla`: calendars, SLA definitions and their validation reports,
-/// evaluations, cycles, explanations and compliance reports.
+/// evaluations, cycles, explanations, compliance reports, what-ifs and
+/// their reports.
 #[must_use]
 pub fn schema_bundle() -> itsm_core::SchemaBundle {
     itsm_core::SchemaBundle::new("sla")
@@ -131,4 +137,6 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<SlaCycle>("sla_cycle")
         .with::<SlaExplanation>("sla_explanation")
         .with::<ComplianceReport>("compliance_report")
+        .with::<WhatIf>("what_if")
+        .with::<WhatIfReport>("what_if_report")
 }

@@ -40,6 +40,8 @@ fn every_public_wire_type_has_a_schema() {
         "sla_cycle",
         "sla_explanation",
         "compliance_report",
+        "what_if",
+        "what_if_report",
     ] {
         assert!(names.contains(&expected), "no schema named {expected}");
     }
