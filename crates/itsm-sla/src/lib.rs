@@ -53,14 +53,18 @@
 //! (weekly hours in an IANA zone, holidays, extra working dates) compiles
 //! once into a [`CompiledCalendar`] whose `add` and `between` are lookups in
 //! prefix sums of working seconds, correct across DST changes; an
-//! [`SlaDefinition`] (goals per condition, start / pause / resume / stop /
-//! cancel / reset conditions over the ticket timeline, warning thresholds,
-//! retroactive start and pause, fixed deadlines) compiles into a
-//! [`CompiledSla`]; [`evaluate`] replays an `itsm_core::Timeline` and returns
-//! each cycle's stage, elapsed, paused and remaining time, due instant,
-//! breach and the next instant at which a timer should fire; [`explain`]
-//! lists the segments behind the figures; [`ComplianceReport`] aggregates many
-//! evaluations.
+//! [`SlaDefinition`] (goals per condition, in business time, working days,
+//! calendar days or the record's own due date; start / pause / resume / stop
+//! / cancel / reset conditions over the ticket timeline; warning thresholds
+//! as percentages or times before the due instant; retroactive start and
+//! pause; fixed deadlines) compiles into a [`CompiledSla`]; [`evaluate`]
+//! replays an `itsm_core::Timeline` and returns each cycle's stage, elapsed,
+//! paused and remaining time, due instant, breach and the next instant at
+//! which a timer should fire; [`explain`] lists the segments behind the
+//! figures, each boundary naming the event or calendar edge that caused it;
+//! [`what_if`] evaluates the clock again under another definition, calendar
+//! or edited timeline, beside the clock as it is; [`ComplianceReport`]
+//! aggregates many evaluations.
 //!
 //! # What it is not for
 //! `itsm-sla` never reads the system clock, performs no I/O and schedules
