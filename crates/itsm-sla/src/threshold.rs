@@ -48,8 +48,13 @@ impl WarningThreshold {
             Self::Percent(percent) => {
                 let secs = target.as_secs();
                 let p = u64::from(percent);
-                // Without overflow: ceil(secs * p / 100) = (secs / 100) * p + ceil((secs % 100) * p / 100).
-                BusinessDuration::from_secs((secs / 100) * p + ((secs % 100) * p).div_ceil(100))
+                // Without overflow: ceil(secs * p / 100) = (secs / 100) * p + ceil((secs % 100) * p / 100),
+                // saturating for a percentage above 100 of an enormous goal.
+                BusinessDuration::from_secs(
+                    (secs / 100)
+                        .saturating_mul(p)
+                        .saturating_add(((secs % 100) * p).div_ceil(100)),
+                )
             }
             Self::BeforeDue(before) => target - before,
         }

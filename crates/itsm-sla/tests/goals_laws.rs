@@ -556,6 +556,18 @@ proptest! {
         // Any such definition validates without panicking, and compiles when it has no error.
         prop_assert_eq!(CompiledSla::new(&d).is_ok(), d.check().errors.is_empty());
         for threshold in thresholds {
+            // The mark of any threshold on any goal, without overflow: a
+            // percentage up to 100 % is never past the goal, a time before
+            // the due instant is the goal less that time.
+            for target in [0, 1, 99, 12_345, u64::MAX / 3, u64::MAX] {
+                let target = BusinessDuration::from_secs(target);
+                let mark = threshold.mark(target);
+                match threshold {
+                    WarningThreshold::Percent(p) if p <= 100 => prop_assert!(mark <= target),
+                    WarningThreshold::BeforeDue(d) => prop_assert_eq!(mark, target - d),
+                    _ => {}
+                }
+            }
             let crossing = ThresholdCrossing {
                 threshold,
                 crossed_at: crossed.and_then(|s| DateTime::from_timestamp(s, 0)),
