@@ -686,3 +686,69 @@ proptest! {
         }
     }
 }
+
+fn arb_edit() -> impl Strategy<Value = TimelineEdit> {
+    let at = (0i64..4_000_000_000).prop_map(|s| DateTime::from_timestamp(s, 0).unwrap());
+    prop_oneof![
+        (
+            at.clone(),
+            prop::option::of(at.clone()),
+            "[a-z_]{0,10}",
+            prop::option::of("[a-z_]{1,10}")
+        )
+            .prop_map(|(from, to, state, reason)| TimelineEdit::Hold {
+                from,
+                to,
+                state,
+                reason
+            }),
+        (at.clone(), 0usize..6).prop_map(|(at, p)| TimelineEdit::Priority {
+            at,
+            to: Priority::ALL[p]
+        }),
+        (at.clone(), "[a-z_]{0,10}", prop::option::of("[0-9-]{0,12}")).prop_map(
+            |(at, field, to)| {
+                TimelineEdit::Field {
+                    at,
+                    field,
+                    to: to.map_or(itsm_core::FieldValue::Null, Into::into),
+                }
+            }
+        ),
+        (at, 0usize..6).prop_map(|(at, p)| TimelineEdit::Insert {
+            event: TimelineEvent {
+                at,
+                actor: None,
+                change: TimelineChange::PriorityChanged {
+                    from: None,
+                    to: Priority::ALL[p]
+                },
+            },
+        }),
+        (0usize..1_000).prop_map(|index| TimelineEdit::Remove { index }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Every what-if document reads back to itself, and checking one never
+    /// panics, whatever its edits.
+    #[test]
+    fn what_if_documents_round_trip_losslessly(
+        edits in prop::collection::vec(arb_edit(), 0..6), with_definition in any::<bool>(),
+        with_calendar in any::<bool>(),
+    ) {
+        let doc = WhatIf {
+            definition: with_definition
+                .then(|| SlaDefinition::from_json(&definition(&json!({})).to_string()).unwrap()),
+            calendar: with_calendar
+                .then(|| BusinessCalendar::from_json(&calendar_json(Some("2026-03-02")).to_string()).unwrap()),
+            edits,
+        };
+        let json = serde_json::to_string(&doc).unwrap();
+        prop_assert_eq!(WhatIf::from_json(&json).unwrap(), doc.clone());
+        let _ = doc.check();
+        let _ = edit_timeline(&timeline(&[Open("2 09:00", Priority::P3), Work("2 10:00")]), &doc.edits);
+    }
+}
