@@ -354,8 +354,10 @@ pub const MAX_EXPLANATION_SEGMENTS: usize = 100_000;
 ///   `calendar` has another name;
 /// - [`SlaError::InvalidTimeline`] when the events up to `now` break the rules
 ///   of [`Timeline::validate`] (out of order, a `created` event not first, a
-///   state change from a state the record was not in), or when an event up
-///   to `now` is listed after one after `now` (out of order);
+///   state change from a state the record was not in), when an event up
+///   to `now` is listed after one after `now` (out of order), or when a
+///   field a due-date goal reads is set to something that is not a due date
+///   (`invalid_due_date`, at `events[i].to`);
 /// - [`SlaError::NoOpenedTime`] for a retroactive start without a `created` event;
 /// - the calendar's errors ([`SlaError::OutOfRange`], [`SlaError::NoWorkingTime`])
 ///   when an instant or a duration is beyond what it can compute.
