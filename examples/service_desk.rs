@@ -451,8 +451,8 @@ fn resolve(s: &mut Story, n: &RecordNumber) -> Res<SlaCycle> {
         c.thresholds
             .iter()
             .map(|x| match x.crossed_at {
-                Some(at) => format!("{} % at {}", x.percent, when(at)),
-                None => format!("{} % not reached", x.percent),
+                Some(at) => format!("{} at {}", x.threshold, when(at)),
+                None => format!("{} not reached", x.threshold),
             })
             .collect::<Vec<_>>()
             .join(", ")

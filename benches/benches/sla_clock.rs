@@ -172,9 +172,9 @@ fn setup() -> Setup {
         .expect("definition");
     let mut definition = sla.definition().clone();
     for (goal, hours) in definition.goals.iter_mut().zip([4, 8, 24, 40]) {
-        goal.duration = DurationSpec::BusinessTime {
+        goal.duration = Some(DurationSpec::BusinessTime {
             seconds: BusinessDuration::from_hours(hours),
-        };
+        });
     }
     let hours = CompiledSla::new(&definition).expect("definition in hours");
     let mut rng = SplitMix(0x5EED_5EED);

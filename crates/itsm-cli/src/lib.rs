@@ -307,6 +307,41 @@ enum SlaCommand {
         #[arg(long)]
         explain: bool,
     },
+    /// Evaluate a ticket's clock again under another definition, another
+    /// calendar or an edited timeline, beside the clock as it is.
+    ///
+    /// Reads the files of `sla evaluate`, and the alternative: --scenario
+    /// FILE, a what-if document (`{"definition", "calendar", "edits"}`, each
+    /// optional; edits such as `{"type": "hold", "from": …, "to": …}` or
+    /// `{"type": "priority", "at": …, "to": "p1"}`), and/or --with-definition
+    /// FILE and --with-calendar FILE. Prints `{"baseline", "alternative",
+    /// "edited_timeline", "difference"}`: both evaluations, the timeline the
+    /// alternative used when edited, and per cycle what changed (stage,
+    /// breach, goal, due instant moved, elapsed and paused time). A refusal
+    /// names the file and the JSON path.
+    WhatIf {
+        /// The SLA definition JSON file (the baseline).
+        #[arg(long, value_name = "FILE")]
+        definition: String,
+        /// The business calendar JSON file (the baseline); the built-in 24x7 calendar when omitted.
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<String>,
+        /// The ticket's timeline JSON file.
+        #[arg(long, value_name = "FILE")]
+        timeline: String,
+        /// The instant of both evaluations; later events are ignored.
+        #[arg(long, value_parser = parse_instant, value_name = "INSTANT")]
+        now: DateTime<Utc>,
+        /// A what-if document: another definition, calendar and edits to the timeline.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<String>,
+        /// Another SLA definition, from its own file.
+        #[arg(long, value_name = "FILE")]
+        with_definition: Option<String>,
+        /// Another business calendar, from its own file.
+        #[arg(long, value_name = "FILE")]
+        with_calendar: Option<String>,
+    },
 }
 
 /// Options every graph command shares.
@@ -431,6 +466,22 @@ impl Command {
                 files.push(definition);
                 files.extend(calendar.as_deref());
                 files.push(timeline);
+            }
+            Self::Sla(SlaCommand::WhatIf {
+                definition,
+                calendar,
+                timeline,
+                scenario,
+                with_definition,
+                with_calendar,
+                ..
+            }) => {
+                files.push(definition);
+                files.extend(calendar.as_deref());
+                files.push(timeline);
+                files.extend(scenario.as_deref());
+                files.extend(with_definition.as_deref());
+                files.extend(with_calendar.as_deref());
             }
             Self::Cmdb(
                 CmdbCommand::Validate(graph)
@@ -738,6 +789,28 @@ fn dispatch(
             &timeline,
             now,
             explain,
+        ),
+        Command::Sla(SlaCommand::WhatIf {
+            definition,
+            calendar,
+            timeline,
+            now,
+            scenario,
+            with_definition,
+            with_calendar,
+        }) => time::sla_what_if(
+            inputs,
+            &time::Baseline {
+                definition: &definition,
+                calendar: calendar.as_deref(),
+                timeline: &timeline,
+            },
+            now,
+            &time::Alternative {
+                scenario: scenario.as_deref(),
+                definition: with_definition.as_deref(),
+                calendar: with_calendar.as_deref(),
+            },
         ),
         Command::Cmdb(cmd) => match cmd {
             CmdbCommand::Validate(graph) => cmdb::validate(inputs, &graph.graph, graph.starter),

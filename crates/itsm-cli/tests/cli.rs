@@ -634,13 +634,14 @@ fn sla() {
             &[],
         ),
         // The explanation: running 09:00–11:00, paused 11:00–12:00, running 12:00–13:30.
+        // Each boundary names its cause and the timeline events behind it.
         case(
             &explain_args,
             0,
             Out::Has(&[
-                r#"{"business":7200,"from":"2026-03-02T09:00:00Z","kind":"running","to":"2026-03-02T11:00:00Z"}"#,
-                r#"{"business":3600,"from":"2026-03-02T11:00:00Z","kind":"paused","to":"2026-03-02T12:00:00Z"}"#,
-                r#"{"business":5400,"from":"2026-03-02T12:00:00Z","kind":"running","to":"2026-03-02T13:30:00Z"}"#,
+                r#"{"business":7200,"from":"2026-03-02T09:00:00Z","from_cause":{"causes":["started"],"events":[{"index":0,"type":"created"}]},"kind":"running","to":"2026-03-02T11:00:00Z","to_cause":{"causes":["paused"],"events":[{"index":2,"type":"state_changed"}]}}"#,
+                r#"{"business":3600,"from":"2026-03-02T11:00:00Z","from_cause":{"causes":["paused"],"events":[{"index":2,"type":"state_changed"}]},"kind":"paused","to":"2026-03-02T12:00:00Z","to_cause":{"causes":["resumed"],"events":[{"index":3,"type":"state_changed"}]}}"#,
+                r#"{"business":5400,"from":"2026-03-02T12:00:00Z","from_cause":{"causes":["resumed"],"events":[{"index":3,"type":"state_changed"}]},"kind":"running","to":"2026-03-02T13:30:00Z","to_cause":{"causes":["stopped"],"events":[{"index":4,"type":"state_changed"}]}}"#,
             ]),
             &[],
         ),
@@ -761,6 +762,96 @@ fn sla() {
             Out::Has(&[r#""cycles":[{"#]),
             &[],
         ),
+    ]);
+}
+
+#[test]
+fn sla_what_if() {
+    // The ticket of `sla()`: 3h30 counted, 1 h on hold, achieved under 4 h.
+    let run = |extra: &'static [&'static str]| -> Vec<&'static str> {
+        let mut v = vec![
+            "sla",
+            "what-if",
+            "--definition",
+            "sla_resolution_office.json",
+            "--calendar",
+            OFFICE,
+            "--timeline",
+            "timeline_on_hold.json",
+            "--now",
+            "2026-03-02T15:00:00Z",
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let under_3h = run(&["--with-definition", "sla_resolution_office_3h.json"]);
+    let scenario_3h = run(&["--scenario", "what_if_3h.json"]);
+    let no_hold = run(&["--scenario", "what_if_no_hold.json"]);
+    let bad_hold = run(&["--scenario", "what_if_bad_hold.json"]);
+    let typo = run(&["--scenario", "what_if_typo.json"]);
+    let zero = run(&["--with-definition", "sla_zero_goal.json"]);
+    let twice = run(&[
+        "--scenario",
+        "what_if_3h.json",
+        "--with-definition",
+        "sla_resolution_office_3h.json",
+    ]);
+    let other_calendar = run(&["--with-definition", "sla_resolution_24x7.json"]);
+    let nothing = run(&[]);
+    // Would it have breached under a 3 h SLA? At 13:00, an hour before the
+    // due instant it had.
+    let breached_under_3h: &[&str] = &[
+        r#""difference":{"breached_in_alternative":true,"breached_in_baseline":false,"changed":true,"cycles":[{"alternative_stage":"breached","baseline_stage":"achieved","breach_moved_secs":null,"breached_changed":true,"business_elapsed_delta_secs":0,"business_paused_delta_secs":0,"cycle":0,"due_moved_secs":-3600,"goal_changed":false,"goal_duration_delta_secs":-3600,"stage_changed":true}]}"#,
+        r#""breached_at":"2026-03-02T13:00:00Z""#,
+        r#""definition":"incident-resolution-3h""#,
+    ];
+    check_all(&[
+        case(&under_3h, 0, Out::Has(breached_under_3h), &[]),
+        case(&scenario_3h, 0, Out::Has(breached_under_3h), &[]),
+        // Had it not been on hold: 4h30 counted, breached at 13:00.
+        case(
+            &no_hold,
+            0,
+            Out::Has(&[
+                r#"{"alternative_stage":"breached","baseline_stage":"achieved","breach_moved_secs":null,"breached_changed":true,"business_elapsed_delta_secs":3600,"business_paused_delta_secs":-3600,"cycle":0,"due_moved_secs":-3600,"goal_changed":false,"goal_duration_delta_secs":0,"stage_changed":true}"#,
+                r#""edited_timeline":{"events":["#,
+            ]),
+            &[],
+        ),
+        case(
+            &bad_hold,
+            1,
+            Out::Empty,
+            &["what_if_bad_hold.json", "edits[0].from", "not_holdable"],
+        ),
+        case(
+            &typo,
+            1,
+            Out::Empty,
+            &[
+                "what_if_typo.json",
+                "edits[0].fromm",
+                "did you mean `from`?",
+            ],
+        ),
+        case(
+            &zero,
+            1,
+            Out::Empty,
+            &["sla_zero_goal.json", "goals[0].duration", "zero_duration"],
+        ),
+        case(&twice, 2, Out::Empty, &["--with-definition"]),
+        case(
+            &other_calendar,
+            1,
+            Out::Empty,
+            &[
+                "sla_resolution_24x7.json",
+                "uses calendar \"24x7\"",
+                "\"office\"",
+            ],
+        ),
+        case(&nothing, 2, Out::Empty, &["--scenario"]),
     ]);
 }
 

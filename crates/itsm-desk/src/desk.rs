@@ -12,7 +12,10 @@ use itsm_core::{
     ServiceEffect, Timeline, TimelineEvent, Urgency,
 };
 use itsm_lifecycle::{Effect, Input, LifecycleError, MajorIncidentEvent};
-use itsm_sla::{CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation};
+use itsm_sla::{
+    BusinessDuration, CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation,
+    WarningThreshold,
+};
 use itsm_store::{
     AppendRequest, CheckReport, DocumentProjector, DueClock, EventId, ExpectedVersion, NewEvent,
     Payload, PayloadRegistry, Record, RecordOpened, RecordPage, RecordQuery, RecordedEvent, Store,
@@ -130,8 +133,14 @@ pub struct SlaNotice {
     pub cycle: usize,
     /// `threshold` or `breach`.
     pub notice: String,
-    /// The threshold's percentage (100 for a breach).
+    /// The threshold's percentage (100 for a breach); for a warning a time
+    /// before the due instant, the whole percentage of the goal used when it
+    /// was crossed.
     pub percent: u8,
+    /// For a warning a time before the due instant: that time, in business
+    /// seconds. Absent for a percentage and a breach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_due: Option<BusinessDuration>,
     /// When it happened.
     pub at: DateTime<Utc>,
 }
@@ -1662,31 +1671,46 @@ impl Desk {
         let mut events = Vec::new();
         for clock in &clocks {
             for (c, cycle) in clock.cycles.iter().enumerate() {
-                let mut notices: Vec<(String, u8, DateTime<Utc>)> = cycle
+                let mut notices: Vec<(String, u8, Option<BusinessDuration>, DateTime<Utc>)> = cycle
                     .thresholds
                     .iter()
                     .filter_map(|t| {
-                        t.crossed_at
-                            .filter(|at| *at <= now)
-                            .map(|at| ("threshold".to_owned(), t.percent, at))
+                        let at = t.crossed_at.filter(|at| *at <= now)?;
+                        let (percent, before_due) = match t.threshold {
+                            WarningThreshold::Percent(p) => (p, None),
+                            WarningThreshold::BeforeDue(d) => {
+                                let goal = cycle.goal_duration.as_secs();
+                                let used = t.threshold.mark(cycle.goal_duration).as_secs();
+                                let percent = (used * 100).checked_div(goal).unwrap_or(100);
+                                (u8::try_from(percent.min(100)).unwrap_or(100), Some(d))
+                            }
+                            _ => return None,
+                        };
+                        Some(("threshold".to_owned(), percent, before_due, at))
                     })
                     .collect();
                 if let Some(at) = cycle.breached_at.filter(|at| *at <= now) {
-                    notices.push(("breach".to_owned(), 100, at));
+                    notices.push(("breach".to_owned(), 100, None, at));
                 }
-                for (notice, percent, at) in notices {
+                for (notice, percent, before_due, at) in notices {
+                    // A percentage keeps the key it always had.
+                    let key = match before_due {
+                        Some(d) => format!("before_due:{}", d.as_secs()),
+                        None => percent.to_string(),
+                    };
                     let id = stable_id(&[
                         &id.to_string(),
                         &clock.definition,
                         &c.to_string(),
                         &notice,
-                        &percent.to_string(),
+                        &key,
                     ]);
                     let payload = SlaNotice {
                         definition: clock.definition.clone(),
                         cycle: c,
                         notice: notice.clone(),
                         percent,
+                        before_due,
                         at,
                     };
                     let mut event = NewEvent::encode(id, &payload, at, None)?;

@@ -1533,3 +1533,68 @@ fn batches_racing_on_the_same_tickets_lose_nothing() {
         assert!(desk.check().unwrap().is_clean());
     }
 }
+
+/// A warning a time before the due instant is a notice of its own, keyed
+/// on that time (a percentage keeps its key), and recorded once.
+#[test]
+fn a_warning_before_the_due_instant_is_a_notice_of_its_own() {
+    use itsm_sla::{BusinessDuration, WarningThreshold};
+    let mut config = Config::default();
+    for sla in &mut config.slas {
+        sla.warning_thresholds = vec![
+            WarningThreshold::Percent(50),
+            WarningThreshold::BeforeDue(BusinessDuration::from_hours(1)),
+        ];
+    }
+    let mut inc = record("incident", 1, "INC0000001", json!({}));
+    if let Record::Incident(i) = &mut inc {
+        i.impact = Impact::High;
+        i.urgency = Urgency::High;
+    }
+    for url in urls("before_due") {
+        let mut desk = Desk::open(&url, config.clone()).unwrap();
+        let opened = desk.open_record(inc.clone(), &Ctx::at(t(0))).unwrap();
+        let goal_of = |definition: &str| {
+            opened
+                .clocks
+                .iter()
+                .find(|c| c.definition == definition)
+                .map(|c| c.current().unwrap().goal_duration.as_secs())
+                .unwrap()
+        };
+        // Two clocks, each: 50 %, an hour before the due instant, the breach.
+        let report = desk.tick(t(60 * 24 * 10)).unwrap();
+        assert_eq!((report.thresholds, report.breaches), (4, 2), "{report:?}");
+        let report = desk.tick(t(60 * 24 * 11)).unwrap();
+        assert_eq!((report.thresholds, report.breaches), (0, 0), "{report:?}");
+        let view = desk.show(&num("INC0000001")).unwrap();
+        let notices: Vec<itsm_desk::SlaNotice> = desk
+            .store()
+            .read_stream(view.record.stream_id(), 1, 10_000)
+            .unwrap()
+            .iter()
+            .filter(|ev| ev.event_type == "sla_notice")
+            .map(|ev| desk.store().decode(ev).unwrap())
+            .collect();
+        assert_eq!(notices.len(), 6, "{notices:#?}");
+        let before: Vec<&itsm_desk::SlaNotice> =
+            notices.iter().filter(|n| n.before_due.is_some()).collect();
+        assert_eq!(before.len(), 2, "{notices:#?}");
+        for n in before {
+            assert_eq!(n.notice, "threshold");
+            assert_eq!(n.before_due, Some(BusinessDuration::from_hours(1)));
+            // The share of the goal used an hour before the due instant.
+            let goal = goal_of(&n.definition);
+            let want = goal.saturating_sub(3600) * 100 / goal;
+            assert_eq!(u64::from(n.percent), want, "{n:?} (goal {goal} s)");
+        }
+        assert_eq!(
+            notices
+                .iter()
+                .filter(|n| n.before_due.is_none() && n.notice == "threshold")
+                .map(|n| n.percent)
+                .collect::<Vec<_>>(),
+            [50, 50]
+        );
+    }
+}

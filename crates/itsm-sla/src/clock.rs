@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 use crate::compiled::Position;
 use crate::condition::Snapshot;
 use crate::definition::{
-    CompiledSla, DeadlineKind, GoalSelection, SlaKind, SlaTarget, TRUTH_CANCEL, TRUTH_PAUSE,
-    TRUTH_RESET, TRUTH_RESUME, TRUTH_START, TRUTH_STOP,
+    CompiledSla, DeadlineKind, GoalSelection, GoalTarget, OutsideWorkingHours, SlaKind, SlaTarget,
+    TRUTH_CANCEL, TRUTH_PAUSE, TRUTH_RESET, TRUTH_RESUME, TRUTH_START, TRUTH_STOP,
 };
+use crate::due::parse_due;
 use crate::units::{BusinessDuration, DurationSpec};
-use crate::{CompiledCalendar, SlaError};
+use crate::{CompiledCalendar, SlaError, ThresholdCrossing};
 
 /// Where a cycle of the clock stands.
 #[derive(
@@ -75,17 +76,11 @@ impl SlaStage {
     }
 }
 
-crate::definition::impl_from_str!(SlaStage => "sla stage", SegmentKind => "segment kind");
-
-/// A warning threshold and when the clock crossed it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ThresholdCrossing {
-    /// The percentage of the goal.
-    pub percent: u8,
-    /// When the business elapsed time first reached it; `None` while not yet.
-    /// Once set it never moves, even when a new goal lowers the percentage.
-    pub crossed_at: Option<DateTime<Utc>>,
-}
+crate::definition::impl_from_str!(
+    SlaStage => "sla stage",
+    SegmentKind => "segment kind",
+    BoundaryCause => "boundary cause",
+);
 
 /// One cycle of the clock: from an attach (or reset) to a stop, a cancel or now.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -224,6 +219,90 @@ pub enum SegmentKind {
     Paused,
 }
 
+/// Why a segment of an explanation starts or ends there.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum BoundaryCause {
+    /// The record was opened: a retroactive start counts from here.
+    Opened,
+    /// The clock attached: the start condition held (and neither stop nor cancel).
+    Started,
+    /// The pause condition began to hold.
+    Paused,
+    /// The clock resumed: the resume condition held, or the pause condition
+    /// no longer did (or a due-date goal, which never pauses, came into force).
+    Resumed,
+    /// Another goal came into force: a priority change, a field a goal
+    /// reads, a due date set or cleared.
+    GoalChanged,
+    /// The due date of the due-date goal in force moved.
+    DueDateChanged,
+    /// The stop condition held: the cycle completed.
+    Stopped,
+    /// The cancel condition held (or, with `cancel_when_start_unmet`, the
+    /// start condition no longer did).
+    Canceled,
+    /// The reset condition held: the cycle closed and the next one opens.
+    Reset,
+    /// The calendar's working time begins.
+    CalendarOpens,
+    /// The calendar's working time ends.
+    CalendarCloses,
+    /// The instant of the evaluation (`now`): the figures stop here.
+    Evaluated,
+}
+
+/// A timeline event behind a boundary: its index in the timeline's
+/// `events`, and its type (`priority_changed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EventRef {
+    /// The index in the timeline's `events`.
+    pub index: usize,
+    /// The event's type, as the timeline writes it (`state_changed`).
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// One boundary of a segment: what the clock did there and the timeline
+/// events that made it; a calendar edge and the evaluation instant name no
+/// event.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentBoundary {
+    /// What happened there, in the order the clock applied it (a goal
+    /// change and a pause may fall on one update).
+    pub causes: Vec<BoundaryCause>,
+    /// The timeline events behind it: those of the update that the
+    /// conditions in question read (all of the update's events when none
+    /// can be singled out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventRef>,
+}
+
+impl SegmentBoundary {
+    fn edge(cause: BoundaryCause) -> Self {
+        Self {
+            causes: vec![cause],
+            events: Vec::new(),
+        }
+    }
+}
+
 /// One stretch of a cycle, for display and audit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ExplanationSegment {
@@ -235,6 +314,10 @@ pub struct ExplanationSegment {
     pub to: DateTime<Utc>,
     /// Business time in the segment.
     pub business: BusinessDuration,
+    /// Why the segment starts at `from`.
+    pub from_cause: SegmentBoundary,
+    /// Why it ends at `to`.
+    pub to_cause: SegmentBoundary,
 }
 
 /// The segments of one cycle.
@@ -271,8 +354,10 @@ pub const MAX_EXPLANATION_SEGMENTS: usize = 100_000;
 ///   `calendar` has another name;
 /// - [`SlaError::InvalidTimeline`] when the events up to `now` break the rules
 ///   of [`Timeline::validate`] (out of order, a `created` event not first, a
-///   state change from a state the record was not in), or when an event up
-///   to `now` is listed after one after `now` (out of order);
+///   state change from a state the record was not in), when an event up
+///   to `now` is listed after one after `now` (out of order), or when a
+///   field a due-date goal reads is set to something that is not a due date
+///   (`invalid_due_date`, at `events[i].to`);
 /// - [`SlaError::NoOpenedTime`] for a retroactive start without a `created` event;
 /// - the calendar's errors ([`SlaError::OutOfRange`], [`SlaError::NoWorkingTime`])
 ///   when an instant or a duration is beyond what it can compute.
@@ -296,7 +381,10 @@ pub fn evaluate(
 }
 
 /// Like [`evaluate`], and lists for each cycle the running, paused and
-/// outside-working-hours segments that produced its figures.
+/// outside-working-hours segments that produced its figures. Each boundary
+/// of a segment names its cause: the timeline events that started, paused,
+/// resumed, retargeted or stopped the clock, a calendar edge, or the
+/// evaluation instant.
 ///
 /// # Errors
 /// Those of [`evaluate`], and [`SlaError::TooManySegments`] when the
@@ -312,18 +400,11 @@ pub fn explain(
     let mut budget = MAX_EXPLANATION_SEGMENTS;
     for (cycle, raw) in cycles.into_iter().zip(segments) {
         let mut list = Vec::new();
-        for (from, to, paused) in raw {
-            if paused {
-                push_segment(
-                    &mut list,
-                    &mut budget,
-                    SegmentKind::Paused,
-                    from,
-                    to,
-                    calendar,
-                )?;
+        for span in raw {
+            if span.paused {
+                push_segment(&mut list, &mut budget, SegmentKind::Paused, span, calendar)?;
             } else {
-                split_running(&mut list, &mut budget, from, to, calendar)?;
+                split_running(&mut list, &mut budget, span, calendar)?;
             }
         }
         out.push(CycleExplanation {
@@ -342,10 +423,10 @@ fn push_segment(
     list: &mut Vec<ExplanationSegment>,
     budget: &mut usize,
     kind: SegmentKind,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    span: Span,
     calendar: &CompiledCalendar,
 ) -> Result<(), SlaError> {
+    let (from, to) = (span.from, span.to);
     if from >= to {
         return Ok(());
     }
@@ -365,18 +446,29 @@ fn push_segment(
         from,
         to,
         business,
+        from_cause: span.start,
+        to_cause: span.end,
     });
     Ok(())
 }
 
-/// Splits a running stretch into working and outside-working-hours pieces.
+/// Splits a running stretch into working and outside-working-hours pieces;
+/// the edges between them are the calendar's.
 fn split_running(
     list: &mut Vec<ExplanationSegment>,
     budget: &mut usize,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    span: Span,
     calendar: &CompiledCalendar,
 ) -> Result<(), SlaError> {
+    let Span {
+        from,
+        to,
+        start,
+        end: last,
+        ..
+    } = span;
+    let mut start = Some(start);
+    let mut last = Some(last);
     let mut cursor = from;
     while cursor < to {
         let working = calendar.is_working(cursor);
@@ -393,10 +485,38 @@ fn split_running(
         } else {
             SegmentKind::OutsideWorkingHours
         };
-        push_segment(list, budget, kind, cursor, end, calendar)?;
+        let edge = if working {
+            BoundaryCause::CalendarCloses
+        } else {
+            BoundaryCause::CalendarOpens
+        };
+        let piece = Span {
+            from: cursor,
+            to: end,
+            paused: false,
+            start: start
+                .take()
+                .unwrap_or_else(|| SegmentBoundary::edge(previous_edge(working))),
+            end: if end < to {
+                SegmentBoundary::edge(edge)
+            } else {
+                last.take().unwrap_or_default()
+            },
+        };
+        push_segment(list, budget, kind, piece, calendar)?;
         cursor = end;
     }
     Ok(())
+}
+
+/// The calendar edge a piece starts at, after the first: working time
+/// begins where the calendar opens, and the rest where it closes.
+fn previous_edge(working: bool) -> BoundaryCause {
+    if working {
+        BoundaryCause::CalendarOpens
+    } else {
+        BoundaryCause::CalendarCloses
+    }
 }
 
 fn between(
@@ -481,14 +601,6 @@ fn resolve(
     }
 }
 
-/// The business seconds at which `percent` of `target` is reached (rounded up).
-fn threshold_secs(target: BusinessDuration, percent: u8) -> BusinessDuration {
-    let secs = target.as_secs();
-    let p = u64::from(percent);
-    // Without overflow: ceil(secs * p / 100) = (secs / 100) * p + ceil((secs % 100) * p / 100).
-    BusinessDuration::from_secs((secs / 100) * p + ((secs % 100) * p).div_ceil(100))
-}
-
 /// A cycle being replayed.
 struct Active {
     goal: usize,
@@ -501,21 +613,58 @@ struct Active {
     paused_actual: u64,
     original_due: DateTime<Utc>,
     breached_at: Option<DateTime<Utc>>,
+    /// The due instant of the due-date goal in force; `None` under a
+    /// duration goal. Under a due-date goal the breach is this instant, not
+    /// the elapsed time reaching the target, and the cycle never pauses.
+    due: Option<DateTime<Utc>>,
     crossed: Vec<ThresholdCrossing>,
     /// The elapsed time at which `advance` has something to note.
     next_mark: BusinessDuration,
     segments: Option<Vec<Span>>,
+    /// Why the current segment started (recorded for [`explain`] only).
+    seg_cause: SegmentBoundary,
 }
 
 impl Active {
     /// Counts the time from the segment's start to `t`, noting thresholds
-    /// and the breach reached on the way.
-    fn advance(&mut self, t: &Mark, cal: &CompiledCalendar) -> Result<(), SlaError> {
+    /// and the breach reached on the way. `why` is the cause of the
+    /// boundary at `t` (given when recording an explanation).
+    fn advance(
+        &mut self,
+        t: &Mark,
+        cal: &CompiledCalendar,
+        why: Option<SegmentBoundary>,
+    ) -> Result<(), SlaError> {
         if !t.is_after(&self.seg) {
+            // Another cause of the boundary the current segment starts at,
+            // which the previous segment ends at.
+            if let Some(why) = why {
+                if let Some(previous) = self.segments.as_mut().and_then(|l| l.last_mut())
+                    && previous.to == self.seg.at
+                {
+                    merge(&mut previous.end, why.clone());
+                }
+                merge(&mut self.seg_cause, why);
+            }
             return Ok(());
         }
         if let Some(list) = &mut self.segments {
-            list.push((self.seg.at, t.at, self.paused));
+            let end = why.unwrap_or_default();
+            list.push(Span {
+                from: self.seg.at,
+                to: t.at,
+                paused: self.paused,
+                start: std::mem::replace(&mut self.seg_cause, end.clone()),
+                end,
+            });
+        }
+        // A due-date goal breaches at its instant, working hours or not.
+        if let Some(due) = self.due
+            && self.breached_at.is_none()
+            && self.seg.at < due
+            && due <= t.at
+        {
+            self.breached_at = Some(due);
         }
         let b = self.seg.business_until(t, cal)?;
         if self.paused {
@@ -530,12 +679,16 @@ impl Active {
                 return Ok(());
             }
             for slot in &mut self.crossed {
-                let at = threshold_secs(self.target, slot.percent);
+                let at = slot.threshold.mark(self.target);
                 if slot.crossed_at.is_none() && before < at && at <= after {
                     slot.crossed_at = Some(self.seg.add(at - before, cal)?);
                 }
             }
-            if self.breached_at.is_none() && before < self.target && self.target <= after {
+            if self.due.is_none()
+                && self.breached_at.is_none()
+                && before < self.target
+                && self.target <= after
+            {
                 self.breached_at = Some(self.seg.add(self.target - before, cal)?);
             }
             self.elapsed = after;
@@ -545,15 +698,48 @@ impl Active {
         Ok(())
     }
 
+    /// The target and due instant of goal `goal` coming into force at
+    /// `here`: a duration from the cycle's start; or, for a due date, the
+    /// elapsed time so far and the business time from `here` to the due
+    /// instant, so that the time left is always the business time to it. A
+    /// due-date goal whose field is empty keeps the due instant in force.
+    fn target_of(
+        &self,
+        sla: &CompiledSla,
+        cal: &CompiledCalendar,
+        goal: usize,
+        dues: &[Option<DateTime<Utc>>],
+        here: &Mark,
+    ) -> Result<(BusinessDuration, Option<DateTime<Utc>>), SlaError> {
+        match sla.targets[goal] {
+            GoalTarget::Duration(spec) => Ok((resolve(cal, &spec, &self.start)?, None)),
+            GoalTarget::DueDate { .. } => {
+                let due = due_of(sla, cal, goal, dues)?.or(self.due);
+                let left = match due {
+                    Some(u) => here.business_until(&Mark::new(u, cal), cal)?,
+                    None => BusinessDuration::ZERO,
+                };
+                Ok((self.elapsed + left, due))
+            }
+        }
+    }
+
+    /// The business elapsed time at which the earliest threshold not yet
+    /// crossed is reached; `None` when every one is. (The two forms mix, so
+    /// the earliest is not always the first listed.)
+    fn next_threshold(&self) -> Option<BusinessDuration> {
+        self.crossed
+            .iter()
+            .filter(|slot| slot.crossed_at.is_none())
+            .map(|slot| slot.threshold.mark(self.target))
+            .min()
+    }
+
     /// The business elapsed time at which the next threshold or the breach
     /// is reached (`MAX` when none is left).
     fn next_mark(&self) -> BusinessDuration {
-        let threshold = self
-            .crossed
-            .iter()
-            .find(|slot| slot.crossed_at.is_none())
-            .map(|slot| threshold_secs(self.target, slot.percent));
-        let breach = self.breached_at.is_none().then_some(self.target);
+        let threshold = self.next_threshold();
+        let breach = (self.due.is_none() && self.breached_at.is_none()).then_some(self.target);
         threshold
             .into_iter()
             .chain(breach)
@@ -561,16 +747,20 @@ impl Active {
             .unwrap_or(BusinessDuration::MAX)
     }
 
-    /// Marks, at `t`, thresholds and the breach already reached (after a new goal).
+    /// Marks, at `t`, thresholds and the breach already reached (after a
+    /// new goal or a new due date): under a due-date goal, the breach is
+    /// reached when the due instant is not after `t`.
     fn settle(&mut self, t: DateTime<Utc>) {
         for slot in &mut self.crossed {
-            if slot.crossed_at.is_none()
-                && threshold_secs(self.target, slot.percent) <= self.elapsed
-            {
+            if slot.crossed_at.is_none() && slot.threshold.mark(self.target) <= self.elapsed {
                 slot.crossed_at = Some(t);
             }
         }
-        if self.breached_at.is_none() && self.target <= self.elapsed {
+        let reached = match self.due {
+            Some(due) => due <= t,
+            None => self.target <= self.elapsed,
+        };
+        if self.breached_at.is_none() && reached {
             self.breached_at = Some(t);
         }
         self.next_mark = self.next_mark();
@@ -589,17 +779,13 @@ impl Active {
         } else {
             self.target - self.elapsed
         };
-        let due_at = match self.breached_at {
-            Some(b) => b,
-            None => reference.add(left, cal)?,
+        let due_at = match (self.due, self.breached_at) {
+            (Some(due), _) => due,
+            (None, Some(b)) => b,
+            (None, None) => reference.add(left, cal)?,
         };
         let next_event_at = if stage == SlaStage::InProgress {
-            let threshold = self
-                .crossed
-                .iter()
-                .find(|slot| slot.crossed_at.is_none())
-                .map(|slot| threshold_secs(self.target, slot.percent));
-            match (threshold, self.breached_at) {
+            match (self.next_threshold(), self.breached_at) {
                 (Some(at), _) => Some(reference.add(at - self.elapsed, cal)?),
                 (None, None) => Some(due_at),
                 (None, Some(_)) => None,
@@ -670,8 +856,16 @@ impl Truth {
     }
 }
 
-/// A stretch of a cycle: from, to, paused.
-type Span = (DateTime<Utc>, DateTime<Utc>, bool);
+/// A stretch of a cycle, with why it starts and ends (recorded for
+/// [`explain`] only).
+#[derive(Clone, Debug)]
+struct Span {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    paused: bool,
+    start: SegmentBoundary,
+    end: SegmentBoundary,
+}
 
 type Segments = Vec<Vec<Span>>;
 
@@ -718,6 +912,22 @@ fn run(
             ),
         ));
     }
+    // A due date a due-date goal reads must be one: refused with its path,
+    // like any other fault of the timeline, rather than taken as "none".
+    if !sla.due_fields.is_empty() {
+        for (i, event) in events[..read].iter().enumerate() {
+            if let TimelineChange::FieldChanged { field, to, .. } = &event.change
+                && sla.due_fields.contains(field)
+                && let Err(message) = parse_due(to, cal)
+            {
+                problems.push(Violation::new(
+                    format!("events[{i}].to"),
+                    "invalid_due_date",
+                    format!("field {field:?}: {message}"),
+                ));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(SlaError::InvalidTimeline { problems });
     }
@@ -742,7 +952,12 @@ fn run(
         None
     };
     // With a retroactive pause: the pause state before the clock attached.
-    let mut shadow: Option<(bool, DateTime<Utc>, Vec<Span>)> = None;
+    let mut shadow: Option<Shadow> = None;
+    // With an explanation: each event of the update with what it changed,
+    // and whether it set a due date a goal reads.
+    let mut update: Vec<(usize, u8, bool)> = Vec::new();
+    // The due date in each field a due-date goal reads.
+    let mut dues: Vec<Option<DateTime<Utc>>> = vec![None; sla.due_fields.len()];
 
     let mut i = 0;
     while i < events.len() {
@@ -753,12 +968,36 @@ fn run(
         let mut changed = table.begin_update(&mut snapshot) | first;
         first = 0;
         let mut j = i;
+        let mut due_changed = false;
+        update.clear();
         while j < events.len() && events[j].at == at {
-            changed |= table.apply(&mut snapshot, &events[j].change);
+            let change = &events[j].change;
+            let bits = table.apply(&mut snapshot, change);
+            changed |= bits;
+            let mut due_event = false;
+            if !dues.is_empty()
+                && let TimelineChange::FieldChanged { field, to, .. } = change
+                && let Some(k) = sla.due_fields.iter().position(|f| f == field)
+            {
+                due_event = true;
+                // Read without error above.
+                let due = parse_due(to, cal).unwrap_or(None);
+                if dues[k] != due {
+                    dues[k] = due;
+                    due_changed = true;
+                }
+            }
+            if record {
+                update.push((j, bits, due_event));
+            }
             j += 1;
         }
+        // The boundary of a segment at this update, when recording.
+        let why = |causes: &[BoundaryCause], deps: u8, due: bool| {
+            record.then(|| boundary(&update, events, causes, deps, due))
+        };
         i = j;
-        goals_changed = changed & sla.goal_deps != 0;
+        goals_changed = changed & sla.goal_deps != 0 || due_changed;
         // The conditions over the category and the priority only are read
         // together from one row; of the others, only those that read what
         // changed are evaluated again.
@@ -794,18 +1033,21 @@ fn run(
         let here = (active.is_some() || truth.start).then(|| Mark::new(at, cal));
 
         if let Some(a) = active.as_mut() {
-            let closing =
-                if truth.cancel || (d.cancel_when_start_unmet && !truth.start) || truth.reset {
-                    Some(SlaStage::Canceled)
-                } else if truth.stop {
-                    Some(SlaStage::Achieved)
-                } else {
-                    None
-                };
+            let start_unmet = d.cancel_when_start_unmet && !truth.start;
+            let closing = if truth.cancel || start_unmet {
+                let deps = sla.cancel.deps | if start_unmet { sla.start.deps } else { 0 };
+                Some((SlaStage::Canceled, BoundaryCause::Canceled, deps))
+            } else if truth.reset {
+                Some((SlaStage::Canceled, BoundaryCause::Reset, sla.reset.deps))
+            } else if truth.stop {
+                Some((SlaStage::Achieved, BoundaryCause::Stopped, sla.stop.deps))
+            } else {
+                None
+            };
             // Always computed while a clock runs.
             let here = &here.unwrap_or(a.seg);
-            if let Some(stage) = closing {
-                a.advance(here, cal)?;
+            if let Some((stage, cause, deps)) = closing {
+                a.advance(here, cal, why(&[cause], deps, false))?;
                 let stage = if stage == SlaStage::Achieved && a.breached_at.is_some() {
                     SlaStage::Breached
                 } else {
@@ -818,21 +1060,60 @@ fn run(
                     cycles.push(a.report(stage, Some(at), here, snapshot.priority(), cal)?);
                 }
             } else {
-                if goals_changed
-                    && let Some(g) = select_goal(sla, cal, &snapshot, &mut stack, &a.start)?
-                    && g != a.goal
-                {
-                    a.advance(here, cal)?;
+                // Another goal comes into force, or the due date of the
+                // due-date goal in force moves.
+                let retarget = if goals_changed {
+                    match select_goal(sla, cal, &snapshot, &mut stack, &a.start, &dues)? {
+                        Some(g) if g != a.goal => Some(g),
+                        Some(g) if due_of(sla, cal, g, &dues)? != a.due => Some(g),
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                let under_due = match retarget {
+                    Some(g) => matches!(sla.targets[g], GoalTarget::DueDate { .. }),
+                    None => a.due.is_some(),
+                };
+                // A due-date goal never pauses: coming into force, it resumes a paused cycle.
+                let flip = if under_due {
+                    a.paused
+                } else if a.paused {
+                    wants_resume
+                } else {
+                    wants_pause
+                };
+                if retarget.is_some() || flip {
+                    let mut causes = Vec::new();
+                    let (mut deps, mut due) = (0, false);
+                    match retarget {
+                        Some(g) if g != a.goal => {
+                            causes.push(BoundaryCause::GoalChanged);
+                            deps |= sla.goal_deps;
+                            due |= due_changed;
+                        }
+                        Some(_) => {
+                            causes.push(BoundaryCause::DueDateChanged);
+                            due = true;
+                        }
+                        None => {}
+                    }
+                    if flip && a.paused {
+                        causes.push(BoundaryCause::Resumed);
+                        deps |= sla.resume.as_ref().unwrap_or(&sla.pause).deps;
+                    } else if flip {
+                        causes.push(BoundaryCause::Paused);
+                        deps |= sla.pause.deps;
+                    }
+                    a.advance(here, cal, why(&causes, deps, due))?;
+                }
+                if let Some(g) = retarget {
                     a.goal = g;
-                    a.target = resolve(cal, &d.goals[g].duration, &a.start)?;
+                    (a.target, a.due) = a.target_of(sla, cal, g, &dues, here)?;
                     a.settle(at);
                 }
-                if !a.paused && wants_pause {
-                    a.advance(here, cal)?;
-                    a.paused = true;
-                } else if a.paused && wants_resume {
-                    a.advance(here, cal)?;
-                    a.paused = false;
+                if flip {
+                    a.paused = !a.paused;
                 }
             }
         }
@@ -854,8 +1135,17 @@ fn run(
                 Some(opened) if opened < at => Mark::new(opened, cal),
                 _ => here,
             };
-            if let Some(goal) = select_goal(sla, cal, &snapshot, &mut stack, &start)? {
-                let target = resolve(cal, &d.goals[goal].duration, &start)?;
+            if let Some(goal) = select_goal(sla, cal, &snapshot, &mut stack, &start, &dues)? {
+                let (target, due) = match sla.targets[goal] {
+                    GoalTarget::Duration(spec) => (resolve(cal, &spec, &start)?, None),
+                    GoalTarget::DueDate { .. } => {
+                        let due = due_of(sla, cal, goal, &dues)?;
+                        let until = due.map_or(Ok(BusinessDuration::ZERO), |u| {
+                            start.business_until(&Mark::new(u, cal), cal)
+                        })?;
+                        (until, due)
+                    }
+                };
                 let mut a = Active {
                     goal,
                     target,
@@ -865,56 +1155,112 @@ fn run(
                     elapsed: BusinessDuration::ZERO,
                     paused_business: BusinessDuration::ZERO,
                     paused_actual: 0,
-                    original_due: start.add(target, cal)?,
+                    original_due: match due {
+                        Some(due) => due,
+                        None => start.add(target, cal)?,
+                    },
                     breached_at: None,
+                    due,
                     crossed: sla
                         .thresholds
                         .iter()
-                        .map(|p| ThresholdCrossing {
-                            percent: *p,
+                        .map(|threshold| ThresholdCrossing {
+                            threshold: *threshold,
                             crossed_at: None,
                         })
                         .collect(),
                     next_mark: BusinessDuration::ZERO,
                     segments: record.then(Vec::new),
+                    seg_cause: SegmentBoundary::default(),
                 };
+                let started = why(&[BoundaryCause::Started], sla.start.deps, false);
+                a.seg_cause = if record && start.at < at {
+                    // A retroactive start counts from the created event.
+                    let created = events
+                        .iter()
+                        .position(|e| matches!(e.change, TimelineChange::Created { .. }));
+                    SegmentBoundary {
+                        causes: vec![BoundaryCause::Opened],
+                        events: created
+                            .map(|k| vec![event_ref(events, k)])
+                            .unwrap_or_default(),
+                    }
+                } else {
+                    started.clone().unwrap_or_default()
+                };
+                // A due date not after the start is breached as the cycle starts.
+                a.settle(start.at);
+                // A due-date goal never pauses, not even retroactively.
+                let pauses = a.due.is_none();
                 if retro.is_some() {
                     match shadow.take() {
-                        Some((paused, since, list)) if d.retroactive_pause => {
-                            for (from, to, p) in list {
-                                a.paused = p;
-                                a.seg = Mark::new(from, cal);
-                                a.advance(&Mark::new(to, cal), cal)?;
+                        Some(sh) if d.retroactive_pause => {
+                            for span in sh.list {
+                                a.paused = span.paused && pauses;
+                                a.seg = Mark::new(span.from, cal);
+                                a.seg_cause = span.start;
+                                a.advance(
+                                    &Mark::new(span.to, cal),
+                                    cal,
+                                    record.then_some(span.end),
+                                )?;
                             }
-                            a.paused = paused;
-                            a.seg = Mark::new(since, cal);
-                            a.advance(&here, cal)?;
+                            a.paused = sh.paused && pauses;
+                            a.seg = Mark::new(sh.since, cal);
+                            a.seg_cause = sh.since_cause;
+                            a.advance(&here, cal, started)?;
                         }
-                        _ => a.advance(&here, cal)?,
+                        _ => a.advance(&here, cal, started)?,
                     }
                 }
                 a.settle(at);
-                a.paused = wants_pause;
+                a.paused = wants_pause && pauses;
                 active = Some(a);
             }
         }
 
         if active.is_none() && cycles.is_empty() && d.retroactive_pause {
-            let (paused, since, list) = shadow.get_or_insert_with(|| (false, at, Vec::new()));
-            let next = if *paused { !wants_resume } else { wants_pause };
-            if next != *paused {
-                if at > *since {
-                    list.push((*since, at, *paused));
+            let sh = shadow.get_or_insert_with(|| Shadow {
+                paused: false,
+                since: at,
+                since_cause: why(&[BoundaryCause::Opened], 0, false).unwrap_or_default(),
+                list: Vec::new(),
+            });
+            let next = if sh.paused {
+                !wants_resume
+            } else {
+                wants_pause
+            };
+            if next != sh.paused {
+                let b = if sh.paused {
+                    let deps = sla.resume.as_ref().unwrap_or(&sla.pause).deps;
+                    why(&[BoundaryCause::Resumed], deps, false)
+                } else {
+                    why(&[BoundaryCause::Paused], sla.pause.deps, false)
                 }
-                *paused = next;
-                *since = at;
+                .unwrap_or_default();
+                if at > sh.since {
+                    let start = std::mem::replace(&mut sh.since_cause, b.clone());
+                    sh.list.push(Span {
+                        from: sh.since,
+                        to: at,
+                        paused: sh.paused,
+                        start,
+                        end: b,
+                    });
+                } else {
+                    merge(&mut sh.since_cause, b);
+                }
+                sh.paused = next;
+                sh.since = at;
             }
         }
     }
 
     if let Some(mut a) = active {
         let end = Mark::new(now, cal);
-        a.advance(&end, cal)?;
+        let evaluated = record.then(|| SegmentBoundary::edge(BoundaryCause::Evaluated));
+        a.advance(&end, cal, evaluated)?;
         let stage = if a.paused {
             SlaStage::Paused
         } else {
@@ -929,25 +1275,114 @@ fn run(
     Ok((cycles, segments))
 }
 
+/// The pause state before the clock attached, with a retroactive pause:
+/// paused or not since when (and why), and the stretches before.
+struct Shadow {
+    paused: bool,
+    since: DateTime<Utc>,
+    since_cause: SegmentBoundary,
+    list: Vec<Span>,
+}
+
+/// The boundary at an update for `causes`: the update's events that
+/// changed what `deps` reads (or, with `due`, set a due date a goal reads);
+/// all of them when none does.
+fn boundary(
+    update: &[(usize, u8, bool)],
+    events: &[itsm_core::TimelineEvent],
+    causes: &[BoundaryCause],
+    deps: u8,
+    due: bool,
+) -> SegmentBoundary {
+    let mut list: Vec<EventRef> = update
+        .iter()
+        .filter(|(_, bits, due_event)| bits & deps != 0 || (due && *due_event))
+        .map(|(k, _, _)| event_ref(events, *k))
+        .collect();
+    if list.is_empty() {
+        list = update
+            .iter()
+            .map(|(k, _, _)| event_ref(events, *k))
+            .collect();
+    }
+    SegmentBoundary {
+        causes: causes.to_vec(),
+        events: list,
+    }
+}
+
+/// Adds `more` to the causes and events of `into`, each once.
+fn merge(into: &mut SegmentBoundary, more: SegmentBoundary) {
+    for cause in more.causes {
+        if !into.causes.contains(&cause) {
+            into.causes.push(cause);
+        }
+    }
+    for event in more.events {
+        if !into.events.contains(&event) {
+            into.events.push(event);
+        }
+    }
+}
+
+/// Event `k` of the timeline, by index and type.
+fn event_ref(events: &[itsm_core::TimelineEvent], k: usize) -> EventRef {
+    let kind = match &events[k].change {
+        TimelineChange::Created { .. } => "created",
+        TimelineChange::StateChanged { .. } => "state_changed",
+        TimelineChange::PriorityChanged { .. } => "priority_changed",
+        TimelineChange::AssignmentChanged { .. } => "assignment_changed",
+        TimelineChange::FieldChanged { .. } => "field_changed",
+        TimelineChange::CommentAdded { .. } => "comment_added",
+        // A kind added to the timeline later: its type as written.
+        other => {
+            return EventRef {
+                index: k,
+                kind: serde_json::to_value(other)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            };
+        }
+    };
+    EventRef {
+        index: k,
+        kind: kind.to_owned(),
+    }
+}
+
 /// The index of the goal in force for the snapshot; `None` when no goal's
-/// condition holds. Only `shortest` converts durations (from `start`).
+/// condition holds (a due-date goal holds only while its field has a due
+/// date). Only `shortest` converts durations (from `start`), and compares a
+/// due date by the business time from `start` to it.
 fn select_goal(
     sla: &CompiledSla,
     cal: &CompiledCalendar,
     snapshot: &Snapshot,
     stack: &mut Vec<bool>,
     start: &Mark,
+    dues: &[Option<DateTime<Utc>>],
 ) -> Result<Option<usize>, SlaError> {
-    let goals = &sla.definition.goals;
     let mut best: Option<(usize, BusinessDuration)> = None;
     for (i, program) in sla.goals.iter().enumerate() {
+        if let GoalTarget::DueDate { field, .. } = sla.targets[i]
+            && dues[field].is_none()
+        {
+            continue;
+        }
         if !sla.table.eval(program, snapshot, stack) {
             continue;
         }
         match sla.definition.goal_selection {
             GoalSelection::FirstMatch => return Ok(Some(i)),
             GoalSelection::Shortest => {
-                let target = resolve(cal, &goals[i].duration, start)?;
+                let target = match sla.targets[i] {
+                    GoalTarget::Duration(spec) => resolve(cal, &spec, start)?,
+                    GoalTarget::DueDate { .. } => match due_of(sla, cal, i, dues)? {
+                        Some(due) => start.business_until(&Mark::new(due, cal), cal)?,
+                        None => continue,
+                    },
+                };
                 if best.is_none_or(|(_, t)| target < t) {
                     best = Some((i, target));
                 }
@@ -955,4 +1390,23 @@ fn select_goal(
         }
     }
     Ok(best.map(|(i, _)| i))
+}
+
+/// The due instant goal `goal` aims at: its field's due date, moved to the
+/// next opening when the goal says so; `None` for a duration goal or a
+/// field without a due date.
+fn due_of(
+    sla: &CompiledSla,
+    cal: &CompiledCalendar,
+    goal: usize,
+    dues: &[Option<DateTime<Utc>>],
+) -> Result<Option<DateTime<Utc>>, SlaError> {
+    let GoalTarget::DueDate { field, outside } = sla.targets[goal] else {
+        return Ok(None);
+    };
+    match (dues[field], outside) {
+        (None, _) => Ok(None),
+        (Some(due), OutsideWorkingHours::Keep) => Ok(Some(due)),
+        (Some(due), _) => cal.next_opening(due).map(Some),
+    }
 }

@@ -671,6 +671,20 @@ impl CompiledCalendar {
         s >= MIN_SECS && (s < MAX_SECS || (s == MAX_SECS && n == 0))
     }
 
+    /// Whether `t` lies in the range business-time arithmetic supports
+    /// (1900-01-01 to 2200-01-01 UTC, both included).
+    pub(crate) fn supports(t: DateTime<Utc>) -> bool {
+        Self::in_range(t.timestamp(), t.timestamp_subsec_nanos())
+    }
+
+    /// The end of local date `date` in the calendar's zone: the instant its
+    /// next date starts (local midnight, moved forward by a gap as the rules
+    /// of `local.rs` say). `None` outside chrono's range.
+    pub(crate) fn end_of_local_date(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        let secs = local::resolve(&self.tz, date.succ_opt()?, 0)?;
+        DateTime::from_timestamp(secs, 0)
+    }
+
     /// The business position of `t` (see [`Position`]), when the calendar
     /// can compute it by lookup: always for a 24×7 calendar, inside the
     /// compiled window otherwise. `None` means "use `add` and `between`",

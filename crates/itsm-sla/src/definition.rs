@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::condition::{LeafTable, Program, check_condition};
-use crate::units::DurationSpec;
-use crate::{Condition, SlaError};
+use crate::units::{BusinessDuration, DurationSpec};
+use crate::{Condition, SlaError, WarningThreshold};
 
 /// The longest goal a definition may set, in days: 3,660 working or calendar
 /// days, or as much business time as 3,660 days of 24 hours hold (about ten
@@ -26,6 +26,11 @@ pub const MAX_GOAL_DAYS: u32 = 3_660;
 /// every listed name distinct in the compiled program (which numbers the
 /// names it interns with 16 bits).
 pub const MAX_CONDITION_NODES: usize = 4_096;
+
+/// The most warning thresholds one definition may list (percentages and
+/// times before the due instant together). Percentages alone can be at most
+/// 99; the bound keeps the times before the due instant as few.
+pub const MAX_WARNING_THRESHOLDS: usize = 100;
 
 /// Implements `FromStr` from the strum names, with [`SlaError::InvalidName`].
 macro_rules! impl_from_str {
@@ -48,7 +53,12 @@ macro_rules! impl_from_str {
 }
 pub(crate) use impl_from_str;
 
-impl_from_str!(SlaKind => "sla kind", GoalSelection => "goal selection", DeadlineKind => "deadline kind");
+impl_from_str!(
+    SlaKind => "sla kind",
+    GoalSelection => "goal selection",
+    DeadlineKind => "deadline kind",
+    OutsideWorkingHours => "outside working hours",
+);
 
 /// What kind of agreement a definition measures.
 #[derive(
@@ -150,16 +160,119 @@ pub enum DeadlineKind {
     Fixed,
 }
 
-/// One goal: when its condition holds, the clock aims at its duration.
+/// One goal: when its condition holds, the clock aims at its duration, or
+/// at the record's own due date.
+///
+/// Exactly one of `duration` and `due_date` is given:
+/// `{"when": …, "duration": {"unit": "business_time", "seconds": 14400}}` or
+/// `{"when": …, "due_date": {"field": "due_at"}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{"required": ["duration"]}, {"required": ["due_date"]}]))]
 pub struct SlaGoal {
     /// When this goal applies (for example `{"type": "priority", "any_of": ["p1"]}`);
     /// always, when absent.
     #[serde(default = "Condition::always")]
     pub when: Condition,
-    /// The time allowed.
-    pub duration: DurationSpec,
+    /// The time allowed from the cycle's start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DurationSpec")]
+    pub duration: Option<DurationSpec>,
+    /// The record's own due date is the target (ServiceNow's "breach on due
+    /// date", a negotiated due date): the breach is that instant, and the
+    /// clock never pauses while this goal is in force. The goal applies only
+    /// while the record has a due date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DueDateGoal")]
+    pub due_date: Option<DueDateGoal>,
+}
+
+impl SlaGoal {
+    /// A goal of `duration` when `when` holds.
+    #[must_use]
+    pub fn duration(when: Condition, duration: DurationSpec) -> Self {
+        Self {
+            when,
+            duration: Some(duration),
+            due_date: None,
+        }
+    }
+
+    /// A goal of the record's due date when `when` holds.
+    #[must_use]
+    pub fn due_date(when: Condition, due_date: DueDateGoal) -> Self {
+        Self {
+            when,
+            duration: None,
+            due_date: Some(due_date),
+        }
+    }
+}
+
+/// Where a due-date goal reads the record's due date, and what a due date
+/// outside working hours means.
+///
+/// The due date is the value of a field as the timeline's `field_changed`
+/// events set it: an RFC 3339 instant (`"2026-03-13T17:00:00Z"`), or a date
+/// alone (`"2026-03-13"`), which means the end of that day in the calendar's
+/// time zone. `null` or `""` is no due date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DueDateGoal {
+    /// The field, by the name its `field_changed` events give it; `due_at`
+    /// (the field of our records) when absent.
+    #[serde(default = "DueDateGoal::default_field")]
+    pub field: String,
+    /// A due date outside working hours: kept as written (the default), or
+    /// moved to the next opening of the calendar, as ServiceNow does.
+    #[serde(default)]
+    pub outside_working_hours: OutsideWorkingHours,
+}
+
+impl DueDateGoal {
+    fn default_field() -> String {
+        "due_at".to_owned()
+    }
+}
+
+impl Default for DueDateGoal {
+    /// The field `due_at`, kept as written outside working hours.
+    fn default() -> Self {
+        Self {
+            field: Self::default_field(),
+            outside_working_hours: OutsideWorkingHours::default(),
+        }
+    }
+}
+
+/// What a due date outside the calendar's working hours means.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    strum::Display,
+    strum::EnumIter,
+    strum::AsRefStr,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum OutsideWorkingHours {
+    /// The breach is the instant written, working hours or not: the customer
+    /// agreed to an instant.
+    #[default]
+    Keep,
+    /// The breach moves to the next opening of the calendar (ServiceNow's
+    /// relative durations do this).
+    NextOpening,
 }
 
 /// An SLA, OLA or underpinning-contract definition, as data.
@@ -190,9 +303,13 @@ pub struct SlaDefinition {
     /// The name of the business calendar; the built-in 24×7 calendar when absent.
     #[serde(default)]
     pub calendar: Option<String>,
-    /// Percentages of the goal (1 to 99, increasing) at which a warning is due.
+    /// When warnings are due: whole percentages of the goal (1 to 99,
+    /// increasing among themselves), written as bare integers, and amounts of
+    /// business time before the due instant (`{"before_due": "PT1H"}`,
+    /// decreasing among themselves), in any mix; at most
+    /// [`MAX_WARNING_THRESHOLDS`].
     #[serde(default)]
-    pub warning_thresholds: Vec<u8>,
+    pub warning_thresholds: Vec<WarningThreshold>,
     /// When the clock attaches.
     pub start: Condition,
     /// When the clock completes (achieved or breached).
@@ -275,7 +392,12 @@ impl SlaDefinition {
     /// `pause_on_fixed_deadline` (a fixed deadline never pauses),
     /// `reset_without_event` (a reset condition with no `occurs` test resets
     /// at every update while it holds), `no_fallback_goal` (no goal applies
-    /// always, so some tickets get no clock).
+    /// always, so some tickets get no clock), `no_fallback_for_missing_due_date`
+    /// (only due-date goals apply always, so a ticket without a due date gets
+    /// no clock), `pause_on_due_date_goals` (every goal is a due date, which
+    /// never pauses), `warning_before_whole_goal` (a warning a time before the
+    /// due instant at least as long as a business-time goal, so crossed as
+    /// the cycle starts).
     #[must_use]
     pub fn check(&self) -> DefinitionReport {
         let errors = self.errors();
@@ -320,7 +442,37 @@ impl SlaDefinition {
             ));
         }
         for (i, goal) in self.goals.iter().enumerate() {
-            let zero = match goal.duration {
+            if let Some(due) = &goal.due_date
+                && due.field.trim().is_empty()
+            {
+                errors.push(Violation::new(
+                    format!("goals[{i}].due_date.field"),
+                    "empty_name",
+                    "the due date's field name is empty",
+                ));
+            }
+            check_condition(&goal.when, &format!("goals[{i}].when"), &mut errors);
+            let duration = match (&goal.duration, &goal.due_date) {
+                (Some(d), None) => *d,
+                (None, Some(_)) => continue,
+                (Some(_), Some(_)) => {
+                    errors.push(Violation::new(
+                        format!("goals[{i}]"),
+                        "goal_target",
+                        format!("goal {i} gives both a duration and a due date; give one"),
+                    ));
+                    continue;
+                }
+                (None, None) => {
+                    errors.push(Violation::new(
+                        format!("goals[{i}]"),
+                        "goal_target",
+                        format!("goal {i} gives neither a duration nor a due date; give one"),
+                    ));
+                    continue;
+                }
+            };
+            let zero = match duration {
                 DurationSpec::BusinessTime { seconds } => seconds.is_zero(),
                 DurationSpec::WorkingDays { days, .. } | DurationSpec::CalendarDays { days } => {
                     days == 0
@@ -330,10 +482,10 @@ impl SlaDefinition {
                 errors.push(Violation::new(
                     format!("goals[{i}].duration"),
                     "zero_duration",
-                    format!("goal {i} allows no time at all: {}", goal.duration),
+                    format!("goal {i} allows no time at all: {duration}"),
                 ));
             }
-            let too_long = match goal.duration {
+            let too_long = match duration {
                 DurationSpec::BusinessTime { seconds } => {
                     seconds.as_secs() > u64::from(MAX_GOAL_DAYS) * 86_400
                 }
@@ -346,12 +498,10 @@ impl SlaDefinition {
                     format!("goals[{i}].duration"),
                     "goal_too_long",
                     format!(
-                        "goal {i} allows {}; at most {MAX_GOAL_DAYS} days (about ten years) are allowed",
-                        goal.duration
+                        "goal {i} allows {duration}; at most {MAX_GOAL_DAYS} days (about ten years) are allowed"
                     ),
                 ));
             }
-            check_condition(&goal.when, &format!("goals[{i}].when"), &mut errors);
         }
         if let Some(name) = &self.calendar
             && name.trim().is_empty()
@@ -362,25 +512,7 @@ impl SlaDefinition {
                 "the calendar name is empty",
             ));
         }
-        for (i, t) in self.warning_thresholds.iter().enumerate() {
-            if !(1..=99).contains(t) {
-                errors.push(Violation::new(
-                    format!("warning_thresholds[{i}]"),
-                    "threshold_out_of_range",
-                    format!("warning threshold {t} % is not between 1 and 99"),
-                ));
-            }
-            if i > 0 && *t <= self.warning_thresholds[i - 1] {
-                errors.push(Violation::new(
-                    format!("warning_thresholds[{i}]"),
-                    "thresholds_not_increasing",
-                    format!(
-                        "warning threshold {t} % does not exceed the previous one ({} %)",
-                        self.warning_thresholds[i - 1]
-                    ),
-                ));
-            }
-        }
+        self.threshold_errors(&mut errors);
         for (path, condition) in self.conditions() {
             check_condition(condition, &path, &mut errors);
         }
@@ -410,6 +542,86 @@ impl SlaDefinition {
             ));
         }
         errors
+    }
+
+    /// The rules of `warning_thresholds`: percentages from 1 to 99, each
+    /// above the previous percentage; times before the due instant above
+    /// zero and within [`MAX_GOAL_DAYS`], each shorter than the previous
+    /// one (so that each form lists its thresholds in the order they fire);
+    /// at most [`MAX_WARNING_THRESHOLDS`] in all.
+    fn threshold_errors(&self, errors: &mut Vec<Violation>) {
+        let list = &self.warning_thresholds;
+        if list.len() > MAX_WARNING_THRESHOLDS {
+            errors.push(Violation::new(
+                "warning_thresholds",
+                "too_many_thresholds",
+                format!(
+                    "{} warning thresholds are listed; at most {MAX_WARNING_THRESHOLDS} are allowed",
+                    list.len()
+                ),
+            ));
+            return;
+        }
+        let mut last_percent: Option<u8> = None;
+        let mut last_before: Option<BusinessDuration> = None;
+        for (i, t) in list.iter().enumerate() {
+            let path = format!("warning_thresholds[{i}]");
+            match *t {
+                WarningThreshold::Percent(p) => {
+                    if !(1..=99).contains(&p) {
+                        errors.push(Violation::new(
+                            path.clone(),
+                            "threshold_out_of_range",
+                            format!("warning threshold {p} % is not between 1 and 99"),
+                        ));
+                    }
+                    if let Some(previous) = last_percent
+                        && p <= previous
+                    {
+                        errors.push(Violation::new(
+                            path,
+                            "thresholds_not_increasing",
+                            format!(
+                                "warning threshold {p} % does not exceed the previous one ({previous} %)"
+                            ),
+                        ));
+                    }
+                    last_percent = Some(p);
+                }
+                WarningThreshold::BeforeDue(d) => {
+                    if d.is_zero() {
+                        errors.push(Violation::new(
+                            format!("{path}.before_due"),
+                            "threshold_out_of_range",
+                            "a warning 0 s before the due instant is the breach itself; give a time above zero",
+                        ));
+                    } else if d.as_secs() > u64::from(MAX_GOAL_DAYS) * 86_400 {
+                        errors.push(Violation::new(
+                            format!("{path}.before_due"),
+                            "threshold_out_of_range",
+                            format!(
+                                "a warning {} before the due instant is longer than any goal may be ({MAX_GOAL_DAYS} days)",
+                                d.humanized()
+                            ),
+                        ));
+                    }
+                    if let Some(previous) = last_before
+                        && d >= previous
+                    {
+                        errors.push(Violation::new(
+                            format!("{path}.before_due"),
+                            "thresholds_not_increasing",
+                            format!(
+                                "a warning {} before the due instant does not come after the previous one ({} before): list them from the earliest",
+                                d.humanized(),
+                                previous.humanized()
+                            ),
+                        ));
+                    }
+                    last_before = Some(d);
+                }
+            }
+        }
     }
 
     /// Every condition of the definition with its path.
@@ -466,12 +678,62 @@ impl SlaDefinition {
                 "the reset condition tests no event that occurs: it resets the clock at every update while it holds",
             ));
         }
-        if !self.goals.iter().any(|g| g.when == Condition::Always) {
+        let always = |g: &&SlaGoal| g.when == Condition::Always;
+        if !self
+            .goals
+            .iter()
+            .any(|g| always(&g) && g.duration.is_some())
+        {
+            if self.goals.iter().any(|g| always(&g)) {
+                warnings.push(Violation::new(
+                    "goals",
+                    "no_fallback_for_missing_due_date",
+                    "the only goals that apply always are due dates: a ticket without a due date gets no clock until one is set",
+                ));
+            } else {
+                warnings.push(Violation::new(
+                    "goals",
+                    "no_fallback_goal",
+                    "no goal applies always: a ticket that matches no goal gets no clock",
+                ));
+            }
+        }
+        if self.deadline == DeadlineKind::Elapsed
+            && pauses
+            && !self.goals.is_empty()
+            && self.goals.iter().all(|g| g.due_date.is_some())
+        {
             warnings.push(Violation::new(
-                "goals",
-                "no_fallback_goal",
-                "no goal applies always: a ticket that matches no goal gets no clock",
+                "pause",
+                "pause_on_due_date_goals",
+                "every goal is a due date, which never pauses: the pause and resume conditions are ignored",
             ));
+        }
+        for (i, t) in self.warning_thresholds.iter().enumerate() {
+            let WarningThreshold::BeforeDue(before) = *t else {
+                continue;
+            };
+            let shorter = self
+                .goals
+                .iter()
+                .enumerate()
+                .find_map(|(g, goal)| match goal.duration {
+                    Some(DurationSpec::BusinessTime { seconds }) if seconds <= before => {
+                        Some((g, seconds))
+                    }
+                    _ => None,
+                });
+            if let Some((g, seconds)) = shorter {
+                warnings.push(Violation::new(
+                    format!("warning_thresholds[{i}].before_due"),
+                    "warning_before_whole_goal",
+                    format!(
+                        "goal {g} allows {}, no more than this warning's {} before the due instant: under it the warning is crossed as the cycle starts",
+                        seconds.humanized(),
+                        before.humanized()
+                    ),
+                ));
+            }
         }
     }
 }
@@ -512,9 +774,14 @@ pub struct CompiledSla {
     pub(crate) cancel: Program,
     pub(crate) reset: Program,
     pub(crate) goals: Vec<Program>,
+    /// What each goal aims at, in the order of `goals`.
+    pub(crate) targets: Vec<GoalTarget>,
+    /// The fields due-date goals read, each once; a [`GoalTarget::DueDate`]
+    /// names its field by its index here.
+    pub(crate) due_fields: Vec<String>,
     /// What the goal conditions read, together.
     pub(crate) goal_deps: u8,
-    pub(crate) thresholds: Vec<u8>,
+    pub(crate) thresholds: Vec<WarningThreshold>,
     /// The truths of the start, stop, cancel, reset, pause and resume
     /// conditions (bits [`TRUTH_START`] and on) that test only the category
     /// and the priority, for each [`Snapshot::table_index`](crate::condition::Snapshot::table_index):
@@ -522,6 +789,18 @@ pub struct CompiledSla {
     pub(crate) truths: [u8; 49],
     /// Which of those conditions `truths` decides.
     pub(crate) tabled: u8,
+}
+
+/// What a compiled goal aims at.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum GoalTarget {
+    /// A duration from the cycle's start.
+    Duration(DurationSpec),
+    /// The due date in the field `due_fields[field]`.
+    DueDate {
+        field: usize,
+        outside: OutsideWorkingHours,
+    },
 }
 
 /// Bits of [`CompiledSla::truths`].
@@ -558,6 +837,37 @@ impl CompiledSla {
             .iter()
             .map(|g| table.compile(&g.when))
             .collect();
+        let mut due_fields: Vec<String> = Vec::new();
+        let mut targets = Vec::with_capacity(definition.goals.len());
+        for goal in &definition.goals {
+            // `errors` above guarantees exactly one of the two.
+            targets.push(match (&goal.duration, &goal.due_date) {
+                (_, Some(due)) => {
+                    let field = match due_fields.iter().position(|f| *f == due.field) {
+                        Some(k) => k,
+                        None => {
+                            due_fields.push(due.field.clone());
+                            due_fields.len() - 1
+                        }
+                    };
+                    GoalTarget::DueDate {
+                        field,
+                        outside: due.outside_working_hours,
+                    }
+                }
+                (Some(d), None) => GoalTarget::Duration(*d),
+                (None, None) => {
+                    return Err(SlaError::InvalidDefinition {
+                        name: definition.name.clone(),
+                        problems: vec![Violation::new(
+                            "goals",
+                            "goal_target",
+                            "a goal has no target",
+                        )],
+                    });
+                }
+            });
+        }
         let mut truths = [0u8; 49];
         let mut tabled = 0;
         for (bit, program) in [
@@ -590,6 +900,8 @@ impl CompiledSla {
             reset,
             goal_deps: goals.iter().fold(0, |m, g| m | g.deps),
             goals,
+            targets,
+            due_fields,
             thresholds: definition.warning_thresholds.clone(),
         })
     }

@@ -95,6 +95,14 @@ pub enum SlaError {
         /// The definition's name.
         definition: String,
     },
+    /// A what-if breaks one or more rules; every problem is listed, each
+    /// with its path in the what-if document (`definition.goals[0]`,
+    /// `edits[2].from`).
+    #[error("the what-if is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidWhatIf {
+        /// Every problem found.
+        problems: Vec<Violation>,
+    },
     /// An explanation would list more segments than allowed.
     #[error("the explanation would list more than {limit} segments")]
     TooManySegments {

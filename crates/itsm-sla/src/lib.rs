@@ -53,14 +53,18 @@
 //! (weekly hours in an IANA zone, holidays, extra working dates) compiles
 //! once into a [`CompiledCalendar`] whose `add` and `between` are lookups in
 //! prefix sums of working seconds, correct across DST changes; an
-//! [`SlaDefinition`] (goals per condition, start / pause / resume / stop /
-//! cancel / reset conditions over the ticket timeline, warning thresholds,
-//! retroactive start and pause, fixed deadlines) compiles into a
-//! [`CompiledSla`]; [`evaluate`] replays an `itsm_core::Timeline` and returns
-//! each cycle's stage, elapsed, paused and remaining time, due instant,
-//! breach and the next instant at which a timer should fire; [`explain`]
-//! lists the segments behind the figures; [`ComplianceReport`] aggregates many
-//! evaluations.
+//! [`SlaDefinition`] (goals per condition, in business time, working days,
+//! calendar days or the record's own due date; start / pause / resume / stop
+//! / cancel / reset conditions over the ticket timeline; warning thresholds
+//! as percentages or times before the due instant; retroactive start and
+//! pause; fixed deadlines) compiles into a [`CompiledSla`]; [`evaluate`]
+//! replays an `itsm_core::Timeline` and returns each cycle's stage, elapsed,
+//! paused and remaining time, due instant, breach and the next instant at
+//! which a timer should fire; [`explain`] lists the segments behind the
+//! figures, each boundary naming the event or calendar edge that caused it;
+//! [`what_if`] evaluates the clock again under another definition, calendar
+//! or edited timeline, beside the clock as it is; [`ComplianceReport`]
+//! aggregates many evaluations.
 //!
 //! # What it is not for
 //! `itsm-sla` never reads the system clock, performs no I/O and schedules
@@ -99,21 +103,32 @@ mod clock;
 mod compliance;
 mod condition;
 mod definition;
+mod due;
+mod threshold;
+mod what_if;
 
 pub use clock::{
-    CycleExplanation, ExplanationSegment, MAX_EXPLANATION_SEGMENTS, SegmentKind, SlaCycle,
-    SlaEvaluation, SlaExplanation, SlaStage, ThresholdCrossing, evaluate, explain,
+    BoundaryCause, CycleExplanation, EventRef, ExplanationSegment, MAX_EXPLANATION_SEGMENTS,
+    SegmentBoundary, SegmentKind, SlaCycle, SlaEvaluation, SlaExplanation, SlaStage, evaluate,
+    explain,
 };
 pub use compliance::{ComplianceReport, ComplianceRow, DurationStats};
 pub use condition::{Condition, EventPattern, MAX_CONDITION_DEPTH};
 pub use definition::{
-    CompiledSla, DeadlineKind, DefinitionReport, GoalSelection, MAX_CONDITION_NODES, MAX_GOAL_DAYS,
-    SlaDefinition, SlaGoal, SlaKind, SlaTarget,
+    CompiledSla, DeadlineKind, DefinitionReport, DueDateGoal, GoalSelection, MAX_CONDITION_NODES,
+    MAX_GOAL_DAYS, MAX_WARNING_THRESHOLDS, OutsideWorkingHours, SlaDefinition, SlaGoal, SlaKind,
+    SlaTarget,
+};
+pub use threshold::{ThresholdCrossing, WarningThreshold};
+pub use what_if::{
+    CycleDifference, EvaluationDifference, MAX_WHAT_IF_EDITS, TimelineEdit, WhatIf, WhatIfReport,
+    compare_evaluations, edit_timeline, what_if,
 };
 
 /// The JSON Schemas (draft 2020-12) of this crate's wire types, namespace
 /// `sla`: calendars, SLA definitions and their validation reports,
-/// evaluations, cycles, explanations and compliance reports.
+/// evaluations, cycles, explanations, compliance reports, what-ifs and
+/// their reports.
 #[must_use]
 pub fn schema_bundle() -> itsm_core::SchemaBundle {
     itsm_core::SchemaBundle::new("sla")
@@ -126,4 +141,6 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<SlaCycle>("sla_cycle")
         .with::<SlaExplanation>("sla_explanation")
         .with::<ComplianceReport>("compliance_report")
+        .with::<WhatIf>("what_if")
+        .with::<WhatIfReport>("what_if_report")
 }

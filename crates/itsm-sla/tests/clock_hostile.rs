@@ -100,9 +100,10 @@ fn a_goal_of_a_billion_hours_is_refused_and_the_longest_allowed_never_panics() {
     let mut d = definition(None, 1);
     d.goals = vec![SlaGoal {
         when: Condition::Always,
-        duration: DurationSpec::BusinessTime {
+        duration: Some(DurationSpec::BusinessTime {
             seconds: BusinessDuration::MAX,
-        },
+        }),
+        due_date: None,
     }];
     assert!(CompiledSla::new(&d).is_err());
     // The longest goal allowed: a result, or a range error near 2199.

@@ -15,6 +15,9 @@ use itsm_sla::{
 };
 use proptest::prelude::*;
 
+#[path = "support/boundaries.rs"]
+mod boundaries;
+
 fn hours(h: u64) -> DurationSpec {
     DurationSpec::BusinessTime {
         seconds: BusinessDuration::from_hours(h),
@@ -32,20 +35,23 @@ fn resolution(calendar: Option<&str>) -> SlaDefinition {
         goals: vec![
             SlaGoal {
                 when: Condition::priority(&[Priority::P1]),
-                duration: hours(GOAL_HOURS[0]),
+                duration: Some(hours(GOAL_HOURS[0])),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::priority(&[Priority::P2]),
-                duration: hours(GOAL_HOURS[1]),
+                duration: Some(hours(GOAL_HOURS[1])),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::Always,
-                duration: hours(GOAL_HOURS[2]),
+                duration: Some(hours(GOAL_HOURS[2])),
+                due_date: None,
             },
         ],
         goal_selection: Default::default(),
         calendar: calendar.map(str::to_owned),
-        warning_thresholds: vec![50, 75, 90],
+        warning_thresholds: percents(&[50, 75, 90]),
         start: Condition::category(&[
             StateCategory::New,
             StateCategory::Open,
@@ -418,6 +424,8 @@ proptest! {
         let sla = CompiledSla::new(&def).unwrap();
         let cal = uk_office();
         prop_assert_eq!(evaluate(&sla, &cal, &timeline, now).unwrap(), evaluate(&sla, &cal, &truncated, now).unwrap());
+        // Retroactive starts and pauses name their causes too.
+        boundaries::check(&itsm_sla::explain(&sla, &cal, &timeline, now).unwrap(), &timeline, now)?;
     }
 
     #[test]
@@ -469,6 +477,7 @@ proptest! {
         let explanation = itsm_sla::explain(&sla, &cal, &timeline, now).unwrap();
         let json = serde_json::to_string(&explanation).unwrap();
         prop_assert_eq!(&serde_json::from_str::<itsm_sla::SlaExplanation>(&json).unwrap(), &explanation);
+        boundaries::check(&explanation, &timeline, now)?;
         for c in result.cycles {
             if !c.breached {
                 prop_assert_eq!(c.business_elapsed + c.business_remaining, c.goal_duration);
@@ -516,4 +525,12 @@ fn evaluating_a_ticket_with_five_pauses_matches_the_oracle() {
     let expected = oracle(&timeline, now, naive_working);
     compare(&result, &expected).unwrap();
     assert!(result.cycles[0].breached, "{result:#?}");
+}
+
+/// Whole-percentage warning thresholds.
+fn percents(list: &[u8]) -> Vec<itsm_sla::WarningThreshold> {
+    list.iter()
+        .copied()
+        .map(itsm_sla::WarningThreshold::Percent)
+        .collect()
 }

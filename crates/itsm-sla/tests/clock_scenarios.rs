@@ -35,20 +35,23 @@ fn resolution() -> SlaDefinition {
         goals: vec![
             SlaGoal {
                 when: Condition::priority(&[Priority::P1]),
-                duration: hours(4),
+                duration: Some(hours(4)),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::priority(&[Priority::P2]),
-                duration: hours(8),
+                duration: Some(hours(8)),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::Always,
-                duration: hours(24),
+                duration: Some(hours(24)),
+                due_date: None,
             },
         ],
         goal_selection: Default::default(),
         calendar: None,
-        warning_thresholds: vec![50, 75, 90],
+        warning_thresholds: percents(&[50, 75, 90]),
         start: Condition::category(&[
             StateCategory::New,
             StateCategory::Open,
@@ -846,9 +849,10 @@ fn breach_is_decided_on_time_left_not_on_a_rounded_percentage() {
     let def = SlaDefinition {
         goals: vec![SlaGoal {
             when: Condition::Always,
-            duration: DurationSpec::BusinessTime {
+            duration: Some(DurationSpec::BusinessTime {
                 seconds: BusinessDuration::from_secs(100_000),
-            },
+            }),
+            due_date: None,
         }],
         ..resolution()
     };
@@ -1188,4 +1192,182 @@ fn durations_and_cycles_are_told_to_people_in_local_time() {
         "{text}"
     );
     assert!(text.ends_with("(Europe/London, +01:00)"), "{text}");
+}
+
+/// Whole-percentage warning thresholds.
+fn percents(list: &[u8]) -> Vec<itsm_sla::WarningThreshold> {
+    list.iter()
+        .copied()
+        .map(itsm_sla::WarningThreshold::Percent)
+        .collect()
+}
+
+/// One segment as a line: `running 06 16:00-06 17:30 started[0] -> calendar_closes`,
+/// each boundary's causes joined by `+` and the events behind it in brackets.
+fn segment_line(s: &itsm_sla::ExplanationSegment) -> String {
+    let boundary = |b: &itsm_sla::SegmentBoundary| {
+        let causes: Vec<String> = b.causes.iter().map(ToString::to_string).collect();
+        let events: Vec<String> = b
+            .events
+            .iter()
+            .map(|e| format!("{}:{}", e.index, e.kind))
+            .collect();
+        if events.is_empty() {
+            causes.join("+")
+        } else {
+            format!("{}[{}]", causes.join("+"), events.join(","))
+        }
+    };
+    format!(
+        "{} {}-{} {} -> {}",
+        s.kind,
+        s.from.format("%d %H:%M"),
+        s.to.format("%d %H:%M"),
+        boundary(&s.from_cause),
+        boundary(&s.to_cause)
+    )
+}
+
+/// Explains the events and checks every segment of every cycle, as lines.
+fn check_causes(
+    name: &str,
+    def: &SlaDefinition,
+    cal: &CompiledCalendar,
+    events: &[Ev],
+    now: &str,
+    expected: &[&[&str]],
+) {
+    let sla = CompiledSla::new(def).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let explanation = explain(&sla, cal, &timeline(events), t(now)).unwrap();
+    let actual: Vec<Vec<String>> = explanation
+        .cycles
+        .iter()
+        .map(|c| c.segments.iter().map(segment_line).collect())
+        .collect();
+    let want: Vec<Vec<String>> = expected
+        .iter()
+        .map(|c| c.iter().map(|s| (*s).to_owned()).collect())
+        .collect();
+    assert_eq!(actual, want, "{name}");
+}
+
+#[test]
+fn explanations_name_their_causes() {
+    let office = SlaDefinition {
+        calendar: Some("uk-office".into()),
+        ..resolution()
+    };
+    let cal = uk_office();
+    check_causes(
+        "calendar_edges_a_hold_and_now",
+        &office,
+        &cal,
+        &[
+            Open("2026-03-06T16:00:00Z", Priority::P2),
+            Hold("2026-03-09T10:00:00Z", "awaiting_caller"),
+            Work("2026-03-09T11:00:00Z"),
+        ],
+        "2026-03-09T12:00:00Z",
+        &[&[
+            "running 06 16:00-06 17:30 started[0:created] -> calendar_closes",
+            "outside_working_hours 06 17:30-09 09:00 calendar_closes -> calendar_opens",
+            "running 09 09:00-09 10:00 calendar_opens -> paused[1:state_changed]",
+            "paused 09 10:00-09 11:00 paused[1:state_changed] -> resumed[2:state_changed]",
+            "running 09 11:00-09 12:00 resumed[2:state_changed] -> evaluated",
+        ]],
+    );
+    // Today's unlabelled split: the priority change is named, not the
+    // comment of the same instant.
+    let round_the_clock = resolution();
+    let always = CompiledCalendar::always();
+    check_causes(
+        "a_priority_change_is_named",
+        &round_the_clock,
+        &always,
+        &[
+            Open(at("09:00"), Priority::P3),
+            Comment(at("09:30")),
+            Comment(at("10:00")),
+            Prio(at("10:00"), Priority::P1),
+            Resolve(at("11:00")),
+        ],
+        at("12:00"),
+        &[&[
+            "running 02 09:00-02 10:00 started[0:created] -> goal_changed[3:priority_changed]",
+            "running 02 10:00-02 11:00 goal_changed[3:priority_changed] -> stopped[4:state_changed]",
+        ]],
+    );
+    check_causes(
+        "a_goal_change_and_a_pause_on_one_update",
+        &round_the_clock,
+        &always,
+        &[
+            Open(at("09:00"), Priority::P3),
+            Prio(at("10:00"), Priority::P1),
+            Hold(at("10:00"), "awaiting_vendor"),
+        ],
+        at("11:00"),
+        &[&[
+            "running 02 09:00-02 10:00 started[0:created] -> goal_changed+paused[1:priority_changed,2:state_changed]",
+            "paused 02 10:00-02 11:00 goal_changed+paused[1:priority_changed,2:state_changed] -> evaluated",
+        ]],
+    );
+    // Found by the boundary law: an update at `now` and the evaluation
+    // instant are one boundary, and it names both.
+    check_causes(
+        "a_hold_at_now_ends_the_last_segment_with_both_causes",
+        &round_the_clock,
+        &always,
+        &[
+            Open(at("09:00"), Priority::P3),
+            Hold(at("10:00"), "awaiting_caller"),
+        ],
+        at("10:00"),
+        &[&["running 02 09:00-02 10:00 started[0:created] -> paused+evaluated[1:state_changed]"]],
+    );
+    let retro = SlaDefinition {
+        start: Condition::category(&[StateCategory::Open]),
+        retroactive_start: true,
+        retroactive_pause: true,
+        ..resolution()
+    };
+    check_causes(
+        "a_retroactive_start_counts_from_the_opening",
+        &retro,
+        &always,
+        &[
+            Open(at("09:00"), Priority::P3),
+            Hold(at("09:30"), "awaiting_caller"),
+            Work(at("10:00")),
+        ],
+        at("10:30"),
+        &[&[
+            "running 02 09:00-02 09:30 opened[0:created] -> paused[1:state_changed]",
+            "paused 02 09:30-02 10:00 paused[1:state_changed] -> started[2:state_changed]",
+            "running 02 10:00-02 10:30 started[2:state_changed] -> evaluated",
+        ]],
+    );
+    let reset = SlaDefinition {
+        reset: Condition::Occurs {
+            event: EventPattern::AssignmentChanged,
+        },
+        ..resolution()
+    };
+    check_causes(
+        "a_reset_closes_one_cycle_and_starts_the_next",
+        &reset,
+        &always,
+        &[
+            Open(at("09:00"), Priority::P3),
+            Group(at("10:00"), 7),
+            Cancel(at("11:00")),
+        ],
+        at("12:00"),
+        &[
+            &["running 02 09:00-02 10:00 started[0:created] -> reset[1:assignment_changed]"],
+            &[
+                "running 02 10:00-02 11:00 started[1:assignment_changed] -> canceled[2:state_changed]",
+            ],
+        ],
+    );
 }

@@ -18,21 +18,23 @@ fn base() -> SlaDefinition {
         goals: vec![
             SlaGoal {
                 when: Condition::priority(&[Priority::P1]),
-                duration: DurationSpec::BusinessTime {
+                duration: Some(DurationSpec::BusinessTime {
                     seconds: BusinessDuration::from_hours(4),
-                },
+                }),
+                due_date: None,
             },
             SlaGoal {
                 when: Condition::Always,
-                duration: DurationSpec::WorkingDays {
+                duration: Some(DurationSpec::WorkingDays {
                     days: 3,
                     end_of_working_day: true,
-                },
+                }),
+                due_date: None,
             },
         ],
         goal_selection: GoalSelection::FirstMatch,
         calendar: Some("uk-office".into()),
-        warning_thresholds: vec![50, 75, 90],
+        warning_thresholds: percents(&[50, 75, 90]),
         start: Condition::category(&[
             StateCategory::New,
             StateCategory::Open,
@@ -118,9 +120,10 @@ fn validation_table() {
                 applies_to: vec![],
                 goals: vec![SlaGoal {
                     when: Condition::Always,
-                    duration: DurationSpec::CalendarDays { days: 0 },
+                    duration: Some(DurationSpec::CalendarDays { days: 0 }),
+                    due_date: None,
                 }],
-                warning_thresholds: vec![0, 75, 75, 100],
+                warning_thresholds: percents(&[0, 75, 75, 100]),
                 start: Condition::State { any_of: vec![] },
                 retroactive_pause: true,
                 ..base()
@@ -209,20 +212,20 @@ fn validation_table() {
             SlaDefinition {
                 goals: vec![
                     SlaGoal {
-                        duration: DurationSpec::BusinessTime {
+                        duration: Some(DurationSpec::BusinessTime {
                             seconds: BusinessDuration::from_secs(3_661 * 86_400),
-                        },
+                        }),
                         ..base().goals[0].clone()
                     },
                     SlaGoal {
-                        duration: DurationSpec::WorkingDays {
+                        duration: Some(DurationSpec::WorkingDays {
                             days: 3_661,
                             end_of_working_day: false,
-                        },
+                        }),
                         ..base().goals[0].clone()
                     },
                     SlaGoal {
-                        duration: DurationSpec::CalendarDays { days: 3_660 },
+                        duration: Some(DurationSpec::CalendarDays { days: 3_660 }),
                         ..base().goals[0].clone()
                     },
                 ],
@@ -387,7 +390,7 @@ fn validation_table() {
 #[test]
 fn error_messages_name_the_definition_and_the_value() {
     let bad = SlaDefinition {
-        warning_thresholds: vec![120],
+        warning_thresholds: percents(&[120]),
         ..base()
     };
     let err = CompiledSla::new(&bad).unwrap_err().to_string();
@@ -401,7 +404,7 @@ fn error_messages_name_the_definition_and_the_value() {
 /// Checks how a goal of `duration` that allows no time is reported.
 fn check_zero_goal(duration: DurationSpec, expect: &str) {
     let mut bad = base();
-    bad.goals[0].duration = duration;
+    bad.goals[0].duration = Some(duration);
     let messages: Vec<String> = bad
         .check()
         .errors
@@ -485,9 +488,9 @@ fn check_goal_duration(written: &str, expect: Result<u64, &str>) {
     match (SlaDefinition::from_json(&json), expect) {
         (Ok(d), Ok(secs)) => assert_eq!(
             d.goals[0].duration,
-            DurationSpec::BusinessTime {
+            Some(DurationSpec::BusinessTime {
                 seconds: BusinessDuration::from_secs(secs)
-            },
+            }),
             "{written}"
         ),
         (Err(e), Err(part)) => {
@@ -806,8 +809,8 @@ proptest! {
     ) {
         let d = SlaDefinition {
             start, stop, pause, resume,
-            goals: vec![SlaGoal { when: Condition::Always, duration: DurationSpec::BusinessTime { seconds: BusinessDuration::from_secs(secs) } }],
-            warning_thresholds: thresholds.into_iter().collect(),
+            goals: vec![SlaGoal { when: Condition::Always, duration: Some(DurationSpec::BusinessTime { seconds: BusinessDuration::from_secs(secs) }), due_date: None,}],
+            warning_thresholds: thresholds.into_iter().map(itsm_sla::WarningThreshold::Percent).collect(),
             deadline: if fixed { DeadlineKind::Fixed } else { DeadlineKind::Elapsed },
             retroactive_start: retro,
             ..base()
@@ -818,4 +821,12 @@ proptest! {
         let report = d.check();
         prop_assert_eq!(CompiledSla::new(&d).is_ok(), report.errors.is_empty());
     }
+}
+
+/// Whole-percentage warning thresholds.
+fn percents(list: &[u8]) -> Vec<itsm_sla::WarningThreshold> {
+    list.iter()
+        .copied()
+        .map(itsm_sla::WarningThreshold::Percent)
+        .collect()
 }

@@ -40,6 +40,8 @@ fn every_public_wire_type_has_a_schema() {
         "sla_cycle",
         "sla_explanation",
         "compliance_report",
+        "what_if",
+        "what_if_report",
     ] {
         assert!(names.contains(&expected), "no schema named {expected}");
     }
@@ -75,6 +77,8 @@ fn examples_validate_against_their_schemas() {
             "sla/sla_definition.schema.json"
         } else if name.ends_with(".timeline.json") {
             "core/timeline.schema.json"
+        } else if name.ends_with(".what-if.json") {
+            "sla/what_if.schema.json"
         } else {
             continue;
         };
@@ -82,7 +86,7 @@ fn examples_validate_against_their_schemas() {
         assert_valid(&validator(schema), &instance, &name);
         checked += 1;
     }
-    assert!(checked >= 5, "only {checked} examples checked");
+    assert!(checked >= 8, "only {checked} examples checked");
 }
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -181,6 +185,81 @@ fn examples_evaluate_to_the_figures_worked_out_by_hand() {
         &validator("sla/compliance_report.schema.json"),
         &compliance,
         "compliance",
+    );
+}
+
+/// The due-date example worked out by hand: a service request opened
+/// Thursday 26 March 2026 10:00 UTC (GMT) with a due date of Tuesday 31
+/// March 12:00 UTC; London moves to BST on Sunday 29 March, so from Monday
+/// the working day is 08:00–16:30 UTC. On Monday 09:30 UTC the due date is
+/// renegotiated to Wednesday 1 April, a date alone: the end of that day in
+/// London, 23:00 UTC.
+#[test]
+fn the_due_date_example_evaluates_to_the_figures_worked_out_by_hand() {
+    use itsm_sla::{BoundaryCause, WhatIf, what_if};
+    let calendar = CompiledCalendar::new(
+        &BusinessCalendar::from_json(&example("uk-office.calendar.json")).unwrap(),
+    )
+    .unwrap();
+    let definition = SlaDefinition::from_json(&example("request-fulfilment.sla.json")).unwrap();
+    let report = definition.check();
+    assert!(
+        report.errors.is_empty() && report.warnings.is_empty(),
+        "{report:#?}"
+    );
+    let sla = CompiledSla::new(&definition).unwrap();
+    let timeline: Timeline = itsm_core::from_json(&example("request.timeline.json")).unwrap();
+    assert!(timeline.validate().is_empty(), "{:?}", timeline.validate());
+    let now = t("2026-04-02T09:00:00Z");
+    let result = evaluate(&sla, &calendar, &timeline, now).unwrap();
+    let c = &result.cycles[0];
+    // Until Monday 09:30 UTC: 7.5 h on Thursday, 8.5 h on Friday, 1.5 h on
+    // Monday: 17.5 h. Then 7 h to Monday's close, 8.5 h on Tuesday and
+    // 8.5 h on Wednesday to the new due date: 41.5 h in all. 75 % of it is
+    // 31.125 h, Tuesday 14:37:30 UTC; two business hours before the due
+    // date is Wednesday 14:30 UTC. Closed Wednesday 10:00 UTC after 35 h.
+    assert_eq!(result.cycles.len(), 1, "{result:#?}");
+    assert_eq!(c.stage, SlaStage::Achieved, "{c:#?}");
+    assert_eq!(c.goal, 0);
+    assert_eq!(c.goal_duration.as_secs(), 149_400);
+    assert_eq!(c.business_elapsed.as_secs(), 126_000);
+    assert_eq!(c.original_due_at, t("2026-03-31T12:00:00Z"));
+    assert_eq!(c.due_at, t("2026-04-01T23:00:00Z"));
+    assert_eq!(c.breached_at, None);
+    let crossed: Vec<_> = c.thresholds.iter().map(|x| x.crossed_at).collect();
+    assert_eq!(crossed, [Some(t("2026-03-31T14:37:30Z")), None]);
+    assert_valid(
+        &validator("sla/sla_evaluation.schema.json"),
+        &serde_json::to_value(&result).unwrap(),
+        "request",
+    );
+    // The renegotiation is named in the explanation.
+    let explanation = explain(&sla, &calendar, &timeline, now).unwrap();
+    let moved = explanation.cycles[0]
+        .segments
+        .iter()
+        .find(|s| s.from_cause.causes.contains(&BoundaryCause::DueDateChanged))
+        .unwrap();
+    assert_eq!(moved.from, t("2026-03-30T09:30:00Z"));
+    assert_eq!(moved.from_cause.events[0].index, 4);
+    assert_valid(
+        &validator("sla/sla_explanation.schema.json"),
+        &serde_json::to_value(&explanation).unwrap(),
+        "request",
+    );
+    // Had the due date not been renegotiated: breached on Tuesday 12:00 UTC.
+    let scenario = WhatIf::from_json(&example("request-not-renegotiated.what-if.json")).unwrap();
+    let report = what_if(&sla, &calendar, &timeline, now, &scenario).unwrap();
+    assert!(report.difference.breached_in_alternative);
+    assert_eq!(
+        report.alternative.cycles[0].breached_at,
+        Some(t("2026-03-31T12:00:00Z"))
+    );
+    assert_eq!(report.difference.cycles[0].due_moved_secs, Some(-35 * 3600));
+    assert_valid(
+        &validator("sla/what_if_report.schema.json"),
+        &serde_json::to_value(&report).unwrap(),
+        "request what-if",
     );
 }
 
