@@ -25,6 +25,9 @@ use crate::{
 
 type Object = Map<String, Value>;
 
+/// The record's own due date (a service request's `due_at`), written on
+/// the timeline when the record opens with one.
+const DUE_AT: &str = "due_at";
 const STATE: &str = "state";
 const APPROVAL: &str = "approval";
 const APPROVALS: &str = "approvals";
@@ -300,10 +303,24 @@ impl<R: Record> Lifecycle<R> {
             assignment_group: read(&obj, ASSIGNMENT_GROUP)?.flatten(),
             assignee: read(&obj, ASSIGNED_TO)?.flatten(),
         };
+        let mut timeline = vec![TimelineEvent { at, actor, change }];
+        // A due date given at opening is on the timeline from the start, as
+        // an SLA goal on the record's own due date reads it.
+        if let Some(due) = obj.get(DUE_AT).filter(|v| !v.is_null()) {
+            timeline.push(TimelineEvent {
+                at,
+                actor,
+                change: TimelineChange::FieldChanged {
+                    field: DUE_AT.to_owned(),
+                    from: FieldValue::Null,
+                    to: field_value(DUE_AT, due)?,
+                },
+            });
+        }
         Ok(Step {
             record: from_object(obj)?,
             audit: None,
-            timeline: vec![TimelineEvent { at, actor, change }],
+            timeline,
             follow_ups: Vec::new(),
         })
     }

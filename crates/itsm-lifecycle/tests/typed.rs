@@ -1137,6 +1137,44 @@ fn release_table() {
     assert_eq!(failed.record.state, ReleaseState::Build);
 }
 
+/// A request opened with its due date puts the date on the timeline at its
+/// opening, so an SLA goal on the record's own due date starts with it; a
+/// request without one writes only `created`.
+#[test]
+fn a_due_date_given_at_opening_is_on_the_timeline() {
+    let lc = Lifecycle::<ServiceRequest>::itil().unwrap();
+    let base = json!({
+        "id": "01958f3c-000c-7001-8001-00000000c001",
+        "number": "REQ0010001",
+        "catalog_item": "01958f3c-000d-7001-8001-00000000d001",
+        "short_description": "Standard laptop",
+        "requested_by": "01958f3c-0001-7001-8001-000000001001",
+        "requested_for": "01958f3c-0001-7007-8007-000000001007",
+        "state": "submitted",
+        "approval": "not_requested",
+        "opened_at": "2026-05-04T09:00:00Z"
+    });
+    let mut with_due = base.clone();
+    with_due["due_at"] = json!("2026-05-08T17:00:00Z");
+    for (request, expected) in [
+        (base, vec!["created:submitted"]),
+        (
+            with_due,
+            vec!["created:submitted", "field:due_at=\"2026-05-08T17:00:00Z\""],
+        ),
+    ] {
+        let request: ServiceRequest = serde_json::from_value(request).unwrap();
+        let opened = lc.open(request, Some(ACTOR), at(0)).unwrap();
+        let rendered: Vec<String> = opened.timeline.iter().map(|e| render(e, at(0))).collect();
+        assert_eq!(rendered, expected);
+        // The record is still the fold of its own events.
+        assert_eq!(
+            lc.replay(&opened.record, &opened.timeline[1..]).unwrap(),
+            opened.record
+        );
+    }
+}
+
 #[test]
 fn service_request_table() {
     let lc = Lifecycle::<ServiceRequest>::itil().unwrap();
