@@ -100,6 +100,11 @@ impl Incident {
             caused_by_change: None,
             change_request: None,
             major_incident_state: None,
+            major_incident_proposed_at: None,
+            major_incident_proposed_by: None,
+            major_incident_decided_at: None,
+            major_incident_decided_by: None,
+            business_effects: Vec::new(),
             extensions: Extensions::new(),
         }
     }
@@ -115,6 +120,22 @@ plain_enum!(
         /// The service runs with less redundancy: a CI it depends on failed,
         /// but enough of its peers stayed up (one disk of a mirror set).
         Degraded,
+    }
+);
+
+plain_enum!(
+    /// An effect of an incident beyond the service itself, flagged by the
+    /// service desk: what makes an incident a major one whatever the
+    /// services it touches.
+    BusinessEffect {
+        /// The organisation's reputation (press, social media, customers).
+        Reputation,
+        /// Legal compliance (contracts, data protection).
+        LegalCompliance,
+        /// Regulation (a regulator must be told).
+        Regulation,
+        /// Security (a breach, an attack).
+        Security,
     }
 );
 
@@ -243,6 +264,22 @@ pub struct Incident {
     /// The major-incident state; `None` for an ordinary incident never proposed as major.
     #[serde(default)]
     pub major_incident_state: Option<MajorIncidentState>,
+    /// When it was (last) proposed as a major incident.
+    #[serde(default)]
+    pub major_incident_proposed_at: Option<DateTime<Utc>>,
+    /// Who proposed it.
+    #[serde(default)]
+    pub major_incident_proposed_by: Option<PersonId>,
+    /// When the major incident manager accepted or rejected the proposal.
+    #[serde(default)]
+    pub major_incident_decided_at: Option<DateTime<Utc>>,
+    /// Who accepted or rejected it.
+    #[serde(default)]
+    pub major_incident_decided_by: Option<PersonId>,
+    /// Effects beyond the service: reputation, legal compliance,
+    /// regulation, security.
+    #[serde(default)]
+    pub business_effects: Vec<BusinessEffect>,
     /// Custom fields, round-tripped untouched.
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,

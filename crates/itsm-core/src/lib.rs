@@ -101,7 +101,9 @@ pub use id::{
     CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId,
     ProblemId, ReleaseId, RoleId, ServiceId, ServiceRequestId,
 };
-pub use incident::{AffectedService, Channel, Incident, IncidentResolutionCode, ServiceEffect};
+pub use incident::{
+    AffectedService, BusinessEffect, Channel, Incident, IncidentResolutionCode, ServiceEffect,
+};
 pub use json::{did_you_mean, from_json, tidy_json_path};
 pub use label::{Label, MAX_QUOTED_CHARS, quoted};
 pub use number::{NumberPrefix, RecordNumber};

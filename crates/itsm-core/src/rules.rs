@@ -643,7 +643,48 @@ impl Validate for Incident {
                     format!("major_incident_state is {major} while the incident state is {state}"),
                 );
             }
+            // A proposal still open has no decision (a cancelled one may
+            // have been accepted first).
+            if major == MajorIncidentState::Proposed && self.major_incident_decided_at.is_some() {
+                r.add(
+                    "major_incident_decided_at",
+                    "not_allowed_in_state",
+                    format!("major_incident_decided_at is set while the proposal is {major}"),
+                );
+            }
+        } else {
+            for (path, set) in [
+                (
+                    "major_incident_proposed_at",
+                    self.major_incident_proposed_at.is_some(),
+                ),
+                (
+                    "major_incident_decided_at",
+                    self.major_incident_decided_at.is_some(),
+                ),
+            ] {
+                if set {
+                    r.add(
+                        path,
+                        "not_allowed_in_state",
+                        format!("{path} is set on an incident never proposed as major"),
+                    );
+                }
+            }
         }
+        r.by_without_at(
+            "major_incident_proposed_by",
+            self.major_incident_proposed_by.as_ref(),
+            "major_incident_proposed_at",
+            self.major_incident_proposed_at,
+        );
+        r.by_without_at(
+            "major_incident_decided_by",
+            self.major_incident_decided_by.as_ref(),
+            "major_incident_decided_at",
+            self.major_incident_decided_at,
+        );
+        r.unique("business_effects", &self.business_effects);
         r.finish()
     }
 }

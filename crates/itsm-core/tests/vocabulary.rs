@@ -658,6 +658,10 @@ fn serde_strum_and_from_str_agree_on_every_enum() {
             check_wire_names::<ServiceEffect>("ServiceEffect"),
         ),
         (
+            "BusinessEffect",
+            check_wire_names::<BusinessEffect>("BusinessEffect"),
+        ),
+        (
             "ProblemResolutionCode",
             check_wire_names::<ProblemResolutionCode>("ProblemResolutionCode"),
         ),

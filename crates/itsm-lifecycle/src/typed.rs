@@ -28,6 +28,10 @@ type Object = Map<String, Value>;
 /// The record's own due date (a service request's `due_at`), written on
 /// the timeline when the record opens with one.
 const DUE_AT: &str = "due_at";
+const MAJOR_PROPOSED_AT: &str = "major_incident_proposed_at";
+const MAJOR_PROPOSED_BY: &str = "major_incident_proposed_by";
+const MAJOR_DECIDED_AT: &str = "major_incident_decided_at";
+const MAJOR_DECIDED_BY: &str = "major_incident_decided_by";
 const STATE: &str = "state";
 const APPROVAL: &str = "approval";
 const APPROVALS: &str = "approvals";
@@ -721,7 +725,15 @@ impl<R: Record> Lifecycle<R> {
             Some("custom fields are edited one by one, as extensions.<key>")
         } else if field == APPROVAL && obj.contains_key(APPROVALS) {
             Some("it is derived from the approvals and the approval policy")
-        } else if field == MAJOR {
+        } else if [
+            MAJOR,
+            MAJOR_PROPOSED_AT,
+            MAJOR_PROPOSED_BY,
+            MAJOR_DECIDED_AT,
+            MAJOR_DECIDED_BY,
+        ]
+        .contains(&field)
+        {
             Some("it changes only through the major-incident flow")
         } else if field == PRIORITY && self.derives_priority(obj) {
             Some("it is derived from impact and urgency by the priority matrix")
@@ -842,6 +854,14 @@ impl Lifecycle<Incident> {
         let before = to_object(incident)?;
         let mut after = before.clone();
         after.insert(MAJOR.to_owned(), json(MAJOR, self.major.initial())?);
+        // Who proposed it and when; a new proposal has no decision yet.
+        after.insert(MAJOR_PROPOSED_AT.to_owned(), json(MAJOR_PROPOSED_AT, &at)?);
+        after.insert(
+            MAJOR_PROPOSED_BY.to_owned(),
+            json(MAJOR_PROPOSED_BY, &actor)?,
+        );
+        after.insert(MAJOR_DECIDED_AT.to_owned(), Value::Null);
+        after.insert(MAJOR_DECIDED_BY.to_owned(), Value::Null);
         let mut timeline = Vec::new();
         diff(&before, &after, at, actor, &mut timeline)?;
         Ok(Step {
@@ -903,6 +923,14 @@ impl Lifecycle<Incident> {
         let before = to_object(incident)?;
         let mut after = before.clone();
         after.insert(MAJOR.to_owned(), json(MAJOR, &transition.audit.to)?);
+        // The major incident manager's decision: who and when.
+        if matches!(
+            event,
+            MajorIncidentEvent::Accept | MajorIncidentEvent::Reject
+        ) {
+            after.insert(MAJOR_DECIDED_AT.to_owned(), json(MAJOR_DECIDED_AT, &at)?);
+            after.insert(MAJOR_DECIDED_BY.to_owned(), json(MAJOR_DECIDED_BY, &actor)?);
+        }
         let mut timeline = Vec::new();
         diff(&before, &after, at, actor, &mut timeline)?;
         Ok(Step {

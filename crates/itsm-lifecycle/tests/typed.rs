@@ -637,12 +637,20 @@ fn the_major_incident_flow_on_an_incident() {
     assert_eq!(
         rendered,
         [
+            // Who proposed it, and when.
+            "field:major_incident_proposed_at=@",
+            "field:major_incident_proposed_by=actor",
             "field:major_incident_state=\"proposed\"",
             "state:new>canceled",
             "field:major_incident_state=\"canceled\"",
+            // Who decided, and when.
+            "field:major_incident_decided_at=@",
+            "field:major_incident_decided_by=actor",
             "field:major_incident_state=\"accepted\"",
         ]
     );
+    assert_eq!(accepted.record.major_incident_decided_at, Some(at(2)));
+    assert_eq!(accepted.record.major_incident_proposed_at, Some(at(1)));
     let timeline: Vec<TimelineEvent> = [
         opened.timeline,
         proposed.timeline,

@@ -132,6 +132,13 @@ pub fn incident() -> impl Strategy<Value = Incident> {
                     .prop_map(|(service, effect)| AffectedService { service, effect }),
                 0..3,
             ),
+            (
+                opt(instant()),
+                opt(person_id()),
+                opt(instant()),
+                opt(person_id()),
+                vec(variant::<BusinessEffect>(), 0..3),
+            ),
         ),
     )
         .prop_map(|(a, b, c, d, e, f, g)| {
@@ -141,7 +148,14 @@ pub fn incident() -> impl Strategy<Value = Incident> {
             let (assigned_to, opened_at, opened_by, resolved_at, resolved_by, closed_at) = d;
             let (closed_by, resolution_code, resolution_notes, reopen_count, last_reopened_at) = e;
             let (last_reopened_by, parent_incident, problem, caused_by_change, change_request) = f;
-            let (major_incident_state, extensions, affected_services) = g;
+            let (major_incident_state, extensions, affected_services, h) = g;
+            let (
+                major_incident_proposed_at,
+                major_incident_proposed_by,
+                major_incident_decided_at,
+                major_incident_decided_by,
+                business_effects,
+            ) = h;
             Incident {
                 id,
                 number,
@@ -177,6 +191,11 @@ pub fn incident() -> impl Strategy<Value = Incident> {
                 caused_by_change,
                 change_request,
                 major_incident_state,
+                major_incident_proposed_at,
+                major_incident_proposed_by,
+                major_incident_decided_at,
+                major_incident_decided_by,
+                business_effects,
                 extensions,
             }
         })
