@@ -249,6 +249,12 @@ pub enum LifecycleError {
     /// An error of `itsm-core`, such as a priority matrix without the cell asked for.
     #[error(transparent)]
     Core(#[from] itsm_core::CoreError),
+    /// A major-incident rule set has problems; every one is listed with its path.
+    #[error("major-incident rules are invalid: {} problem(s): {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidRules {
+        /// Every problem found.
+        problems: Vec<itsm_core::Violation>,
+    },
     /// JSON that does not parse as the expected type.
     #[error("invalid JSON at {path}: {message}")]
     Json {

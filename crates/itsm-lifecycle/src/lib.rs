@@ -151,6 +151,7 @@ mod error;
 mod events;
 mod flows;
 mod key;
+mod major;
 mod policy;
 mod record;
 mod typed;
@@ -170,6 +171,10 @@ pub use flows::{
     problem_flow, release_flow, service_request_flow,
 };
 pub use key::{EventKey, StateKey, WorkflowKey};
+pub use major::{
+    MAX_MAJOR_CRITERIA, MAX_VOLUME_WINDOW_SECONDS, MajorIncidentAssessment, MajorIncidentCriterion,
+    MajorIncidentFacts, MajorIncidentRules, MatchedCriterion, RelatedIncident, VolumeScope,
+};
 pub use policy::{
     ApprovalOutcome, ApprovalPolicy, AutoClose, cancel_pending_approvals, check_change_type_change,
     incidents_to_resolve,
@@ -204,4 +209,7 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<ServiceRequestEvent>("service_request_event")
         .with::<KnownErrorEvent>("known_error_event")
         .with::<KnowledgeEvent>("knowledge_event")
+        .with::<MajorIncidentRules>("major_incident_rules")
+        .with::<MajorIncidentAssessment>("major_incident_assessment")
+        .with::<RelatedIncident>("related_incident")
 }
