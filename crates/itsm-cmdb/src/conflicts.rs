@@ -584,7 +584,7 @@ impl<'s> ConflictChecker<'s> {
     /// the changes overlapping in time (whichever are fewer).
     ///
     /// # Errors
-    /// [`CmdbError::Invalid`] with every problem of the change: a CI the
+    /// [`CmdbError::InvalidChange`] with every problem of the change: a CI the
     /// CMDB does not hold (`configuration_items[i]`, `unknown_ci`); a
     /// planned end not after the planned start (`planned_end`,
     /// `end_before_start`) or more than [`MAX_PLANNED_WINDOW_DAYS`] after it
@@ -624,7 +624,7 @@ impl<'s> ConflictChecker<'s> {
             (Some(start), Some(end)) => (start, end),
             (start, end) => {
                 if !problems.is_empty() {
-                    return Err(CmdbError::Invalid { problems });
+                    return Err(CmdbError::InvalidChange { problems });
                 }
                 let mut missing = Vec::new();
                 if start.is_none() {
@@ -659,7 +659,7 @@ impl<'s> ConflictChecker<'s> {
             ));
         }
         if !problems.is_empty() {
-            return Err(CmdbError::Invalid { problems });
+            return Err(CmdbError::InvalidChange { problems });
         }
         report.planned = Some(Interval { start, end });
         if self.check_epoch == u32::MAX {

@@ -338,7 +338,7 @@ impl Group {
 ///   "applies_to": {"class": "datbase"},
 ///   "when": {"once": {"start": "2026-03-30T00:00:00Z", "end": "2026-03-29T00:00:00Z"}}}]}"#)?;
 /// let problems = match CompiledSchedule::new(&schedule, cmdb.data(), &index) {
-///     Err(itsm_cmdb::CmdbError::Invalid { problems }) => problems,
+///     Err(itsm_cmdb::CmdbError::InvalidSchedule { problems }) => problems,
 ///     other => panic!("{other:?}"),
 /// };
 /// let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
@@ -634,7 +634,7 @@ impl<'a> CompiledSchedule<'a> {
     /// the estate.
     ///
     /// # Errors
-    /// [`CmdbError::Invalid`] listing every problem at once, each with its
+    /// [`CmdbError::InvalidSchedule`] listing every problem at once, each with its
     /// JSON path in the schedule: an empty or repeated name (`duplicate_name`),
     /// a CI the CMDB does not hold (`unknown_ci`), an unknown class
     /// (`unknown_class`), a service that is not a business service
@@ -660,7 +660,7 @@ impl<'a> CompiledSchedule<'a> {
                     data.cis.len()
                 ),
             ));
-            return Err(CmdbError::Invalid { problems });
+            return Err(CmdbError::InvalidSchedule { problems });
         }
         let catalog = Catalog::compile(data, &mut Vec::new());
         let mut windows = Vec::new();
@@ -705,7 +705,7 @@ impl<'a> CompiledSchedule<'a> {
             }
         }
         if !problems.is_empty() {
-            return Err(CmdbError::Invalid { problems });
+            return Err(CmdbError::InvalidSchedule { problems });
         }
         Ok(Self::index_windows(
             windows,

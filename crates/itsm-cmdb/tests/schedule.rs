@@ -916,7 +916,7 @@ fn a_change_that_cannot_be_checked_is_refused_with_every_problem() {
         let result = compiled.check(change, &[]);
         let actual: Vec<(String, String)> = match &result {
             Ok(_) => Vec::new(),
-            Err(CmdbError::Invalid { problems }) => problems
+            Err(CmdbError::InvalidChange { problems }) => problems
                 .iter()
                 .map(|p| (p.path.clone(), p.rule.clone()))
                 .collect(),
@@ -960,7 +960,7 @@ fn a_bad_schedule_is_refused_with_every_problem_and_its_path() {
     );
     let schedule = ChangeSchedule::from_json(&bad).expect("well-formed JSON");
     let problems = match CompiledSchedule::new(&schedule, cmdb.data(), &index) {
-        Err(CmdbError::Invalid { problems }) => problems,
+        Err(CmdbError::InvalidSchedule { problems }) => problems,
         other => panic!("{other:?}"),
     };
     let actual: Vec<(&str, &str)> = problems
@@ -1035,7 +1035,9 @@ fn an_index_of_other_data_is_refused() {
     let cmdb = estate();
     let other = GraphIndex::build(&CmdbData::starter()).expect("an empty index");
     match CompiledSchedule::new(&ChangeSchedule::default(), cmdb.data(), &other) {
-        Err(CmdbError::Invalid { problems }) => assert_eq!(problems[0].rule, "index_mismatch"),
+        Err(CmdbError::InvalidSchedule { problems }) => {
+            assert_eq!(problems[0].rule, "index_mismatch")
+        }
         other => panic!("{other:?}"),
     }
 }
