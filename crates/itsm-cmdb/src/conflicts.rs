@@ -432,6 +432,22 @@ impl ScheduledChanges {
     }
 }
 
+/// Which of the schedule's groups of windows are open during a planned window.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    ci_blackouts: bool,
+    service_blackouts: bool,
+    service_maintenance: bool,
+}
+
+/// A group of windows whose openings a check looks at before walking.
+#[derive(Clone, Copy, Debug)]
+enum Which {
+    CiBlackouts,
+    ServiceBlackouts,
+    ServiceMaintenance,
+}
+
 /// A change's CI with more relationships than this finds related changes
 /// among the changes overlapping in time instead of among its neighbours,
 /// when those are fewer.
@@ -669,11 +685,14 @@ impl<'s> ConflictChecker<'s> {
         self.check_epoch += 1;
         self.occurrences.clear();
         self.overlapping = None;
-        let blackouts_open = self.group_open(false, start, end);
-        let services_open = self.group_open(true, start, end);
+        let open = Open {
+            ci_blackouts: self.group_open(Which::CiBlackouts, start, end),
+            service_blackouts: self.group_open(Which::ServiceBlackouts, start, end),
+            service_maintenance: self.group_open(Which::ServiceMaintenance, start, end),
+        };
         for &c in &cis {
             let mut found: Vec<((u8, u32), Conflict)> = Vec::new();
-            self.windows_of(c, (start, end), (blackouts_open, services_open), &mut found);
+            self.windows_of(c, (start, end), open, &mut found);
             self.changes_of(c, change.id, (start, end), scheduled, &mut found);
             found.sort_by_key(|(r, _)| *r);
             report.conflicts.extend(found.into_iter().map(|(_, c)| c));
@@ -709,14 +728,13 @@ impl<'s> ConflictChecker<'s> {
         }
     }
 
-    /// Whether a window of a group (the services' windows, or the blackouts
-    /// on CIs and classes) is open during `[from, to)`.
-    fn group_open(&mut self, services: bool, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    /// Whether a window of a group is open during `[from, to)`.
+    fn group_open(&mut self, which: Which, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
         let schedule = self.schedule;
-        let group = if services {
-            &schedule.service_windows
-        } else {
-            &schedule.ci_blackouts
+        let group = match which {
+            Which::CiBlackouts => &schedule.ci_blackouts,
+            Which::ServiceBlackouts => &schedule.service_blackouts,
+            Which::ServiceMaintenance => &schedule.service_maintenance,
         };
         if group.is_empty() {
             return false;
@@ -781,7 +799,7 @@ impl<'s> ConflictChecker<'s> {
         &mut self,
         c: u32,
         (from, to): Span,
-        (blackouts_open, services_open): (bool, bool),
+        open: Open,
         found: &mut Vec<((u8, u32), Conflict)>,
     ) {
         let schedule = self.schedule;
@@ -790,7 +808,7 @@ impl<'s> ConflictChecker<'s> {
         let seen = bump(&mut self.seen_epoch, &mut self.seen);
 
         // Blackouts on the CI, on CIs it depends on, and on their classes.
-        if blackouts_open && bit(&schedule.under_blackout, c) {
+        if open.ci_blackouts && bit(&schedule.under_blackout, c) {
             self.walk(c, false, &schedule.under_blackout);
             for position in 0..self.queue.len() {
                 let v = self.queue[position].0;
@@ -818,9 +836,48 @@ impl<'s> ConflictChecker<'s> {
             }
         }
 
-        // Windows of services that depend on the CI.
+        // The CI's own maintenance windows and its class's.
+        let nearest = schedule
+            .maintained_by
+            .get(c as usize)
+            .copied()
+            .filter(|&s| s != NONE);
+        let own = schedule.own_windows(c);
+        let class = schedule.class_windows_of(c).iter().copied();
+        let mut local: Vec<(u32, AppliedWindow)> = Vec::new();
+        for w in own.chain(class) {
+            let window = &schedule.windows[w as usize];
+            if window.kind != WindowKind::Maintenance || self.seen[w as usize] == seen {
+                continue;
+            }
+            self.seen[w as usize] = seen;
+            let open = self.openings(w, from, to);
+            local.push((
+                w,
+                AppliedWindow {
+                    window: window.name.clone(),
+                    attached_to: window.target.clone(),
+                    window_ci: id,
+                    open,
+                },
+            ));
+        }
+        local.sort_by_key(|(w, _)| *w);
+        let covered_here = |list: &[(u32, AppliedWindow)]| {
+            let open: Vec<Interval> = list
+                .iter()
+                .flat_map(|(_, a)| a.open.iter().copied())
+                .collect();
+            uncovered(open, from, to)
+        };
+        let mut gaps = covered_here(&local);
+
+        // Windows of services that depend on the CI: walked only when a
+        // service's blackout is open, or when one of their maintenance
+        // windows is open and may cover what the CI's own leave uncovered.
+        let maintenance_walk = open.service_maintenance && nearest.is_some() && !gaps.is_empty();
         let mut applied: Vec<(u32, AppliedWindow)> = Vec::new();
-        if services_open && bit(&schedule.in_service, c) {
+        if (open.service_blackouts || maintenance_walk) && bit(&schedule.in_service, c) {
             self.walk(c, true, &schedule.in_service);
             for position in 0..self.queue.len() {
                 let v = self.queue[position].0;
@@ -859,44 +916,15 @@ impl<'s> ConflictChecker<'s> {
             }
         }
 
-        // Maintenance windows: the CI's own and its class's, then the
-        // services' found open.
-        let nearest = schedule
-            .maintained_by
-            .get(c as usize)
-            .copied()
-            .filter(|&s| s != NONE);
-        let own = schedule.own_windows(c);
-        let class = schedule.class_windows_of(c).iter().copied();
-        let mut local: Vec<(u32, AppliedWindow)> = Vec::new();
-        for w in own.chain(class) {
-            let window = &schedule.windows[w as usize];
-            if window.kind != WindowKind::Maintenance || self.seen[w as usize] == seen {
-                continue;
-            }
-            self.seen[w as usize] = seen;
-            let open = self.openings(w, from, to);
-            local.push((
-                w,
-                AppliedWindow {
-                    window: window.name.clone(),
-                    attached_to: window.target.clone(),
-                    window_ci: id,
-                    open,
-                },
-            ));
-        }
+        // Inside the union of every maintenance window that applies?
         if local.is_empty() && nearest.is_none() {
             return;
         }
-        local.sort_by_key(|(w, _)| *w);
-        applied.sort_by_key(|(w, _)| *w);
-        local.extend(applied);
-        let open: Vec<Interval> = local
-            .iter()
-            .flat_map(|(_, a)| a.open.iter().copied())
-            .collect();
-        let gaps = uncovered(open, from, to);
+        if !applied.is_empty() {
+            applied.sort_by_key(|(w, _)| *w);
+            local.extend(applied);
+            gaps = covered_here(&local);
+        }
         if gaps.is_empty() {
             return;
         }

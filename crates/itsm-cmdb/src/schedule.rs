@@ -371,8 +371,10 @@ pub struct CompiledSchedule<'a> {
     pub(crate) maintained_by: Vec<u32>,
     /// The blackouts on CIs and classes.
     pub(crate) ci_blackouts: Group,
-    /// The windows on services, of both kinds.
-    pub(crate) service_windows: Group,
+    /// The blackouts on services.
+    pub(crate) service_blackouts: Group,
+    /// The maintenance windows on services.
+    pub(crate) service_maintenance: Group,
 }
 
 pub(crate) fn bit(bits: &[u64], v: u32) -> bool {
@@ -727,7 +729,8 @@ impl<'a> CompiledSchedule<'a> {
         let mut on_service = Vec::new();
         let mut own_class: Vec<Vec<u32>> = vec![Vec::new(); catalog.classes.len()];
         let mut ci_blackouts = Group::default();
-        let mut service_windows = Group::default();
+        let mut service_blackouts = Group::default();
+        let mut service_maintenance = Group::default();
         let mut blackout_cis = Vec::new();
         let mut blackout_classes = vec![false; catalog.classes.len()];
         let mut windowed_services = Vec::new();
@@ -753,8 +756,10 @@ impl<'a> CompiledSchedule<'a> {
                 Attached::Service(v) => {
                     on_service.push((v, w));
                     windowed_services.push(v);
-                    service_windows.add(window.opens);
-                    if !blackout {
+                    if blackout {
+                        service_blackouts.add(window.opens);
+                    } else {
+                        service_maintenance.add(window.opens);
                         maintained_services.push(v);
                     }
                 }
@@ -763,7 +768,8 @@ impl<'a> CompiledSchedule<'a> {
         on_ci.sort_unstable();
         on_service.sort_unstable();
         ci_blackouts.finish();
-        service_windows.finish();
+        service_blackouts.finish();
+        service_maintenance.finish();
 
         // Each class's windows, its ancestors' included.
         let any_class = own_class.iter().any(|w| !w.is_empty());
@@ -820,7 +826,8 @@ impl<'a> CompiledSchedule<'a> {
             in_service,
             maintained_by,
             ci_blackouts,
-            service_windows,
+            service_blackouts,
+            service_maintenance,
         }
     }
 
