@@ -104,9 +104,16 @@ pub(crate) fn resolve(tz: &Tz, date: NaiveDate, secs: u32) -> Option<DateTime<Ut
     DateTime::from_timestamp(at, 0)
 }
 
-/// The local date of the instant `t` in `tz`.
+/// The local date of the instant `t` in `tz`; at the ends of chrono's
+/// range, where the local time cannot be written, the first or last date.
 pub(crate) fn local_date(tz: &Tz, t: DateTime<Utc>) -> NaiveDate {
-    tz.from_utc_datetime(&t.naive_utc()).date_naive()
+    let utc = t.naive_utc();
+    let offset = tz.offset_from_utc_datetime(&utc).fix();
+    match utc.checked_add_offset(offset) {
+        Some(local) => local.date(),
+        None if offset.local_minus_utc() > 0 => NaiveDate::MAX,
+        None => NaiveDate::MIN,
+    }
 }
 
 /// Which dates of a recurring window have an occurrence.

@@ -1133,3 +1133,40 @@ fn the_documented_example_finds_its_conflicts() {
         ]
     );
 }
+
+/// Found by `no_instant_makes_a_check_panic`: the local date of an instant
+/// at the end of chrono's range cannot be written east of UTC, and reading
+/// it panicked inside chrono.
+#[test]
+fn a_change_planned_at_the_end_of_time_is_checked_without_panicking() {
+    let cmdb = estate();
+    let index = cmdb.index().expect("an index");
+    let weekly_everywhere = |zone: &str| {
+        format!(
+            r#"{{"weekly": {{"time_zone": "{zone}", "days": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], "start": "23:00", "end": "01:00"}}}}"#
+        )
+    };
+    let schedule = schedule(
+        &[&window(
+            "east",
+            "ci:payroll-db",
+            &weekly_everywhere("Pacific/Kiritimati"),
+        )],
+        &[&window(
+            "west",
+            "ci:payroll-db",
+            &weekly_everywhere("America/Adak"),
+        )],
+    );
+    let compiled = CompiledSchedule::new(&schedule, cmdb.data(), &index).expect("compiles");
+    let (max, min) = (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC);
+    for (start, end) in [
+        (max - chrono::Duration::days(3), max),
+        (min, min + chrono::Duration::days(3)),
+    ] {
+        let mut c = change(1, &["payroll-db"], None, None);
+        (c.planned_start, c.planned_end) = (Some(start), Some(end));
+        let report = compiled.check(&c, &[]).expect("a check");
+        assert_eq!(report.planned.map(|p| p.end), Some(end));
+    }
+}
