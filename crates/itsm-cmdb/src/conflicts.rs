@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::index::NONE;
-use crate::schedule::{MAX_PLANNED_WINDOW_DAYS, Opens, WindowKind, bit};
+use crate::schedule::{Attached, MAX_PLANNED_WINDOW_DAYS, Opens, WindowKind, bit};
 use crate::wall::Span;
 use crate::{CmdbError, CompiledSchedule, WindowTarget};
 
@@ -478,7 +478,29 @@ pub struct ConflictChecker<'s> {
     /// The changes overlapping the planned window, once per check (`None`
     /// until needed).
     overlapping: Option<Vec<u32>>,
+    /// The services' windows open during the planned window, once per
+    /// check (`None` until needed).
+    open_services: Option<Vec<u32>>,
+    /// How many CIs a walk up to the services may visit before the check
+    /// answers from the schedule's closures instead.
+    budget: usize,
+    /// The two searches of [`ConflictChecker::meet`], allocated on first use.
+    meet: Option<Box<Meet>>,
 }
+
+/// Scratch of a search from both ends: per CI and side, the search that
+/// last reached it and where in that side's queue.
+#[derive(Debug)]
+struct Meet {
+    epoch: u32,
+    mark: [Vec<u32>; 2],
+    at: [Vec<u32>; 2],
+    /// (CI, position of the visit it came from, depth), per side.
+    queue: [Vec<(u32, u32, u32)>; 2],
+}
+
+/// The default of [`ConflictChecker::set_walk_budget`].
+const WALK_BUDGET: usize = 4_096;
 
 /// Advances an epoch, clearing its stamps on wrap-around.
 fn bump(epoch: &mut u32, stamps: &mut [u32]) -> u32 {
@@ -567,6 +589,9 @@ impl<'s> ConflictChecker<'s> {
             check_epoch: 0,
             occurrences: Vec::new(),
             overlapping: None,
+            open_services: None,
+            budget: WALK_BUDGET,
+            meet: None,
         }
     }
 
@@ -685,6 +710,7 @@ impl<'s> ConflictChecker<'s> {
         self.check_epoch += 1;
         self.occurrences.clear();
         self.overlapping = None;
+        self.open_services = None;
         let open = Open {
             ci_blackouts: self.group_open(Which::CiBlackouts, start, end),
             service_blackouts: self.group_open(Which::ServiceBlackouts, start, end),
@@ -750,8 +776,8 @@ impl<'s> ConflictChecker<'s> {
 
     /// Breadth-first from `c` along dependency arcs (`up` false) or impact
     /// arcs, entering only CIs whose bit is set in `within`. The visits are
-    /// left in `queue`.
-    fn walk(&mut self, c: u32, up: bool, within: &[u64]) {
+    /// left in `queue`; `false` when it stopped at `limit` visits.
+    fn walk(&mut self, c: u32, up: bool, within: &[u64], limit: usize) -> bool {
         let index = self.schedule.index;
         let mark = bump(&mut self.epoch, &mut self.stamp);
         self.queue.clear();
@@ -773,7 +799,11 @@ impl<'s> ConflictChecker<'s> {
                     self.queue.push((w, position));
                 }
             }
+            if self.queue.len() > limit {
+                return false;
+            }
         }
+        true
     }
 
     /// The path from the walk's start to the visit at `position`.
@@ -809,7 +839,7 @@ impl<'s> ConflictChecker<'s> {
 
         // Blackouts on the CI, on CIs it depends on, and on their classes.
         if open.ci_blackouts && bit(&schedule.under_blackout, c) {
-            self.walk(c, false, &schedule.under_blackout);
+            self.walk(c, false, &schedule.under_blackout, usize::MAX);
             for position in 0..self.queue.len() {
                 let v = self.queue[position].0;
                 let own = schedule.own_windows(v);
@@ -878,41 +908,18 @@ impl<'s> ConflictChecker<'s> {
         let maintenance_walk = open.service_maintenance && nearest.is_some() && !gaps.is_empty();
         let mut applied: Vec<(u32, AppliedWindow)> = Vec::new();
         if (open.service_blackouts || maintenance_walk) && bit(&schedule.in_service, c) {
-            self.walk(c, true, &schedule.in_service);
-            for position in 0..self.queue.len() {
-                let v = self.queue[position].0;
-                for w in schedule.service_windows_of(v) {
-                    let window = &schedule.windows[w as usize];
-                    if self.seen[w as usize] == seen {
-                        continue;
-                    }
-                    self.seen[w as usize] = seen;
-                    let open = self.openings(w, from, to);
-                    if open.is_empty() {
-                        continue;
-                    }
-                    if window.kind == WindowKind::Blackout {
-                        let conflict = Conflict::Blackout {
-                            window: window.name.clone(),
-                            attached_to: window.target.clone(),
-                            ci: id,
-                            window_ci: index.id(v),
-                            path: self.path(position),
-                            overlaps: open,
-                        };
-                        found.push((rank(&conflict, w), conflict));
-                    } else {
-                        applied.push((
-                            w,
-                            AppliedWindow {
-                                window: window.name.clone(),
-                                attached_to: window.target.clone(),
-                                window_ci: index.id(v),
-                                open,
-                            },
-                        ));
-                    }
+            // A few CIs up to the services: walk them. Beyond the budget
+            // (a CI that every service depends on), ask each open window's
+            // service whether it depends on the CI instead.
+            let walked = self.walk(c, true, &schedule.in_service, self.budget);
+            let answered = !walked
+                && schedule.closures.is_some()
+                && self.by_closures(c, (from, to), seen, found, &mut applied);
+            if !answered {
+                if !walked {
+                    self.walk(c, true, &schedule.in_service, usize::MAX);
                 }
+                self.by_walk(c, (from, to), seen, found, &mut applied);
             }
         }
 
@@ -935,6 +942,250 @@ impl<'s> ConflictChecker<'s> {
             nearest_service: nearest.map(|s| index.id(s)),
         };
         found.push((rank(&conflict, 0), conflict));
+    }
+
+    /// The services' windows found by the last walk up from `c`.
+    fn by_walk(
+        &mut self,
+        c: u32,
+        (from, to): Span,
+        seen: u32,
+        found: &mut Vec<((u8, u32), Conflict)>,
+        applied: &mut Vec<(u32, AppliedWindow)>,
+    ) {
+        let schedule = self.schedule;
+        for position in 0..self.queue.len() {
+            let v = self.queue[position].0;
+            for w in schedule.service_windows_of(v) {
+                if self.seen[w as usize] == seen {
+                    continue;
+                }
+                self.seen[w as usize] = seen;
+                let open = self.openings(w, from, to);
+                if !open.is_empty() {
+                    let path = self.path(position);
+                    self.service_window(c, w, v, open, path, found, applied);
+                }
+            }
+        }
+    }
+
+    /// The services' windows open during `[from, to)` whose service depends
+    /// on `c`, each with a shortest path from `c`; `false` (and nothing
+    /// added) if a path cannot be found, which the closures rule out.
+    fn by_closures(
+        &mut self,
+        c: u32,
+        (from, to): Span,
+        seen: u32,
+        found: &mut Vec<((u8, u32), Conflict)>,
+        applied: &mut Vec<(u32, AppliedWindow)>,
+    ) -> bool {
+        let schedule = self.schedule;
+        let Some(closures) = schedule.closures.as_ref() else {
+            return false;
+        };
+        let open_windows = match self.open_services.take() {
+            Some(list) => list,
+            None => self.open_service_windows(from, to),
+        };
+        let mut reached: Vec<(u32, u32, Vec<Interval>, Vec<CiId>)> = Vec::new();
+        let mut complete = true;
+        for &w in &open_windows {
+            let Attached::Service(s) = schedule.windows[w as usize].attached else {
+                continue;
+            };
+            if self.seen[w as usize] == seen || !(s == c || closures.contains(s, c)) {
+                continue;
+            }
+            let open = self.openings(w, from, to);
+            if open.is_empty() {
+                continue;
+            }
+            let path = if schedule.windows[w as usize].kind == WindowKind::Blackout {
+                match self.meet(c, s) {
+                    Some(path) => path,
+                    None => {
+                        complete = false;
+                        break;
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            reached.push((w, s, open, path));
+        }
+        self.open_services = Some(open_windows);
+        if !complete {
+            return false;
+        }
+        for (w, s, open, path) in reached {
+            self.seen[w as usize] = seen;
+            self.service_window(c, w, s, open, path, found, applied);
+        }
+        true
+    }
+
+    /// A service's window `w` on `s`, open during `open`, applies to the
+    /// change's CI `c`: a blackout conflict (through `path`), or a
+    /// maintenance window of the CI.
+    #[allow(clippy::too_many_arguments)] // the parts of one finding
+    fn service_window(
+        &self,
+        c: u32,
+        w: u32,
+        s: u32,
+        open: Vec<Interval>,
+        path: Vec<CiId>,
+        found: &mut Vec<((u8, u32), Conflict)>,
+        applied: &mut Vec<(u32, AppliedWindow)>,
+    ) {
+        let schedule = self.schedule;
+        let index = schedule.index;
+        let window = &schedule.windows[w as usize];
+        if window.kind == WindowKind::Blackout {
+            let conflict = Conflict::Blackout {
+                window: window.name.clone(),
+                attached_to: window.target.clone(),
+                ci: index.id(c),
+                window_ci: index.id(s),
+                path,
+                overlaps: open,
+            };
+            found.push((rank(&conflict, w), conflict));
+        } else {
+            applied.push((
+                w,
+                AppliedWindow {
+                    window: window.name.clone(),
+                    attached_to: window.target.clone(),
+                    window_ci: index.id(s),
+                    open,
+                },
+            ));
+        }
+    }
+
+    /// Every window on a service open during `[from, to)`, sorted.
+    fn open_service_windows(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<u32> {
+        let schedule = self.schedule;
+        let mut list = Vec::new();
+        let once = &schedule.service_once;
+        let mut i = once.partition_point(|&(s, _, _)| s < to);
+        while i > 0 && schedule.service_once_reach[i - 1] > from {
+            i -= 1;
+            if once[i].1 > from {
+                list.push(once[i].2);
+            }
+        }
+        for (r, windows) in &schedule.service_recurring {
+            let (lo, hi) = self.recurring(*r, from, to);
+            if hi > lo {
+                list.extend(windows);
+            }
+        }
+        list.sort_unstable();
+        list
+    }
+
+    /// A shortest path from `c` up to `s`, a service that depends on it,
+    /// along impact arcs: breadth-first from both ends, a whole level of
+    /// the smaller side at a time, so that it visits about the square root
+    /// of what a walk from `c` alone would when every service depends on
+    /// `c`. `None` if `s` does not depend on `c`.
+    fn meet(&mut self, c: u32, s: u32) -> Option<Vec<CiId>> {
+        let schedule = self.schedule;
+        let index = schedule.index;
+        if c == s {
+            return Some(vec![index.id(c)]);
+        }
+        let n = index.len();
+        let m = self.meet.get_or_insert_with(|| {
+            Box::new(Meet {
+                epoch: 0,
+                mark: [vec![0; n], vec![0; n]],
+                at: [vec![0; n], vec![0; n]],
+                queue: [Vec::new(), Vec::new()],
+            })
+        });
+        if m.epoch == u32::MAX {
+            m.mark.iter_mut().for_each(|v| v.fill(0));
+            m.epoch = 0;
+        }
+        m.epoch += 1;
+        let e = m.epoch;
+        let mut level = [0..1usize, 0..1usize];
+        for (side, start) in [(0, c), (1, s)] {
+            m.queue[side].clear();
+            m.queue[side].push((start, NONE, 0));
+            m.mark[side][start as usize] = e;
+            m.at[side][start as usize] = 0;
+        }
+        loop {
+            if level[0].is_empty() || level[1].is_empty() {
+                return None;
+            }
+            // Side 0 goes up from `c` (impact arcs, among the CIs some
+            // service depends on); side 1 down from `s` (dependency arcs).
+            let side = usize::from(level[1].len() < level[0].len());
+            let other = 1 - side;
+            let next_start = m.queue[side].len();
+            let mut best: Option<(u32, u32)> = None;
+            for p in level[side].clone() {
+                let (v, _, depth) = m.queue[side][p];
+                let arcs = if side == 0 {
+                    index.impact_arcs(v)
+                } else {
+                    index.depend_arcs(v)
+                };
+                for &arc in arcs {
+                    let (w, _) = index.unpack(arc);
+                    if m.mark[side][w as usize] == e || (side == 0 && !bit(&schedule.in_service, w))
+                    {
+                        continue;
+                    }
+                    m.mark[side][w as usize] = e;
+                    m.at[side][w as usize] = u32::try_from(m.queue[side].len()).unwrap_or(NONE);
+                    m.queue[side].push((w, u32::try_from(p).unwrap_or(NONE), depth + 1));
+                    if m.mark[other][w as usize] == e {
+                        let there = m.queue[other][m.at[other][w as usize] as usize].2;
+                        let total = depth + 1 + there;
+                        if best.is_none_or(|(t, _)| total < t) {
+                            best = Some((total, w));
+                        }
+                    }
+                }
+            }
+            level[side] = next_start..m.queue[side].len();
+            if let Some((_, w)) = best {
+                // From `c` up to `w`, then from `w` up to `s`.
+                let mut path = Vec::new();
+                let mut at = m.at[0][w as usize];
+                while at != NONE {
+                    let (v, pred, _) = m.queue[0][at as usize];
+                    path.push(index.id(v));
+                    at = pred;
+                }
+                path.reverse();
+                let mut at = m.queue[1][m.at[1][w as usize] as usize].1;
+                while at != NONE {
+                    let (v, pred, _) = m.queue[1][at as usize];
+                    path.push(index.id(v));
+                    at = pred;
+                }
+                return Some(path);
+            }
+        }
+    }
+
+    /// Sets how many CIs a walk up from a change's CI to the services with
+    /// windows may visit (default 4,096) before the check asks each open
+    /// service window instead whether its service depends on the CI (one
+    /// search in the schedule's precomputed closures each, and a search
+    /// from both ends for a blackout's path). The answer is the same either
+    /// way; the budget only trades one cost for the other. `0` always asks.
+    pub fn set_walk_budget(&mut self, visits: usize) {
+        self.budget = visits;
     }
 
     /// Other scheduled changes on the change's CI `c` or one relationship away.

@@ -375,6 +375,120 @@ pub struct CompiledSchedule<'a> {
     pub(crate) service_blackouts: Group,
     /// The maintenance windows on services.
     pub(crate) service_maintenance: Group,
+    /// The windows on services by when they open: the once-windows by
+    /// start (with the latest end so far), the recurring ones by recurrence.
+    pub(crate) service_once: Vec<(DateTime<Utc>, DateTime<Utc>, u32)>,
+    pub(crate) service_once_reach: Vec<DateTime<Utc>>,
+    pub(crate) service_recurring: Vec<(u32, Vec<u32>)>,
+    /// What each service with a window depends on, when it fits the budget
+    /// (see [`Closures`]).
+    pub(crate) closures: Option<Closures>,
+}
+
+/// Per service with a window, the CIs it depends on (itself included), as
+/// sorted keys: a CI's key is its dense id, or one key for all the CIs of a
+/// cycle (a meshed network is one key), so that "does this service depend
+/// on that CI?" is one binary search. Built only while the keys stay within
+/// [`CLOSURE_BUDGET`] per CI of the estate.
+#[derive(Clone, Debug)]
+pub(crate) struct Closures {
+    /// Per CI, its key.
+    key: Vec<u32>,
+    /// The services, sorted, and their closures' keys, sorted.
+    services: Vec<u32>,
+    sets: Vec<Vec<u32>>,
+}
+
+/// How many closure keys, per CI of the estate (plus a million), the
+/// services' closures may hold in all before they are given up (checks then
+/// walk up to the services instead).
+const CLOSURE_BUDGET: usize = 8;
+
+impl Closures {
+    /// Whether `service` depends on `ci` (or is it).
+    pub(crate) fn contains(&self, service: u32, ci: u32) -> bool {
+        let (Ok(i), Some(&k)) = (
+            self.services.binary_search(&service),
+            self.key.get(ci as usize),
+        ) else {
+            return false;
+        };
+        self.sets[i].binary_search(&k).is_ok()
+    }
+
+    /// The closures of `services` (sorted, distinct) in `index`, or `None`
+    /// beyond the budget.
+    fn build(index: &GraphIndex, services: &[u32]) -> Option<Self> {
+        let n = index.len();
+        let cycles = index.strongly_connected_components(None).ok()?;
+        let mut key: Vec<u32> = (0..u32::try_from(n).ok()?).collect();
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        for cycle in cycles.iter().filter(|c| c.len() > 1) {
+            let k = u32::try_from(n + members.len()).ok()?;
+            let list: Vec<u32> = cycle.iter().filter_map(|id| index.dense(id)).collect();
+            for &v in &list {
+                key[v as usize] = k;
+            }
+            members.push(list);
+        }
+        // A cycle's arcs out of it, to keys.
+        let out: Vec<Vec<u32>> = members
+            .iter()
+            .enumerate()
+            .map(|(i, list)| {
+                let own = (n + i) as u32;
+                let mut arcs: Vec<u32> = list
+                    .iter()
+                    .flat_map(|&v| index.depend_arcs(v))
+                    .map(|&a| key[index.unpack(a).0 as usize])
+                    .filter(|&k| k != own)
+                    .collect();
+                arcs.sort_unstable();
+                arcs.dedup();
+                arcs
+            })
+            .collect();
+        let budget = CLOSURE_BUDGET * n + 1_000_000;
+        let mut stamp = vec![0u32; n + members.len()];
+        let mut total = 0usize;
+        let mut sets = Vec::with_capacity(services.len());
+        let mut stack: Vec<u32> = Vec::new();
+        for (epoch, &s) in (1u32..).zip(services) {
+            let mut set = Vec::new();
+            let start = key[s as usize];
+            stamp[start as usize] = epoch;
+            stack.push(start);
+            while let Some(k) = stack.pop() {
+                set.push(k);
+                let mut visit = |next: u32| {
+                    if stamp[next as usize] != epoch {
+                        stamp[next as usize] = epoch;
+                        stack.push(next);
+                    }
+                };
+                if (k as usize) < n {
+                    for &a in index.depend_arcs(k) {
+                        visit(key[index.unpack(a).0 as usize]);
+                    }
+                } else {
+                    for &next in &out[k as usize - n] {
+                        visit(next);
+                    }
+                }
+            }
+            total += set.len();
+            if total > budget {
+                return None;
+            }
+            set.sort_unstable();
+            sets.push(set);
+        }
+        Some(Self {
+            key,
+            services: services.to_vec(),
+            sets,
+        })
+    }
 }
 
 pub(crate) fn bit(bits: &[u64], v: u32) -> bool {
@@ -807,6 +921,36 @@ impl<'a> CompiledSchedule<'a> {
         } else {
             closure(index, &windowed_services, false)
         };
+        windowed_services.sort_unstable();
+        windowed_services.dedup();
+        let closures = if windowed_services.is_empty() {
+            None
+        } else {
+            Closures::build(index, &windowed_services)
+        };
+        let mut service_once = Vec::new();
+        let mut by_recurrence: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (w, window) in windows.iter().enumerate() {
+            let w = u32::try_from(w).unwrap_or(NONE);
+            if let Attached::Service(_) = window.attached {
+                match window.opens {
+                    Opens::Once(s, e) => service_once.push((s, e, w)),
+                    Opens::Recurring(r) => by_recurrence.entry(r).or_default().push(w),
+                }
+            }
+        }
+        service_once.sort_unstable();
+        let mut latest: Option<DateTime<Utc>> = None;
+        let service_once_reach = service_once
+            .iter()
+            .map(|&(_, e, _)| {
+                let r = latest.map_or(e, |l| l.max(e));
+                latest = Some(r);
+                r
+            })
+            .collect();
+        let mut service_recurring: Vec<(u32, Vec<u32>)> = by_recurrence.into_iter().collect();
+        service_recurring.sort_unstable();
         let maintained_by = if maintained_services.is_empty() {
             Vec::new()
         } else {
@@ -828,6 +972,10 @@ impl<'a> CompiledSchedule<'a> {
             ci_blackouts,
             service_blackouts,
             service_maintenance,
+            service_once,
+            service_once_reach,
+            service_recurring,
+            closures,
         }
     }
 

@@ -271,6 +271,17 @@ fn check(index: &GraphIndex, cmdb: &Cmdb, case: &Case<'_>) -> Option<String> {
         Err(e) => return Some(format!("case {:?}: the check fails: {e}", case.name)),
     };
     let actual: Vec<String> = report.conflicts.iter().map(render).collect();
+    // Asking every open service window instead of walking up answers the same.
+    let mut asking = compiled.checker();
+    asking.set_walk_budget(0);
+    let asked = asking.check(&case.change, &scheduled).ok()?;
+    if asked != report {
+        return Some(format!(
+            "case {:?}: without walking up: {:#?}",
+            case.name,
+            asked.conflicts.iter().map(render).collect::<Vec<_>>()
+        ));
+    }
     // The one-shot form answers the same.
     let again = compiled.check(&case.change, &case.others).ok()?;
     if again != report {

@@ -986,13 +986,22 @@ fn compare(case: &Case, actual: &[Conflict]) -> Vec<String> {
 }
 
 fn run_case(case: &Case) -> Result<Vec<Conflict>, String> {
+    run_with_budget(case, None)
+}
+
+/// A check with the default walk budget, or `budget` (0: every service's
+/// window is asked through the closures, never walked to).
+fn run_with_budget(case: &Case, budget: Option<usize>) -> Result<Vec<Conflict>, String> {
     let data = case.estate.data();
     let index = GraphIndex::build(&data).map_err(|e| e.to_string())?;
     let compiled =
         CompiledSchedule::new(&case.schedule, &data, &index).map_err(|e| e.to_string())?;
     let scheduled = ScheduledChanges::new(&case.others);
-    let report = compiled
-        .checker()
+    let mut checker = compiled.checker();
+    if let Some(b) = budget {
+        checker.set_walk_budget(b);
+    }
+    let report = checker
         .check(&case.change, &scheduled)
         .map_err(|e| e.to_string())?;
     Ok(report.conflicts)
@@ -1008,9 +1017,15 @@ proptest! {
 
     #[test]
     fn conflicts_match_the_brute_force_oracle(case in case_strategy()) {
-        let actual = run_case(&case).map_err(TestCaseError::fail)?;
-        let problems = compare(&case, &actual);
-        prop_assert!(problems.is_empty(), "{}\nactual: {actual:#?}", problems.join("\n"));
+        for budget in [None, Some(0), Some(2)] {
+            let actual = run_with_budget(&case, budget).map_err(TestCaseError::fail)?;
+            let problems = compare(&case, &actual);
+            prop_assert!(
+                problems.is_empty(),
+                "walk budget {budget:?}: {}\nactual: {actual:#?}",
+                problems.join("\n")
+            );
+        }
     }
 
     #[test]
