@@ -402,7 +402,7 @@ pub(crate) struct Closures {
 /// How many closure keys, per CI of the estate (plus a million), the
 /// services' closures may hold in all before they are given up (checks then
 /// walk up to the services instead).
-const CLOSURE_BUDGET: usize = 8;
+const CLOSURE_BUDGET: usize = 16;
 
 impl Closures {
     /// Whether `service` depends on `ci` (or is it).
