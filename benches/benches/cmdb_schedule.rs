@@ -366,10 +366,11 @@ fn bench(c: &mut Criterion) {
     let t = Instant::now();
     let compiled = CompiledSchedule::new(&schedule, &data, &index).expect("a valid schedule");
     println!(
-        "schedule: {} blackouts, {} maintenance windows; CompiledSchedule::new {:.2?}",
+        "schedule: {} blackouts, {} maintenance windows; CompiledSchedule::new {:.2?}, {} MB beside the index",
         schedule.blackouts.len(),
         schedule.maintenance_windows.len(),
-        t.elapsed()
+        t.elapsed(),
+        compiled.memory_bytes() >> 20
     );
 
     let mut rng = Rng(0x0C4A_46E5);

@@ -991,6 +991,40 @@ impl<'a> CompiledSchedule<'a> {
         self.windows.len()
     }
 
+    /// About how many bytes it holds beside the index: the windows, the
+    /// per-CI tables (a class, a nearest service, two bits) and the
+    /// services' closures.
+    #[must_use]
+    pub fn memory_bytes(&self) -> u64 {
+        fn bytes<T>(v: &[T]) -> u64 {
+            std::mem::size_of_val(v) as u64
+        }
+        let windows: u64 = self
+            .windows
+            .iter()
+            .map(|w| std::mem::size_of::<Window>() as u64 + w.name.len() as u64)
+            .sum();
+        let closures = self.closures.as_ref().map_or(0, |c| {
+            bytes(&c.key) + bytes(&c.services) + c.sets.iter().map(|s| bytes(s)).sum::<u64>()
+        });
+        windows
+            + bytes(&self.on_ci)
+            + bytes(&self.on_service)
+            + bytes(&self.class_of)
+            + self.class_windows.iter().map(|c| bytes(c)).sum::<u64>()
+            + bytes(&self.under_blackout)
+            + bytes(&self.in_service)
+            + bytes(&self.maintained_by)
+            + bytes(&self.service_once)
+            + bytes(&self.service_once_reach)
+            + self
+                .service_recurring
+                .iter()
+                .map(|(_, w)| bytes(w))
+                .sum::<u64>()
+            + closures
+    }
+
     /// The windows on CI `v` (its own), as window numbers.
     pub(crate) fn own_windows(&self, v: u32) -> impl Iterator<Item = u32> + '_ {
         let start = self.on_ci.partition_point(|&(c, _)| c < v);

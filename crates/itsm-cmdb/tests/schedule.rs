@@ -1181,3 +1181,36 @@ fn a_change_planned_at_the_end_of_time_is_checked_without_panicking() {
         assert_eq!(report.planned.map(|p| p.end), Some(end));
     }
 }
+
+#[test]
+fn a_service_window_costs_its_closure_in_memory() {
+    let cmdb = estate();
+    let index = cmdb.index().expect("an index");
+    let on_ci = schedule(
+        &[&window(
+            "f",
+            "ci:payroll-db",
+            "once 03-02T00:00 03-03T00:00",
+        )],
+        &[],
+    );
+    let on_service = schedule(
+        &[&window(
+            "f",
+            "service:Payroll portal",
+            "once 03-02T00:00 03-03T00:00",
+        )],
+        &[],
+    );
+    let bytes = |s: &ChangeSchedule| {
+        CompiledSchedule::new(s, cmdb.data(), &index)
+            .expect("compiles")
+            .memory_bytes()
+    };
+    let (small, large) = (bytes(&on_ci), bytes(&on_service));
+    // The service's closure: a key per CI, and the six CIs it depends on.
+    assert!(
+        large >= small + 4 * CIS.len() as u64 + 4 * 6,
+        "{small} then {large}"
+    );
+}
