@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod estate;
+
 /// SplitMix64: a small deterministic generator, so every run of a bench
 /// sees the same inputs.
 #[derive(Clone, Debug)]

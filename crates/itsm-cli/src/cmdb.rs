@@ -1,12 +1,12 @@
-//! `itsm cmdb validate | impact | cycles | spof | root-cause | diff`.
+//! `itsm cmdb validate | impact | cycles | spof | root-cause | diff | conflicts`.
 
 use std::collections::HashMap;
 
 use itsm_cmdb::{
-    Cmdb, CmdbData, CmdbDiff, CmdbError, GraphIndex, ImpactReport, QueryOptions, ReachedCi,
-    RootCauseCandidate, SinglePointOfFailure,
+    ChangeSchedule, Cmdb, CmdbData, CmdbDiff, CmdbError, CompiledSchedule, GraphIndex,
+    ImpactReport, QueryOptions, ReachedCi, RootCauseCandidate, SinglePointOfFailure,
 };
-use itsm_core::{CiId, Violation};
+use itsm_core::{Change, CiId, Violation};
 use serde::Serialize;
 use serde_json::json;
 
@@ -462,6 +462,71 @@ pub(crate) fn diff(inputs: &mut Inputs<'_>, from: &str, to: &str) -> Result<Repo
     let (_, after) = read_data(inputs, to, false)?;
     let diff = CmdbDiff::between(&before, &after);
     Ok(Report::ok(crate::Output::Json(to_json(&diff)?)))
+}
+
+/// `itsm cmdb conflicts --graph FILE --schedule FILE --change FILE [--changes FILE]`.
+///
+/// Prints the conflict report (`change`, `number`, `planned`, `conflicts`),
+/// each conflict with a `reason` that names the CIs, and exits 1 when there
+/// is any conflict (as `validate` does when there is any problem).
+pub(crate) fn conflicts(
+    inputs: &mut Inputs<'_>,
+    graph_file: &str,
+    starter: bool,
+    schedule_file: &str,
+    change_file: &str,
+    changes_file: Option<&str>,
+) -> Result<Report, CliError> {
+    let graph = load(inputs, graph_file, starter)?;
+    let (schedule_source, schedule) =
+        inputs.parse::<ChangeSchedule>(schedule_file, "change schedule")?;
+    let compiled =
+        CompiledSchedule::new(&schedule, graph.cmdb.data(), &graph.index).map_err(|e| {
+            CliError::Content {
+                file: schedule_source.name.clone(),
+                message: e.to_string(),
+            }
+        })?;
+    let (change_source, change) = inputs.parse::<Change>(change_file, "change")?;
+    let others: Vec<Change> = match changes_file {
+        Some(file) => inputs.parse::<Vec<Change>>(file, "list of changes")?.1,
+        None => Vec::new(),
+    };
+    let report = compiled
+        .check(&change, &others)
+        .map_err(|e| CliError::Content {
+            file: change_source.name.clone(),
+            message: e.to_string(),
+        })?;
+    let name = |id: &CiId| {
+        graph
+            .cmdb
+            .ci(id)
+            .map_or_else(|| id.to_string(), |ci| ci.name.clone())
+    };
+    let mut conflicts = Vec::with_capacity(report.conflicts.len());
+    for conflict in &report.conflicts {
+        let mut value = to_json(conflict)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("reason".to_owned(), json!(conflict.describe(&name)));
+        }
+        conflicts.push(value);
+    }
+    let count = conflicts.len();
+    let out = json!({
+        "change": report.change,
+        "number": report.number,
+        "planned": report.planned,
+        "clear": count == 0,
+        "conflicts": conflicts,
+    });
+    Ok(Report {
+        output: crate::Output::Json(out),
+        failure: (count > 0).then_some(CliError::Problems {
+            file: change_source.name,
+            count,
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -422,6 +422,30 @@ enum CmdbCommand {
         #[command(flatten)]
         traversal: TraversalArgs,
     },
+    /// Check a change's planned window against a schedule of blackout and
+    /// maintenance windows and the other scheduled changes.
+    ///
+    /// Prints `{"change", "number", "planned", "clear", "conflicts"}`, each
+    /// conflict with its `kind` (blackout, outside_maintenance_window,
+    /// ci_already_scheduled, related_ci_scheduled, unscheduled), what it
+    /// is about and a `reason` naming the CIs; exits 1 when there is any
+    /// conflict. A blackout covers the CIs that depend on its CI (a host's
+    /// covers what runs on it); a service's window covers what the service
+    /// depends on. Windows are half-open: touching is not overlapping.
+    Conflicts {
+        #[command(flatten)]
+        graph: GraphArgs,
+        /// The change schedule JSON file (`blackouts`, `maintenance_windows`).
+        #[arg(long, value_name = "FILE")]
+        schedule: String,
+        /// The change to check: one change record JSON file.
+        #[arg(long, value_name = "FILE")]
+        change: String,
+        /// The other changes: a JSON array of change records (those closed,
+        /// cancelled or without a planned window are not counted).
+        #[arg(long, value_name = "FILE")]
+        changes: Option<String>,
+    },
     /// What changed between two graph files: CIs and relationships added, removed and changed.
     ///
     /// The files are compared as they are (they are not validated).
@@ -490,6 +514,17 @@ impl Command {
                 | CmdbCommand::Spof { graph, .. }
                 | CmdbCommand::RootCause { graph, .. },
             ) => files.push(&graph.graph),
+            Self::Cmdb(CmdbCommand::Conflicts {
+                graph,
+                schedule,
+                change,
+                changes,
+            }) => {
+                files.push(&graph.graph);
+                files.push(schedule);
+                files.push(change);
+                files.extend(changes.as_deref());
+            }
             Self::Cmdb(CmdbCommand::Diff { from, to }) => {
                 files.push(from);
                 files.push(to);
@@ -856,6 +891,19 @@ fn dispatch(
                 limit,
                 traversal.max_depth,
                 traversal.types,
+            ),
+            CmdbCommand::Conflicts {
+                graph,
+                schedule,
+                change,
+                changes,
+            } => cmdb::conflicts(
+                inputs,
+                &graph.graph,
+                graph.starter,
+                &schedule,
+                &change,
+                changes.as_deref(),
             ),
             CmdbCommand::Diff { from, to } => cmdb::diff(inputs, &from, &to),
         },

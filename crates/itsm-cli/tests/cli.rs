@@ -1727,6 +1727,184 @@ fn cmdb() {
     ]);
 }
 
+/// `itsm cmdb conflicts` on the documented example (`docs/examples/cmdb/`):
+/// the change CHG0030101 on payroll-db and its VM, Tuesday 2026-03-10
+/// 21:00–23:45 UTC (GMT), while the SAN they depend on is under a blackout,
+/// past the Payroll service's weeknight window (20:00–23:30), beside
+/// CHG0030102 on payroll-db (22:30 onwards) and CHG0030103 on the VM's
+/// cluster (until 21:30).
+#[test]
+fn cmdb_conflicts() {
+    const EX: &str = "../repo/docs/examples/cmdb/";
+    let estate = format!("{EX}estate.json");
+    let schedule = format!("{EX}change_schedule.json");
+    let planned = format!("{EX}planned_change.json");
+    let others = format!("{EX}scheduled_changes.json");
+    let change = |cis: &str, start: &str, end: &str| {
+        format!(
+            r#"{{"id": "01958f3c-000a-7002-8002-00000000a199", "number": "CHG0030199", "change_type": "standard",
+            "short_description": "x", "configuration_items": [{cis}], "risk": "low", "impact": "low", "state": "scheduled",
+            "requested_by": "01958f3c-0001-7003-8003-000000001003", "opened_at": "2026-03-01T09:00:00Z"{start}{end}}}"#
+        )
+    };
+    let vm_web = r#""0190e3a4-0000-7000-8000-000000000006""#;
+    // Sunday 2026-03-08 03:00–04:00 UTC: inside the VMs' Sunday window, no blackout.
+    let sunday = change(
+        vm_web,
+        r#", "planned_start": "2026-03-08T03:00:00Z""#,
+        r#", "planned_end": "2026-03-08T04:00:00Z""#,
+    );
+    let unscheduled = change(vm_web, "", "");
+    let unknown_ci = change(
+        r#""0190e3a4-0000-7000-8000-0000000000ff""#,
+        r#", "planned_start": "2026-03-08T03:00:00Z""#,
+        r#", "planned_end": "2026-03-08T04:00:00Z""#,
+    );
+    let backwards = change(
+        vm_web,
+        r#", "planned_start": "2026-03-08T03:00:00Z""#,
+        r#", "planned_end": "2026-03-08T02:00:00Z""#,
+    );
+    let bad_schedule = r#"{"blackouts": [{"name": "x", "applies_to": {"ci": "0190e3a4-0000-7000-8000-0000000000ff"},
+        "when": {"weekly": {"time_zone": "Europe/Londn", "days": ["sunday"], "start": "02:00", "end": "06:00"}}}]}"#;
+    let misspelt =
+        r#"{"blackouts": [{"name": "x", "applies_to": {"class": "database"}, "whne": {}}]}"#;
+    let full: Vec<&str> = vec![
+        "cmdb",
+        "conflicts",
+        "--graph",
+        &estate,
+        "--schedule",
+        &schedule,
+        "--change",
+        &planned,
+        "--changes",
+        &others,
+    ];
+    let alone = &full[..8];
+    let mut from_stdin = full[..8].to_vec();
+    from_stdin[7] = "-";
+    let mut schedule_stdin = full[..8].to_vec();
+    schedule_stdin[5] = "-";
+    check_all(&[
+        case(
+            &full,
+            1,
+            Out::Has(&[
+                r#""number":"CHG0030101""#,
+                r#""clear":false"#,
+                r#""planned":{"end":"2026-03-10T23:45:00Z","start":"2026-03-10T21:00:00Z"}"#,
+                r#"payroll-db is under the blackout \"san-01-migration\" (on san-01), as it depends on san-01 (3 relationship(s) away)"#,
+                r#""path":["0190e3a4-0000-7000-8000-000000000005","0190e3a4-0000-7000-8000-000000000007","0190e3a4-0000-7000-8000-000000000008","0190e3a4-0000-7000-8000-00000000001e"]"#,
+                r#""kind":"outside_maintenance_window","nearest_service":"0190e3a4-0000-7000-8000-000000000002""#,
+                r#""uncovered":[{"end":"2026-03-10T23:45:00Z","start":"2026-03-10T23:30:00Z"}]"#,
+                r#"payroll-db is already scheduled by CHG0030102 2026-03-10T22:30:00Z–2026-03-10T23:45:00Z"#,
+                r#"CHG0030103 changes esx-cluster-a (it depends on, hosted_on) related to vm-payroll-db-01"#,
+            ]),
+            &["planned_change.json: 7 problem(s) found"],
+        ),
+        // Without the other changes, only the schedule's conflicts.
+        case(
+            alone,
+            1,
+            Out::Has(&[
+                r#""kind":"blackout""#,
+                r#""kind":"outside_maintenance_window""#,
+            ]),
+            &["planned_change.json: 4 problem(s) found"],
+        ),
+        Case {
+            stdin: Some(&sunday),
+            ..case(
+                &from_stdin,
+                0,
+                Out::Json(
+                    r#"{"change": "01958f3c-000a-7002-8002-00000000a199", "number": "CHG0030199",
+                    "planned": {"start": "2026-03-08T03:00:00Z", "end": "2026-03-08T04:00:00Z"},
+                    "clear": true, "conflicts": []}"#,
+                ),
+                &[],
+            )
+        },
+        Case {
+            stdin: Some(&unscheduled),
+            ..case(
+                &from_stdin,
+                1,
+                Out::Has(&[
+                    r#""planned":null"#,
+                    r#""kind":"unscheduled","missing":["planned_start","planned_end"]"#,
+                    "the change has no planned_start and planned_end",
+                ]),
+                &["<stdin>: 1 problem(s) found"],
+            )
+        },
+        Case {
+            stdin: Some(&unknown_ci),
+            ..case(
+                &from_stdin,
+                1,
+                Out::Empty,
+                &[
+                    "<stdin>: 1 problem(s) in the change: configuration_items[0]: unknown configuration item 0190e3a4-0000-7000-8000-0000000000ff (unknown_ci)",
+                ],
+            )
+        },
+        Case {
+            stdin: Some(&backwards),
+            ..case(
+                &from_stdin,
+                1,
+                Out::Empty,
+                &[
+                    "<stdin>: 1 problem(s) in the change: planned_end:",
+                    "(end_before_start)",
+                ],
+            )
+        },
+        Case {
+            stdin: Some(bad_schedule),
+            ..case(
+                &schedule_stdin,
+                1,
+                Out::Empty,
+                &[
+                    "<stdin>: 2 problem(s) in the change schedule:",
+                    "blackouts[0].applies_to.ci: unknown configuration item 0190e3a4-0000-7000-8000-0000000000ff (unknown_ci)",
+                    "blackouts[0].when.weekly.time_zone: time_zone \"Europe/Londn\" is not an IANA time zone name",
+                ],
+            )
+        },
+        Case {
+            stdin: Some(misspelt),
+            ..case(
+                &schedule_stdin,
+                1,
+                Out::Empty,
+                &[
+                    "<stdin>: not a valid change schedule: at blackouts[0]",
+                    "did you mean `when`?",
+                ],
+            )
+        },
+        case(
+            &[
+                "cmdb",
+                "conflicts",
+                "--graph",
+                &estate,
+                "--schedule",
+                "-",
+                "--change",
+                "-",
+            ],
+            2,
+            Out::Empty,
+            &["only one input may be read from standard input"],
+        ),
+    ]);
+}
+
 #[test]
 fn schema_and_general_behaviour() {
     let out = std::env::temp_dir().join(format!("itsm-cli-schema-test-{}", std::process::id()));

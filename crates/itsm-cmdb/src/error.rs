@@ -17,6 +17,20 @@ pub enum CmdbError {
         /// Every problem found.
         problems: Vec<itsm_core::Violation>,
     },
+    /// A change schedule broke one or more rules; every problem is listed,
+    /// each with its JSON path in the schedule (`blackouts[2].when.weekly.time_zone`).
+    #[error("{} problem(s) in the change schedule: {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidSchedule {
+        /// Every problem found.
+        problems: Vec<itsm_core::Violation>,
+    },
+    /// A change cannot be checked against a schedule; every problem is
+    /// listed, each with its JSON path in the change (`planned_end`).
+    #[error("{} problem(s) in the change: {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidChange {
+        /// Every problem found.
+        problems: Vec<itsm_core::Violation>,
+    },
     /// A CI with this id already exists.
     #[error("configuration item {id} already exists")]
     DuplicateCi {

@@ -49,6 +49,9 @@
 //! - [`Cmdb::identify`], [`Cmdb::reconcile`], [`Cmdb::discover`]: discovery
 //!   data matched to CIs and written under source priorities.
 //! - [`CmdbDiff`]: what changed between two snapshots, and how to apply it.
+//! - [`ChangeSchedule`]: blackout and maintenance windows on CIs, classes and
+//!   services; [`ConflictChecker::check`] lists every conflict of a change's
+//!   planned window with them and with the other scheduled changes.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -114,6 +117,8 @@ pub fn schema_bundle() -> itsm_core::SchemaBundle {
         .with::<IndexMemory>("index_memory")
         .with::<PathDirection>("path_direction")
         .with::<RefusalReason>("refusal_reason")
+        .with::<ChangeSchedule>("change_schedule")
+        .with::<ConflictReport>("conflict_report")
 }
 
 // ---- graph index and queries (owned by the graph work) ----
@@ -136,3 +141,17 @@ pub use paths::{CiPath, PathDirection};
 pub use queries::ImpactedService;
 pub use rootcause::RootCauseCandidate;
 pub use spof::SinglePointOfFailure;
+
+// ---- change schedules and their conflicts ----
+mod conflicts;
+mod schedule;
+mod wall;
+
+pub use conflicts::{
+    AppliedWindow, Conflict, ConflictChecker, ConflictReport, Interval, RelatedAs, RelatedCi,
+    ScheduledChanges,
+};
+pub use schedule::{
+    ChangeSchedule, CompiledSchedule, DayOfWeek, MAX_PLANNED_WINDOW_DAYS, MonthlyWindow,
+    OnceWindow, ScheduleWindow, WeekOfMonth, WeeklyWindow, WindowTarget, WindowTime,
+};
