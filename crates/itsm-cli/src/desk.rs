@@ -236,6 +236,18 @@ enum DeskCommand {
         #[arg(long, value_name = "N")]
         expect_version: Option<u64>,
     },
+    /// Assess an incident against the major-incident criteria (the
+    /// configuration's `major_incident_rules.json`, else ITIL's default):
+    /// every criterion that matched and why; with --propose, a candidate is
+    /// proposed as a major incident, the reasons in a work note.
+    Major {
+        /// The incident's number.
+        #[arg(value_parser = parse_number)]
+        number: RecordNumber,
+        /// Propose it when it is a candidate.
+        #[arg(long)]
+        propose: bool,
+    },
     /// A record with its version, SLA clocks and links.
     Show {
         /// The record's number.
@@ -549,6 +561,20 @@ pub(crate) fn run(
                 .comment(&number, visibility, &text, &expecting(ctx, expect_version))
                 .map_err(desk_error)?;
             outcome(&done)
+        }
+        DeskCommand::Major { number, propose } => {
+            let (assessment, outcome) = desk
+                .assess_major(&number, propose, &ctx)
+                .map_err(desk_error)?;
+            let mut answer = json!({ "assessment": to_json(&assessment)? });
+            if let Some(done) = outcome {
+                let mut value = to_json(&done)?;
+                if let Value::Object(map) = &mut value {
+                    map.insert("number".to_owned(), json!(done.record.number()));
+                }
+                answer["proposed"] = value;
+            }
+            Ok(Report::ok(Output::Json(answer)))
         }
         DeskCommand::Show { number } => {
             let view = desk.show(&number).map_err(desk_error)?;

@@ -455,6 +455,23 @@ const DAY: &[Step] = &[
         &[],
         &["no record INC0009999"],
     ),
+    // Major-incident criteria: assessed, with the reasons (nothing written).
+    step(
+        &["desk", "major", "INC0000002"],
+        0,
+        &[
+            r#""assessment":{"#,
+            r#""number":"INC0000002""#,
+            r#""matched":["#,
+        ],
+        &[],
+    ),
+    step(
+        &["desk", "major", "PRB0000001"],
+        1,
+        &[],
+        &["only an incident can be a major incident"],
+    ),
     step(
         &["desk", "list", "--kind", "incident"],
         0,

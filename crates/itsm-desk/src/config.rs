@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use itsm_core::{PriorityMatrix, PriorityMatrixDefinition};
-use itsm_lifecycle::{ApprovalPolicy, WorkflowDefinition};
+use itsm_lifecycle::{ApprovalPolicy, MajorIncidentRules, WorkflowDefinition};
 use itsm_sla::{BusinessCalendar, SlaDefinition};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,9 @@ pub struct Config {
     /// Custom workflows; the ITIL default flows where empty.
     #[serde(default)]
     pub workflows: Workflows,
+    /// The criteria that propose an incident as a major incident.
+    #[serde(default)]
+    pub major_incident_rules: MajorIncidentRules,
 }
 
 // The crate's own copies (a published crate holds no file outside its
@@ -151,6 +154,7 @@ impl Default for Config {
             approval_policy: ApprovalPolicy::All,
             rules: FollowOnRules::default(),
             workflows: Workflows::default(),
+            major_incident_rules: MajorIncidentRules::default(),
         }
     }
 }
@@ -163,6 +167,7 @@ impl Config {
     /// - `slas/*.json`: SLA definitions (replace the default);
     /// - `policy.json`: the approval policy;
     /// - `rules.json`: the follow-on rules;
+    /// - `major_incident_rules.json`: the criteria that propose a major incident;
     /// - `workflows/<kind>.json` (`incident`, `problem`, `known_error`,
     ///   `change`, `release`, `service_request`, `knowledge_article`): a
     ///   workflow definition, or an array of them (a change's three).
@@ -208,6 +213,15 @@ impl Config {
             };
             if let Err(e) = parsed {
                 problems.push(format!("{}: {e}", path.display()));
+            }
+        }
+        let major = dir.join("major_incident_rules.json");
+        if major.exists()
+            && let Some(text) = read(&major, &mut problems)
+        {
+            match MajorIncidentRules::from_json(&text) {
+                Ok(r) => config.major_incident_rules = r,
+                Err(e) => problems.push(format!("{}: {e}", major.display())),
             }
         }
         let calendars = files(&dir.join("calendars"), &mut problems);

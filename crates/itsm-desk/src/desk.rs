@@ -1,6 +1,6 @@
 //! [`Desk`]: one call per command, one transaction per call.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -11,15 +11,18 @@ use itsm_core::{
     Impact, Incident, IncidentState, KnownError, PersonId, RecordKind, RecordNumber, ReleaseState,
     ServiceEffect, Timeline, TimelineEvent, Urgency,
 };
-use itsm_lifecycle::{Effect, Input, LifecycleError, MajorIncidentEvent};
+use itsm_lifecycle::{
+    Effect, Input, LifecycleError, MajorIncidentAssessment, MajorIncidentEvent, MajorIncidentFacts,
+    RelatedIncident,
+};
 use itsm_sla::{
     BusinessDuration, CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation,
     WarningThreshold,
 };
 use itsm_store::{
     AppendRequest, CheckReport, DocumentProjector, DueClock, EventId, ExpectedVersion, NewEvent,
-    Payload, PayloadRegistry, Record, RecordOpened, RecordPage, RecordQuery, RecordedEvent, Store,
-    StoreError, StoreOptions, StoredClock, StreamId, StreamKind,
+    Payload, PayloadRegistry, Record, RecordFilter, RecordOpened, RecordPage, RecordQuery,
+    RecordedEvent, Store, StoreError, StoreOptions, StoredClock, StreamId, StreamKind,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -31,6 +34,23 @@ use crate::flows::Flows;
 
 /// The most records one command may change, follow-ons included.
 pub const MAX_RECORDS_PER_COMMAND: usize = 1_000;
+
+/// The most incidents read per configuration item when a major-incident
+/// assessment looks for related incidents (the highest priority first).
+const MAJOR_RELATED_PAGE: u32 = 1_000;
+
+/// A service's criticality from its CI's `criticality` attribute: the
+/// CMDB's four levels, or the service portfolio's names.
+fn criticality_of(text: &str) -> Option<itsm_core::Criticality> {
+    use itsm_core::Criticality as C;
+    match text {
+        "critical" | "most_critical" => Some(C::MostCritical),
+        "high" | "somewhat_critical" => Some(C::SomewhatCritical),
+        "medium" | "less_critical" => Some(C::LessCritical),
+        "low" | "not_critical" => Some(C::NotCritical),
+        _ => None,
+    }
+}
 
 /// Who acts, when (the domain instant), and which version of the record the
 /// caller read (the command is refused if it moved on).
@@ -1229,6 +1249,108 @@ impl Desk {
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .update(r, &input, ctx.actor, ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
+    }
+
+    /// Assesses an incident against the configured major-incident criteria
+    /// ([`Config::major_incident_rules`]): the criticality of its affected
+    /// services comes from their CIs' `criticality` attribute in the stored
+    /// CMDB (`critical`, `high`, `medium`, `low`, or the portfolio's
+    /// `most_critical` … `not_critical`), and the incidents a volume
+    /// criterion counts are those sharing one of its configuration items or
+    /// affected services (the store finds incidents by CI). With `propose`,
+    /// a candidate is proposed as a major incident at `ctx.at`, by
+    /// `ctx.actor`, with a work note naming every criterion that matched,
+    /// in one transaction.
+    ///
+    /// # Errors
+    /// [`DeskError::Refused`] for a record that is not an incident; the
+    /// store's and the CMDB's errors; as [`apply`](Self::apply) when
+    /// proposing.
+    pub fn assess_major(
+        &mut self,
+        number: &RecordNumber,
+        propose: bool,
+        ctx: &Ctx,
+    ) -> Result<(MajorIncidentAssessment, Option<Outcome>)> {
+        let loaded = self.load(number)?;
+        let Record::Incident(incident) = &loaded.record else {
+            return Err(refused(
+                number,
+                "only an incident can be a major incident".to_owned(),
+            ));
+        };
+        let incident = incident.clone();
+        // The services' criticality, from the stored CMDB.
+        let mut criticality = BTreeMap::new();
+        let cmdb = self.store.load_cmdb()?;
+        for a in &incident.affected_services {
+            if let Some(ci) = cmdb.cmdb().ci(&a.service)
+                && let Some(level) = ci
+                    .attributes
+                    .get("criticality")
+                    .and_then(|v| v.as_str())
+                    .and_then(criticality_of)
+            {
+                criticality.insert(a.service, level);
+            }
+        }
+        // The incidents that share a CI or a service, found by CI.
+        let mut related: Vec<RelatedIncident> = Vec::new();
+        let mut keys: Vec<CiId> = incident.configuration_items.clone();
+        keys.extend(incident.affected_services.iter().map(|a| a.service));
+        keys.sort_unstable();
+        keys.dedup();
+        for ci in keys.iter().take(MAX_RECORDS_PER_COMMAND) {
+            let query = RecordQuery::new(
+                itsm_store::StreamKind::from(RecordKind::Incident),
+                RecordFilter::Ci(*ci),
+                MAJOR_RELATED_PAGE,
+            );
+            for stored in self.store.query(&query)?.records {
+                if let Record::Incident(other) = &stored.record
+                    && other.id != incident.id
+                    && !related.iter().any(|r| r.number == other.number)
+                {
+                    related.push(RelatedIncident::of(other));
+                }
+            }
+        }
+        let facts = MajorIncidentFacts {
+            service_criticality: &criticality,
+            related: &related,
+            now: ctx.at,
+        };
+        let assessment = self.config.major_incident_rules.assess(&incident, &facts);
+        if !(propose && assessment.candidate) {
+            return Ok((assessment, None));
+        }
+        let lc = &self.engines.flows.incident;
+        let mut step = lc
+            .propose_major(&incident, ctx.actor, ctx.at)
+            .map_err(lifecycle_error(number))?;
+        let reasons: Vec<String> = assessment
+            .matched
+            .iter()
+            .map(|m| format!("{} ({}): {}", m.path, m.criterion, m.reason))
+            .collect();
+        step.timeline.push(TimelineEvent {
+            at: ctx.at,
+            actor: ctx.actor,
+            change: itsm_core::TimelineChange::CommentAdded {
+                visibility: CommentVisibility::WorkNote,
+                text: format!("Proposed as a major incident: {}", reasons.join("; ")),
+            },
+        });
+        let audit = audit_json(number, step.audit.as_ref())?;
+        let outcome = self.finish(
+            loaded,
+            Record::Incident(step.record),
+            audit,
+            step.timeline,
+            step.follow_ups,
+            ctx,
+        )?;
+        Ok((assessment, Some(outcome)))
     }
 
     /// Links two records, writing both ends in one transaction:

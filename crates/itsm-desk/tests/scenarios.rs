@@ -710,6 +710,116 @@ fn attaching_cis_records_the_services_impacted_and_degraded() {
     }
 }
 
+/// The desk assesses an incident against the major-incident criteria: the
+/// service's criticality from the CMDB, the incidents on the same host from
+/// the store; proposing records who, when, and why.
+#[test]
+fn a_critical_service_down_proposes_a_major_incident_with_its_reasons() {
+    use itsm_cmdb::{CmdbData, ConfigurationItem, Relationship};
+    for url in urls("major") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        let (banking, host) = (CiId::from_u128(0xb1), CiId::from_u128(0xc1));
+        let mut stored = desk.store().load_cmdb().unwrap();
+        let mut cmdb = itsm_cmdb::Cmdb::import(CmdbData::starter()).unwrap();
+        cmdb.add_ci(
+            ConfigurationItem::new(banking, "business_service", "Online banking")
+                .with_attribute("criticality", "critical"),
+        )
+        .unwrap();
+        cmdb.add_ci(ConfigurationItem::new(host, "application", "bank-app"))
+            .unwrap();
+        cmdb.add_relationship(Relationship::new(banking, "depends_on", host))
+            .unwrap();
+        *stored.cmdb_mut() = cmdb;
+        desk.store()
+            .save_cmdb(
+                &mut stored,
+                &itsm_store::CmdbChange {
+                    actor: None,
+                    source: "manual".into(),
+                    at: t(0),
+                },
+            )
+            .unwrap();
+        let numbers: Vec<String> = (1..=5).map(|n| format!("INC000001{n}")).collect();
+        for (n, number) in numbers.iter().enumerate() {
+            let number: &'static str = Box::leak(number.clone().into_boxed_str());
+            desk.open_record(
+                record(
+                    "incident",
+                    0x10 + n as u128,
+                    number,
+                    json!({"priority": "p4", "impact": "low", "urgency": "low", "business_effects": []}),
+                ),
+                &Ctx::at(t(n as i64)),
+            )
+            .unwrap();
+            desk.attach_cis(&num(number), &[host], &Ctx::at(t(n as i64)))
+                .unwrap();
+        }
+        let manager = PersonId::from_u128(0x3a);
+        // Assessed only: nothing is written.
+        let head = desk.store().head().unwrap();
+        let (assessment, outcome) = desk
+            .assess_major(&num("INC0000015"), false, &Ctx::at(t(10)).by(manager))
+            .unwrap();
+        assert!(outcome.is_none());
+        assert_eq!(desk.store().head().unwrap(), head);
+        assert!(assessment.candidate, "{assessment:?}");
+        let kinds: Vec<&str> = assessment
+            .matched
+            .iter()
+            .map(|m| m.criterion.as_str())
+            .collect();
+        assert_eq!(kinds, ["service_criticality", "volume"], "{assessment:?}");
+        assert!(
+            assessment.matched[1].reason.starts_with("5 incidents on ")
+                && assessment.matched[1]
+                    .reason
+                    .ends_with("INC0000015, INC0000011, INC0000012, INC0000013, INC0000014"),
+            "{}",
+            assessment.matched[1].reason
+        );
+        // Proposed: who, when, and why on the timeline.
+        let (_, outcome) = desk
+            .assess_major(&num("INC0000015"), true, &Ctx::at(t(11)).by(manager))
+            .unwrap();
+        let outcome = outcome.expect("proposed");
+        let Record::Incident(i) = &outcome.record else {
+            panic!()
+        };
+        assert_eq!(
+            i.major_incident_state,
+            Some(itsm_core::MajorIncidentState::Proposed)
+        );
+        assert_eq!(
+            (i.major_incident_proposed_at, i.major_incident_proposed_by),
+            (Some(t(11)), Some(manager))
+        );
+        assert!(outcome.timeline.iter().any(|e| matches!(
+            &e.change,
+            itsm_core::TimelineChange::CommentAdded { text, .. }
+                if text.starts_with("Proposed as a major incident: criteria[0] (service_criticality)")
+        )));
+        // Already proposed: no second proposal.
+        let (again, outcome) = desk
+            .assess_major(&num("INC0000015"), true, &Ctx::at(t(12)).by(manager))
+            .unwrap();
+        assert!(outcome.is_none() && !again.candidate, "{again:?}");
+        assert!(desk.check().unwrap().is_clean());
+        // A change is not an incident.
+        desk.open_record(
+            record("change", 0x40, "CHG0000040", json!({})),
+            &Ctx::at(t(0)),
+        )
+        .unwrap();
+        assert!(
+            desk.assess_major(&num("CHG0000040"), false, &Ctx::at(t(1)))
+                .is_err()
+        );
+    }
+}
+
 #[test]
 fn desks_ticking_together_record_each_notice_once() {
     for url in urls("ticks_together") {
