@@ -120,6 +120,16 @@ pub(crate) fn parse_text<T: DeserializeOwned>(source: &Source, what: &str) -> Re
                 message: e.to_string(),
                 value: None,
             })?;
+            // An integer too large for 64 bits was read as a float: refused.
+            if let Some((path, literal)) = itsm_core::oversized_integer(&source.text) {
+                return Err(CliError::Json {
+                    file: source.name.clone(),
+                    what: what.to_owned(),
+                    path,
+                    message: "an integer too large for 64 bits would lose its digits as a float: write it as a string".to_owned(),
+                    value: Some(itsm_core::quoted(&literal)),
+                });
+            }
             Ok(value)
         }
         Err(error) => {

@@ -538,6 +538,14 @@ pub(crate) fn each_record(
             }
             let value: Value = serde_json::from_str(&line)
                 .map_err(|e| json_error(format!("line {}", n + 1), e.to_string()))?;
+            if let Some((path, literal)) = itsm_core::oversized_integer(&line) {
+                return Err(json_error(
+                    format!("line {}: {path}", n + 1),
+                    format!(
+                        "the integer {literal} is too large for 64 bits and would lose its digits as a float: write it as a string"
+                    ),
+                ));
+            }
             each(value)?;
         }
         return Ok(());

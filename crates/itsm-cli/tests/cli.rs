@@ -913,6 +913,21 @@ fn records_and_priority() {
                 "offending value: \"urgent\"",
             ],
         ),
+        // An integer too large for 64 bits: refused with its path, never
+        // rounded to a float.
+        case(
+            &["validate", "incident", "incident_big_integer.json"],
+            1,
+            Out::Has(&[
+                r#""rule":"invalid_json""#,
+                r#""path":"extensions.u_legacy_ticket_id""#,
+            ]),
+            &[
+                "incident_big_integer.json",
+                "too large for 64 bits",
+                "12345678901234567890123",
+            ],
+        ),
         case(
             &["validate", "incident", "truncated.json"],
             1,

@@ -13,13 +13,22 @@ use crate::CoreError;
 /// assert!(matches!(err, CoreError::Json { ref path, .. } if path == "id"));
 /// ```
 ///
+/// An integer too large for 64 bits (`12345678901234567890123`), which
+/// serde_json would read as a float, is refused with its path
+/// ([`oversized_integer`]).
+///
 /// # Errors
 /// [`CoreError::Json`] with the path and serde's message (which gives the
 /// line and column).
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, CoreError> {
     // The fast path: valid JSON, parsed without tracking paths.
     match serde_json::from_str(text) {
-        Ok(value) => Ok(value),
+        Ok(value) => match oversized_integer(text) {
+            // serde_json reads such an integer as a float: refused, never
+            // silently rounded.
+            Some((path, literal)) => Err(oversized_error(path, &literal)),
+            None => Ok(value),
+        },
         // Only a failure pays for a second parse that tracks the path.
         Err(first) => Err(located_error::<T>(text).unwrap_or_else(|| CoreError::Json {
             path: ".".to_owned(),
@@ -175,5 +184,117 @@ pub fn tidy_json_path(path: &str) -> String {
         ".".to_owned()
     } else {
         path.to_owned()
+    }
+}
+
+/// The first integer literal in `text` too large for 64 bits (beyond
+/// `i64` when negative, beyond `u64` otherwise), with its JSON path: such a
+/// number would be read as a float and lose its digits, so readers refuse
+/// it instead. `None` when there is none, or when `text` is not JSON (the
+/// parser then says why). One pass over the bytes, no allocation but the
+/// path of the containers open.
+#[must_use]
+pub fn oversized_integer(text: &str) -> Option<(String, String)> {
+    enum Frame {
+        Object { key: Option<String> },
+        Array { index: usize },
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    // In an object: the next string is a key (after `{` or `,`).
+    let mut expect_key = false;
+    let mut i = 0;
+    let path = |stack: &[Frame]| {
+        let mut out = String::new();
+        for frame in stack {
+            match frame {
+                Frame::Object { key: Some(k) } => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Frame::Object { key: None } => {}
+                Frame::Array { index } => out.push_str(&format!("[{index}]")),
+            }
+        }
+        if out.is_empty() { ".".to_owned() } else { out }
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = i.min(bytes.len());
+                if expect_key {
+                    if let Some(Frame::Object { key }) = stack.last_mut() {
+                        *key = Some(text.get(start..end).unwrap_or_default().to_owned());
+                    }
+                    expect_key = false;
+                }
+                i += 1;
+            }
+            b'{' => {
+                stack.push(Frame::Object { key: None });
+                expect_key = true;
+                i += 1;
+            }
+            b'[' => {
+                stack.push(Frame::Array { index: 0 });
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+                i += 1;
+            }
+            b',' => {
+                match stack.last_mut() {
+                    Some(Frame::Array { index }) => *index += 1,
+                    Some(Frame::Object { .. }) => expect_key = true,
+                    None => {}
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let literal = &text[start..i];
+                let integral = !literal.contains(['.', 'e', 'E']);
+                let fits = if literal.starts_with('-') {
+                    literal.parse::<i64>().is_ok()
+                } else {
+                    literal.parse::<u64>().is_ok()
+                };
+                let digits = literal.trim_start_matches('-');
+                if integral
+                    && !fits
+                    && !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Some((path(&stack), literal.to_owned()));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The error for an integer too large for 64 bits.
+pub(crate) fn oversized_error(path: String, literal: &str) -> CoreError {
+    CoreError::Json {
+        path,
+        message: format!(
+            "the integer {} is too large for 64 bits and would lose its digits as a float: write it as a string",
+            crate::quoted(literal)
+        ),
     }
 }

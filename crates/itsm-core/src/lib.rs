@@ -104,7 +104,7 @@ pub use id::{
 pub use incident::{
     AffectedService, BusinessEffect, Channel, Incident, IncidentResolutionCode, ServiceEffect,
 };
-pub use json::{did_you_mean, from_json, tidy_json_path};
+pub use json::{did_you_mean, from_json, oversized_integer, tidy_json_path};
 pub use label::{Label, MAX_QUOTED_CHARS, quoted};
 pub use number::{NumberPrefix, RecordNumber};
 pub use priority::{

@@ -441,3 +441,96 @@ fn a_key_given_twice_in_custom_fields_is_refused_not_dropped() {
     let incident = from_json::<itsm_core::Incident>(&json).unwrap();
     assert_eq!(incident.extensions.len(), 2);
 }
+
+/// Checks `oversized_integer` on one document: the path and literal of the
+/// first integer too large for 64 bits, or none.
+fn check_oversized(text: &str, expected: Option<(&str, &str)>) {
+    let got = itsm_core::oversized_integer(text);
+    assert_eq!(
+        got.as_ref().map(|(p, l)| (p.as_str(), l.as_str())),
+        expected,
+        "{text}"
+    );
+}
+
+#[test]
+fn an_integer_too_large_for_64_bits_is_found_with_its_path() {
+    let cases: &[(&str, Option<(&str, &str)>)] = &[
+        (
+            r#"{"extensions": {"big": 12345678901234567890123}}"#,
+            Some(("extensions.big", "12345678901234567890123")),
+        ),
+        (
+            r#"{"a": [1, 2, 18446744073709551616]}"#,
+            Some(("a[2]", "18446744073709551616")),
+        ),
+        (r#"{"a": [1, 2, 18446744073709551615]}"#, None),
+        ("-9223372036854775808", None),
+        ("-9223372036854775809", Some((".", "-9223372036854775809"))),
+        (r#"{"a": 1e30, "b": 1.5, "c": -0.0}"#, None),
+        (r#"{"s": "12345678901234567890123"}"#, None),
+        (
+            r#"{"s": "a \"quoted\" 1", "t": {"u": [[1], [2, 99999999999999999999]]}}"#,
+            Some(("t.u[1][1]", "99999999999999999999")),
+        ),
+        (
+            r#"{"a": {"b": 1}, "c": 99999999999999999999}"#,
+            Some(("c", "99999999999999999999")),
+        ),
+        (r#"{"a": "#, None),
+        ("", None),
+    ];
+    for (text, expected) in cases {
+        check_oversized(text, *expected);
+    }
+}
+
+#[test]
+fn a_custom_field_too_large_for_64_bits_is_refused_not_rounded() {
+    let text = serde_json::to_string(&valid_incident()).unwrap();
+    let big = text.replacen(
+        "\"extensions\":{}",
+        "\"extensions\":{\"x_ticket_id\":12345678901234567890123}",
+        1,
+    );
+    assert_ne!(big, text, "the fixture has an extensions map");
+    match from_json::<itsm_core::Incident>(&big) {
+        Err(itsm_core::CoreError::Json { path, message }) => {
+            assert_eq!(path, "extensions.x_ticket_id", "{message}");
+            assert!(
+                message.contains("12345678901234567890123")
+                    && message.contains("write it as a string"),
+                "{message}"
+            );
+        }
+        other => panic!("accepted: {other:?}"),
+    }
+    // As a string, the digits are kept.
+    let kept = text.replacen(
+        "\"extensions\":{}",
+        "\"extensions\":{\"x_ticket_id\":\"12345678901234567890123\"}",
+        1,
+    );
+    let incident = from_json::<itsm_core::Incident>(&kept).unwrap();
+    assert_eq!(
+        incident.extensions["x_ticket_id"].as_str(),
+        Some("12345678901234567890123")
+    );
+}
+
+proptest! {
+    /// Every 64-bit integer passes; every longer run of digits is found.
+    #[test]
+    fn sixty_four_bit_integers_pass_and_longer_ones_are_found(
+        i in any::<i64>(),
+        u in any::<u64>(),
+        digits in "[1-9][0-9]{20,40}",
+        negative in any::<bool>(),
+    ) {
+        let small = format!("[{i}, {u}]");
+        prop_assert!(itsm_core::oversized_integer(&small).is_none());
+        let literal = if negative { format!("-{digits}") } else { digits };
+        let found = itsm_core::oversized_integer(&format!(r#"{{"x": [0, {literal}]}}"#));
+        prop_assert_eq!(found, Some(("x[1]".to_owned(), literal)));
+    }
+}
