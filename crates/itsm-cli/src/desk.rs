@@ -52,7 +52,9 @@ impl DeskArgs {
     /// The input files the command reads.
     pub(crate) fn files(&self) -> Vec<&str> {
         match &self.command {
-            DeskCommand::Open { file, .. } | DeskCommand::Import { file } => vec![file.as_str()],
+            DeskCommand::Open { file, .. }
+            | DeskCommand::Import { file }
+            | DeskCommand::WhatIf { scenario: file, .. } => vec![file.as_str()],
             _ => Vec::new(),
         }
     }
@@ -248,6 +250,21 @@ enum DeskCommand {
         #[arg(long)]
         propose: bool,
     },
+    /// A stored record's clock under a configured SLA as it stands and
+    /// under a what-if (`itsm_sla::WhatIf`: another definition, another
+    /// calendar, timeline edits such as a hold from X to Y), side by side
+    /// with the difference; nothing is written.
+    WhatIf {
+        /// The record's number.
+        #[arg(value_parser = parse_number)]
+        number: RecordNumber,
+        /// The SLA definition's name, as the configuration names it.
+        #[arg(long)]
+        sla: String,
+        /// The what-if file (`{"definition", "calendar", "edits"}`).
+        #[arg(long, value_name = "FILE")]
+        scenario: String,
+    },
     /// A record with its version, SLA clocks and links.
     Show {
         /// The record's number.
@@ -427,7 +444,8 @@ pub(crate) fn run(
     let source = match &args.command {
         DeskCommand::Open { file, .. }
         | DeskCommand::Import { file }
-        | DeskCommand::Batch { file } => Some(inputs.read(file)?),
+        | DeskCommand::Batch { file }
+        | DeskCommand::WhatIf { scenario: file, .. } => Some(inputs.read(file)?),
         _ => None,
     };
     let mut desk = Desk::open(&url, config).map_err(|e| CliError::Refused {
@@ -575,6 +593,16 @@ pub(crate) fn run(
                 answer["proposed"] = value;
             }
             Ok(Report::ok(Output::Json(answer)))
+        }
+        DeskCommand::WhatIf { number, sla, .. } => {
+            let source = source.ok_or_else(|| CliError::Usage {
+                message: "what-if needs a --scenario FILE".to_owned(),
+            })?;
+            let alternative: itsm_sla::WhatIf = parse_text(&source, "what-if")?;
+            let report = desk
+                .what_if(&number, &sla, &alternative, at)
+                .map_err(desk_error)?;
+            Report::json(&report)
         }
         DeskCommand::Show { number } => {
             let view = desk.show(&number).map_err(desk_error)?;

@@ -455,6 +455,39 @@ const DAY: &[Step] = &[
         &[],
         &["no record INC0009999"],
     ),
+    // What-if over the stored record: had it been on hold for ten minutes.
+    step(
+        &[
+            "desk",
+            "what-if",
+            "INC0000002",
+            "--sla",
+            "incident-resolution",
+            "--scenario",
+            "{dir}/what-if.json",
+        ],
+        0,
+        &[
+            r#""baseline":{"#,
+            r#""changed":true"#,
+            r#""due_moved_secs":600"#,
+        ],
+        &[],
+    ),
+    step(
+        &[
+            "desk",
+            "what-if",
+            "INC0000002",
+            "--sla",
+            "no-such-sla",
+            "--scenario",
+            "{dir}/what-if.json",
+        ],
+        1,
+        &[],
+        &["no SLA \"no-such-sla\""],
+    ),
     // Major-incident criteria: assessed, with the reasons (nothing written).
     step(
         &["desk", "major", "INC0000002"],
@@ -751,6 +784,10 @@ fn write_files(dir: &Path) {
         (
             "bad-batch.jsonl",
             r#"{"command": {"comment": {"number": "INC0000002", "visibility": "loud", "text": "x"}}, "at": "2026-03-02T12:00:00Z"}"#.to_owned(),
+        ),
+        (
+            "what-if.json",
+            r#"{"edits": [{"type": "hold", "from": "2026-03-02T09:10:00Z", "to": "2026-03-02T09:20:00Z", "reason": "awaiting_vendor"}]}"#.to_owned(),
         ),
         (
             "bad.json",

@@ -1251,6 +1251,56 @@ impl Desk {
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
     }
 
+    /// A record's clock under the configured SLA `sla` as it stands, and
+    /// under `alternative` (another definition, another calendar, edits to
+    /// the record's stored timeline), side by side with their difference
+    /// ([`itsm_sla::what_if`]): how a service manager answers "would we have
+    /// breached under the new SLA?", and how a repair of stored clocks after
+    /// a definition changes is previewed before it is applied. Nothing is
+    /// written.
+    ///
+    /// # Errors
+    /// [`DeskError::Refused`] for an SLA the configuration does not name;
+    /// [`DeskError::Sla`] for an alternative that does not hold (with every
+    /// problem and its path) or a clock that cannot be evaluated; the
+    /// store's errors.
+    pub fn what_if(
+        &mut self,
+        number: &RecordNumber,
+        sla: &str,
+        alternative: &itsm_sla::WhatIf,
+        now: DateTime<Utc>,
+    ) -> Result<itsm_sla::WhatIfReport> {
+        let loaded = self.load(number)?;
+        let Some((compiled, calendar)) = self.engines.slas.iter().find(|(s, _)| s.name() == sla)
+        else {
+            let known: Vec<&str> = self.engines.slas.iter().map(|(s, _)| s.name()).collect();
+            return Err(refused(
+                number,
+                format!(
+                    "no SLA {} in the configuration (known: {})",
+                    itsm_core::quoted(sla),
+                    known.join(", ")
+                ),
+            ));
+        };
+        let timeline = Timeline {
+            events: loaded.timeline.clone(),
+        };
+        itsm_sla::what_if(
+            compiled,
+            &self.engines.calendars[*calendar],
+            &timeline,
+            now,
+            alternative,
+        )
+        .map_err(|source| DeskError::Sla {
+            number: number.to_string(),
+            definition: sla.to_owned(),
+            source,
+        })
+    }
+
     /// Assesses an incident against the configured major-incident criteria
     /// ([`Config::major_incident_rules`]): the criticality of its affected
     /// services comes from their CIs' `criticality` attribute in the stored

@@ -820,6 +820,55 @@ fn a_critical_service_down_proposes_a_major_incident_with_its_reasons() {
     }
 }
 
+/// What-if over a stored record: a longer hold moves the due instant by
+/// exactly the business time added; nothing is written; an unknown SLA or a
+/// bad edit is refused with its reason.
+#[test]
+fn a_what_if_over_a_stored_record_previews_without_writing() {
+    for url in urls("what_if") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        desk.open_record(
+            record("incident", 0x51, "INC0000051", json!({})),
+            &Ctx::at(t(0)),
+        )
+        .unwrap();
+        desk.apply(&num("INC0000051"), "start", &Input::new(), &Ctx::at(t(1)))
+            .unwrap();
+        let head = desk.store().head().unwrap();
+        let sla = Config::default().slas[1].name.clone();
+        // Had it been on hold from 09:10 to 09:40 (24x7 calendar: 30 min).
+        let alternative: itsm_sla::WhatIf = serde_json::from_value(json!({
+            "edits": [{"type": "hold", "from": "2026-03-02T09:10:00Z", "to": "2026-03-02T09:40:00Z",
+                       "reason": "awaiting_vendor"}]
+        }))
+        .unwrap();
+        let report = desk
+            .what_if(&num("INC0000051"), &sla, &alternative, t(60))
+            .unwrap();
+        assert_eq!(desk.store().head().unwrap(), head, "nothing written");
+        assert!(report.difference.changed, "{report:?}");
+        assert_eq!(
+            report.difference.cycles[0].due_moved_secs,
+            Some(1_800),
+            "{report:?}"
+        );
+        // An unknown SLA, a hold that crosses a state change: refused.
+        let unknown = desk
+            .what_if(&num("INC0000051"), "no-such-sla", &alternative, t(60))
+            .unwrap_err()
+            .to_string();
+        assert!(unknown.contains("no SLA \"no-such-sla\""), "{unknown}");
+        let crossing: itsm_sla::WhatIf = serde_json::from_value(json!({
+            "edits": [{"type": "hold", "from": "2026-03-02T08:50:00Z", "to": "2026-03-02T09:40:00Z"}]
+        }))
+        .unwrap();
+        assert!(
+            desk.what_if(&num("INC0000051"), &sla, &crossing, t(60))
+                .is_err()
+        );
+    }
+}
+
 #[test]
 fn desks_ticking_together_record_each_notice_once() {
     for url in urls("ticks_together") {
