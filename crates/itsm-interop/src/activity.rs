@@ -521,12 +521,39 @@ pub(crate) fn export_servicenow_approvals(
         return;
     }
     let rows = write_approvals(engine, &approvals);
+    report_approval_losses(engine, &approvals, &["group"], Some(&rows), report);
     for (i, approval) in approvals.iter().enumerate() {
-        if approval.get("group").is_some_and(|g| !g.is_null()) {
-            report.unmapped.push(UnmappedField {
-                path: format!("approvals[{i}].group"),
-                kept_as: None,
+        if approval.get("comment").and_then(Value::as_str) == Some("") {
+            report.approximations.push(Approximation {
+                path: format!("approvals[{i}].comment"),
+                source_value: "".into(),
+                became: itsm_core::FieldValue::Null,
+                reason: "an empty text reads back as no value".to_owned(),
             });
+        }
+    }
+    set(out, &[APPROVERS], rows);
+}
+
+/// Reports what export loses of our approvals: the members in `unplaced`
+/// (no column in the target), a decision time on an undecided approval,
+/// and the values its conversions approximate (`became`: the written
+/// row's member, when `rows` are given by position).
+fn report_approval_losses(
+    engine: &Engine<'_>,
+    approvals: &[Value],
+    unplaced: &[&str],
+    rows: Option<&Value>,
+    report: &mut LossReport,
+) {
+    for (i, approval) in approvals.iter().enumerate() {
+        for name in unplaced {
+            if approval.get(*name).is_some_and(|v| !v.is_null()) {
+                report.unmapped.push(UnmappedField {
+                    path: format!("approvals[{i}].{name}"),
+                    kept_as: None,
+                });
+            }
         }
         let decided = matches!(
             approval.get("decision").and_then(Value::as_str),
@@ -547,23 +574,15 @@ pub(crate) fn export_servicenow_approvals(
                 report.approximations.push(Approximation {
                     path: format!("approvals[{i}].{ours_name}"),
                     source_value: approval.get(ours_name).map(fv).unwrap_or_default(),
-                    became: get(&rows, &[&i.to_string(), ours_name])
+                    became: rows
+                        .and_then(|r| get(r, &[&i.to_string(), ours_name]))
                         .map(fv)
                         .unwrap_or_default(),
                     reason,
                 });
             }
         }
-        if approval.get("comment").and_then(Value::as_str) == Some("") {
-            report.approximations.push(Approximation {
-                path: format!("approvals[{i}].comment"),
-                source_value: "".into(),
-                became: itsm_core::FieldValue::Null,
-                reason: "an empty text reads back as no value".to_owned(),
-            });
-        }
     }
-    set(out, &[APPROVERS], rows);
 }
 
 /// Our approvals as JSON with absent and `null` members alike.
@@ -959,40 +978,7 @@ pub(crate) fn export_jira_approvals(
         return;
     }
     let written = write_jira_approvals(engine, &approvals);
-    for (i, approval) in approvals.iter().enumerate() {
-        for name in ["group", "comment"] {
-            if approval.get(name).is_some_and(|v| !v.is_null()) {
-                report.unmapped.push(UnmappedField {
-                    path: format!("approvals[{i}].{name}"),
-                    kept_as: None,
-                });
-            }
-        }
-        let decided = matches!(
-            approval.get("decision").and_then(Value::as_str),
-            Some("approved" | "rejected")
-        );
-        if !decided && approval.get("decided_at").is_some_and(|d| !d.is_null()) {
-            report.unmapped.push(UnmappedField {
-                path: format!("approvals[{i}].decided_at"),
-                kept_as: None,
-            });
-        }
-        for (ours_name, conv) in [
-            ("decision", Conv::Code("approval_decision")),
-            ("requested_at", Conv::Time),
-            ("decided_at", Conv::Time),
-        ] {
-            if let (_, Some(reason)) = engine.write(conv, approval.get(ours_name), approval) {
-                report.approximations.push(Approximation {
-                    path: format!("approvals[{i}].{ours_name}"),
-                    source_value: approval.get(ours_name).map(fv).unwrap_or_default(),
-                    became: itsm_core::FieldValue::Null,
-                    reason,
-                });
-            }
-        }
-    }
+    report_approval_losses(engine, &approvals, &["group", "comment"], None, report);
     set(out, &path, written);
 }
 
