@@ -1106,7 +1106,7 @@ impl Desk {
 
     /// Adds a public comment or a work note. A public comment by the caller
     /// of an incident on hold awaiting them is their reply: with the rule
-    /// [`FollowOnRules::caller_reply_resumes`] (on by default) the incident
+    /// [`FollowOnRules::caller_reply_resumes`](crate::FollowOnRules::caller_reply_resumes) (on by default) the incident
     /// resumes (`caller_updated`) in the same transaction.
     ///
     /// # Errors
