@@ -205,8 +205,25 @@ impl SqliteBackend {
         conn.busy_timeout(options.busy_timeout)
             .map_err(db("set busy_timeout"))?;
         if path != ":memory:" {
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(db("set journal_mode=WAL"))?;
+            // Switching a new file to WAL needs a moment alone with it, and
+            // SQLite answers "locked" at once, without the busy handler,
+            // when another process is opening (and migrating) the same new
+            // file: retried until the busy timeout, as any other wait.
+            let deadline = std::time::Instant::now() + options.busy_timeout;
+            loop {
+                match conn.pragma_update(None, "journal_mode", "WAL") {
+                    Ok(()) => break,
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if matches!(
+                            e.code,
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        ) && std::time::Instant::now() < deadline =>
+                    {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    Err(e) => return Err(db("set journal_mode=WAL")(e)),
+                }
+            }
         }
         let sync = if options.synchronous_full {
             "FULL"
