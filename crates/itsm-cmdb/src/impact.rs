@@ -316,6 +316,22 @@ impl<T: Copy, const N: usize> Few<T, N> {
     }
 }
 
+impl<T: Copy, const N: usize> Few<T, N> {
+    /// `items`, at most `N` of them, inline; `blank` fills the unused
+    /// places.
+    #[inline]
+    fn copy(items: &[T], blank: T) -> Self {
+        let len = items.len().min(N);
+        let mut inline = [blank; N];
+        inline[..len].copy_from_slice(&items[..len]);
+        Self::Inline {
+            // N is small (see its uses).
+            len: u8::try_from(len).unwrap_or(u8::MAX),
+            items: inline,
+        }
+    }
+}
+
 impl<T: Copy, const N: usize> std::ops::Deref for Few<T, N> {
     type Target = [T];
 
@@ -767,6 +783,10 @@ impl<'a> Searcher<'a> {
 
     /// Sets which relationship types the next traversals follow.
     pub(crate) fn set_filter(&mut self, types: Option<&[String]>) -> Result<(), CmdbError> {
+        if types.is_none() && self.all_types {
+            // Already following every type (the usual case): nothing to write.
+            return Ok(());
+        }
         self.all_types = types.is_none();
         match types {
             None => self.follow.fill(true),
@@ -803,6 +823,25 @@ impl<'a> Searcher<'a> {
     /// failure. Returns the node at which it stopped early, if any (then the
     /// last visit in `queue`).
     pub(crate) fn walk(&mut self, sources: &[u32], walk: Walk) -> Option<u32> {
+        // An impact analysis over every type, the query most asked, runs a
+        // copy of the walk compiled without the options it does not use.
+        let plain = walk.direction == Direction::Impact
+            && walk.redundancy
+            && walk.max_depth.is_none()
+            && !walk.within_marked
+            && !walk.stop_at_aux
+            && !walk.skip_guarded
+            && self.all_types;
+        if plain {
+            self.walk_with::<true>(sources, walk)
+        } else {
+            self.walk_with::<false>(sources, walk)
+        }
+    }
+
+    /// [`Searcher::walk`]; `PLAIN` when `walk` is a plain impact analysis
+    /// (see there), whose checks of the other options then compile away.
+    fn walk_with<const PLAIN: bool>(&mut self, sources: &[u32], walk: Walk) -> Option<u32> {
         // Nothing of the previous walk is cleared: its marks and counters
         // carry an older epoch.
         self.queue.clear();
@@ -825,79 +864,105 @@ impl<'a> Searcher<'a> {
                     ty: 0,
                     origin: s,
                 });
-                if walk.stop_at_aux && self.aux[s as usize] == self.aux_epoch {
+                if !PLAIN && walk.stop_at_aux && self.aux[s as usize] == self.aux_epoch {
                     return Some(s);
                 }
             }
         }
         let index = self.index;
-        let check_redundancy = walk.redundancy && walk.direction == Direction::Impact;
+        let check_redundancy = PLAIN || (walk.redundancy && walk.direction == Direction::Impact);
+        let depend = !PLAIN && walk.direction == Direction::Depend;
+        // The searcher's buffers as locals: the compiler then keeps their
+        // addresses in registers across the pushes.
+        let Self {
+            visited,
+            queue,
+            red,
+            touched_red,
+            follow,
+            all_types,
+            mark,
+            mark_epoch,
+            aux,
+            aux_epoch,
+            ..
+        } = self;
+        let (all_types, mark_epoch, aux_epoch) = (*all_types, *mark_epoch, *aux_epoch);
         let mut head = 0;
-        while head < self.queue.len() {
+        while head < queue.len() {
             let Visit {
                 node: u,
                 depth: d,
                 origin,
                 ..
-            } = self.queue[head];
+            } = queue[head];
             let position = head as u32;
             head += 1;
             // Fetch ahead: the row of the next node in the queue and the
             // offsets of the one after, so that their cache misses overlap
             // with this node's work instead of following it.
-            if let Some(next) = self.queue.get(head) {
-                index.fetch_row(walk.direction == Direction::Depend, next.node);
+            if let Some(next) = queue.get(head) {
+                index.fetch_row(depend, next.node);
             }
-            if let Some(after) = self.queue.get(head + 1) {
-                index.fetch_offsets(walk.direction == Direction::Depend, after.node);
+            if let Some(after) = queue.get(head + 1) {
+                index.fetch_offsets(depend, after.node);
             }
-            if walk.max_depth.is_some_and(|m| d >= m) {
+            if !PLAIN && walk.max_depth.is_some_and(|m| d >= m) {
                 continue;
             }
             let (first, second) = match walk.direction {
+                _ if PLAIN => (index.impact_arcs(u), &[][..]),
                 Direction::Impact => (index.impact_arcs(u), &[][..]),
                 Direction::Depend => (index.depend_arcs(u), &[][..]),
                 Direction::Either => (index.impact_arcs(u), index.depend_arcs(u)),
             };
-            let guarded = walk.skip_guarded && index.has_redundancy(u);
-            for &arc in first.iter().chain(second) {
-                let (v, ty) = index.unpack(arc);
-                let (w, b) = ((v >> 5) as usize, 1u64 << (v & 31));
-                let word = self.visited[w];
-                if (word & HIGH == stamp && word & b != 0)
-                    || (!self.all_types && !self.follow[ty as usize])
-                {
-                    continue;
-                }
-                if guarded && index.redundancy_entry(u, ty).is_some() {
-                    continue;
-                }
-                if walk.within_marked && self.mark[v as usize] != self.mark_epoch {
-                    continue;
-                }
-                if check_redundancy && let Some(e) = index.redundancy_entry(v, ty) {
-                    let slot = &mut self.red[e];
-                    if slot.stamp != epoch {
-                        (slot.stamp, slot.count) = (epoch, 0);
-                        self.touched_red.push((e as u32, v));
-                    }
-                    slot.count += 1;
-                    slot.last = position;
-                    if slot.count <= slot.tolerance {
+            let guarded = !PLAIN && walk.skip_guarded && index.has_redundancy(u);
+            // Two plain slices, the second empty unless both ways are
+            // walked: a chained iterator would test which half it is in at
+            // every arc.
+            for part in [first, second] {
+                for &arc in part {
+                    let (v, ty) = index.unpack(arc);
+                    let (w, b) = ((v >> 5) as usize, 1u64 << (v & 31));
+                    let word = visited[w];
+                    if word & HIGH == stamp && word & b != 0 {
                         continue;
                     }
-                }
-                // A word of an older walk starts afresh with this bit.
-                self.visited[w] = if word & HIGH == stamp { word } else { stamp } | b;
-                self.queue.push(Visit {
-                    node: v,
-                    depth: d + 1,
-                    pred: position,
-                    ty,
-                    origin,
-                });
-                if walk.stop_at_aux && self.aux[v as usize] == self.aux_epoch {
-                    return Some(v);
+                    if !PLAIN {
+                        if !all_types && !follow[ty as usize] {
+                            continue;
+                        }
+                        if guarded && index.redundancy_entry(u, ty).is_some() {
+                            continue;
+                        }
+                        if walk.within_marked && mark[v as usize] != mark_epoch {
+                            continue;
+                        }
+                    }
+                    if check_redundancy && let Some(e) = index.redundancy_entry(v, ty) {
+                        let slot = &mut red[e];
+                        if slot.stamp != epoch {
+                            (slot.stamp, slot.count) = (epoch, 0);
+                            touched_red.push((e as u32, v));
+                        }
+                        slot.count += 1;
+                        slot.last = position;
+                        if slot.count <= slot.tolerance {
+                            continue;
+                        }
+                    }
+                    // A word of an older walk starts afresh with this bit.
+                    visited[w] = if word & HIGH == stamp { word } else { stamp } | b;
+                    queue.push(Visit {
+                        node: v,
+                        depth: d + 1,
+                        pred: position,
+                        ty,
+                        origin,
+                    });
+                    if !PLAIN && walk.stop_at_aux && aux[v as usize] == aux_epoch {
+                        return Some(v);
+                    }
                 }
             }
         }
@@ -981,7 +1046,7 @@ impl<'a> Searcher<'a> {
         self.impact_view(failed, options)?;
         let degraded = Few::collect(self.held_entries(), (0, 0));
         let visits = if self.queue.len() <= INLINE {
-            Few::collect(self.queue.iter().copied(), BLANK_VISIT)
+            Few::copy(&self.queue, BLANK_VISIT)
         } else {
             // Taken over rather than copied. The searcher's next buffer is
             // allocated here, with room for a typical analysis, rather than
@@ -1038,7 +1103,7 @@ impl<'a> Searcher<'a> {
         let mut sources = std::mem::take(&mut self.sources);
         sources.clear();
         let resolved = failed.iter().try_for_each(|ci| {
-            sources.push(self.index.dense_or_err(ci)?);
+            sources.push(self.index.dense_fetching_impact_row(ci)?);
             Ok::<(), CmdbError>(())
         });
         if let Err(e) = resolved {

@@ -98,10 +98,31 @@ fn per(bytes: u64, relationships: u64) -> f64 {
 /// (one cache miss, where a table of dense ids compared through `ids`
 /// took two). About 1.25 slots per id, mapped from the hash by a
 /// multiply-shift rather than a mask, so the size need not be a power of two.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 struct IdTable {
     slots: Vec<Slot>,
 }
+
+/// Two tables are equal when they hold the same ids with the same dense
+/// ids and row starts in as many slots. Ids that share a home slot may sit
+/// in another order: that order follows the order the ids were numbered
+/// in, which says nothing about the index.
+impl PartialEq for IdTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.slots.len() == other.slots.len()
+            && self.slots.iter().all(|slot| {
+                slot.dense == NONE || {
+                    let id = CiId::from_u128(u128::from(slot.hi) << 64 | u128::from(slot.lo));
+                    // Both tables have as many slots, so `other` has some.
+                    other
+                        .slot_at(other.home_of(&id), &id)
+                        .is_some_and(|s| (s.dense, s.row) == (slot.dense, slot.row))
+                }
+            })
+    }
+}
+
+impl Eq for IdTable {}
 
 /// One slot of an [`IdTable`]: 24 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,12 +131,18 @@ struct Slot {
     lo: u64,
     /// `NONE` for a free slot.
     dense: u32,
+    /// Where the id's impact row starts in the index's arcs (in what would
+    /// otherwise be the slot's padding), so that a query can fetch the
+    /// row together with its end instead of after it; 0 in a table that
+    /// serves only the build.
+    row: u32,
 }
 
 const FREE: Slot = Slot {
     hi: 0,
     lo: 0,
     dense: NONE,
+    row: 0,
 };
 
 /// Sorts `keys` by their upper 32 bits, of which only the low `bits` are
@@ -384,7 +411,12 @@ impl IdTable {
                     continue 'ids;
                 }
             }
-            slots[at] = Slot { hi, lo, dense };
+            slots[at] = Slot {
+                hi,
+                lo,
+                dense,
+                row: 0,
+            };
             next = at + 1;
         }
         // Ids whose run passed the end continue at the start, probing as
@@ -396,7 +428,12 @@ impl IdTable {
             loop {
                 let slot = slots[i];
                 if slot.dense == NONE {
-                    slots[i] = Slot { hi, lo, dense };
+                    slots[i] = Slot {
+                        hi,
+                        lo,
+                        dense,
+                        row: 0,
+                    };
                     break;
                 }
                 if (slot.hi, slot.lo) == (hi, lo) {
@@ -436,6 +473,12 @@ impl IdTable {
     /// The dense id of `id`, whose home slot is `home`.
     #[inline]
     fn get_at(&self, home: usize, id: &CiId) -> Option<u32> {
+        self.slot_at(home, id).map(|slot| slot.dense)
+    }
+
+    /// The slot of `id`, whose home slot is `home`.
+    #[inline]
+    fn slot_at(&self, home: usize, id: &CiId) -> Option<Slot> {
         let size = self.slots.len();
         let key = halves(id);
         let mut i = home;
@@ -445,9 +488,27 @@ impl IdTable {
                 return None;
             }
             if (slot.hi, slot.lo) == key {
-                return Some(slot.dense);
+                return Some(slot);
             }
             i = if i + 1 == size { 0 } else { i + 1 };
+        }
+    }
+
+    /// Gives each id the dense id `new_of[old]` in place of `old`.
+    fn renumber(&mut self, new_of: &[u32]) {
+        for slot in &mut self.slots {
+            if slot.dense != NONE {
+                slot.dense = new_of[slot.dense as usize];
+            }
+        }
+    }
+
+    /// Records in each slot where its id's impact row starts.
+    fn set_rows(&mut self, offsets: &[u32]) {
+        for slot in &mut self.slots {
+            if slot.dense != NONE {
+                slot.row = offsets[slot.dense as usize];
+            }
         }
     }
 }
@@ -921,6 +982,9 @@ struct Parts<R> {
     type_names: Vec<String>,
     layout: (u32, u32),
     relationships: u64,
+    /// The id table of `ids`, when the caller already has one (the build
+    /// renumbers the one it resolved the relationships with).
+    table: Option<IdTable>,
 }
 
 /// Refuses more impact arcs than the build's adjacency of both directions
@@ -1152,7 +1216,6 @@ impl GraphIndex {
             let impact = data.relationship_types[k as usize].impact;
             push_arcs(&mut arcs, impact, (s, k, t), type_bits);
         }
-        drop(fast);
 
         problems.append(&mut redundancy_problems);
         if !problems.is_empty() {
@@ -1181,6 +1244,10 @@ impl GraphIndex {
             })
             .collect();
         drop(ids);
+        // The table that resolved the relationships serves the index: the
+        // same ids, renumbered (no second table built on fresh pages).
+        let mut table = fast;
+        table.renumber(&new_of);
         for d in &mut declared {
             d.0 = new_of[d.0 as usize];
         }
@@ -1199,6 +1266,7 @@ impl GraphIndex {
             type_names: type_names(data),
             layout,
             relationships: data.relationships.len() as u64,
+            table: Some(table),
         }))
     }
 
@@ -1260,6 +1328,7 @@ impl GraphIndex {
             type_names: type_names(data),
             layout,
             relationships: data.relationships.len() as u64,
+            table: None,
         });
         check_arc_capacity(index.impact_arcs.len() as u64)?;
         Ok(index)
@@ -1277,6 +1346,7 @@ impl GraphIndex {
             type_names,
             layout,
             relationships,
+            table,
         } = parts;
         let (_, type_mask) = layout;
         let type_bits = layout.0;
@@ -1284,11 +1354,12 @@ impl GraphIndex {
         let words = n.div_ceil(64);
         let (impact, depend) = assemble(&rows, layout, m);
         // Built in the final numbering (the ids are distinct here).
-        let (table, _) = IdTable::new(&ids);
+        let mut table = table.unwrap_or_else(|| IdTable::new(&ids).0);
         let Csr {
             offsets: impact_offsets,
             arcs: impact_arcs,
         } = impact;
+        table.set_rows(&impact_offsets);
         let Csr {
             offsets: depend_offsets,
             arcs: depend_arcs,
@@ -1433,6 +1504,21 @@ impl GraphIndex {
 
     pub(crate) fn dense(&self, ci: &CiId) -> Option<u32> {
         self.table.get(ci)
+    }
+
+    /// The dense id of `ci`, having asked the memory system for the first
+    /// arc of its impact row (which an impact query reads next): the row
+    /// start is kept in the id's slot, so the row is fetched at the same
+    /// time as its end, not after it.
+    pub(crate) fn dense_fetching_impact_row(&self, ci: &CiId) -> Result<u32, CmdbError> {
+        let slot = if self.table.slots.is_empty() {
+            None
+        } else {
+            self.table.slot_at(self.table.home_of(ci), ci)
+        };
+        let slot = slot.ok_or_else(|| CmdbError::UnknownCi { id: ci.to_string() })?;
+        std::hint::black_box(self.impact_arcs.get(slot.row as usize).copied());
+        Ok(slot.dense)
     }
 
     pub(crate) fn dense_or_err(&self, ci: &CiId) -> Result<u32, CmdbError> {
@@ -1779,5 +1865,53 @@ mod tests {
         for (case, ids) in &cases {
             check_build_table(case, ids);
         }
+    }
+
+    /// The build renumbers the table it resolved relationships with
+    /// instead of building a second one: the result answers as a table
+    /// built in the new numbering, and equals it, although ids sharing a
+    /// home slot may sit in another order.
+    #[test]
+    fn a_renumbered_table_equals_one_built_in_the_new_numbering() {
+        let id = CiId::from_u128;
+        // Ids sharing home slots (runs of several), some past the end.
+        let shared: Vec<CiId> = (1..)
+            .map(id)
+            .filter(|c| matches!(IdTable::home(c, IdTable::size_for(12)), 3 | 14))
+            .take(6)
+            .collect();
+        let ids: Vec<CiId> = shared.iter().copied().chain((100..106).map(id)).collect();
+        let n = ids.len() as u32;
+        // New numbering: reversed, so that ids sharing a home swap places.
+        let new_of: Vec<u32> = (0..n).rev().collect();
+        let renumbered: Vec<CiId> = (0..n).map(|new| ids[(n - 1 - new) as usize]).collect();
+        let (mut table, _) = IdTable::new(&ids);
+        table.renumber(&new_of);
+        let (fresh, _) = IdTable::new(&renumbered);
+        for (new, id) in renumbered.iter().enumerate() {
+            assert_eq!(table.get(id), Some(new as u32), "{id}");
+        }
+        assert_ne!(
+            table.slots, fresh.slots,
+            "ids sharing a home sit in another order"
+        );
+        assert_eq!(table, fresh);
+        // Rows recorded alike keep them equal; a different row or dense id
+        // does not.
+        let offsets: Vec<u32> = (0..=n).map(|v| v * 3).collect();
+        let (mut a, mut b) = (table.clone(), fresh.clone());
+        a.set_rows(&offsets);
+        b.set_rows(&offsets);
+        assert_eq!(a, b);
+        let taken = b
+            .slots
+            .iter()
+            .position(|s| s.dense != NONE)
+            .expect("a taken slot");
+        b.slots[taken].row += 1;
+        assert_ne!(a, b);
+        b.slots[taken].row -= 1;
+        b.slots[taken].dense = (b.slots[taken].dense + 1) % n;
+        assert_ne!(a, b);
     }
 }
