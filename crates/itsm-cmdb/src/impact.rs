@@ -689,6 +689,10 @@ impl GraphIndex {
     }
 }
 
+/// Up to this many visits, a walk asks for each reached node's row as it
+/// reaches it.
+const FETCH_ON_PUSH: usize = 32;
+
 /// The epoch half of a visited word.
 const HIGH: u64 = 0xFFFF_FFFF_0000_0000;
 
@@ -960,6 +964,13 @@ impl<'a> Searcher<'a> {
                         ty,
                         origin,
                     });
+                    // Its row is read when its turn comes: in a small
+                    // analysis (most are), ask for it now, so that the
+                    // misses of a node's children overlap. A cascade has
+                    // the queue ahead of it to overlap them with.
+                    if queue.len() <= FETCH_ON_PUSH {
+                        index.fetch_row(depend, v);
+                    }
                     if !PLAIN && walk.stop_at_aux && aux[v as usize] == aux_epoch {
                         return Some(v);
                     }
