@@ -255,6 +255,12 @@ pub enum LifecycleError {
         /// Every problem found.
         problems: Vec<itsm_core::Violation>,
     },
+    /// Assignment rules have problems; every one is listed with its path.
+    #[error("assignment rules are invalid: {} problem(s): {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidAssignmentRules {
+        /// Every problem found.
+        problems: Vec<itsm_core::Violation>,
+    },
     /// JSON that does not parse as the expected type.
     #[error("invalid JSON at {path}: {message}")]
     Json {

@@ -134,6 +134,10 @@
 //!   [`knowledge_flow`].
 //! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
+//! - Assignment rules as data ([`AssignmentRules`]: category, service, CI
+//!   class and priority to a group, first match wins), compiled into an
+//!   [`Assigner`] that also picks a person of the group, round-robin or
+//!   least loaded ([`Pick`]), from the [`Workload`] the caller passes.
 //! - JSON Schemas of every definition type: [`schema_bundle`].
 
 #![forbid(unsafe_code)]
@@ -143,6 +147,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod assignment;
 mod context;
 mod definition;
 mod diagram;
@@ -156,6 +161,9 @@ mod policy;
 mod record;
 mod typed;
 
+pub use assignment::{
+    Assigner, Assignment, AssignmentFacts, AssignmentRule, AssignmentRules, Pick, Workload,
+};
 pub use context::{Field, Guard, GuardContext, PlainContext};
 pub use definition::{
     DefinitionIssue, Effect, IssueKind, StateDefinition, TransitionDefinition, WorkflowDefinition,
@@ -212,4 +220,8 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<MajorIncidentRules>("major_incident_rules")
         .with::<MajorIncidentAssessment>("major_incident_assessment")
         .with::<RelatedIncident>("related_incident")
+        .with::<AssignmentRules>("assignment_rules")
+        .with::<AssignmentFacts>("assignment_facts")
+        .with::<Workload>("workload")
+        .with::<Assignment>("assignment")
 }
