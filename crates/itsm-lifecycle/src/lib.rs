@@ -134,6 +134,14 @@
 //!   [`knowledge_flow`].
 //! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
+//! - Who acts: an [`Actor`] built from an `itsm_core::Directory` (their
+//!   roles, directly and through groups, and those roles' permissions);
+//!   [`Lifecycle::apply_as`] checks the actor's permission and decides the
+//!   role guards by [`GuardRoles`] (data: `reanalyze_role` passed by
+//!   `problem_manager` by default), so a caller no longer vouches for them;
+//!   [`ActorContext`] does the same for [`Workflow::apply`].
+//! - Separation of duties ([`SeparationOfDuties`], on by default): the
+//!   requester of a change or a request may not approve it.
 //! - Assignment rules as data ([`AssignmentRules`]: category, service, CI
 //!   class and priority to a group, first match wins), compiled into an
 //!   [`Assigner`] that also picks a person of the group, round-robin or
@@ -147,6 +155,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod actor;
 mod assignment;
 mod context;
 mod definition;
@@ -161,6 +170,7 @@ mod policy;
 mod record;
 mod typed;
 
+pub use actor::{Actor, ActorContext, GuardRoles, SeparationOfDuties, permission_problems};
 pub use assignment::{
     Assigner, Assignment, AssignmentFacts, AssignmentRule, AssignmentRules, Pick, Workload,
 };
@@ -220,6 +230,9 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<MajorIncidentRules>("major_incident_rules")
         .with::<MajorIncidentAssessment>("major_incident_assessment")
         .with::<RelatedIncident>("related_incident")
+        .with::<Actor>("actor")
+        .with::<GuardRoles>("guard_roles")
+        .with::<SeparationOfDuties>("separation_of_duties")
         .with::<AssignmentRules>("assignment_rules")
         .with::<AssignmentFacts>("assignment_facts")
         .with::<Workload>("workload")

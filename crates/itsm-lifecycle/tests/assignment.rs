@@ -141,12 +141,7 @@ fn workload(last: &[(u128, u128)], open: &[(u128, u32)]) -> Workload {
 type Decision = Option<(&'static str, u128, Option<u128>)>;
 
 /// Decides `facts` under `workload` and compares with `(rule, group, person)`.
-fn check(
-    case: &str,
-    facts: &AssignmentFacts,
-    workload: &Workload,
-    expected: Decision,
-) {
+fn check(case: &str, facts: &AssignmentFacts, workload: &Workload, expected: Decision) {
     let assigner = Assigner::new(rules(), &directory()).unwrap();
     let actual = assigner.decide(facts, workload);
     let expected = expected.map(|(name, grp, who)| Assignment {
@@ -423,6 +418,15 @@ fn the_example_rules_are_valid_against_the_example_directory() {
         |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
     let directory: Directory = itsm_core::from_json(&read("core/directory.json")).unwrap();
     assert!(directory.validate().is_empty());
+    for role in &directory.roles {
+        let problems = itsm_lifecycle::permission_problems(role);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+    assert!(
+        itsm_lifecycle::GuardRoles::default()
+            .validate(&directory)
+            .is_empty()
+    );
     let rules: AssignmentRules =
         itsm_core::from_json(&read("lifecycle/assignment_rules.json")).unwrap();
     let assigner = Assigner::new(rules, &directory).unwrap();
