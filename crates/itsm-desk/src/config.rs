@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use itsm_core::{PriorityMatrix, PriorityMatrixDefinition};
-use itsm_lifecycle::{ApprovalPolicy, MajorIncidentRules, WorkflowDefinition};
+use itsm_lifecycle::{ApprovalPolicy, MajorIncidentRules, SeparationOfDuties, WorkflowDefinition};
 use itsm_sla::{BusinessCalendar, SlaDefinition};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,10 @@ pub struct Config {
     /// The follow-on rules.
     #[serde(default)]
     pub rules: FollowOnRules,
+    /// Separation of duties on approvals: by default the requester of a
+    /// change or a request may not be asked for, nor give, its approval.
+    #[serde(default)]
+    pub separation_of_duties: SeparationOfDuties,
     /// Custom workflows; the ITIL default flows where empty.
     #[serde(default)]
     pub workflows: Workflows,
@@ -153,6 +157,7 @@ impl Default for Config {
             slas,
             approval_policy: ApprovalPolicy::All,
             rules: FollowOnRules::default(),
+            separation_of_duties: SeparationOfDuties::default(),
             workflows: Workflows::default(),
             major_incident_rules: MajorIncidentRules::default(),
         }
@@ -292,7 +297,12 @@ impl Config {
     #[must_use]
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        crate::flows::Flows::compile(&self.workflows, self.approval_policy, None, &mut problems);
+        crate::flows::Flows::compile(
+            &self.workflows,
+            (self.approval_policy, self.separation_of_duties),
+            None,
+            &mut problems,
+        );
         if let Err(e) = PriorityMatrix::new(self.matrix.clone()) {
             problems.push(format!("matrix: {e}"));
         }
