@@ -4,9 +4,9 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use itsm_core::{
-    Change, ConfigurationItemRef, Group, Impact, Incident, KnowledgeArticle, KnownError, Person,
-    PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, SchemaDocument, Service,
-    ServiceRequest, Timeline, Urgency, Validate, Violation,
+    Change, ConfigurationItemRef, Directory, Group, Impact, Incident, KnowledgeArticle, KnownError,
+    Person, PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, SchemaDocument,
+    Service, ServiceRequest, Timeline, Urgency, Validate, Violation,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -150,6 +150,9 @@ pub(crate) enum Kind {
     Group,
     /// A role.
     Role,
+    /// A directory of people, groups and roles, checked together (and each
+    /// role's events against the default flows).
+    Directory,
     /// A ticket timeline (`{"events": [...]}`).
     Timeline,
     /// A priority matrix definition.
@@ -224,7 +227,23 @@ pub(crate) fn validate(
         Kind::ConfigurationItemRef => record_problems::<ConfigurationItemRef>(&source, &what),
         Kind::Person => record_problems::<Person>(&source, &what),
         Kind::Group => record_problems::<Group>(&source, &what),
-        Kind::Role => record_problems::<Role>(&source, &what),
+        Kind::Role => parse_text::<Role>(&source, &what).map(|role| {
+            let mut problems = role.validate();
+            problems.extend(itsm_lifecycle::permission_problems(&role));
+            problems
+        }),
+        Kind::Directory => parse_text::<Directory>(&source, &what).map(|directory| {
+            let mut problems = directory.validate();
+            for (i, role) in directory.roles.iter().enumerate() {
+                problems.extend(itsm_lifecycle::permission_problems(role).into_iter().map(
+                    |mut v| {
+                        v.path = format!("roles[{i}].{}", v.path);
+                        v
+                    },
+                ));
+            }
+            problems
+        }),
         Kind::Timeline => crate::time::parse_timeline(&source).map(|t: Timeline| t.validate()),
         Kind::PriorityMatrix => {
             parse_text::<PriorityMatrixDefinition>(&source, &what).map(|definition| {

@@ -890,6 +890,29 @@ fn records_and_priority() {
             Out::Has(&[r#""valid":true"#]),
             &[],
         ),
+        case(
+            &[
+                "validate",
+                "directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // Every problem of a directory, with its path: an inactive member
+        // of an active group, a cycle of parent groups, an event no kind of
+        // the permission has.
+        case(
+            &["validate", "directory", "directory_broken.json"],
+            1,
+            Out::Has(&[
+                r#""path":"groups[1].members[2]","rule":"inactive_member""#,
+                r#""path":"groups[0].parent","rule":"parent_cycle""#,
+                r#""path":"roles[2].permissions[0].events[0]","rule":"unknown_event""#,
+            ]),
+            &["directory_broken.json", "3 problem(s) found"],
+        ),
         // A rule broken: listed with its path, exit 1.
         case(
             &[

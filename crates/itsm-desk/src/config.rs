@@ -172,6 +172,7 @@ impl Config {
     /// - `slas/*.json`: SLA definitions (replace the default);
     /// - `policy.json`: the approval policy;
     /// - `rules.json`: the follow-on rules;
+    /// - `separation_of_duties.json`: the rules of separation of duties;
     /// - `major_incident_rules.json`: the criteria that propose a major incident;
     /// - `workflows/<kind>.json` (`incident`, `problem`, `known_error`,
     ///   `change`, `release`, `service_request`, `knowledge_article`): a
@@ -203,7 +204,11 @@ impl Config {
                 Err(e) => problems.push(format!("{}: {e}", matrix.display())),
             }
         }
-        for (name, target) in [("policy.json", 0), ("rules.json", 1)] {
+        for (name, target) in [
+            ("policy.json", 0),
+            ("rules.json", 1),
+            ("separation_of_duties.json", 2),
+        ] {
             let path = dir.join(name);
             if !path.exists() {
                 continue;
@@ -211,10 +216,12 @@ impl Config {
             let Some(text) = read(&path, &mut problems) else {
                 continue;
             };
-            let parsed = if target == 0 {
-                itsm_core::from_json::<ApprovalPolicy>(&text).map(|p| config.approval_policy = p)
-            } else {
-                itsm_core::from_json::<FollowOnRules>(&text).map(|r| config.rules = r)
+            let parsed = match target {
+                0 => itsm_core::from_json::<ApprovalPolicy>(&text)
+                    .map(|p| config.approval_policy = p),
+                1 => itsm_core::from_json::<FollowOnRules>(&text).map(|r| config.rules = r),
+                _ => itsm_core::from_json::<SeparationOfDuties>(&text)
+                    .map(|r| config.separation_of_duties = r),
             };
             if let Err(e) = parsed {
                 problems.push(format!("{}: {e}", path.display()));
