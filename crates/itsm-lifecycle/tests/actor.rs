@@ -117,9 +117,30 @@ fn actor(n: u128) -> Actor {
     Actor::from_directory(&directory(), p(n)).unwrap()
 }
 
+/// A case of `actors_from_the_directory`: the case, the person, whether
+/// active, their groups and their role names.
+type ActorCase = (
+    &'static str,
+    u128,
+    bool,
+    &'static [u128],
+    &'static [&'static str],
+);
+
+/// A case of separation of duties: the case, the rules, the approvers
+/// asked, who decides, their decision, and `Ok` or a part of the error.
+type DecisionCase = (
+    &'static str,
+    SeparationOfDuties,
+    &'static [u128],
+    u128,
+    ApprovalDecision,
+    Result<(), &'static str>,
+);
+
 #[test]
 fn actors_from_the_directory() {
-    let cases: &[(&str, u128, bool, &[u128], &[&str])] = &[
+    let cases: &[ActorCase] = &[
         ("roles through a group", 1, true, &[1], &["itil"]),
         ("roles granted directly", 2, true, &[], &["problem_manager"]),
         (
@@ -539,14 +560,7 @@ fn the_requester_of_a_change_cannot_approve_it() {
     let on = SeparationOfDuties::default();
     let off = SeparationOfDuties::off();
     let sod = "requested it and may not approve it (requester_cannot_approve)";
-    let cases: &[(
-        &str,
-        SeparationOfDuties,
-        &[u128],
-        u128,
-        ApprovalDecision,
-        Result<(), &str>,
-    )] = &[
+    let cases: &[DecisionCase] = &[
         ("another approver approves", on, &[8], 8, Approved, Ok(())),
         (
             "the requester may not be asked",
