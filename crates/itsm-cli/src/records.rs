@@ -153,6 +153,9 @@ pub(crate) enum Kind {
     /// A directory of people, groups and roles, checked together (and each
     /// role's events against the default flows).
     Directory,
+    /// Assignment rules, checked against the directory given with
+    /// `--directory` (unknown or inactive groups, unreachable rules).
+    AssignmentRules,
     /// A ticket timeline (`{"events": [...]}`).
     Timeline,
     /// A priority matrix definition.
@@ -203,13 +206,34 @@ pub(crate) fn matrix_problems(problems: &[String]) -> Vec<Violation> {
         .collect()
 }
 
-/// `itsm validate KIND FILE`.
+/// `itsm validate KIND FILE [--directory FILE]`.
 pub(crate) fn validate(
     inputs: &mut Inputs<'_>,
     kind: Kind,
     file: &str,
+    directory: Option<&str>,
 ) -> Result<Report, CliError> {
     let what = kind.name();
+    // Read first: a directory that cannot be read or parsed is the
+    // command's failure, not a problem of the file validated.
+    let directory = match (kind, directory) {
+        (Kind::AssignmentRules, Some(path)) => {
+            let source = inputs.read(path)?;
+            Some(parse_text::<Directory>(&source, "directory")?)
+        }
+        (Kind::AssignmentRules, None) => {
+            return Err(CliError::Usage {
+                message: "assignment rules are checked against a directory: give --directory FILE"
+                    .to_owned(),
+            });
+        }
+        (_, Some(_)) => {
+            return Err(CliError::Usage {
+                message: format!("--directory is for assignment_rules, not {what}"),
+            });
+        }
+        (_, None) => None,
+    };
     let source = match read_for_validation(inputs, file, &what) {
         Ok(source) => source,
         Err(report) => return Ok(*report),
@@ -244,6 +268,8 @@ pub(crate) fn validate(
             }
             problems
         }),
+        Kind::AssignmentRules => parse_text::<itsm_lifecycle::AssignmentRules>(&source, &what)
+            .map(|rules| rules.validate(&directory.unwrap_or_default())),
         Kind::Timeline => crate::time::parse_timeline(&source).map(|t: Timeline| t.validate()),
         Kind::PriorityMatrix => {
             parse_text::<PriorityMatrixDefinition>(&source, &what).map(|definition| {
