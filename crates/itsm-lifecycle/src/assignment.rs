@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use itsm_core::{Directory, GroupId, Incident, PersonId, Priority, ServiceId, Violation};
+use itsm_core::{
+    Change, Directory, GroupId, Incident, PersonId, Priority, Problem, ServiceId, Violation,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +106,28 @@ impl AssignmentFacts {
             service: incident.service,
             ci_class: ci_class.map(str::to_owned),
             priority: Some(incident.priority),
+        }
+    }
+
+    /// The facts of `problem`, with the class of its main configuration item.
+    #[must_use]
+    pub fn for_problem(problem: &Problem, ci_class: Option<&str>) -> Self {
+        Self {
+            category: problem.category.clone(),
+            service: problem.service,
+            ci_class: ci_class.map(str::to_owned),
+            priority: Some(problem.priority),
+        }
+    }
+
+    /// The facts of `change`, with the class of its main configuration item.
+    #[must_use]
+    pub fn for_change(change: &Change, ci_class: Option<&str>) -> Self {
+        Self {
+            category: change.category.clone(),
+            service: change.service,
+            ci_class: ci_class.map(str::to_owned),
+            priority: change.priority,
         }
     }
 }

@@ -270,6 +270,69 @@ fn assignment_decisions() {
 }
 
 #[test]
+fn facts_from_records() {
+    use chrono::{TimeZone, Utc};
+    use itsm_core::{Change, ChangeId, ChangeType, Incident, IncidentId, Problem, ProblemId};
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let mut incident = Incident::new(
+        IncidentId::from_u128(1),
+        "INC0000001".parse().unwrap(),
+        p(1),
+        "Mail down",
+        at,
+    );
+    incident.category = Some("email".into());
+    incident.service = Some(s(1));
+    incident.priority = Priority::P2;
+    let mut problem = Problem::new(
+        ProblemId::from_u128(2),
+        "PRB0000001".parse().unwrap(),
+        "Mail keeps failing",
+        at,
+    );
+    problem.category = Some("email".into());
+    problem.service = Some(s(1));
+    problem.priority = Priority::P2;
+    let mut change = Change::new(
+        ChangeId::from_u128(3),
+        "CHG0000001".parse().unwrap(),
+        ChangeType::Normal,
+        p(1),
+        "Patch mail",
+        at,
+    );
+    change.category = Some("email".into());
+    change.service = Some(s(1));
+    let expected = facts(
+        Some("email"),
+        Some(1),
+        Some("exchange_server"),
+        Some(Priority::P2),
+    );
+    assert_eq!(
+        AssignmentFacts::for_incident(&incident, Some("exchange_server")),
+        expected
+    );
+    assert_eq!(
+        AssignmentFacts::for_problem(&problem, Some("exchange_server")),
+        expected
+    );
+    assert_eq!(
+        AssignmentFacts::for_change(&change, Some("exchange_server")),
+        AssignmentFacts {
+            priority: None,
+            ..expected.clone()
+        },
+        "a change without a priority"
+    );
+    change.priority = Some(Priority::P2);
+    assert_eq!(
+        AssignmentFacts::for_change(&change, Some("exchange_server")),
+        expected
+    );
+}
+
+#[test]
 fn no_rule_matches_no_decision() {
     let only = AssignmentRules {
         rules: vec![AssignmentRule {
