@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 use itsm_cmdb::{Cmdb, CmdbData, QueryOptions};
 use itsm_core::{
-    Change, ConfigurationItemRef, Group, Incident, KnowledgeArticle, KnownError, Person,
+    Change, ConfigurationItemRef, Directory, Group, Incident, KnowledgeArticle, KnownError, Person,
     PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, Service, ServiceRequest,
     Timeline, TimelineEvent, Validate, Violation,
 };
@@ -129,6 +129,7 @@ pub fn record_json(data: &[u8]) {
     record::<Person>(text);
     record::<Group>(text);
     record::<Role>(text);
+    record::<Directory>(text);
     record::<Timeline>(text);
     let _ = round_trip::<TimelineEvent>(text);
     let _ = round_trip::<Violation>(text);

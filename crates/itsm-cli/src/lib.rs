@@ -101,6 +101,10 @@ enum Command {
         kind: records::Kind,
         /// The JSON file (`-` for standard input).
         file: String,
+        /// The directory (people, groups, roles) assignment rules are
+        /// checked against; required for `assignment_rules`, refused otherwise.
+        #[arg(long, value_name = "FILE")]
+        directory: Option<String>,
     },
     /// The priority of an impact and an urgency, from a preset or custom matrix.
     Priority {
@@ -750,7 +754,11 @@ fn dispatch(
         Command::Export(args) => interop::export(args, inputs, stdout),
         Command::Schema { openapi: true, .. } => Ok(Report::ok(Output::Json(records::openapi()?))),
         Command::Schema { out, .. } => records::schema(out.as_deref()),
-        Command::Validate { kind, file } => records::validate(inputs, kind, &file),
+        Command::Validate {
+            kind,
+            file,
+            directory,
+        } => records::validate(inputs, kind, &file, directory.as_deref()),
         Command::Priority {
             matrix,
             impact,

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use itsm_core::{
-    Change, ConfigurationItemRef, Group, Impact, Incident, KnowledgeArticle, KnownError, Person,
-    PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, SchemaDocument, Service,
-    ServiceRequest, Timeline, Urgency, Validate, Violation,
+    Change, ConfigurationItemRef, Directory, Group, Impact, Incident, KnowledgeArticle, KnownError,
+    Person, PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, SchemaDocument,
+    Service, ServiceRequest, Timeline, Urgency, Validate, Violation,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -150,6 +150,12 @@ pub(crate) enum Kind {
     Group,
     /// A role.
     Role,
+    /// A directory of people, groups and roles, checked together (and each
+    /// role's events against the default flows).
+    Directory,
+    /// Assignment rules, checked against the directory given with
+    /// `--directory` (unknown or inactive groups, unreachable rules).
+    AssignmentRules,
     /// A ticket timeline (`{"events": [...]}`).
     Timeline,
     /// A priority matrix definition.
@@ -200,13 +206,34 @@ pub(crate) fn matrix_problems(problems: &[String]) -> Vec<Violation> {
         .collect()
 }
 
-/// `itsm validate KIND FILE`.
+/// `itsm validate KIND FILE [--directory FILE]`.
 pub(crate) fn validate(
     inputs: &mut Inputs<'_>,
     kind: Kind,
     file: &str,
+    directory: Option<&str>,
 ) -> Result<Report, CliError> {
     let what = kind.name();
+    // Read first: a directory that cannot be read or parsed is the
+    // command's failure, not a problem of the file validated.
+    let directory = match (kind, directory) {
+        (Kind::AssignmentRules, Some(path)) => {
+            let source = inputs.read(path)?;
+            Some(parse_text::<Directory>(&source, "directory")?)
+        }
+        (Kind::AssignmentRules, None) => {
+            return Err(CliError::Usage {
+                message: "assignment rules are checked against a directory: give --directory FILE"
+                    .to_owned(),
+            });
+        }
+        (_, Some(_)) => {
+            return Err(CliError::Usage {
+                message: format!("--directory is for assignment_rules, not {what}"),
+            });
+        }
+        (_, None) => None,
+    };
     let source = match read_for_validation(inputs, file, &what) {
         Ok(source) => source,
         Err(report) => return Ok(*report),
@@ -224,7 +251,25 @@ pub(crate) fn validate(
         Kind::ConfigurationItemRef => record_problems::<ConfigurationItemRef>(&source, &what),
         Kind::Person => record_problems::<Person>(&source, &what),
         Kind::Group => record_problems::<Group>(&source, &what),
-        Kind::Role => record_problems::<Role>(&source, &what),
+        Kind::Role => parse_text::<Role>(&source, &what).map(|role| {
+            let mut problems = role.validate();
+            problems.extend(itsm_lifecycle::permission_problems(&role));
+            problems
+        }),
+        Kind::Directory => parse_text::<Directory>(&source, &what).map(|directory| {
+            let mut problems = directory.validate();
+            for (i, role) in directory.roles.iter().enumerate() {
+                problems.extend(itsm_lifecycle::permission_problems(role).into_iter().map(
+                    |mut v| {
+                        v.path = format!("roles[{i}].{}", v.path);
+                        v
+                    },
+                ));
+            }
+            problems
+        }),
+        Kind::AssignmentRules => parse_text::<itsm_lifecycle::AssignmentRules>(&source, &what)
+            .map(|rules| rules.validate(&directory.unwrap_or_default())),
         Kind::Timeline => crate::time::parse_timeline(&source).map(|t: Timeline| t.validate()),
         Kind::PriorityMatrix => {
             parse_text::<PriorityMatrixDefinition>(&source, &what).map(|definition| {

@@ -890,6 +890,80 @@ fn records_and_priority() {
             Out::Has(&[r#""valid":true"#]),
             &[],
         ),
+        case(
+            &[
+                "validate",
+                "directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "assignment_rules",
+                "../repo/docs/examples/lifecycle/assignment_rules.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // A rule for an inactive group, and a rule after the catch-all.
+        case(
+            &[
+                "validate",
+                "assignment_rules",
+                "assignment_rules_broken.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            1,
+            Out::Has(&[
+                r#""path":"rules[1].group","rule":"inactive_group""#,
+                r#""path":"rules[5]","rule":"unreachable""#,
+            ]),
+            &["assignment_rules_broken.json", "2 problem(s) found"],
+        ),
+        // Assignment rules need a directory, and only they take one.
+        case(
+            &[
+                "validate",
+                "assignment_rules",
+                "assignment_rules_broken.json",
+            ],
+            2,
+            Out::Empty,
+            &["give --directory FILE"],
+        ),
+        case(
+            &[
+                "validate",
+                "role",
+                "../repo/docs/examples/core/directory.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            2,
+            Out::Empty,
+            &["--directory is for assignment_rules, not role"],
+        ),
+        // Every problem of a directory, with its path: an inactive member
+        // of an active group, a cycle of parent groups, an event no kind of
+        // the permission has.
+        case(
+            &["validate", "directory", "directory_broken.json"],
+            1,
+            Out::Has(&[
+                r#""path":"groups[1].members[2]","rule":"inactive_member""#,
+                r#""path":"groups[0].parent","rule":"parent_cycle""#,
+                r#""path":"roles[2].permissions[0].events[0]","rule":"unknown_event""#,
+            ]),
+            &["directory_broken.json", "3 problem(s) found"],
+        ),
         // A rule broken: listed with its path, exit 1.
         case(
             &[

@@ -49,6 +49,11 @@
 //!   [`KnownError`], [`KnowledgeArticle`], [`Change`], [`Release`],
 //!   [`ServiceRequest`], [`Service`], [`ConfigurationItemRef`], [`Person`],
 //!   [`Group`], [`Role`], each with an [`Extensions`] map of custom fields.
+//! - [`Directory`]: people, groups and roles checked together (unknown
+//!   references, inactive members and managers of active groups, cycles of
+//!   parent groups), the roles a person holds ([`Directory::roles_of`]) and
+//!   the assignment check ([`Directory::check_assignment`]); roles carry
+//!   [`Permission`]s (which events on which kinds of record).
 //! - [`Validate`] on every record: every broken rule at once, with its path
 //!   and a stable rule code.
 //! - [`PriorityMatrix`] with the ServiceNow, ITIL 4×4 and GLPI presets, or a
@@ -74,6 +79,7 @@ mod wire;
 pub mod __tagged;
 mod change;
 mod derived;
+mod directory;
 mod error;
 mod id;
 mod incident;
@@ -96,6 +102,7 @@ pub use change::{
     Release, ReleaseType,
 };
 pub use derived::approval_from_approvals;
+pub use directory::Directory;
 pub use error::CoreError;
 pub use id::{
     CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId,
@@ -112,8 +119,8 @@ pub use priority::{
 };
 pub use problem::{KnowledgeArticle, KnownError, Problem};
 pub use request::{
-    ConfigurationItemRef, Criticality, Group, Person, Role, Service, ServiceKind, ServiceRequest,
-    ServiceStatus,
+    ConfigurationItemRef, Criticality, Group, Permission, Person, Role, Service, ServiceKind,
+    ServiceRequest, ServiceStatus, WILDCARD,
 };
 pub use schema::{SCHEMA_BASE, SCHEMA_VERSION, SchemaBundle, SchemaDocument};
 pub use state::{
@@ -145,6 +152,7 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<Person>("person")
         .with::<Group>("group")
         .with::<Role>("role")
+        .with::<Directory>("directory")
         .with::<PriorityMatrixDefinition>("priority_matrix")
         .with::<Timeline>("timeline")
         .with::<TimelineEvent>("timeline_event")

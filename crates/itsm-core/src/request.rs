@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::state::plain_enum;
 use crate::{
     Approval, ApprovalStatus, CatalogItemId, Channel, CiId, Extensions, GroupId, PersonId,
-    Priority, RecordNumber, RoleId, ServiceId, ServiceRequestId, ServiceRequestState,
+    Priority, RecordKind, RecordNumber, RoleId, ServiceId, ServiceRequestId, ServiceRequestState,
 };
 
 /// A service request: a request from a user for something that is a normal
@@ -254,9 +254,66 @@ pub struct Role {
     /// What it grants.
     #[serde(default)]
     pub description: Option<String>,
+    /// Which events it may apply to which kinds of record; none when
+    /// absent (a role that only names a responsibility, as before
+    /// permissions existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<Permission>,
     /// Custom fields, round-tripped untouched.
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
+}
+
+impl Role {
+    /// Whether one of this role's permissions allows applying `event` to a
+    /// record of `kind`.
+    #[must_use]
+    pub fn allows(&self, kind: RecordKind, event: &str) -> bool {
+        self.permissions.iter().any(|p| p.allows(kind, event))
+    }
+}
+
+/// Matches every kind of record, or every event, in a [`Permission`].
+pub const WILDCARD: &str = "*";
+
+/// One grant of a [`Role`]: it may apply any of `events` to records of any
+/// of `kinds`. [`WILDCARD`] (`*`) in either list matches everything.
+///
+/// Kinds are [`RecordKind`] names (`incident`, `change`); events are the
+/// names of the lifecycle's events (`resolve`, `approve`), which this
+/// crate does not know: `itsm-lifecycle` checks them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    /// The kinds of record, or `*` for every kind.
+    pub kinds: Vec<String>,
+    /// The events, or `*` for every event.
+    pub events: Vec<String>,
+}
+
+impl Permission {
+    /// A permission to apply `events` to `kinds`.
+    #[must_use]
+    pub fn new<K, E>(kinds: K, events: E) -> Self
+    where
+        K: IntoIterator,
+        K::Item: Into<String>,
+        E: IntoIterator,
+        E::Item: Into<String>,
+    {
+        Self {
+            kinds: kinds.into_iter().map(Into::into).collect(),
+            events: events.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Whether this permission allows applying `event` to a record of `kind`.
+    #[must_use]
+    pub fn allows(&self, kind: RecordKind, event: &str) -> bool {
+        let kind: &str = kind.into();
+        self.kinds.iter().any(|k| k == WILDCARD || k == kind)
+            && self.events.iter().any(|e| e == WILDCARD || e == event)
+    }
 }
 
 crate::derived::derived_fields!(

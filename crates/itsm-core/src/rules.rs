@@ -12,9 +12,11 @@ use crate::{
     Approval, ApprovalDecision, ApprovalStatus, Change, ChangeState, ChangeType, CiId,
     ConfigurationItemRef, Group, Incident, IncidentResolutionCode, IncidentState, KnowledgeArticle,
     KnowledgeState, KnownError, KnownErrorState, MajorIncidentState, NumberPrefix, OnHoldReason,
-    Person, Problem, ProblemResolutionCode, ProblemState, RecordNumber, Release, ReleaseState,
-    Role, Service, ServiceRequest, ServiceRequestState, Timeline, Validate, Violation,
+    Permission, Person, Problem, ProblemResolutionCode, ProblemState, RecordKind, RecordNumber,
+    Release, ReleaseState, Role, Service, ServiceRequest, ServiceRequestState, Timeline, Validate,
+    Violation, WILDCARD,
 };
+use strum::IntoEnumIterator;
 
 type Instant = DateTime<Utc>;
 
@@ -1320,7 +1322,47 @@ impl Validate for Role {
                 format!("name {:?} contains whitespace; role names are identifiers such as problem_manager", self.name),
             );
         }
+        for (i, permission) in self.permissions.iter().enumerate() {
+            permission_rules(&mut r, i, permission);
+        }
         r.finish()
+    }
+}
+
+/// `permissions[i]`: both lists non-empty, no blank entry, every kind a
+/// [`RecordKind`] name or the wildcard, no entry twice.
+fn permission_rules(r: &mut Rules, i: usize, permission: &Permission) {
+    for (list, items) in [("kinds", &permission.kinds), ("events", &permission.events)] {
+        if items.is_empty() {
+            let at = format!("permissions[{i}].{list}");
+            r.add(
+                &at,
+                "empty",
+                format!("{at} is empty; list what the role may do, or \"*\" for everything"),
+            );
+        }
+        for (j, item) in items.iter().enumerate() {
+            let at = format!("permissions[{i}].{list}[{j}]");
+            if blank(item) {
+                r.add(&at, "empty", format!("{at} is empty ({item:?})"));
+            } else if items[..j].contains(item) {
+                r.add(
+                    &at,
+                    "duplicate_entry",
+                    format!("{at} ({item}) is listed twice"),
+                );
+            } else if list == "kinds" && item != WILDCARD && item.parse::<RecordKind>().is_err() {
+                let expected: Vec<&str> = RecordKind::iter().map(Into::into).collect();
+                r.add(
+                    &at,
+                    "unknown_kind",
+                    format!(
+                        "{at} ({item:?}) is not a kind of record; expected \"*\" or one of {}",
+                        expected.join(", ")
+                    ),
+                );
+            }
+        }
     }
 }
 

@@ -77,6 +77,11 @@ impl fmt::Display for Violation {
 /// | `out_of_range` | a number outside its range (a quantity of 0) |
 /// | `invalid_email` | an e-mail address without the shape `local@domain.tld` |
 /// | `invalid_name` | a role name with whitespace |
+/// | `unknown_kind` | a role's permission names a kind of record that does not exist |
+/// | `unknown_reference` | a [`Directory`](crate::Directory) record, or an assignment, names a person, group or role the directory does not have |
+/// | `inactive_member`, `inactive_manager` | an inactive person is a member or the manager of an active group |
+/// | `parent_cycle` | a group is its own ancestor through two or more parent links |
+/// | `inactive_group`, `inactive_person`, `not_a_member` | an assignment to an inactive group or person, or to a person outside the group ([`Directory::check_assignment`](crate::Directory::check_assignment)) |
 /// | `unknown_change`, `link_mismatch`, `unapproved_change` | a release and its changes disagree, or it holds an unapproved change ([`Release::check_changes`](crate::Release::check_changes)) |
 pub trait Validate {
     /// Every rule this record breaks; empty when it is valid.

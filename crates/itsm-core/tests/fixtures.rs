@@ -65,6 +65,7 @@ fn check_example(name: &str, text: &str) {
         "person" => valid::<Person>(name, text),
         "group" => valid::<Group>(name, text),
         "role" => valid::<Role>(name, text),
+        "directory" => valid::<Directory>(name, text),
         "timeline" => valid::<Timeline>(name, text),
         "priority_matrix" => {
             let definition: PriorityMatrixDefinition = round_trip(name, text);
@@ -137,4 +138,6 @@ fn schemas_refuse_broken_examples() {
     check("timeline_event", "/at", 12.into());
     check("service_request", "/catalog_item", "not-a-uuid".into());
     check("problem", "/opened_at", "yesterday".into());
+    check("role", "/permissions/0/kinds", "incident".into());
+    check("directory", "/groups/0/members/0", "not-a-uuid".into());
 }

@@ -51,6 +51,8 @@ proptest! {
     #[test]
     fn role_round_trips(v in role()) { round_trip(&v)?; }
     #[test]
+    fn directory_round_trips(v in directory()) { round_trip(&v)?; }
+    #[test]
     fn priority_matrix_definition_round_trips(v in priority_matrix_definition()) { round_trip(&v)?; }
     #[test]
     fn violation_round_trips(v in violation()) { round_trip(&v)?; }

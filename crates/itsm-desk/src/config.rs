@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use itsm_core::{PriorityMatrix, PriorityMatrixDefinition};
-use itsm_lifecycle::{ApprovalPolicy, MajorIncidentRules, WorkflowDefinition};
+use itsm_lifecycle::{ApprovalPolicy, MajorIncidentRules, SeparationOfDuties, WorkflowDefinition};
 use itsm_sla::{BusinessCalendar, SlaDefinition};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,10 @@ pub struct Config {
     /// The follow-on rules.
     #[serde(default)]
     pub rules: FollowOnRules,
+    /// Separation of duties on approvals: by default the requester of a
+    /// change or a request may not be asked for, nor give, its approval.
+    #[serde(default)]
+    pub separation_of_duties: SeparationOfDuties,
     /// Custom workflows; the ITIL default flows where empty.
     #[serde(default)]
     pub workflows: Workflows,
@@ -153,6 +157,7 @@ impl Default for Config {
             slas,
             approval_policy: ApprovalPolicy::All,
             rules: FollowOnRules::default(),
+            separation_of_duties: SeparationOfDuties::default(),
             workflows: Workflows::default(),
             major_incident_rules: MajorIncidentRules::default(),
         }
@@ -167,6 +172,7 @@ impl Config {
     /// - `slas/*.json`: SLA definitions (replace the default);
     /// - `policy.json`: the approval policy;
     /// - `rules.json`: the follow-on rules;
+    /// - `separation_of_duties.json`: the rules of separation of duties;
     /// - `major_incident_rules.json`: the criteria that propose a major incident;
     /// - `workflows/<kind>.json` (`incident`, `problem`, `known_error`,
     ///   `change`, `release`, `service_request`, `knowledge_article`): a
@@ -198,7 +204,11 @@ impl Config {
                 Err(e) => problems.push(format!("{}: {e}", matrix.display())),
             }
         }
-        for (name, target) in [("policy.json", 0), ("rules.json", 1)] {
+        for (name, target) in [
+            ("policy.json", 0),
+            ("rules.json", 1),
+            ("separation_of_duties.json", 2),
+        ] {
             let path = dir.join(name);
             if !path.exists() {
                 continue;
@@ -206,10 +216,12 @@ impl Config {
             let Some(text) = read(&path, &mut problems) else {
                 continue;
             };
-            let parsed = if target == 0 {
-                itsm_core::from_json::<ApprovalPolicy>(&text).map(|p| config.approval_policy = p)
-            } else {
-                itsm_core::from_json::<FollowOnRules>(&text).map(|r| config.rules = r)
+            let parsed = match target {
+                0 => itsm_core::from_json::<ApprovalPolicy>(&text)
+                    .map(|p| config.approval_policy = p),
+                1 => itsm_core::from_json::<FollowOnRules>(&text).map(|r| config.rules = r),
+                _ => itsm_core::from_json::<SeparationOfDuties>(&text)
+                    .map(|r| config.separation_of_duties = r),
             };
             if let Err(e) = parsed {
                 problems.push(format!("{}: {e}", path.display()));
@@ -292,7 +304,12 @@ impl Config {
     #[must_use]
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        crate::flows::Flows::compile(&self.workflows, self.approval_policy, None, &mut problems);
+        crate::flows::Flows::compile(
+            &self.workflows,
+            (self.approval_policy, self.separation_of_duties),
+            None,
+            &mut problems,
+        );
         if let Err(e) = PriorityMatrix::new(self.matrix.clone()) {
             problems.push(format!("matrix: {e}"));
         }

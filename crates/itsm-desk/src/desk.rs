@@ -425,7 +425,7 @@ impl Desk {
         let mut problems = Vec::new();
         let Some(flows) = crate::flows::Flows::compile(
             &config.workflows,
-            config.approval_policy,
+            (config.approval_policy, config.separation_of_duties),
             Some(&matrix),
             &mut problems,
         ) else {

@@ -6,7 +6,9 @@ use itsm_core::{
     Change, Incident, KnowledgeArticle, KnownError, PriorityMatrix, Problem, Release,
     ServiceRequest,
 };
-use itsm_lifecycle::{ApprovalPolicy, Lifecycle, PlainContext, Workflow, WorkflowDefinition};
+use itsm_lifecycle::{
+    ApprovalPolicy, Lifecycle, PlainContext, SeparationOfDuties, Workflow, WorkflowDefinition,
+};
 
 use crate::config::Workflows;
 
@@ -24,11 +26,12 @@ pub(crate) struct Flows {
 
 impl Flows {
     /// The lifecycles of `workflows` (the ITIL default where a kind has
-    /// none), with `policy` deciding approvals and `matrix` deriving
+    /// none), with `policy` deciding approvals under the rules of
+    /// `separation` (changes and requests), and `matrix` deriving
     /// priorities; `None` with every problem pushed when any kind fails.
     pub(crate) fn compile(
         workflows: &Workflows,
-        policy: ApprovalPolicy,
+        (policy, separation): (ApprovalPolicy, SeparationOfDuties),
         matrix: Option<&PriorityMatrix>,
         problems: &mut Vec<String>,
     ) -> Option<Self> {
@@ -72,9 +75,13 @@ impl Flows {
             incident,
             problem,
             known_error,
-            change: change.with_policy(policy),
+            change: change
+                .with_policy(policy)
+                .with_separation_of_duties(separation),
             release,
-            request: request.with_policy(policy),
+            request: request
+                .with_policy(policy)
+                .with_separation_of_duties(separation),
             knowledge,
         })
     }

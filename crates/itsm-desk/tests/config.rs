@@ -180,6 +180,30 @@ fn a_configuration_directory_holds_workflows_by_kind() {
     .unwrap();
     let config = Config::load_dir(&dir).unwrap();
     assert_eq!(config.workflows.incident, vec![incident_without_shortcut()]);
+    assert!(
+        config.separation_of_duties.requester_cannot_approve,
+        "on by default"
+    );
+    std::fs::write(
+        dir.join("separation_of_duties.json"),
+        r#"{"requester_cannot_approve": false}"#,
+    )
+    .unwrap();
+    let config = Config::load_dir(&dir).unwrap();
+    assert!(!config.separation_of_duties.requester_cannot_approve);
+    std::fs::write(
+        dir.join("separation_of_duties.json"),
+        r#"{"requester": false}"#,
+    )
+    .unwrap();
+    let Err(DeskError::Config { problems }) = Config::load_dir(&dir) else {
+        panic!("an unknown field is refused")
+    };
+    assert!(
+        problems[0].contains("separation_of_duties.json"),
+        "{problems:#?}"
+    );
+    std::fs::remove_file(dir.join("separation_of_duties.json")).unwrap();
 
     // A file for no kind, and a change given one workflow instead of three:
     // both reported, with their files.

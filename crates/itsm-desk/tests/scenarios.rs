@@ -1757,3 +1757,79 @@ fn a_warning_before_the_due_instant_is_a_notice_of_its_own() {
         );
     }
 }
+
+#[test]
+fn the_requester_of_a_change_cannot_approve_it_unless_the_rule_is_off() {
+    let window = || {
+        Input::new()
+            .with_field("planned_start", "2026-03-03T18:00:00Z")
+            .with_field("planned_end", "2026-03-03T19:00:00Z")
+    };
+    let requester = PersonId::from_u128(0xa1);
+    let opened = || {
+        vec![
+            Cmd::Open(
+                record(
+                    "change",
+                    3,
+                    "CHG0000003",
+                    json!({ "change_type": "normal", "requested_by": requester.to_string() }),
+                ),
+                0,
+            ),
+            Cmd::Apply("CHG0000003", "assess", Input::new(), 1),
+            Cmd::Apply("CHG0000003", "request_authorization", Input::new(), 2),
+        ]
+    };
+    // (separation of duties on, the requester asked and approving, expected refusal)
+    for (on, url) in [true, false]
+        .into_iter()
+        .flat_map(|on| urls(&format!("sod-{on}")).into_iter().map(move |u| (on, u)))
+    {
+        let mut config = Config::default();
+        config.separation_of_duties.requester_cannot_approve = on;
+        let mut desk = Desk::open(&url, config).unwrap();
+        for cmd in opened() {
+            run(&mut desk, &cmd).unwrap();
+        }
+        let head = desk.store().head().unwrap();
+        let asked = run(&mut desk, &Cmd::Ask("CHG0000003", &[0xa1, 0xa2], 3));
+        let decided = asked.and_then(|()| {
+            run(
+                &mut desk,
+                &Cmd::Decide("CHG0000003", 0xa1, ApprovalDecision::Approved, 4),
+            )
+        });
+        if on {
+            let refused = decided.unwrap_err().to_string();
+            assert!(
+                refused.contains("requester_cannot_approve"),
+                "{url}: {refused}"
+            );
+            // A refusal writes nothing; the requester still may not approve
+            // an approval asked of someone else, and the others may.
+            assert_eq!(desk.store().head().unwrap(), head, "{url}");
+            run(&mut desk, &Cmd::Ask("CHG0000003", &[0xa2], 3)).unwrap();
+            let refused = run(
+                &mut desk,
+                &Cmd::Decide("CHG0000003", 0xa1, ApprovalDecision::Approved, 4),
+            );
+            assert!(refused.is_err(), "{url}");
+        } else {
+            decided.unwrap();
+        }
+        run(
+            &mut desk,
+            &Cmd::Decide("CHG0000003", 0xa2, ApprovalDecision::Approved, 5),
+        )
+        .unwrap();
+        run(
+            &mut desk,
+            &Cmd::Apply("CHG0000003", "schedule", window(), 6),
+        )
+        .unwrap();
+        let view = desk.show(&num("CHG0000003")).unwrap();
+        assert_eq!(view.record.state_name(), "scheduled", "{url}");
+        assert!(desk.check().unwrap().is_clean(), "{url}");
+    }
+}

@@ -255,6 +255,40 @@ pub enum LifecycleError {
         /// Every problem found.
         problems: Vec<itsm_core::Violation>,
     },
+    /// The directory has no person of this id.
+    #[error("actor {person} is not a person of the directory")]
+    UnknownActor {
+        /// The person's id.
+        person: String,
+    },
+    /// No role of the actor permits the event on this kind of record.
+    #[error("{actor} may not apply {event_q} to a {kind}: {why}", event_q = itsm_core::quoted(event))]
+    NotPermitted {
+        /// The actor's id.
+        actor: String,
+        /// The event.
+        event: String,
+        /// The kind of record.
+        kind: String,
+        /// Why not: their roles, or that they are inactive.
+        why: String,
+    },
+    /// A rule of separation of duties forbids this person this approval.
+    #[error("{record}: {person} requested it and may not approve it ({rule})")]
+    SeparationOfDuties {
+        /// The record's number.
+        record: String,
+        /// The person.
+        person: String,
+        /// The rule (`requester_cannot_approve`).
+        rule: String,
+    },
+    /// Assignment rules have problems; every one is listed with its path.
+    #[error("assignment rules are invalid: {} problem(s): {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidAssignmentRules {
+        /// Every problem found.
+        problems: Vec<itsm_core::Violation>,
+    },
     /// JSON that does not parse as the expected type.
     #[error("invalid JSON at {path}: {message}")]
     Json {

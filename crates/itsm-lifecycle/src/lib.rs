@@ -134,6 +134,18 @@
 //!   [`knowledge_flow`].
 //! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
+//! - Who acts: an [`Actor`] built from an `itsm_core::Directory` (their
+//!   roles, directly and through groups, and those roles' permissions);
+//!   [`Lifecycle::apply_as`] checks the actor's permission and decides the
+//!   role guards by [`GuardRoles`] (data: `reanalyze_role` passed by
+//!   `problem_manager` by default), so a caller no longer vouches for them;
+//!   [`ActorContext`] does the same for [`Workflow::apply`].
+//! - Separation of duties ([`SeparationOfDuties`], on by default): the
+//!   requester of a change or a request may not approve it.
+//! - Assignment rules as data ([`AssignmentRules`]: category, service, CI
+//!   class and priority to a group, first match wins), compiled into an
+//!   [`Assigner`] that also picks a person of the group, round-robin or
+//!   least loaded ([`Pick`]), from the [`Workload`] the caller passes.
 //! - JSON Schemas of every definition type: [`schema_bundle`].
 
 #![forbid(unsafe_code)]
@@ -143,6 +155,8 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod actor;
+mod assignment;
 mod context;
 mod definition;
 mod diagram;
@@ -156,6 +170,10 @@ mod policy;
 mod record;
 mod typed;
 
+pub use actor::{Actor, ActorContext, GuardRoles, SeparationOfDuties, permission_problems};
+pub use assignment::{
+    Assigner, Assignment, AssignmentFacts, AssignmentRule, AssignmentRules, Pick, Workload,
+};
 pub use context::{Field, Guard, GuardContext, PlainContext};
 pub use definition::{
     DefinitionIssue, Effect, IssueKind, StateDefinition, TransitionDefinition, WorkflowDefinition,
@@ -212,4 +230,11 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<MajorIncidentRules>("major_incident_rules")
         .with::<MajorIncidentAssessment>("major_incident_assessment")
         .with::<RelatedIncident>("related_incident")
+        .with::<Actor>("actor")
+        .with::<GuardRoles>("guard_roles")
+        .with::<SeparationOfDuties>("separation_of_duties")
+        .with::<AssignmentRules>("assignment_rules")
+        .with::<AssignmentFacts>("assignment_facts")
+        .with::<Workload>("workload")
+        .with::<Assignment>("assignment")
 }

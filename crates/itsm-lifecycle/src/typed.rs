@@ -19,8 +19,9 @@ use serde_json::{Map, Value};
 use crate::key::WorkflowKey;
 use crate::policy::ApprovalOutcome;
 use crate::{
-    ApprovalPolicy, AuditEntry, Effect, Guard, GuardContext, LifecycleError, MajorIncidentEvent,
-    PlainContext, Record, Transition, Workflow, cancel_pending_approvals, major_incident_flow,
+    Actor, ApprovalPolicy, AuditEntry, Effect, Guard, GuardContext, GuardRoles, LifecycleError,
+    MajorIncidentEvent, PlainContext, Record, SeparationOfDuties, Transition, Workflow,
+    cancel_pending_approvals, major_incident_flow,
 };
 
 type Object = Map<String, Value>;
@@ -35,6 +36,7 @@ const MAJOR_DECIDED_BY: &str = "major_incident_decided_by";
 const STATE: &str = "state";
 const APPROVAL: &str = "approval";
 const APPROVALS: &str = "approvals";
+const REQUESTED_BY: &str = "requested_by";
 const PRIORITY: &str = "priority";
 const IMPACT: &str = "impact";
 const URGENCY: &str = "urgency";
@@ -135,6 +137,16 @@ impl Input {
         Ok(self.with_field(field, value))
     }
 
+    /// This input with the role guards of `roles` decided by `actor`: those
+    /// the actor passes are vouched for, and any other guard of `roles`
+    /// the input vouched for is withdrawn.
+    #[must_use]
+    pub fn with_actor(mut self, actor: &Actor, roles: &GuardRoles) -> Self {
+        self.guards.retain(|g| !roles.decides(g));
+        self.guards.extend(actor.role_guards(roles));
+        self
+    }
+
     /// This input with `guard` vouched for.
     #[must_use]
     pub fn with_guard(mut self, guard: impl Into<String>) -> Self {
@@ -187,6 +199,10 @@ pub struct Lifecycle<R: Record> {
     matrix: Option<PriorityMatrix>,
     /// The fields the workflows' effects set, which no edit may change.
     effect_fields: BTreeSet<String>,
+    /// Which roles pass the role guards, for the `…_as` calls.
+    guard_roles: GuardRoles,
+    /// Who may not approve what.
+    separation: SeparationOfDuties,
 }
 
 impl<R: Record> Lifecycle<R> {
@@ -234,6 +250,8 @@ impl<R: Record> Lifecycle<R> {
             policy: ApprovalPolicy::All,
             matrix: None,
             effect_fields,
+            guard_roles: GuardRoles::default(),
+            separation: SeparationOfDuties::default(),
         })
     }
 
@@ -251,6 +269,35 @@ impl<R: Record> Lifecycle<R> {
     pub fn with_matrix(mut self, matrix: PriorityMatrix) -> Self {
         self.matrix = Some(matrix);
         self
+    }
+
+    /// This lifecycle with `roles` deciding the role guards of
+    /// [`apply_as`](Self::apply_as) and [`allowed_events_as`](Self::allowed_events_as)
+    /// (by default [`GuardRoles::default`]).
+    #[must_use]
+    pub fn with_guard_roles(mut self, roles: GuardRoles) -> Self {
+        self.guard_roles = roles;
+        self
+    }
+
+    /// This lifecycle under `rules` of separation of duties (by default
+    /// every rule on: [`SeparationOfDuties::default`]).
+    #[must_use]
+    pub fn with_separation_of_duties(mut self, rules: SeparationOfDuties) -> Self {
+        self.separation = rules;
+        self
+    }
+
+    /// Which roles pass the role guards.
+    #[must_use]
+    pub fn guard_roles(&self) -> &GuardRoles {
+        &self.guard_roles
+    }
+
+    /// The rules of separation of duties.
+    #[must_use]
+    pub fn separation_of_duties(&self) -> SeparationOfDuties {
+        self.separation
     }
 
     /// The workflow `record` follows (for a change, the one of its type).
@@ -372,6 +419,28 @@ impl<R: Record> Lifecycle<R> {
         })
     }
 
+    /// Applies `event` to `record` on behalf of `actor`, as
+    /// [`apply`](Self::apply) does, after checking that one of the actor's
+    /// roles permits the event on this kind of record; the role guards
+    /// ([`GuardRoles`]) are decided by the actor's roles, whatever `input`
+    /// vouches for.
+    ///
+    /// # Errors
+    /// [`LifecycleError::NotPermitted`] when no role of the actor permits
+    /// the event, or the actor is inactive; then those of [`apply`](Self::apply).
+    pub fn apply_as(
+        &self,
+        record: &R,
+        event: R::Event,
+        input: &Input,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Step<R>, LifecycleError> {
+        actor.check_permission(R::KIND, &event.wire_name())?;
+        let input = input.clone().with_actor(actor, &self.guard_roles);
+        self.apply(record, event, &input, Some(actor.person), at)
+    }
+
     /// Sets the fields of `input` without an event: an assignment, a new
     /// impact or urgency (the priority follows when a matrix is set), a
     /// description, a custom field. A record in a final state may still be
@@ -465,7 +534,9 @@ impl<R: Record> Lifecycle<R> {
     ///
     /// # Errors
     /// [`LifecycleError::InvalidEdit`] for a record without approvals
-    /// (only changes and service requests have them).
+    /// (only changes and service requests have them);
+    /// [`LifecycleError::SeparationOfDuties`] when an approver is the
+    /// record's requester and the rule is on.
     pub fn request_approvals(
         &self,
         record: &R,
@@ -474,6 +545,9 @@ impl<R: Record> Lifecycle<R> {
         actor: Option<PersonId>,
         at: DateTime<Utc>,
     ) -> Result<Step<R>, LifecycleError> {
+        for approver in approvers {
+            self.check_approver(record, *approver)?;
+        }
         self.edit_approvals(record, actor, at, |approvals| {
             for approver in approvers {
                 let asked = Approval {
@@ -503,7 +577,9 @@ impl<R: Record> Lifecycle<R> {
     ///
     /// # Errors
     /// [`LifecycleError::InvalidEdit`] for another decision, or when
-    /// `approver` has no approval waiting for their answer.
+    /// `approver` has no approval waiting for their answer;
+    /// [`LifecycleError::SeparationOfDuties`] when the approver approves
+    /// a record they requested and the rule is on (they may reject it).
     pub fn decide(
         &self,
         record: &R,
@@ -522,6 +598,9 @@ impl<R: Record> Lifecycle<R> {
                 reason: format!("a decision is approved or rejected, not {decision}"),
             });
         }
+        if decision == ApprovalDecision::Approved {
+            self.check_approver(record, approver)?;
+        }
         self.edit_approvals(record, Some(approver), at, |approvals| {
             let waiting = approvals
                 .iter_mut()
@@ -532,6 +611,17 @@ impl<R: Record> Lifecycle<R> {
             waiting.comment = comment;
             Ok(())
         })
+    }
+
+    /// The separation-of-duties check of `approver` on `record`, whose
+    /// requester is its `requested_by` field (changes and service requests).
+    fn check_approver(&self, record: &R, approver: PersonId) -> Result<(), LifecycleError> {
+        if !self.separation.requester_cannot_approve {
+            return Ok(());
+        }
+        let requester: Option<PersonId> = read(&to_object(record)?, REQUESTED_BY)?;
+        self.separation
+            .check_approver(&record.number().to_string(), requester, approver)
     }
 
     fn edit_approvals(
@@ -561,6 +651,26 @@ impl<R: Record> Lifecycle<R> {
             timeline,
             follow_ups: Vec::new(),
         })
+    }
+
+    /// The events `actor` may apply to `record` (for a UI's buttons): those
+    /// whose guards allow them, with the role guards decided by the actor's
+    /// roles, and that one of the actor's roles permits.
+    ///
+    /// # Errors
+    /// [`LifecycleError::Json`] if the record's approvals cannot be read.
+    pub fn allowed_events_as(
+        &self,
+        record: &R,
+        input: &Input,
+        actor: &Actor,
+    ) -> Result<Vec<R::Event>, LifecycleError> {
+        let input = input.clone().with_actor(actor, &self.guard_roles);
+        Ok(self
+            .allowed_events(record, &input)?
+            .into_iter()
+            .filter(|e| actor.may_apply(R::KIND, &e.wire_name()))
+            .collect())
     }
 
     /// The events whose guards allow them for `record` (for a UI's

@@ -56,6 +56,7 @@ fn example_and_default_workflow_definitions_validate_against_the_schema() {
     let v = validator("workflow_definition");
     let files: Vec<_> = json_files("docs/examples/lifecycle")
         .into_iter()
+        .filter(|(path, _)| other_root(path).is_none())
         .chain(json_files("docs/workflows"))
         .collect();
     assert!(
@@ -70,6 +71,40 @@ fn example_and_default_workflow_definitions_validate_against_the_schema() {
             .collect();
         assert!(errors.is_empty(), "{path}: {errors:#?}");
     }
+}
+
+/// The root type other than a workflow definition that an example is
+/// named after (`assignment_rules.json`).
+fn other_root(path: &str) -> Option<&'static str> {
+    const OTHERS: &[&str] = &["assignment_rules"];
+    let stem = std::path::Path::new(path).file_stem()?.to_str()?;
+    OTHERS.iter().copied().find(|o| *o == stem)
+}
+
+#[test]
+fn examples_named_after_a_root_type_validate_against_its_schema() {
+    let mut seen = 0;
+    for (path, value) in json_files("docs/examples/lifecycle") {
+        let Some(name) = other_root(&path) else {
+            continue;
+        };
+        seen += 1;
+        let errors: Vec<String> = validator(name)
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+        let mut broken = value.clone();
+        broken["rules"][0]["pick"] = "whoever".into();
+        assert!(
+            !validator(name).is_valid(&broken),
+            "{path}: the schema accepts any pick"
+        );
+    }
+    assert_eq!(
+        seen, 1,
+        "expected docs/examples/lifecycle/assignment_rules.json"
+    );
 }
 
 #[test]

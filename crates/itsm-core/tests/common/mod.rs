@@ -704,15 +704,35 @@ pub fn group() -> impl Strategy<Value = Group> {
         })
 }
 
+pub fn permission() -> impl Strategy<Value = Permission> {
+    (vec(text(), 0..3), vec(text(), 0..3)).prop_map(|(kinds, events)| Permission { kinds, events })
+}
+
 pub fn role() -> impl Strategy<Value = Role> {
-    (role_id(), text(), opt_text(), extensions()).prop_map(|(id, name, description, extensions)| {
-        Role {
+    (
+        role_id(),
+        text(),
+        opt_text(),
+        vec(permission(), 0..3),
+        extensions(),
+    )
+        .prop_map(|(id, name, description, permissions, extensions)| Role {
             id,
             name,
             description,
+            permissions,
             extensions,
-        }
-    })
+        })
+}
+
+pub fn directory() -> impl Strategy<Value = Directory> {
+    (vec(person(), 0..4), vec(group(), 0..4), vec(role(), 0..4)).prop_map(
+        |(people, groups, roles)| Directory {
+            people,
+            groups,
+            roles,
+        },
+    )
 }
 
 pub fn priority_matrix_definition() -> impl Strategy<Value = PriorityMatrixDefinition> {
@@ -1111,6 +1131,7 @@ pub fn valid_role() -> Role {
         id: RoleId::from_u128(50),
         name: "problem_manager".to_owned(),
         description: None,
+        permissions: vec![Permission::new(["problem", "known_error"], ["*"])],
         extensions: Extensions::new(),
     }
 }
