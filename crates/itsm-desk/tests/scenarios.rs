@@ -31,7 +31,11 @@ fn urls(name: &str) -> Vec<String> {
         .ok()
         .filter(|u| !u.is_empty())
     {
-        let schema = format!("d_{name}");
+        // A schema name: letters, digits and underscores only.
+        let schema = format!(
+            "d_{}",
+            name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
         let mut client = postgres::Client::connect(&base, postgres::NoTls).unwrap();
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -1784,7 +1788,7 @@ fn the_requester_of_a_change_cannot_approve_it_unless_the_rule_is_off() {
     // (separation of duties on, the requester asked and approving, expected refusal)
     for (on, url) in [true, false]
         .into_iter()
-        .flat_map(|on| urls(&format!("sod-{on}")).into_iter().map(move |u| (on, u)))
+        .flat_map(|on| urls(&format!("sod_{on}")).into_iter().map(move |u| (on, u)))
     {
         let mut config = Config::default();
         config.separation_of_duties.requester_cannot_approve = on;
