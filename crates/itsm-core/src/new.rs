@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     Approval, ApprovalDecision, ApprovalStatus, CatalogItemId, Change, ChangeId, ChangeRisk,
-    ChangeState, ChangeType, GroupId, Impact, KnowledgeArticle, KnowledgeArticleId, KnowledgeState,
-    KnownError, KnownErrorId, KnownErrorState, PersonId, Priority, Problem, ProblemId,
-    ProblemState, RecordNumber, Release, ReleaseId, ReleaseState, ReleaseType, ServiceRequest,
-    ServiceRequestId, ServiceRequestState, Urgency,
+    ChangeState, ChangeType, Group, GroupId, Impact, KnowledgeArticle, KnowledgeArticleId,
+    KnowledgeState, KnownError, KnownErrorId, KnownErrorState, Person, PersonId, Priority, Problem,
+    ProblemId, ProblemState, RecordNumber, Release, ReleaseId, ReleaseState, ReleaseType, Role,
+    RoleId, ServiceRequest, ServiceRequestId, ServiceRequestState, Urgency,
 };
 
 impl Problem {
@@ -252,6 +252,60 @@ impl Approval {
             requested_at: Some(at),
             decided_at: None,
             comment: None,
+        }
+    }
+}
+
+impl Person {
+    /// An active person named `name`, in no group, with no role, manager,
+    /// login, e-mail or time zone.
+    #[must_use]
+    pub fn new(id: PersonId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            user_name: None,
+            email: None,
+            active: true,
+            time_zone: None,
+            manager: None,
+            groups: Vec::new(),
+            roles: Vec::new(),
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl Group {
+    /// An active group named `name`, with no member, manager, parent or
+    /// role.
+    #[must_use]
+    pub fn new(id: GroupId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            description: None,
+            email: None,
+            active: true,
+            manager: None,
+            parent: None,
+            members: Vec::new(),
+            roles: Vec::new(),
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl Role {
+    /// A role named `name` that grants no permission yet.
+    #[must_use]
+    pub fn new(id: RoleId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            description: None,
+            permissions: Vec::new(),
+            extensions: crate::Extensions::new(),
         }
     }
 }

@@ -18,41 +18,23 @@ fn r(n: u128) -> RoleId {
 
 fn person(n: u128, name: &str, active: bool) -> Person {
     Person {
-        id: p(n),
-        name: name.to_owned(),
-        user_name: None,
-        email: None,
         active,
-        time_zone: None,
-        manager: None,
-        groups: Vec::new(),
-        roles: Vec::new(),
-        extensions: Extensions::new(),
+        ..Person::new(p(n), name)
     }
 }
 
 fn group(n: u128, name: &str, active: bool, members: &[u128]) -> Group {
     Group {
-        id: g(n),
-        name: name.to_owned(),
-        description: None,
-        email: None,
         active,
-        manager: None,
-        parent: None,
         members: members.iter().map(|&m| p(m)).collect(),
-        roles: Vec::new(),
-        extensions: Extensions::new(),
+        ..Group::new(g(n), name)
     }
 }
 
 fn role(n: u128, name: &str, permissions: Vec<Permission>) -> Role {
     Role {
-        id: r(n),
-        name: name.to_owned(),
-        description: None,
         permissions,
-        extensions: Extensions::new(),
+        ..Role::new(r(n), name)
     }
 }
 

@@ -1191,6 +1191,9 @@ fn every_constructor_builds_a_valid_record_that_round_trips() {
             at,
         ));
     }
+    check(&Person::new(person, "Ann Agent"));
+    check(&Group::new(GroupId::from_u128(10), "Service Desk"));
+    check(&Role::new(RoleId::from_u128(20), "itil"));
     check(&Release::new(
         ReleaseId::from_u128(5),
         n("RLSE0000001"),

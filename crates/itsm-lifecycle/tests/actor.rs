@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use itsm_core::{
-    ApprovalDecision, Change, ChangeId, ChangeType, Directory, Extensions, Group, GroupId,
-    Permission, Person, PersonId, Problem, ProblemId, ProblemState, RecordKind, Role, RoleId,
+    ApprovalDecision, Change, ChangeId, ChangeType, Directory, Group, GroupId, Permission, Person,
+    PersonId, Problem, ProblemId, ProblemState, RecordKind, Role, RoleId,
 };
 use itsm_lifecycle::{
     Actor, ActorContext, ChangeEvent, Guard, GuardContext, GuardRoles, Input, Lifecycle,
@@ -32,41 +32,26 @@ fn at(minute: u32) -> DateTime<Utc> {
 
 fn person(n: u128, name: &str, active: bool, roles: &[u128]) -> Person {
     Person {
-        id: p(n),
-        name: name.to_owned(),
-        user_name: None,
-        email: None,
         active,
-        time_zone: None,
-        manager: None,
-        groups: Vec::new(),
         roles: roles.iter().map(|&x| r(x)).collect(),
-        extensions: Extensions::new(),
+        ..Person::new(p(n), name)
     }
 }
 
 fn group(n: u128, active: bool, parent: Option<u128>, members: &[u128], roles: &[u128]) -> Group {
     Group {
-        id: g(n),
-        name: format!("group {n}"),
-        description: None,
-        email: None,
         active,
-        manager: None,
         parent: parent.map(g),
         members: members.iter().map(|&m| p(m)).collect(),
         roles: roles.iter().map(|&x| r(x)).collect(),
-        extensions: Extensions::new(),
+        ..Group::new(g(n), format!("group {n}"))
     }
 }
 
 fn role(n: u128, name: &str, permissions: Vec<Permission>) -> Role {
     Role {
-        id: r(n),
-        name: name.to_owned(),
-        description: None,
         permissions,
-        extensions: Extensions::new(),
+        ..Role::new(r(n), name)
     }
 }
 

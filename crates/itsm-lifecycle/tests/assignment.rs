@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use itsm_core::{
-    Directory, Extensions, Group, GroupId, Person, PersonId, Priority, ServiceId, Validate,
-};
+use itsm_core::{Directory, Group, GroupId, Person, PersonId, Priority, ServiceId, Validate};
 use itsm_lifecycle::{
     Assigner, Assignment, AssignmentFacts, AssignmentRule, AssignmentRules, LifecycleError, Pick,
     Workload,
@@ -28,31 +26,16 @@ fn s(n: u128) -> ServiceId {
 
 fn person(n: u128, active: bool) -> Person {
     Person {
-        id: p(n),
-        name: format!("person {n}"),
-        user_name: None,
-        email: None,
         active,
-        time_zone: None,
-        manager: None,
-        groups: Vec::new(),
-        roles: Vec::new(),
-        extensions: Extensions::new(),
+        ..Person::new(p(n), format!("person {n}"))
     }
 }
 
 fn group(n: u128, active: bool, members: &[u128]) -> Group {
     Group {
-        id: g(n),
-        name: format!("group {n}"),
-        description: None,
-        email: None,
         active,
-        manager: None,
-        parent: None,
         members: members.iter().map(|&m| p(m)).collect(),
-        roles: Vec::new(),
-        extensions: Extensions::new(),
+        ..Group::new(g(n), format!("group {n}"))
     }
 }
 
