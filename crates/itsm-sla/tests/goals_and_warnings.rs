@@ -6,34 +6,21 @@
 //! Early March 2026: London is on GMT (UTC = local time); Monday is the 2nd,
 //! Friday the 6th. `uk-office` works Monday to Friday, 09:00–17:30.
 
-use chrono::{DateTime, Utc};
-use itsm_core::{
-    FieldValue, Priority, RecordKind, StateCategory, Timeline, TimelineChange, TimelineEvent,
-};
+use itsm_core::{FieldValue, Priority, Timeline};
 use itsm_sla::{
-    BusinessCalendar, CompiledCalendar, CompiledSla, SlaDefinition, SlaError, SlaEvaluation,
-    SlaStage, WorkingInterval, evaluate, explain,
+    CompiledCalendar, CompiledSla, SlaDefinition, SlaError, SlaEvaluation, SlaStage, evaluate,
+    explain,
 };
 use serde_json::{Value, json};
 
-fn t(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .unwrap_or_else(|e| panic!("{s}: {e}"))
-        .with_timezone(&Utc)
-}
+#[path = "support/story.rs"]
+mod story;
+use Ev::*;
+use story::{Ev, t, uk_office};
 
-/// `2026-03-DDTHH:MM:00Z` from `"DD HH:MM"`.
-fn m(day_hm: &str) -> String {
-    let (day, hm) = day_hm.split_once(' ').unwrap();
-    format!("2026-03-{day:0>2}T{hm}:00Z")
-}
-
-fn uk_office() -> CompiledCalendar {
-    let mut calendar = BusinessCalendar::always("uk-office");
-    calendar.time_zone = "Europe/London".into();
-    calendar.week =
-        itsm_sla::WeekSchedule::monday_to_friday(&[WorkingInterval::new("09:00", "17:30")]);
-    CompiledCalendar::new(&calendar).unwrap()
+/// The incident's timeline: a hold is awaiting the caller.
+fn timeline(events: &[Ev]) -> Timeline {
+    story::timeline(events, Some("awaiting_caller"))
 }
 
 /// The resolution SLA on `uk-office` (P1 4 h, otherwise 8 h; pauses on
@@ -75,94 +62,6 @@ fn due_sla() -> Value {
     })
 }
 
-/// What happens to the record, at `"DD HH:MM"` instants of March 2026.
-#[derive(Clone, Copy, Debug)]
-enum Ev {
-    Open(&'static str, Priority),
-    Work(&'static str),
-    Hold(&'static str),
-    Resolve(&'static str),
-    Prio(&'static str, Priority),
-    /// The `due_at` field set to an RFC 3339 text, a date, or cleared (`None`).
-    Due(&'static str, Option<&'static str>),
-    /// The `due_at` field set to any value.
-    DueValue(&'static str, fn() -> FieldValue),
-}
-
-use Ev::*;
-
-fn timeline(events: &[Ev]) -> Timeline {
-    let category = |s: &str| match s {
-        "new" => StateCategory::New,
-        "in_progress" => StateCategory::Open,
-        "on_hold" => StateCategory::Paused,
-        _ => StateCategory::Resolved,
-    };
-    let mut state = "new";
-    let mut priority = None;
-    let mut due = FieldValue::Null;
-    let mut out = Vec::new();
-    for ev in events {
-        let (at, change) = match *ev {
-            Open(at, p) => {
-                priority = Some(p);
-                let change = TimelineChange::Created {
-                    record_kind: RecordKind::Incident,
-                    state: state.to_owned(),
-                    category: StateCategory::New,
-                    priority: Some(p),
-                    assignment_group: None,
-                    assignee: None,
-                };
-                (at, change)
-            }
-            Work(at) | Hold(at) | Resolve(at) => {
-                let to = match *ev {
-                    Work(_) => "in_progress",
-                    Hold(_) => "on_hold",
-                    _ => "resolved",
-                };
-                let change = TimelineChange::StateChanged {
-                    from: state.to_owned(),
-                    from_category: category(state),
-                    to: to.to_owned(),
-                    to_category: category(to),
-                    reason: (to == "on_hold").then(|| "awaiting_caller".to_owned()),
-                };
-                state = to;
-                (at, change)
-            }
-            Prio(at, p) => {
-                let change = TimelineChange::PriorityChanged {
-                    from: priority,
-                    to: p,
-                };
-                priority = Some(p);
-                (at, change)
-            }
-            Due(at, _) | DueValue(at, _) => {
-                let to = match *ev {
-                    Due(_, Some(text)) => FieldValue::from(text),
-                    DueValue(_, value) => value(),
-                    _ => FieldValue::Null,
-                };
-                let change = TimelineChange::FieldChanged {
-                    field: "due_at".into(),
-                    from: std::mem::replace(&mut due, to.clone()),
-                    to,
-                };
-                (at, change)
-            }
-        };
-        out.push(TimelineEvent {
-            at: t(&m(at)),
-            actor: None,
-            change,
-        });
-    }
-    Timeline { events: out }
-}
-
 /// The expected figures of one cycle; `None` fields are not checked.
 /// Instants are `"DD HH:MM"` of March 2026, or full RFC 3339 text.
 #[derive(Clone, Debug, Default)]
@@ -189,10 +88,6 @@ fn exp(stage: SlaStage, goal: usize, elapsed_min: u64) -> Exp {
     }
 }
 
-fn instant(s: &str) -> DateTime<Utc> {
-    if s.contains('T') { t(s) } else { t(&m(s)) }
-}
-
 /// One scenario: its name, the definition's overrides, the calendar
 /// (`uk-office` or the 24×7 one), the events, now, the expected cycles.
 struct Case {
@@ -217,7 +112,7 @@ fn evaluate_case(case: &Case) -> (SlaDefinition, SlaEvaluation) {
         CompiledCalendar::always()
     };
     let tl = timeline(&case.events);
-    let now = instant(case.now);
+    let now = t(case.now);
     let result = evaluate(&sla, &cal, &tl, now).unwrap_or_else(|e| panic!("{}: {e}", case.name));
     // The explanation's cycles are the evaluation's.
     let explained = explain(&sla, &cal, &tl, now).unwrap();
@@ -241,7 +136,7 @@ fn check(case: &Case) {
     );
     for (i, (c, e)) in cycles.iter().zip(&case.expected).enumerate() {
         let ctx = || format!("{name}: cycle {i}: expected {e:?}\nactual {c:#?}");
-        let opt = |s: Option<&str>| s.map(instant);
+        let opt = |s: Option<&str>| s.map(t);
         if let Some(stage) = e.stage {
             assert_eq!(c.stage, stage, "{}", ctx());
         }
@@ -249,7 +144,7 @@ fn check(case: &Case) {
             assert_eq!(c.goal, g, "{}", ctx());
         }
         if let Some(s) = e.start {
-            assert_eq!(c.start, instant(s), "{}", ctx());
+            assert_eq!(c.start, t(s), "{}", ctx());
         }
         if let Some(min) = e.elapsed_min {
             assert_eq!(c.business_elapsed.as_secs(), min * 60, "{}", ctx());
@@ -261,10 +156,10 @@ fn check(case: &Case) {
             assert_eq!(c.goal_duration.as_secs(), min * 60, "{}", ctx());
         }
         if let Some(s) = e.due {
-            assert_eq!(c.due_at, instant(s), "{}", ctx());
+            assert_eq!(c.due_at, t(s), "{}", ctx());
         }
         if let Some(s) = e.original_due {
-            assert_eq!(c.original_due_at, instant(s), "{}", ctx());
+            assert_eq!(c.original_due_at, t(s), "{}", ctx());
         }
         if let Some(b) = e.breached_at {
             assert_eq!(c.breached_at, opt(b), "{}", ctx());
@@ -301,7 +196,7 @@ fn check(case: &Case) {
 }
 
 #[test]
-fn warnings_a_time_before_the_due_instant() {
+fn warnings_a_time_before_the_due_t() {
     use SlaStage::*;
     let hour_before = json!({"warning_thresholds": [{"before_due": 3600}]});
     let cases = vec![
@@ -892,7 +787,7 @@ fn due_date_goals() {
 /// Evaluates and expects `SlaError::InvalidTimeline` with exactly these (path, rule) pairs.
 fn check_refused(name: &str, overrides: &Value, events: &[Ev], now: &str, want: &[(&str, &str)]) {
     let sla = CompiledSla::new(&definition(overrides)).unwrap();
-    match evaluate(&sla, &uk_office(), &timeline(events), instant(now)) {
+    match evaluate(&sla, &uk_office(), &timeline(events), t(now)) {
         Err(SlaError::InvalidTimeline { problems }) => {
             let got: Vec<(&str, &str)> = problems
                 .iter()
@@ -1157,7 +1052,7 @@ fn explanations_name_the_due_date_changes() {
         Due("2 11:00", Some("2026-03-02T16:00:00Z")),
         Due("2 13:00", Some("2026-03-02T15:00:00Z")),
     ];
-    let explanation = explain(&sla, &uk_office(), &timeline(&events), instant("2 14:00")).unwrap();
+    let explanation = explain(&sla, &uk_office(), &timeline(&events), t("2 14:00")).unwrap();
     let line = |s: &itsm_sla::ExplanationSegment| {
         let b = |b: &itsm_sla::SegmentBoundary| {
             let causes: Vec<String> = b.causes.iter().map(ToString::to_string).collect();

@@ -10,22 +10,20 @@ use itsm_core::{
     CommentVisibility, Priority, RecordKind, StateCategory, Timeline, TimelineChange, TimelineEvent,
 };
 use itsm_sla::{
-    BusinessCalendar, CompiledCalendar, CompiledSla, SlaDefinition, SlaError, SlaStage,
-    TimelineEdit, WhatIf, WhatIfReport, compare_evaluations, edit_timeline, what_if,
+    BusinessCalendar, CompiledSla, SlaDefinition, SlaError, SlaStage, TimelineEdit, WhatIf,
+    WhatIfReport, compare_evaluations, edit_timeline, what_if,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-fn t(s: &str) -> DateTime<Utc> {
-    let full = if s.contains('T') {
-        s.to_owned()
-    } else {
-        let (day, hm) = s.split_once(' ').unwrap();
-        format!("2026-03-{day:0>2}T{hm}:00Z")
-    };
-    DateTime::parse_from_rfc3339(&full)
-        .unwrap_or_else(|e| panic!("{s}: {e}"))
-        .with_timezone(&Utc)
+#[path = "support/story.rs"]
+mod story;
+use Ev::*;
+use story::{Ev, t, uk_office};
+
+/// The incident's timeline: a hold gives no reason.
+fn timeline(events: &[Ev]) -> Timeline {
+    story::timeline(events, None)
 }
 
 fn calendar_json(holiday: Option<&str>) -> Value {
@@ -35,11 +33,6 @@ fn calendar_json(holiday: Option<&str>) -> Value {
         "week": {"monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day},
         "holidays": holiday.map_or(json!([]), |d| json!([{"date": d, "name": "a day off"}]))
     })
-}
-
-fn uk_office() -> CompiledCalendar {
-    CompiledCalendar::new(&BusinessCalendar::from_json(&calendar_json(None).to_string()).unwrap())
-        .unwrap()
 }
 
 /// Resolution on `uk-office`: P1 4 h, otherwise 8 h; pauses on hold.
@@ -60,83 +53,6 @@ fn definition(overrides: &Value) -> Value {
         base[key] = value.clone();
     }
     base
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Ev {
-    Open(&'static str, Priority),
-    Work(&'static str),
-    Hold(&'static str),
-    Resolve(&'static str),
-    Prio(&'static str, Priority),
-    Comment(&'static str),
-}
-
-use Ev::*;
-
-fn timeline(events: &[Ev]) -> Timeline {
-    let category = |s: &str| match s {
-        "new" => StateCategory::New,
-        "in_progress" => StateCategory::Open,
-        "on_hold" => StateCategory::Paused,
-        _ => StateCategory::Resolved,
-    };
-    let mut state = "new";
-    let mut priority = None;
-    let mut out = Vec::new();
-    for ev in events {
-        let (at, change) = match *ev {
-            Open(at, p) => {
-                priority = Some(p);
-                let change = TimelineChange::Created {
-                    record_kind: RecordKind::Incident,
-                    state: "new".into(),
-                    category: StateCategory::New,
-                    priority: Some(p),
-                    assignment_group: None,
-                    assignee: None,
-                };
-                (at, change)
-            }
-            Work(at) | Hold(at) | Resolve(at) => {
-                let to = match *ev {
-                    Work(_) => "in_progress",
-                    Hold(_) => "on_hold",
-                    _ => "resolved",
-                };
-                let change = TimelineChange::StateChanged {
-                    from: state.to_owned(),
-                    from_category: category(state),
-                    to: to.to_owned(),
-                    to_category: category(to),
-                    reason: None,
-                };
-                state = to;
-                (at, change)
-            }
-            Prio(at, p) => {
-                let change = TimelineChange::PriorityChanged {
-                    from: priority,
-                    to: p,
-                };
-                priority = Some(p);
-                (at, change)
-            }
-            Comment(at) => (
-                at,
-                TimelineChange::CommentAdded {
-                    visibility: CommentVisibility::Public,
-                    text: "hello".into(),
-                },
-            ),
-        };
-        out.push(TimelineEvent {
-            at: t(at),
-            actor: None,
-            change,
-        });
-    }
-    Timeline { events: out }
 }
 
 /// Runs a what-if given as JSON on the baseline definition with `overrides`.
