@@ -153,6 +153,10 @@ pub(crate) enum Kind {
     /// A directory of people, groups and roles, checked together (and each
     /// role's events against the default flows).
     Directory,
+    /// An IT asset (hardware or software).
+    Asset,
+    /// A software licence.
+    SoftwareLicence,
     /// Assignment rules, checked against the directory given with
     /// `--directory` (unknown or inactive groups, unreachable rules).
     AssignmentRules,
@@ -268,6 +272,8 @@ pub(crate) fn validate(
             }
             problems
         }),
+        Kind::Asset => record_problems::<itsm_core::Asset>(&source, &what),
+        Kind::SoftwareLicence => record_problems::<itsm_core::SoftwareLicence>(&source, &what),
         Kind::AssignmentRules => parse_text::<itsm_lifecycle::AssignmentRules>(&source, &what)
             .map(|rules| rules.validate(&directory.unwrap_or_default())),
         Kind::Timeline => crate::time::parse_timeline(&source).map(|t: Timeline| t.validate()),

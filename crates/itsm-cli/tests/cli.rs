@@ -901,6 +901,34 @@ fn records_and_priority() {
             &[],
         ),
         case(
+            &["validate", "asset", "../repo/docs/examples/core/asset.json"],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "software_licence",
+                "../repo/docs/examples/core/software_licence.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // A retired asset still assigned, without a tag, its warranty
+        // ending before its purchase.
+        case(
+            &["validate", "asset", "asset_broken.json"],
+            1,
+            Out::Has(&[
+                r#""path":"asset_tag","rule":"empty""#,
+                r#""path":"assigned_to","rule":"not_allowed_in_state""#,
+                r#""path":"warranty_end","rule":"before_purchased_on""#,
+            ]),
+            &["asset_broken.json", "3 problem(s) found"],
+        ),
+        case(
             &[
                 "validate",
                 "assignment_rules",
