@@ -489,6 +489,12 @@ fn compliance_table() {
             &[("SQL", PerCore, 16, 20, 4, 0)],
         ),
         (
+            "per core: a later, smaller report keeps the larger count",
+            vec![licence(1, "SQL", PerCore, 16)],
+            vec![install(1, "SQL", 12), install(1, "SQL", 8)],
+            &[("SQL", PerCore, 16, 12, 0, 4)],
+        ),
+        (
             "entitlements of one product's licences add up",
             vec![
                 licence(1, "SQL", PerCore, 16),
