@@ -254,6 +254,34 @@ pub struct LicencePosition {
 /// software normalisation does). A product licensed in two device metrics
 /// counts its devices against both rows; [`SoftwareLicence`]s of one
 /// product should share one metric.
+///
+/// ```
+/// use itsm_core::{
+///     CiId, Extensions, Installation, LicenceMetric, SoftwareLicence, SoftwareLicenceId,
+///     licence_compliance,
+/// };
+///
+/// let licence = SoftwareLicence {
+///     id: SoftwareLicenceId::from_u128(1),
+///     product: "SQL Server".into(),
+///     vendor: Some("Microsoft".into()),
+///     metric: LicenceMetric::PerCore,
+///     entitlements: 16,
+///     assigned_to: Vec::new(),
+///     cost: None,
+///     extensions: Extensions::new(),
+/// };
+/// let on = |device: u128, cores: u32| Installation {
+///     device: CiId::from_u128(device),
+///     product: "SQL Server".into(),
+///     cores,
+/// };
+/// // Two servers of 8 and 12 cores; the first is reported twice.
+/// let report = licence_compliance(&[licence], &[on(1, 8), on(2, 12), on(1, 8)]);
+/// assert_eq!(report.len(), 1);
+/// assert_eq!((report[0].entitled, report[0].consumed), (16, 20));
+/// assert_eq!((report[0].shortfall, report[0].unused), (4, 0));
+/// ```
 #[must_use]
 pub fn licence_compliance(
     licences: &[SoftwareLicence],
