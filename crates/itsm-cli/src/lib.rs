@@ -102,7 +102,9 @@ enum Command {
         /// The JSON file (`-` for standard input).
         file: String,
         /// The directory (people, groups, roles) assignment rules are
-        /// checked against; required for `assignment_rules`, refused otherwise.
+        /// checked against; required for `assignment_rules`, optional for
+        /// `asset` and `software_licence` (whose assigned people must be
+        /// active people of it), refused otherwise.
         #[arg(long, value_name = "FILE")]
         directory: Option<String>,
     },

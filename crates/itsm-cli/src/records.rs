@@ -153,6 +153,10 @@ pub(crate) enum Kind {
     /// A directory of people, groups and roles, checked together (and each
     /// role's events against the default flows).
     Directory,
+    /// An IT asset (hardware or software).
+    Asset,
+    /// A software licence.
+    SoftwareLicence,
     /// Assignment rules, checked against the directory given with
     /// `--directory` (unknown or inactive groups, unreachable rules).
     AssignmentRules,
@@ -206,6 +210,20 @@ pub(crate) fn matrix_problems(problems: &[String]) -> Vec<Violation> {
         .collect()
 }
 
+/// The problems of a set of one record, with the record's own paths
+/// (`assigned_to`, not `assets[0].assigned_to`).
+fn one_of_set(problems: Vec<Violation>, prefix: &str) -> Vec<Violation> {
+    problems
+        .into_iter()
+        .map(|mut v| {
+            if let Some(rest) = v.path.strip_prefix(prefix) {
+                v.path = rest.to_owned();
+            }
+            v
+        })
+        .collect()
+}
+
 /// `itsm validate KIND FILE [--directory FILE]`.
 pub(crate) fn validate(
     inputs: &mut Inputs<'_>,
@@ -227,9 +245,15 @@ pub(crate) fn validate(
                     .to_owned(),
             });
         }
+        (Kind::Asset | Kind::SoftwareLicence, Some(path)) => {
+            let source = inputs.read(path)?;
+            Some(parse_text::<Directory>(&source, "directory")?)
+        }
         (_, Some(_)) => {
             return Err(CliError::Usage {
-                message: format!("--directory is for assignment_rules, not {what}"),
+                message: format!(
+                    "--directory is for assignment_rules, asset and software_licence, not {what}"
+                ),
             });
         }
         (_, None) => None,
@@ -268,6 +292,25 @@ pub(crate) fn validate(
             }
             problems
         }),
+        Kind::Asset => {
+            parse_text::<itsm_core::Asset>(&source, &what).map(|asset| match &directory {
+                Some(directory) => one_of_set(
+                    itsm_core::validate_assets(std::slice::from_ref(&asset), directory),
+                    "assets[0].",
+                ),
+                None => asset.validate(),
+            })
+        }
+        Kind::SoftwareLicence => {
+            parse_text::<itsm_core::SoftwareLicence>(&source, &what).map(|licence| match &directory
+            {
+                Some(directory) => one_of_set(
+                    itsm_core::validate_licences(std::slice::from_ref(&licence), directory),
+                    "licences[0].",
+                ),
+                None => licence.validate(),
+            })
+        }
         Kind::AssignmentRules => parse_text::<itsm_lifecycle::AssignmentRules>(&source, &what)
             .map(|rules| rules.validate(&directory.unwrap_or_default())),
         Kind::Timeline => crate::time::parse_timeline(&source).map(|t: Timeline| t.validate()),

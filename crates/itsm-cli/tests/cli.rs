@@ -901,6 +901,61 @@ fn records_and_priority() {
             &[],
         ),
         case(
+            &["validate", "asset", "../repo/docs/examples/core/asset.json"],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "software_licence",
+                "../repo/docs/examples/core/software_licence.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // Checked against a directory, the example's person is known and active.
+        case(
+            &[
+                "validate",
+                "asset",
+                "../repo/docs/examples/core/asset.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // A licence assigned to someone the directory does not have, at
+        // the licence's own path.
+        case(
+            &[
+                "validate",
+                "software_licence",
+                "software_licence_unknown_user.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            1,
+            Out::Has(&[r#""path":"assigned_to[0]","rule":"unknown_reference""#]),
+            &["software_licence_unknown_user.json", "1 problem(s) found"],
+        ),
+        // A retired asset still assigned, without a tag, its warranty
+        // ending before its purchase.
+        case(
+            &["validate", "asset", "asset_broken.json"],
+            1,
+            Out::Has(&[
+                r#""path":"asset_tag","rule":"empty""#,
+                r#""path":"assigned_to","rule":"not_allowed_in_state""#,
+                r#""path":"warranty_end","rule":"before_purchased_on""#,
+            ]),
+            &["asset_broken.json", "3 problem(s) found"],
+        ),
+        case(
             &[
                 "validate",
                 "assignment_rules",
@@ -949,7 +1004,7 @@ fn records_and_priority() {
             ],
             2,
             Out::Empty,
-            &["--directory is for assignment_rules, not role"],
+            &["--directory is for assignment_rules, asset and software_licence, not role"],
         ),
         // Every problem of a directory, with its path: an inactive member
         // of an active group, a cycle of parent groups, an event no kind of

@@ -158,3 +158,11 @@ typed_id!(
     /// Identifies a service catalog item that a [`ServiceRequest`](crate::ServiceRequest) orders.
     CatalogItemId, "catalog item"
 );
+typed_id!(
+    /// Identifies an [`Asset`](crate::Asset): a laptop, a server, a software package.
+    AssetId, "asset"
+);
+typed_id!(
+    /// Identifies a [`SoftwareLicence`](crate::SoftwareLicence).
+    SoftwareLicenceId, "software licence"
+);

@@ -54,6 +54,12 @@
 //!   parent groups), the roles a person holds ([`Directory::roles_of`]) and
 //!   the assignment check ([`Directory::check_assignment`]); roles carry
 //!   [`Permission`]s (which events on which kinds of record).
+//! - [`Asset`]s (hardware and software, with the [`AssetState`] lifecycle
+//!   and its allowed moves) checked as a set against a [`Directory`]
+//!   ([`validate_assets`]: duplicate tags and serial numbers, assignment to
+//!   an inactive person, a retired asset still assigned), and
+//!   [`SoftwareLicence`]s with the compliance calculation
+//!   [`licence_compliance`] (entitled, consumed, over-deployment, unused).
 //! - [`Validate`] on every record: every broken rule at once, with its path
 //!   and a stable rule code.
 //! - [`PriorityMatrix`] with the ServiceNow, ITIL 4×4 and GLPI presets, or a
@@ -77,6 +83,7 @@ mod wire;
 #[doc(hidden)]
 #[path = "tagged.rs"]
 pub mod __tagged;
+mod asset;
 mod change;
 mod derived;
 mod directory;
@@ -97,6 +104,10 @@ mod timeline;
 mod validate;
 mod value;
 
+pub use asset::{
+    Asset, AssetKind, AssetState, Installation, LicenceMetric, LicencePosition, Money,
+    SoftwareLicence, check_assets, licence_compliance, validate_assets, validate_licences,
+};
 pub use change::{
     Approval, ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeRisk, ChangeType,
     Release, ReleaseType,
@@ -105,8 +116,8 @@ pub use derived::approval_from_approvals;
 pub use directory::Directory;
 pub use error::CoreError;
 pub use id::{
-    CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId, PersonId,
-    ProblemId, ReleaseId, RoleId, ServiceId, ServiceRequestId,
+    AssetId, CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId,
+    PersonId, ProblemId, ReleaseId, RoleId, ServiceId, ServiceRequestId, SoftwareLicenceId,
 };
 pub use incident::{
     AffectedService, BusinessEffect, Channel, Incident, IncidentResolutionCode, ServiceEffect,
@@ -153,6 +164,10 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<Group>("group")
         .with::<Role>("role")
         .with::<Directory>("directory")
+        .with::<Asset>("asset")
+        .with::<SoftwareLicence>("software_licence")
+        .with::<Installation>("installation")
+        .with::<LicencePosition>("licence_position")
         .with::<PriorityMatrixDefinition>("priority_matrix")
         .with::<Timeline>("timeline")
         .with::<TimelineEvent>("timeline_event")

@@ -78,10 +78,14 @@ impl fmt::Display for Violation {
 /// | `invalid_email` | an e-mail address without the shape `local@domain.tld` |
 /// | `invalid_name` | a role name with whitespace |
 /// | `unknown_kind` | a role's permission names a kind of record that does not exist |
-/// | `unknown_reference` | a [`Directory`](crate::Directory) record, or an assignment, names a person, group or role the directory does not have |
+/// | `unknown_reference` | a [`Directory`](crate::Directory) record, an assignment, or an asset or licence, names a person, group or role the directory does not have |
 /// | `inactive_member`, `inactive_manager` | an inactive person is a member or the manager of an active group |
 /// | `parent_cycle` | a group is its own ancestor through two or more parent links |
-/// | `inactive_group`, `inactive_person`, `not_a_member` | an assignment to an inactive group or person, or to a person outside the group ([`Directory::check_assignment`](crate::Directory::check_assignment)) |
+/// | `inactive_group`, `inactive_person`, `not_a_member` | an assignment to an inactive group or person, or to a person outside the group ([`Directory::check_assignment`](crate::Directory::check_assignment)); an asset or licence assigned to an inactive person ([`validate_assets`](crate::validate_assets), [`validate_licences`](crate::validate_licences)) |
+/// | `before_purchased_on` | an asset's warranty ends before it was bought |
+/// | `invalid_currency` | a cost whose currency is not three upper-case letters (ISO 4217) |
+/// | `not_allowed_for_metric` | people assigned to a licence that is not `per_user` |
+/// | `duplicate_serial_number` | two assets of one vendor with one serial number ([`validate_assets`](crate::validate_assets)) |
 /// | `unknown_change`, `link_mismatch`, `unapproved_change` | a release and its changes disagree, or it holds an unapproved change ([`Release::check_changes`](crate::Release::check_changes)) |
 pub trait Validate {
     /// Every rule this record breaks; empty when it is valid.

@@ -66,6 +66,22 @@ fn check_example(name: &str, text: &str) {
         "group" => valid::<Group>(name, text),
         "role" => valid::<Role>(name, text),
         "directory" => valid::<Directory>(name, text),
+        "asset" => valid::<Asset>(name, text),
+        "software_licence" => valid::<SoftwareLicence>(name, text),
+        "installation" => valid::<Installation>(name, text),
+        "licence_position" => {
+            let position: LicencePosition = round_trip(name, text);
+            assert_eq!(
+                position.shortfall,
+                position.consumed.saturating_sub(position.entitled),
+                "{name}: shortfall"
+            );
+            assert_eq!(
+                position.unused,
+                position.entitled.saturating_sub(position.consumed),
+                "{name}: unused"
+            );
+        }
         "timeline" => valid::<Timeline>(name, text),
         "priority_matrix" => {
             let definition: PriorityMatrixDefinition = round_trip(name, text);
@@ -140,4 +156,11 @@ fn schemas_refuse_broken_examples() {
     check("problem", "/opened_at", "yesterday".into());
     check("role", "/permissions/0/kinds", "incident".into());
     check("directory", "/groups/0/members/0", "not-a-uuid".into());
+    check("asset", "/state", "lost".into());
+    check("asset", "/warranty_end", "next year".into());
+    check("asset", "/cost/amount_minor", 12.5.into());
+    check("software_licence", "/metric", "per_site".into());
+    check("software_licence", "/entitlements", (-1).into());
+    check("installation", "/cores", "many".into());
+    check("licence_position", "/consumed", (-3).into());
 }

@@ -53,6 +53,14 @@ proptest! {
     #[test]
     fn directory_round_trips(v in directory()) { round_trip(&v)?; }
     #[test]
+    fn asset_round_trips(v in asset()) { round_trip(&v)?; }
+    #[test]
+    fn software_licence_round_trips(v in software_licence()) { round_trip(&v)?; }
+    #[test]
+    fn installation_round_trips(v in installation()) { round_trip(&v)?; }
+    #[test]
+    fn licence_position_round_trips(v in licence_position()) { round_trip(&v)?; }
+    #[test]
     fn priority_matrix_definition_round_trips(v in priority_matrix_definition()) { round_trip(&v)?; }
     #[test]
     fn violation_round_trips(v in violation()) { round_trip(&v)?; }

@@ -705,6 +705,12 @@ fn serde_strum_and_from_str_agree_on_every_enum() {
             "CommentVisibility",
             check_wire_names::<CommentVisibility>("CommentVisibility"),
         ),
+        ("AssetKind", check_wire_names::<AssetKind>("AssetKind")),
+        ("AssetState", check_wire_names::<AssetState>("AssetState")),
+        (
+            "LicenceMetric",
+            check_wire_names::<LicenceMetric>("LicenceMetric"),
+        ),
     ];
     // Every string enum of the schema bundle is tested above, with the same names.
     let bundle = schema_bundle()

@@ -51,6 +51,7 @@ id_strategies!(
     change_id => ChangeId, release_id => ReleaseId, service_request_id => ServiceRequestId,
     article_id => KnowledgeArticleId, service_id => ServiceId, ci_id => CiId,
     person_id => PersonId, group_id => GroupId, role_id => RoleId, catalog_item_id => CatalogItemId,
+    asset_id => AssetId, software_licence_id => SoftwareLicenceId,
 );
 
 /// Any JSON value that survives a round trip: integers that fit `i64` are
@@ -1134,4 +1135,109 @@ pub fn valid_role() -> Role {
         permissions: vec![Permission::new(["problem", "known_error"], ["*"])],
         extensions: Extensions::new(),
     }
+}
+
+/// A civil date between 1900 and 2100.
+pub fn date() -> impl Strategy<Value = chrono::NaiveDate> {
+    instant().prop_map(|t| t.date_naive())
+}
+
+pub fn money() -> impl Strategy<Value = Money> {
+    (any::<i64>(), text()).prop_map(|(amount_minor, currency)| Money {
+        amount_minor,
+        currency,
+    })
+}
+
+pub fn asset() -> impl Strategy<Value = Asset> {
+    (
+        (
+            asset_id(),
+            text(),
+            variant::<AssetKind>(),
+            text(),
+            opt_text(),
+            opt_text(),
+            variant::<AssetState>(),
+        ),
+        (
+            opt(money()),
+            opt(date()),
+            opt(date()),
+            opt(person_id()),
+            opt(ci_id()),
+            extensions(),
+        ),
+    )
+        .prop_map(|(a, b)| {
+            let (id, asset_tag, kind, model, vendor, serial_number, state) = a;
+            let (cost, purchased_on, warranty_end, assigned_to, configuration_item, extensions) = b;
+            Asset {
+                id,
+                asset_tag,
+                kind,
+                model,
+                vendor,
+                serial_number,
+                state,
+                cost,
+                purchased_on,
+                warranty_end,
+                assigned_to,
+                configuration_item,
+                extensions,
+            }
+        })
+}
+
+pub fn software_licence() -> impl Strategy<Value = SoftwareLicence> {
+    (
+        software_licence_id(),
+        text(),
+        opt_text(),
+        variant::<LicenceMetric>(),
+        any::<u32>(),
+        vec(person_id(), 0..3),
+        opt(money()),
+        extensions(),
+    )
+        .prop_map(
+            |(id, product, vendor, metric, entitlements, assigned_to, cost, extensions)| {
+                SoftwareLicence {
+                    id,
+                    product,
+                    vendor,
+                    metric,
+                    entitlements,
+                    assigned_to,
+                    cost,
+                    extensions,
+                }
+            },
+        )
+}
+
+pub fn installation() -> impl Strategy<Value = Installation> {
+    (ci_id(), text(), any::<u32>()).prop_map(|(device, product, cores)| Installation {
+        device,
+        product,
+        cores,
+    })
+}
+
+pub fn licence_position() -> impl Strategy<Value = LicencePosition> {
+    (
+        text(),
+        variant::<LicenceMetric>(),
+        any::<u64>(),
+        any::<u64>(),
+    )
+        .prop_map(|(product, metric, entitled, consumed)| LicencePosition {
+            product,
+            metric,
+            entitled,
+            consumed,
+            shortfall: consumed.saturating_sub(entitled),
+            unused: entitled.saturating_sub(consumed),
+        })
 }
