@@ -2,6 +2,10 @@
 //! licences and the compliance calculation: one table per area around one
 //! `check` helper, and the compliance calculation against a naive oracle.
 
+#[path = "support/violations.rs"]
+mod violations;
+use violations::check;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -85,37 +89,6 @@ fn with(f: impl FnOnce(&mut Vec<Asset>)) -> Vec<Asset> {
 
 /// The `(path, rule)` pairs a case expects.
 type Expected = &'static [(&'static str, &'static str)];
-
-/// `violations` are exactly the `(path, rule)` pairs of `expected`, in any
-/// order, and every message is a lower-case sentence.
-fn check(case: &str, violations: Vec<Violation>, expected: &[(&str, &str)]) {
-    let mut actual: Vec<(String, String)> = violations
-        .iter()
-        .map(|v| (v.path.clone(), v.rule.clone()))
-        .collect();
-    let mut wanted: Vec<(String, String)> = expected
-        .iter()
-        .map(|(p, r)| ((*p).to_owned(), (*r).to_owned()))
-        .collect();
-    actual.sort();
-    wanted.sort();
-    assert_eq!(
-        actual,
-        wanted,
-        "case {case:?}\nexpected {wanted:?}\nactual   {actual:?}\nmessages {:#?}",
-        violations
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-    );
-    for v in &violations {
-        assert!(
-            v.message.chars().next().is_some_and(|c| !c.is_uppercase()),
-            "case {case:?}: message {:?}",
-            v.message
-        );
-    }
-}
 
 #[test]
 fn asset_set_rules() {

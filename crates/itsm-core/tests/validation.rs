@@ -3,6 +3,10 @@
 
 mod common;
 
+#[path = "support/violations.rs"]
+mod violations;
+use violations::check;
+
 use common::*;
 use itsm_core::*;
 
@@ -10,36 +14,6 @@ use itsm_core::*;
 fn with<T>(mut base: T, f: impl FnOnce(&mut T)) -> T {
     f(&mut base);
     base
-}
-
-/// Checks that `violations` are exactly `expected` (in any order).
-fn check(case: &str, violations: Vec<Violation>, expected: &[(&str, &str)]) {
-    let mut actual: Vec<(String, String)> = violations
-        .iter()
-        .map(|v| (v.path.clone(), v.rule.clone()))
-        .collect();
-    let mut wanted: Vec<(String, String)> = expected
-        .iter()
-        .map(|(p, r)| ((*p).to_owned(), (*r).to_owned()))
-        .collect();
-    actual.sort();
-    wanted.sort();
-    assert_eq!(
-        actual,
-        wanted,
-        "case {case:?}\nexpected {wanted:?}\nactual   {actual:?}\nmessages {:#?}",
-        violations
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-    );
-    for v in &violations {
-        assert!(
-            !v.message.is_empty() && v.message.chars().next().is_some_and(|c| !c.is_uppercase()),
-            "case {case:?}: message {:?}",
-            v.message
-        );
-    }
 }
 
 fn open_incident() -> Incident {
