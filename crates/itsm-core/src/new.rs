@@ -236,7 +236,82 @@ impl KnowledgeArticle {
             valid_to: None,
             retired_at: None,
             known_error: None,
+            version: 1,
+            supersedes: None,
+            approval: ApprovalStatus::NotRequested,
+            approvals: Vec::new(),
             extensions: crate::Extensions::new(),
+        }
+    }
+
+    /// A draft article by `author` in `knowledge_base` that publishes the
+    /// workaround of `known_error`: its title, and a body with its symptoms
+    /// (when recorded), root cause and workaround; linked to it by
+    /// `known_error`. Set the known error's `knowledge_article` to `id` to
+    /// link it back.
+    #[must_use]
+    pub fn from_workaround(
+        known_error: &KnownError,
+        id: KnowledgeArticleId,
+        number: RecordNumber,
+        knowledge_base: impl Into<String>,
+        author: PersonId,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        let mut body = String::new();
+        if let Some(symptoms) = known_error.symptoms.as_deref() {
+            body.push_str(&format!("## Symptoms\n{symptoms}\n\n"));
+        }
+        body.push_str(&format!(
+            "## Cause\n{}\n\n## Workaround\n{}\n",
+            known_error.root_cause, known_error.workaround
+        ));
+        let mut article = Self::new(
+            id,
+            number,
+            knowledge_base,
+            known_error.title.clone(),
+            body,
+            author,
+            created_at,
+        );
+        article.known_error = Some(known_error.id);
+        article
+    }
+
+    /// The next version of this article, `id`, by `author` at `created_at`:
+    /// a draft with the same number, text, knowledge base, category,
+    /// keywords, known error and custom fields, one version higher, which
+    /// supersedes this one. Nothing of this version's review travels:
+    /// no approvals, no publication or retirement instants.
+    #[must_use]
+    pub fn revise(
+        &self,
+        id: KnowledgeArticleId,
+        author: PersonId,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number: self.number,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            knowledge_base: self.knowledge_base.clone(),
+            category: self.category.clone(),
+            keywords: self.keywords.clone(),
+            state: KnowledgeState::Draft,
+            author,
+            created_at,
+            updated_at: None,
+            published_at: None,
+            valid_to: None,
+            retired_at: None,
+            known_error: self.known_error,
+            version: self.version.saturating_add(1),
+            supersedes: Some(self.id),
+            approval: ApprovalStatus::NotRequested,
+            approvals: Vec::new(),
+            extensions: self.extensions.clone(),
         }
     }
 }

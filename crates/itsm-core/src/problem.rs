@@ -5,9 +5,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChangeId, CiId, Extensions, GroupId, Impact, IncidentId, KnowledgeArticleId, KnowledgeState,
-    KnownErrorId, KnownErrorState, PersonId, Priority, ProblemId, ProblemResolutionCode,
-    ProblemState, RecordNumber, ServiceId, Urgency,
+    Approval, ApprovalStatus, ChangeId, CiId, Extensions, GroupId, Impact, IncidentId,
+    KnowledgeArticleId, KnowledgeState, KnownErrorId, KnownErrorState, PersonId, Priority,
+    ProblemId, ProblemResolutionCode, ProblemState, RecordNumber, ServiceId, Urgency,
 };
 
 /// A problem: the cause, or potential cause, of one or more incidents (ITIL 4).
@@ -182,9 +182,29 @@ pub struct KnowledgeArticle {
     /// The known error it publishes, if any.
     #[serde(default)]
     pub known_error: Option<KnownErrorId>,
+    /// The version within the article's lineage, from 1 (the default when
+    /// absent on input); [`revise`](KnowledgeArticle::revise) makes the next.
+    #[serde(default = "first_version")]
+    pub version: u32,
+    /// The article version this one replaces, if any: publishing this one
+    /// retires that one.
+    #[serde(default)]
+    pub supersedes: Option<KnowledgeArticleId>,
+    /// The overall approval status of publishing. Derived when absent on
+    /// input: from `approvals`, by [`approval_from_approvals`](crate::approval_from_approvals).
+    #[schemars(default = "crate::derived::absent_approval", transform = crate::derived::no_default)]
+    pub approval: ApprovalStatus,
+    /// Each approver's decision on publishing.
+    #[serde(default)]
+    pub approvals: Vec<Approval>,
     /// Custom fields, round-tripped untouched.
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
+}
+
+/// The version of an article read without one.
+const fn first_version() -> u32 {
+    1
 }
 
 crate::derived::derived_fields!(Problem, [("priority", "p5")], |problem, given| {
@@ -195,4 +215,12 @@ crate::derived::derived_fields!(Problem, [("priority", "p5")], |problem, given| 
 
 crate::derived::derived_fields!(KnownError, [], |_record, _given| {});
 
-crate::derived::derived_fields!(KnowledgeArticle, [], |_record, _given| {});
+crate::derived::derived_fields!(
+    KnowledgeArticle,
+    [("approval", "not_requested")],
+    |article, given| {
+        if !given[0] {
+            article.approval = crate::approval_from_approvals(&article.approvals);
+        }
+    }
+);

@@ -381,12 +381,14 @@ fn email_shape(email: &str) -> bool {
     domain.contains('.') && domain.split('.').all(label_ok)
 }
 
-/// The rules every approval list shares ([`Change`] and [`ServiceRequest`]).
+/// The rules every approval list shares ([`Change`], [`ServiceRequest`] and
+/// [`KnowledgeArticle`]); `opened` names the record's opening instant and
+/// gives it.
 fn approval_rules(
     rules: &mut Rules,
     status: ApprovalStatus,
     approvals: &[Approval],
-    opened_at: Instant,
+    (opened, opened_at): (&'static str, Instant),
 ) {
     for (i, approval) in approvals.iter().enumerate() {
         let at = |field: &'static str| Indexed("approvals", i, field);
@@ -420,14 +422,14 @@ fn approval_rules(
         rules.not_before(
             at("requested_at"),
             approval.requested_at,
-            "opened_at",
+            opened,
             Some(opened_at),
             "before_opened_at",
         );
         rules.not_before(
             at("decided_at"),
             approval.decided_at,
-            "opened_at",
+            opened,
             Some(opened_at),
             "before_opened_at",
         );
@@ -942,6 +944,25 @@ impl Validate for KnowledgeArticle {
             self.published_at,
             "before_published_at",
         );
+        if self.version < 1 {
+            r.add(
+                "version",
+                "below_one",
+                format!("version is {} but versions start at 1", self.version),
+            );
+        }
+        r.not_self(
+            "supersedes",
+            self.supersedes.as_ref(),
+            &self.id,
+            "article version",
+        );
+        approval_rules(
+            &mut r,
+            self.approval,
+            &self.approvals,
+            ("created_at", self.created_at),
+        );
         r.finish()
     }
 }
@@ -1068,7 +1089,12 @@ impl Validate for Change {
             );
         }
 
-        approval_rules(&mut r, self.approval, &self.approvals, self.opened_at);
+        approval_rules(
+            &mut r,
+            self.approval,
+            &self.approvals,
+            ("opened_at", self.opened_at),
+        );
         r.finish()
     }
 }
@@ -1262,7 +1288,12 @@ impl Validate for ServiceRequest {
             opened,
             "before_opened_at",
         );
-        approval_rules(&mut r, approval, &self.approvals, self.opened_at);
+        approval_rules(
+            &mut r,
+            approval,
+            &self.approvals,
+            ("opened_at", self.opened_at),
+        );
         r.finish()
     }
 }

@@ -498,6 +498,36 @@ fn validation_rules() {
             with(valid_knowledge_article(), |a| a.body.clear()).validate(),
             &[("body", "empty")],
         ),
+        (
+            "article version zero",
+            with(valid_knowledge_article(), |a| a.version = 0).validate(),
+            &[("version", "below_one")],
+        ),
+        (
+            "article superseding itself",
+            with(valid_knowledge_article(), |a| a.supersedes = Some(a.id)).validate(),
+            &[("supersedes", "self_reference")],
+        ),
+        (
+            "article approval inconsistent with its approvals",
+            with(valid_knowledge_article(), |a| {
+                a.approval = ApprovalStatus::Rejected
+            })
+            .validate(),
+            &[("approval", "inconsistent_with_approvals")],
+        ),
+        (
+            "article approval decided before the article was created",
+            with(valid_knowledge_article(), |a| {
+                a.approvals[0].requested_at = Some(at(11, 0));
+                a.approvals[0].decided_at = Some(at(11, 30))
+            })
+            .validate(),
+            &[
+                ("approvals[0].requested_at", "before_opened_at"),
+                ("approvals[0].decided_at", "before_opened_at"),
+            ],
+        ),
         // Change.
         ("valid change", valid_change().validate(), &[]),
         (

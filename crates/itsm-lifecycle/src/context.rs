@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use itsm_core::{Change, CommentVisibility, Incident, OnHoldReason};
+use itsm_core::{Approval, Change, CommentVisibility, Incident, KnowledgeArticle, OnHoldReason};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -245,16 +245,32 @@ impl PlainContext {
                 .filter(|(_, f)| *f)
                 .map(|(n, _)| (*n).to_owned()),
         );
-        match policy.outcome(&change.approvals) {
+        facts.approvals(&change.approvals, policy);
+        facts
+    }
+
+    /// The facts of a knowledge article for the default knowledge flow:
+    /// [`Guard::APPROVED`] or [`Guard::REJECTED`] as `policy` decides over
+    /// its approvals (publishing needs the first).
+    #[must_use]
+    pub fn for_knowledge_article(article: &KnowledgeArticle, policy: &ApprovalPolicy) -> Self {
+        let mut facts = Self::itil();
+        facts.approvals(&article.approvals, policy);
+        facts
+    }
+
+    /// Adds [`Guard::APPROVED`] or [`Guard::REJECTED`] as `policy` decides
+    /// over `approvals`.
+    fn approvals(&mut self, approvals: &[Approval], policy: &ApprovalPolicy) {
+        match policy.outcome(approvals) {
             ApprovalOutcome::Approved => {
-                facts.passing_guards.insert(Guard::APPROVED.to_owned());
+                self.passing_guards.insert(Guard::APPROVED.to_owned());
             }
             ApprovalOutcome::Rejected { .. } => {
-                facts.passing_guards.insert(Guard::REJECTED.to_owned());
+                self.passing_guards.insert(Guard::REJECTED.to_owned());
             }
             _ => {}
         }
-        facts
     }
 }
 

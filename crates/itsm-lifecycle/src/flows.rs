@@ -454,7 +454,11 @@ pub fn known_error_flow() -> WorkflowDefinition<KnownErrorState, KnownErrorEvent
 }
 
 /// The knowledge flow: draft → review → published → retired, with review →
-/// draft for rework. Publishing sets `published_at`, retiring `retired_at`.
+/// draft for rework. Publishing needs the approval policy met over the
+/// article's approvals ([`Guard::APPROVED`]), as a change's authorisation
+/// does, and sets `published_at`; rework cancels pending approvals;
+/// retiring sets `retired_at`. Publishing a version that supersedes
+/// another retires the older one: [`retire_superseded`](crate::retire_superseded).
 #[must_use]
 pub fn knowledge_flow() -> WorkflowDefinition<KnowledgeState, KnowledgeEvent> {
     use KnowledgeEvent as Ev;
@@ -471,8 +475,10 @@ pub fn knowledge_flow() -> WorkflowDefinition<KnowledgeState, KnowledgeEvent> {
         ],
         transitions: vec![
             T::new(St::Draft, Ev::Submit, St::Review),
-            T::new(St::Review, Ev::Rework, St::Draft),
-            T::new(St::Review, Ev::Publish, St::Published).effect(set_at(Field::PUBLISHED_AT)),
+            T::new(St::Review, Ev::Rework, St::Draft).effect(Effect::CancelPendingApprovals),
+            T::new(St::Review, Ev::Publish, St::Published)
+                .guard(Guard::APPROVED)
+                .effect(set_at(Field::PUBLISHED_AT)),
             T::new(St::Published, Ev::Retire, St::Retired).effect(set_at(Field::RETIRED_AT)),
         ],
         terminal: vec![St::Retired],

@@ -195,7 +195,7 @@ pub use major::{
 };
 pub use policy::{
     ApprovalOutcome, ApprovalPolicy, AutoClose, cancel_pending_approvals, check_change_type_change,
-    incidents_to_resolve,
+    incidents_to_resolve, retire_superseded,
 };
 pub use record::Record;
 pub use typed::{Input, InputComment, Lifecycle, Step};

@@ -1,17 +1,18 @@
 //! Pure rules beside the workflows: approval policies, auto-close, the
-//! change-type lock and the incidents a resolved problem releases.
+//! change-type lock, the incidents a resolved problem releases and the
+//! article versions a publication retires.
 
 use chrono::{DateTime, Days, Utc};
 use itsm_core::{
     Approval, ApprovalDecision, Change, ChangeState, ChangeType, Incident, IncidentId,
-    IncidentState, MajorIncidentState, OnHoldReason, Problem,
+    IncidentState, KnowledgeArticle, KnowledgeState, MajorIncidentState, OnHoldReason, Problem,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::LifecycleError;
 
-/// How the approvals of a change or a request decide.
+/// How the approvals of a change, a request or a knowledge article decide.
 ///
 /// Under every policy a single rejection rejects. Cancelled approvals are
 /// ignored; the approvers counted (M) are those not cancelled.
@@ -119,6 +120,43 @@ pub fn cancel_pending_approvals(approvals: &mut [Approval]) -> usize {
         .filter(|a| a.decision == ApprovalDecision::Requested)
     {
         a.decision = ApprovalDecision::Canceled;
+        n += 1;
+    }
+    n
+}
+
+/// Retires, at `at`, the article version that `published` supersedes, as
+/// publishing a new version does: each article of `articles` whose id is
+/// `published.supersedes` and that is itself published becomes retired,
+/// with `retired_at` set. Returns how many it retired.
+///
+/// Nothing happens unless `published` is published, supersedes a version
+/// other than itself, and that version is still published: a draft or a
+/// version in review that was never published is left for its author to
+/// discard, and a retired one stays as it was. Articles are matched by id
+/// only, so the lineage may be stored in any order.
+///
+/// On the typed path, apply the `retire` event to the superseded version
+/// instead (its timeline then records the retirement); this function is
+/// the rule both follow.
+pub fn retire_superseded(
+    published: &KnowledgeArticle,
+    articles: &mut [KnowledgeArticle],
+    at: DateTime<Utc>,
+) -> usize {
+    let Some(older) = published.supersedes.filter(|id| *id != published.id) else {
+        return 0;
+    };
+    if published.state != KnowledgeState::Published {
+        return 0;
+    }
+    let mut n = 0;
+    for a in articles
+        .iter_mut()
+        .filter(|a| a.id == older && a.state == KnowledgeState::Published)
+    {
+        a.state = KnowledgeState::Retired;
+        a.retired_at = Some(at);
         n += 1;
     }
     n

@@ -177,7 +177,9 @@ fn workflow_docs_match_the_default_flows() {
         markdown(
             knowledge_flow(),
             "itsm_lifecycle::knowledge_flow()",
-            "- `publish` sets `published_at` and `retire` sets `retired_at`, as `KnowledgeArticle::validate` requires.",
+            "- `publish` needs the approval policy met over the article's approvals (guard `approved`); `rework` cancels pending approvals.\n\
+             - `publish` sets `published_at` and `retire` sets `retired_at`, as `KnowledgeArticle::validate` requires.\n\
+             - publishing a version that supersedes a published one retires it: `itsm_lifecycle::retire_superseded`.",
         ),
     ];
     let mut problems = Vec::new();

@@ -764,7 +764,14 @@ fn knowledge_flow_table() {
         &[
             (S::Draft, E::Submit, "", To(S::Review)),
             (S::Review, E::Rework, "", To(S::Draft)),
-            (S::Review, E::Publish, "", To(S::Published)),
+            (S::Review, E::Publish, "g:approved", To(S::Published)),
+            (S::Review, E::Publish, "", Refused(&["guard:approved"])),
+            (
+                S::Review,
+                E::Publish,
+                "g:rejected",
+                Refused(&["guard:approved"]),
+            ),
             (S::Published, E::Retire, "", To(S::Retired)),
             (S::Draft, E::Publish, "", NotAllowed),
             (S::Draft, E::Retire, "", NotAllowed),

@@ -1287,16 +1287,59 @@ fn knowledge_table() {
             ok(&[("state", "\"draft\"")], &["state:review>draft"]),
         ),
         (
-            "publish",
-            &[Ev("submit", ""), Ev("publish", "")],
+            "publish once approved",
+            &[Ev("submit", ""), Ask(&[11]), Approve(11), Ev("publish", "")],
             ok(
-                &[("state", "\"published\"")],
+                &[("state", "\"published\""), ("approval", "\"approved\"")],
                 &["state:review>published", "field:published_at=@"],
             ),
         ),
         (
+            "publishing needs the approval",
+            &[Ev("submit", ""), Ev("publish", "")],
+            Expect::Err("guard \"approved\" refused"),
+        ),
+        (
+            "publishing waits for the approver",
+            &[Ev("submit", ""), Ask(&[11]), Ev("publish", "")],
+            Expect::Err("guard \"approved\" refused"),
+        ),
+        (
+            "a rejected article cannot be published",
+            &[Ev("submit", ""), Ask(&[11]), Reject(11), Ev("publish", "")],
+            Expect::Err("guard \"approved\" refused"),
+        ),
+        (
+            "rework cancels the pending approvals",
+            &[
+                Ev("submit", ""),
+                Ask(&[11, 12]),
+                Approve(11),
+                Ev("rework", ""),
+            ],
+            ok(
+                &[
+                    ("state", "\"draft\""),
+                    ("approvals.0.decision", "\"approved\""),
+                    ("approvals.1.decision", "\"canceled\""),
+                    ("approval", "\"approved\""),
+                ],
+                &[
+                    "state:review>draft",
+                    "field:approval=\"approved\"",
+                    "field:approvals=[2]",
+                ],
+            ),
+        ),
+        (
             "retire",
-            &[Ev("submit", ""), Ev("publish", ""), Ev("retire", "")],
+            &[
+                Ev("submit", ""),
+                Ask(&[11]),
+                Approve(11),
+                Ev("publish", ""),
+                Ev("retire", ""),
+            ],
             ok(
                 &[("state", "\"retired\"")],
                 &["state:published>retired", "field:retired_at=@"],

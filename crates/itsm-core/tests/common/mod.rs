@@ -351,11 +351,18 @@ pub fn knowledge_article() -> impl Strategy<Value = KnowledgeArticle> {
             opt(instant()),
         ),
         (opt(instant()), opt(known_error_id()), extensions()),
+        (
+            any::<u32>(),
+            opt(article_id()),
+            variant::<ApprovalStatus>(),
+            vec(approval(), 0..3),
+        ),
     )
-        .prop_map(|(a, b, c)| {
+        .prop_map(|(a, b, c, d)| {
             let (id, number, title, body, knowledge_base, category, keywords) = a;
             let (state, author, created_at, updated_at, published_at, valid_to) = b;
             let (retired_at, known_error, extensions) = c;
+            let (version, supersedes, approval, approvals) = d;
             KnowledgeArticle {
                 id,
                 number,
@@ -372,6 +379,10 @@ pub fn knowledge_article() -> impl Strategy<Value = KnowledgeArticle> {
                 valid_to,
                 retired_at,
                 known_error,
+                version,
+                supersedes,
+                approval,
+                approvals,
                 extensions,
             }
         })
@@ -950,6 +961,17 @@ pub fn valid_knowledge_article() -> KnowledgeArticle {
         valid_to: Some(at(23, 0)),
         retired_at: None,
         known_error: Some(KnownErrorId::from_u128(5)),
+        version: 2,
+        supersedes: Some(KnowledgeArticleId::from_u128(6)),
+        approval: ApprovalStatus::Approved,
+        approvals: vec![Approval {
+            approver: PersonId::from_u128(20),
+            group: None,
+            decision: ApprovalDecision::Approved,
+            requested_at: Some(at(12, 40)),
+            decided_at: Some(at(12, 50)),
+            comment: None,
+        }],
         extensions: Extensions::new(),
     }
 }
