@@ -2,8 +2,12 @@
 //! made from a known error's workaround, and old article JSON (without
 //! version or approvals) still loading.
 
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
+use common::{article_id, instant, knowledge_article, person_id};
 use itsm_core::*;
+use proptest::prelude::*;
 
 fn at(h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 3, h, 0, 0).unwrap()
@@ -158,4 +162,30 @@ fn article_approval_is_derived_from_its_approvals_when_absent() {
     json.as_object_mut().unwrap().remove("approval");
     let read: KnowledgeArticle = serde_json::from_value(json).unwrap();
     assert_eq!(read.approval, ApprovalStatus::Approved);
+}
+
+proptest! {
+    /// Revising any article gives one version more, superseding it, as a
+    /// draft of the same number with nothing of its review; and a revision
+    /// adds no version or supersession violation when the new id differs.
+    #[test]
+    fn revise_is_the_next_version_of_the_lineage(
+        article in knowledge_article(),
+        id in article_id(),
+        author in person_id(),
+        at in instant(),
+    ) {
+        let next = article.revise(id, author, at);
+        prop_assert_eq!(next.version, article.version.saturating_add(1));
+        prop_assert_eq!(next.supersedes, Some(article.id));
+        prop_assert_eq!((next.id, next.number, next.state), (id, article.number, KnowledgeState::Draft));
+        prop_assert!(next.approvals.is_empty() && next.approval == ApprovalStatus::NotRequested);
+        prop_assert_eq!((next.published_at, next.retired_at), (None, None));
+        let about_versions = next
+            .validate()
+            .into_iter()
+            .filter(|v| v.path == "version" || v.path == "supersedes")
+            .count();
+        prop_assert_eq!(about_versions, usize::from(id == article.id));
+    }
 }

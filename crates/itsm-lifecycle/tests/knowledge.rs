@@ -8,7 +8,8 @@ use itsm_core::{
     Validate,
 };
 use itsm_lifecycle::{
-    ApprovalPolicy, GuardContext, PlainContext, Workflow, knowledge_flow, retire_superseded,
+    ApprovalPolicy, GuardContext, Input, KnowledgeEvent, Lifecycle, PlainContext, Workflow,
+    knowledge_flow, retire_superseded,
 };
 use proptest::prelude::*;
 
@@ -161,6 +162,57 @@ fn the_knowledge_flow_publishes_on_the_policy_s_approval() {
     article.approvals[1].decision = ApprovalDecision::Rejected;
     let facts = PlainContext::for_knowledge_article(&article, &ApprovalPolicy::All);
     assert!(facts.guard_allows("rejected") && !facts.guard_allows("approved"));
+}
+
+/// Opens `draft`, submits it, has person 20 approve it and publishes it,
+/// on the typed path, from `h` o'clock.
+fn publish(lc: &Lifecycle<KnowledgeArticle>, draft: KnowledgeArticle, h: u32) -> KnowledgeArticle {
+    let approver = PersonId::from_u128(20);
+    let none = Input::new();
+    let a = lc.open(draft, None, at(h)).unwrap().record;
+    let a = lc
+        .apply(&a, KnowledgeEvent::Submit, &none, None, at(h))
+        .unwrap()
+        .record;
+    let a = lc
+        .request_approvals(&a, &[approver], None, None, at(h))
+        .unwrap()
+        .record;
+    let a = lc
+        .decide(&a, approver, ApprovalDecision::Approved, None, at(h))
+        .unwrap()
+        .record;
+    lc.apply(&a, KnowledgeEvent::Publish, &none, None, at(h))
+        .unwrap()
+        .record
+}
+
+#[test]
+fn a_revision_published_on_the_typed_path_retires_its_predecessor() {
+    let lc = Lifecycle::<KnowledgeArticle>::itil().unwrap();
+    let v1 = publish(&lc, version(1, KnowledgeState::Draft), 2);
+    assert_eq!(
+        (v1.state, v1.published_at),
+        (KnowledgeState::Published, Some(at(2)))
+    );
+    let v2 = publish(&lc, v1.revise(id(2), PersonId::from_u128(1), at(5)), 6);
+    assert_eq!((v2.version, v2.supersedes), (2, Some(v1.id)));
+    let mut lineage = vec![v1.clone(), v2.clone()];
+    assert_eq!(retire_superseded(&v2, &mut lineage, at(6)), 1);
+    assert_eq!(
+        (lineage[0].state, lineage[0].retired_at),
+        (KnowledgeState::Retired, Some(at(6)))
+    );
+    assert_eq!(lineage[1], v2);
+    for a in &lineage {
+        assert_eq!(a.validate(), vec![], "{} v{}", a.id, a.version);
+    }
+    // The typed path agrees: retiring v1 there gives the same record.
+    let retired = lc
+        .apply(&v1, KnowledgeEvent::Retire, &Input::new(), None, at(6))
+        .unwrap()
+        .record;
+    assert_eq!(retired, lineage[0]);
 }
 
 fn state() -> impl Strategy<Value = KnowledgeState> {
