@@ -245,8 +245,9 @@ impl<C: GuardContext> GuardContext for ActorContext<'_, C> {
 #[serde(deny_unknown_fields)]
 pub struct SeparationOfDuties {
     /// The person who requested a change or a service request
-    /// (`requested_by`) may not be asked for its approval nor approve it.
-    /// They may still reject it. On when absent.
+    /// (`requested_by`), or wrote a knowledge article (`author`), may not be
+    /// asked for its approval nor approve it. They may still reject it. On
+    /// when absent.
     #[serde(default = "on")]
     pub requester_cannot_approve: bool,
 }

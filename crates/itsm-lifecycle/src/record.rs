@@ -44,6 +44,10 @@ pub trait Record:
     const OPENED_AT: &'static str;
     /// The keys fixed when the record is opened, which no edit may change.
     const FIXED: &'static [&'static str];
+    /// The JSON key of the person who asks for the record's approval, whom
+    /// separation of duties keeps from approving it: `requested_by` (changes
+    /// and service requests), `author` for knowledge articles.
+    const REQUESTER: &'static str = "requested_by";
 
     /// The record's state.
     fn state(&self) -> Self::State;
@@ -104,6 +108,9 @@ macro_rules! record {
         fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {
             check_change_type_change(self, edited.change_type)
         }
+    };
+    (@extra KnowledgeArticle) => {
+        const REQUESTER: &'static str = "author";
     };
     (@extra $ty:ty) => {};
 }

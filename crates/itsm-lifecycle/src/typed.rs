@@ -36,7 +36,6 @@ const MAJOR_DECIDED_BY: &str = "major_incident_decided_by";
 const STATE: &str = "state";
 const APPROVAL: &str = "approval";
 const APPROVALS: &str = "approvals";
-const REQUESTED_BY: &str = "requested_by";
 const PRIORITY: &str = "priority";
 const IMPACT: &str = "impact";
 const URGENCY: &str = "urgency";
@@ -614,12 +613,13 @@ impl<R: Record> Lifecycle<R> {
     }
 
     /// The separation-of-duties check of `approver` on `record`, whose
-    /// requester is its `requested_by` field (changes and service requests).
+    /// requester is its [`Record::REQUESTER`] field (`requested_by`, or a
+    /// knowledge article's `author`).
     fn check_approver(&self, record: &R, approver: PersonId) -> Result<(), LifecycleError> {
         if !self.separation.requester_cannot_approve {
             return Ok(());
         }
-        let requester: Option<PersonId> = read(&to_object(record)?, REQUESTED_BY)?;
+        let requester: Option<PersonId> = read(&to_object(record)?, R::REQUESTER)?;
         self.separation
             .check_approver(&record.number().to_string(), requester, approver)
     }

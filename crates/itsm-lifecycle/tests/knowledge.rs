@@ -8,8 +8,8 @@ use itsm_core::{
     Validate,
 };
 use itsm_lifecycle::{
-    ApprovalPolicy, GuardContext, Input, KnowledgeEvent, Lifecycle, PlainContext, Workflow,
-    knowledge_flow, retire_superseded,
+    ApprovalPolicy, GuardContext, Input, KnowledgeEvent, Lifecycle, LifecycleError, PlainContext,
+    SeparationOfDuties, Workflow, knowledge_flow, retire_superseded,
 };
 use proptest::prelude::*;
 
@@ -213,6 +213,26 @@ fn a_revision_published_on_the_typed_path_retires_its_predecessor() {
         .unwrap()
         .record;
     assert_eq!(retired, lineage[0]);
+}
+
+#[test]
+fn the_author_may_not_approve_their_own_article_unless_the_rule_is_off() {
+    let author = PersonId::from_u128(1);
+    let on = Lifecycle::<KnowledgeArticle>::itil().unwrap();
+    let draft = version(1, KnowledgeState::Draft);
+    let err = on
+        .request_approvals(&draft, &[author], None, None, at(2))
+        .unwrap_err();
+    assert!(
+        matches!(&err, LifecycleError::SeparationOfDuties { rule, .. } if rule == "requester_cannot_approve"),
+        "{err}"
+    );
+    let off = on.with_separation_of_duties(SeparationOfDuties::off());
+    let asked = off
+        .request_approvals(&draft, &[author], None, None, at(2))
+        .unwrap()
+        .record;
+    assert_eq!(asked.approvals[0].approver, author);
 }
 
 fn state() -> impl Strategy<Value = KnowledgeState> {
