@@ -12,6 +12,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+// The deterministic generator the other benches use: every run sees the same input.
+use itsm_benches::estate::Rng;
 use itsm_core::{Directory, Extensions, Group, GroupId, Person, PersonId, Priority, ServiceId};
 use itsm_lifecycle::{Assigner, AssignmentFacts, AssignmentRule, AssignmentRules, Pick, Workload};
 
@@ -19,18 +21,6 @@ const RULES: usize = 1_000;
 const GROUPS: usize = 50;
 const MEMBERS: usize = 8;
 const QUERIES: usize = 100_000;
-
-/// A deterministic generator (xorshift), so every run sees the same input.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
 
 fn person_id(i: usize) -> PersonId {
     PersonId::from_u128(1 + i as u128)

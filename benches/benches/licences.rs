@@ -13,6 +13,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+// The deterministic generator the other benches use: every run sees the same input.
+use itsm_benches::estate::Rng;
 use itsm_core::{
     CiId, Extensions, Installation, LicenceMetric, LicencePosition, PersonId, SoftwareLicence,
     SoftwareLicenceId, licence_compliance,
@@ -25,18 +27,6 @@ const LICENCES: usize = 1_000;
 const PEOPLE: usize = 5_000;
 const RUNS: usize = 200;
 const PEER_RUNS: usize = 5;
-
-/// A deterministic generator (xorshift), so every run sees the same input.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
 
 fn product(i: usize) -> String {
     format!("product {i:03}")
