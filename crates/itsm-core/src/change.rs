@@ -61,6 +61,9 @@ plain_enum!(
         Approved,
         /// Rejected.
         Rejected,
+        /// Needs no approval: pre-authorised (a standard change) or ordered
+        /// from a catalog item whose approval policy is none.
+        NotRequired,
     }
 );
 

@@ -166,3 +166,17 @@ typed_id!(
     /// Identifies a [`SoftwareLicence`](crate::SoftwareLicence).
     SoftwareLicenceId, "software licence"
 );
+typed_id!(
+    /// Identifies a [`Task`](crate::Task): a child record of work on an
+    /// incident, problem, change or request item.
+    TaskId, "task"
+);
+typed_id!(
+    /// Identifies a [`RequestItem`](crate::RequestItem): one catalog item
+    /// ordered in a service request.
+    RequestItemId, "request item"
+);
+typed_id!(
+    /// Identifies a [`StandardChangeTemplate`](crate::StandardChangeTemplate).
+    StandardChangeTemplateId, "standard change template"
+);

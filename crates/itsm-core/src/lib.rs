@@ -100,6 +100,7 @@ mod request;
 mod rules;
 mod schema;
 mod state;
+mod task;
 mod timeline;
 mod validate;
 mod value;
@@ -117,7 +118,8 @@ pub use directory::Directory;
 pub use error::CoreError;
 pub use id::{
     AssetId, CatalogItemId, ChangeId, CiId, GroupId, IncidentId, KnowledgeArticleId, KnownErrorId,
-    PersonId, ProblemId, ReleaseId, RoleId, ServiceId, ServiceRequestId, SoftwareLicenceId,
+    PersonId, ProblemId, ReleaseId, RequestItemId, RoleId, ServiceId, ServiceRequestId,
+    SoftwareLicenceId, StandardChangeTemplateId, TaskId,
 };
 pub use incident::{
     AffectedService, BusinessEffect, Channel, Incident, IncidentResolutionCode, ServiceEffect,
@@ -137,8 +139,9 @@ pub use schema::{SCHEMA_BASE, SCHEMA_VERSION, SchemaBundle, SchemaDocument};
 pub use state::{
     ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState, OnHoldReason,
     ProblemResolutionCode, ProblemState, RecordKind, RecordState, ReleaseState,
-    ServiceRequestState, StateCategory,
+    ServiceRequestState, StateCategory, TaskState,
 };
+pub use task::{Task, TaskParent, TaskTemplate};
 pub use timeline::{CommentVisibility, Timeline, TimelineChange, TimelineEvent};
 pub use validate::{Validate, Violation};
 pub use value::{Extensions, FieldValue, unique_fields};

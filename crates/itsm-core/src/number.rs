@@ -45,14 +45,20 @@ pub enum NumberPrefix {
     ServiceRequest,
     /// `KB`: a knowledge article.
     KnowledgeArticle,
+    /// `TASK`: a task (of an incident, problem, change or request item).
+    Task,
+    /// `RITM`: a request item.
+    RequestItem,
 }
 
 crate::wire::impl_from_str!(NumberPrefix => "NumberPrefix");
 
 impl NumberPrefix {
     /// Every prefix, longest text first so that parsing is unambiguous.
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 9] = [
         Self::Release,
+        Self::RequestItem,
+        Self::Task,
         Self::Incident,
         Self::Problem,
         Self::Change,
@@ -72,6 +78,8 @@ impl NumberPrefix {
             Self::Release => "RLSE",
             Self::ServiceRequest => "REQ",
             Self::KnowledgeArticle => "KB",
+            Self::Task => "TASK",
+            Self::RequestItem => "RITM",
         }
     }
 }
@@ -183,7 +191,7 @@ impl JsonSchema for RecordNumber {
         json_schema!({
             "description": "A human-readable record number: a prefix (INC, PRB, KE, CHG, RLSE, REQ, KB) and at least seven digits, zero-padded to seven.",
             "type": "string",
-            "pattern": "^(INC|PRB|KE|CHG|RLSE|REQ|KB)(\\d{7}|[1-9]\\d{7,17})$",
+            "pattern": "^(INC|PRB|KE|CHG|RLSE|REQ|KB|TASK|RITM)(\\d{7}|[1-9]\\d{7,17})$",
             "examples": ["INC0001234"]
         })
     }

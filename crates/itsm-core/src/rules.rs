@@ -460,7 +460,7 @@ fn approval_rules(
     }
     let any = |d: ApprovalDecision| approvals.iter().any(|a| a.decision == d);
     let consistent = match status {
-        ApprovalStatus::NotRequested => approvals
+        ApprovalStatus::NotRequested | ApprovalStatus::NotRequired => approvals
             .iter()
             .all(|a| a.decision == ApprovalDecision::Canceled),
         ApprovalStatus::Requested => any(ApprovalDecision::Requested),

@@ -244,6 +244,27 @@ states!(
     }
 );
 
+states!(
+    /// The state of a [`Task`](crate::Task) (ServiceNow's task states).
+    TaskState {
+        /// Waiting for an earlier task or for its parent to reach the stage
+        /// that starts it; not yet workable.
+        Pending => New,
+        /// Ready to be worked on.
+        Open => New,
+        /// Being worked on.
+        WorkInProgress => Open,
+        /// Waiting on someone outside the assignee's control.
+        OnHold => Paused,
+        /// Done; final.
+        ClosedComplete => Closed,
+        /// Ended without the work done; final.
+        ClosedIncomplete => Closed,
+        /// Not needed after all; final.
+        ClosedSkipped => Canceled,
+    }
+);
+
 macro_rules! plain_enum {
     (
         $(#[$doc:meta])*
@@ -312,5 +333,9 @@ plain_enum!(
         ServiceRequest,
         /// A [`KnowledgeArticle`](crate::KnowledgeArticle).
         KnowledgeArticle,
+        /// A [`Task`](crate::Task).
+        Task,
+        /// A [`RequestItem`](crate::RequestItem).
+        RequestItem,
     }
 );

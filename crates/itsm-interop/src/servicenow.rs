@@ -371,15 +371,13 @@ impl Default for ServiceNowMapping {
                 ("successful_issues", ChangeCloseCode::SuccessfulWithIssues),
                 ("unsuccessful", ChangeCloseCode::Unsuccessful),
             ]),
-            approval: with_approx(
-                rows(&[
-                    ("not requested", ApprovalStatus::NotRequested),
-                    ("requested", ApprovalStatus::Requested),
-                    ("approved", ApprovalStatus::Approved),
-                    ("rejected", ApprovalStatus::Rejected),
-                ]),
-                &[("not_required", ApprovalStatus::NotRequested)],
-            ),
+            approval: rows(&[
+                ("not requested", ApprovalStatus::NotRequested),
+                ("requested", ApprovalStatus::Requested),
+                ("approved", ApprovalStatus::Approved),
+                ("rejected", ApprovalStatus::Rejected),
+                ("not_required", ApprovalStatus::NotRequired),
+            ]),
             approval_decision: with_approx(
                 rows(&[
                     ("requested", ApprovalDecision::Requested),
