@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::directory::nested;
 use crate::state::plain_enum;
 use crate::{
     AssetId, CiId, CoreError, Directory, Extensions, PersonId, SoftwareLicenceId, Validate,
@@ -521,14 +522,6 @@ impl Validate for Installation {
         }
         out
     }
-}
-
-/// Pushes `nested`'s violations with their paths under `prefix`.
-fn nested(out: &mut Vec<Violation>, prefix: &str, nested: Vec<Violation>) {
-    out.extend(nested.into_iter().map(|mut v| {
-        v.path = format!("{prefix}.{}", v.path);
-        v
-    }));
 }
 
 /// `unknown_reference`, `inactive_person`: `person` at `path` is a

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::state::plain_enum;
 use crate::{
     ChangeId, ChangeState, CiId, Extensions, GroupId, Impact, IncidentId, PersonId, Priority,
-    ProblemId, RecordNumber, ReleaseId, ReleaseState, ServiceId,
+    ProblemId, RecordNumber, ReleaseId, ReleaseState, RequestItemId, ServiceId, ServiceRequestId,
+    StandardChangeTemplateId,
 };
 
 plain_enum!(
@@ -208,6 +209,17 @@ pub struct Change {
     /// The release that delivers it.
     #[serde(default)]
     pub release: Option<ReleaseId>,
+    /// The standard change template it was made from; its fixed fields
+    /// ([`STANDARD_CHANGE_FIXED`](crate::STANDARD_CHANGE_FIXED)) may not be edited.
+    #[serde(default)]
+    pub template: Option<StandardChangeTemplateId>,
+    /// The service request that ordered it (a standard change ordered from
+    /// the catalog); the request lists it in `changes`.
+    #[serde(default)]
+    pub service_request: Option<ServiceRequestId>,
+    /// The request item that ordered it; the item names it in `change`.
+    #[serde(default)]
+    pub request_item: Option<RequestItemId>,
     /// Custom fields, round-tripped untouched.
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,

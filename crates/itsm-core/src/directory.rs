@@ -222,7 +222,7 @@ fn index_of<T: Copy + Eq + Hash>(ids: impl Iterator<Item = T>) -> HashMap<T, usi
 }
 
 /// Pushes `nested`'s violations with their paths under `prefix`.
-fn nested(out: &mut Vec<Violation>, prefix: &str, nested: Vec<Violation>) {
+pub(crate) fn nested(out: &mut Vec<Violation>, prefix: &str, nested: Vec<Violation>) {
     out.extend(nested.into_iter().map(|mut v| {
         v.path = format!("{prefix}.{}", v.path);
         v
@@ -237,7 +237,7 @@ fn unknown(out: &mut Vec<Violation>, path: String, id: &dyn std::fmt::Display, w
     ));
 }
 
-fn duplicate_ids<T: Copy + Eq + Hash + std::fmt::Display>(
+pub(crate) fn duplicate_ids<T: Copy + Eq + Hash + std::fmt::Display>(
     out: &mut Vec<Violation>,
     list: &str,
     ids: impl Iterator<Item = T>,

@@ -84,6 +84,7 @@ mod wire;
 #[path = "tagged.rs"]
 pub mod __tagged;
 mod asset;
+mod catalog;
 mod change;
 mod derived;
 mod directory;
@@ -109,6 +110,10 @@ pub use asset::{
     Asset, AssetKind, AssetState, Installation, LicenceMetric, LicencePosition, Money,
     SoftwareLicence, check_assets, licence_compliance, validate_assets, validate_licences,
 };
+pub use catalog::{
+    Catalog, CatalogApproval, CatalogItem, CatalogVariable, Numbering, Order, OrderRefs, Ordered,
+    STANDARD_CHANGE_FIXED, StandardChangeTemplate, VariableKind,
+};
 pub use change::{
     Approval, ApprovalDecision, ApprovalStatus, Change, ChangeCloseCode, ChangeRisk, ChangeType,
     Release, ReleaseType,
@@ -132,8 +137,8 @@ pub use priority::{
 };
 pub use problem::{KnowledgeArticle, KnownError, Problem};
 pub use request::{
-    ConfigurationItemRef, Criticality, Group, Permission, Person, Role, Service, ServiceKind,
-    ServiceRequest, ServiceStatus, WILDCARD,
+    ConfigurationItemRef, Criticality, Group, Permission, Person, RequestItem, Role, Service,
+    ServiceKind, ServiceRequest, ServiceStatus, WILDCARD,
 };
 pub use schema::{SCHEMA_BASE, SCHEMA_VERSION, SchemaBundle, SchemaDocument};
 pub use state::{
@@ -161,6 +166,12 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<Change>("change")
         .with::<Release>("release")
         .with::<ServiceRequest>("service_request")
+        .with::<RequestItem>("request_item")
+        .with::<CatalogItem>("catalog_item")
+        .with::<StandardChangeTemplate>("standard_change_template")
+        .with::<Catalog>("catalog")
+        .with::<Order>("order")
+        .with::<Ordered>("ordered")
         .with::<Service>("service")
         .with::<ConfigurationItemRef>("configuration_item_ref")
         .with::<Person>("person")

@@ -135,6 +135,9 @@ impl Change {
             related_problems: Vec::new(),
             related_incidents: Vec::new(),
             release: None,
+            template: None,
+            service_request: None,
+            request_item: None,
             extensions: crate::Extensions::new(),
         }
     }
@@ -203,6 +206,8 @@ impl ServiceRequest {
             opened_at,
             due_at: None,
             closed_at: None,
+            items: Vec::new(),
+            changes: Vec::new(),
             extensions: crate::Extensions::new(),
         }
     }

@@ -1,4 +1,4 @@
-//! [`ServiceRequest`], [`Service`], [`ConfigurationItemRef`], and the people:
+//! [`ServiceRequest`] and its [`RequestItem`]s, [`Service`], [`ConfigurationItemRef`], and the people:
 //! [`Person`], [`Group`], [`Role`].
 
 use chrono::{DateTime, Utc};
@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::plain_enum;
 use crate::{
-    Approval, ApprovalStatus, CatalogItemId, Channel, CiId, Extensions, GroupId, PersonId,
-    Priority, RecordKind, RecordNumber, RoleId, ServiceId, ServiceRequestId, ServiceRequestState,
+    Approval, ApprovalStatus, CatalogItemId, ChangeId, Channel, CiId, Extensions, GroupId,
+    PersonId, Priority, RecordKind, RecordNumber, RequestItemId, RoleId, ServiceId,
+    ServiceRequestId, ServiceRequestState,
 };
 
 /// A service request: a request from a user for something that is a normal
@@ -63,6 +64,14 @@ pub struct ServiceRequest {
     /// When it was closed.
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// Its request items, one per catalog item ordered (each names this
+    /// request in `request`).
+    #[serde(default)]
+    pub items: Vec<RequestItemId>,
+    /// The changes it ordered (standard changes from the catalog); each
+    /// names this request in `service_request`.
+    #[serde(default)]
+    pub changes: Vec<ChangeId>,
     /// Custom fields (the catalog item's variables), round-tripped untouched.
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,
@@ -70,6 +79,69 @@ pub struct ServiceRequest {
 
 fn one() -> u32 {
     1
+}
+
+/// A request item: one catalog item ordered in a [`ServiceRequest`], with
+/// the order's answers, its own approval and fulfilment (ServiceNow's
+/// requested item, `RITM…`). It follows the service request flow, by
+/// [`ServiceRequestState`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// The derives are kept as inherent functions and completed by the trait
+// impls below, which compute the derived field when the input leaves it out.
+#[serde(remote = "Self")]
+#[schemars(rename = "RequestItem")]
+pub struct RequestItem {
+    /// The item's id.
+    pub id: RequestItemId,
+    /// Its human-readable number (`RITM…`).
+    pub number: RecordNumber,
+    /// The service request it belongs to.
+    pub request: ServiceRequestId,
+    /// The catalog item ordered.
+    pub catalog_item: CatalogItemId,
+    /// One line a person reads in a list.
+    pub short_description: String,
+    /// How many.
+    #[serde(default = "one")]
+    pub quantity: u32,
+    /// Who ordered it.
+    pub requested_by: PersonId,
+    /// Who it is for.
+    pub requested_for: PersonId,
+    /// The state.
+    pub state: ServiceRequestState,
+    /// The overall approval status: `not_required` when its catalog item
+    /// needs no approval. Derived when absent on input: from `approvals`,
+    /// by [`approval_from_approvals`](crate::approval_from_approvals).
+    #[schemars(default = "crate::derived::absent_approval", transform = crate::derived::no_default)]
+    pub approval: ApprovalStatus,
+    /// Each approver's decision.
+    #[serde(default)]
+    pub approvals: Vec<Approval>,
+    /// The order's answers, by variable name (checked against the catalog
+    /// item by [`CatalogItem::check_order`](crate::CatalogItem::check_order)).
+    #[serde(default)]
+    pub variables: Extensions,
+    /// The fulfilment group.
+    #[serde(default)]
+    pub assignment_group: Option<GroupId>,
+    /// The fulfiller.
+    #[serde(default)]
+    pub assigned_to: Option<PersonId>,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// When it is due.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The standard change it ordered, which names it in `request_item`.
+    #[serde(default)]
+    pub change: Option<ChangeId>,
+    /// Custom fields, round-tripped untouched.
+    #[serde(default, deserialize_with = "crate::unique_fields")]
+    pub extensions: Extensions,
 }
 
 plain_enum!(
@@ -322,6 +394,16 @@ crate::derived::derived_fields!(
     |request, given| {
         if !given[0] {
             request.approval = crate::approval_from_approvals(&request.approvals);
+        }
+    }
+);
+
+crate::derived::derived_fields!(
+    RequestItem,
+    [("approval", "not_requested")],
+    |item, given| {
+        if !given[0] {
+            item.approval = crate::approval_from_approvals(&item.approvals);
         }
     }
 );

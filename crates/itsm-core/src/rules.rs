@@ -13,8 +13,8 @@ use crate::{
     ConfigurationItemRef, Group, Incident, IncidentResolutionCode, IncidentState, KnowledgeArticle,
     KnowledgeState, KnownError, KnownErrorState, MajorIncidentState, NumberPrefix, OnHoldReason,
     Permission, Person, Problem, ProblemResolutionCode, ProblemState, RecordKind, RecordNumber,
-    Release, ReleaseState, Role, Service, ServiceRequest, ServiceRequestState, Timeline, Validate,
-    Violation, WILDCARD,
+    Release, ReleaseState, RequestItem, Role, Service, ServiceRequest, ServiceRequestState,
+    Timeline, Validate, Violation, WILDCARD,
 };
 use strum::IntoEnumIterator;
 
@@ -977,6 +977,16 @@ impl Validate for Change {
         r.unique("configuration_items", &self.configuration_items);
         r.unique("related_problems", &self.related_problems);
         r.unique("related_incidents", &self.related_incidents);
+        if self.template.is_some() && self.change_type != ChangeType::Standard {
+            r.add(
+                "change_type",
+                "not_standard",
+                format!(
+                    "change_type is {} but the change is made from a standard change template",
+                    self.change_type
+                ),
+            );
+        }
 
         r.schedule(
             [self.planned_start, self.planned_end],
@@ -1231,71 +1241,115 @@ impl Validate for Release {
 
 impl Validate for ServiceRequest {
     fn validate(&self) -> Vec<Violation> {
-        use ServiceRequestState as S;
         let mut r = Rules::new();
-        let state = self.state;
         r.number(&self.number, NumberPrefix::ServiceRequest);
-        r.text("short_description", &self.short_description);
-        if self.quantity == 0 {
-            r.add(
-                "quantity",
-                "out_of_range",
-                "quantity is 0; at least 1 item must be ordered",
-            );
-        }
-
-        // State and approval agree.
-        let approval = self.approval;
-        let contradiction = match state {
-            S::Rejected => approval != ApprovalStatus::Rejected,
-            S::AwaitingApproval => approval != ApprovalStatus::Requested,
-            S::Approved | S::Fulfilment | S::ClosedComplete => {
-                matches!(
-                    approval,
-                    ApprovalStatus::Requested | ApprovalStatus::Rejected
-                )
-            }
-            _ => approval == ApprovalStatus::Rejected,
-        };
-        if contradiction {
-            r.add(
-                "state",
-                "inconsistent_with_state",
-                format!("state is {state} while approval is {approval}"),
-            );
-        }
-
-        // Closure.
-        let closed = matches!(state, S::Rejected | S::ClosedComplete | S::ClosedIncomplete);
-        r.closed_at(
-            self.closed_at.as_ref(),
-            (closed, false),
-            &state,
-            format_args!("in state {state}"),
-        );
-        let opened = Some(self.opened_at);
-        r.not_before(
-            "closed_at",
-            self.closed_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        r.not_before(
-            "due_at",
-            self.due_at,
-            "opened_at",
-            opened,
-            "before_opened_at",
-        );
-        approval_rules(
+        request_rules(
             &mut r,
-            approval,
-            &self.approvals,
-            ("opened_at", self.opened_at),
+            RequestFacts {
+                short_description: &self.short_description,
+                quantity: self.quantity,
+                state: self.state,
+                approval: self.approval,
+                approvals: &self.approvals,
+                opened_at: self.opened_at,
+                due_at: self.due_at,
+                closed_at: self.closed_at,
+            },
+        );
+        r.unique("items", &self.items);
+        r.unique("changes", &self.changes);
+        r.finish()
+    }
+}
+
+impl Validate for RequestItem {
+    /// A service request's rules (its number `RITM…`), over its own state,
+    /// approval and times.
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.number(&self.number, NumberPrefix::RequestItem);
+        request_rules(
+            &mut r,
+            RequestFacts {
+                short_description: &self.short_description,
+                quantity: self.quantity,
+                state: self.state,
+                approval: self.approval,
+                approvals: &self.approvals,
+                opened_at: self.opened_at,
+                due_at: self.due_at,
+                closed_at: self.closed_at,
+            },
         );
         r.finish()
     }
+}
+
+/// What a service request and a request item share.
+struct RequestFacts<'a> {
+    short_description: &'a str,
+    quantity: u32,
+    state: ServiceRequestState,
+    approval: ApprovalStatus,
+    approvals: &'a [Approval],
+    opened_at: DateTime<Utc>,
+    due_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// The rules of a service request and of a request item: text, quantity,
+/// state against approval, closure, times, approvals.
+fn request_rules(r: &mut Rules, f: RequestFacts<'_>) {
+    use ServiceRequestState as S;
+    let state = f.state;
+    r.text("short_description", f.short_description);
+    if f.quantity == 0 {
+        r.add(
+            "quantity",
+            "out_of_range",
+            "quantity is 0; at least 1 item must be ordered",
+        );
+    }
+
+    // State and approval agree.
+    let approval = f.approval;
+    let contradiction = match state {
+        S::Rejected => approval != ApprovalStatus::Rejected,
+        S::AwaitingApproval => approval != ApprovalStatus::Requested,
+        S::Approved | S::Fulfilment | S::ClosedComplete => {
+            matches!(
+                approval,
+                ApprovalStatus::Requested | ApprovalStatus::Rejected
+            )
+        }
+        _ => approval == ApprovalStatus::Rejected,
+    };
+    if contradiction {
+        r.add(
+            "state",
+            "inconsistent_with_state",
+            format!("state is {state} while approval is {approval}"),
+        );
+    }
+
+    // Closure.
+    let closed = matches!(state, S::Rejected | S::ClosedComplete | S::ClosedIncomplete);
+    r.closed_at(
+        f.closed_at.as_ref(),
+        (closed, false),
+        &state,
+        format_args!("in state {state}"),
+    );
+    let opened = Some(f.opened_at);
+    r.not_before(
+        "closed_at",
+        f.closed_at,
+        "opened_at",
+        opened,
+        "before_opened_at",
+    );
+    r.not_before("due_at", f.due_at, "opened_at", opened, "before_opened_at");
+    approval_rules(r, approval, f.approvals, ("opened_at", f.opened_at));
 }
 
 impl Validate for Service {

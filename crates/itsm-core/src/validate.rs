@@ -76,7 +76,7 @@ impl fmt::Display for Violation {
 /// | `duplicate_entry` | the same id (or keyword, or approver) listed twice |
 /// | `out_of_range` | a number outside its range (a quantity of 0) |
 /// | `invalid_email` | an e-mail address without the shape `local@domain.tld` |
-/// | `invalid_name` | a role name with whitespace |
+/// | `invalid_name` | a role name with whitespace, a catalog variable name that is not a key |
 /// | `unknown_kind` | a role's permission names a kind of record that does not exist |
 /// | `unknown_reference` | a [`Directory`](crate::Directory) record, an assignment, or an asset or licence, names a person, group or role the directory does not have |
 /// | `inactive_member`, `inactive_manager` | an inactive person is a member or the manager of an active group |
@@ -86,6 +86,11 @@ impl fmt::Display for Violation {
 /// | `invalid_currency` | a cost whose currency is not three upper-case letters (ISO 4217) |
 /// | `not_allowed_for_metric` | people assigned to a licence that is not `per_user` |
 /// | `duplicate_serial_number` | two assets of one vendor with one serial number ([`validate_assets`](crate::validate_assets)) |
+/// | `not_standard` | a change made from a standard change template is not of type `standard` |
+/// | `not_low_risk` | a standard change template whose risk is not `low` |
+/// | `inactive_reference` | a catalog item carries an inactive standard change template, or an order names an inactive item or template |
+/// | `unknown_variable`, `required_variable`, `wrong_type`, `not_a_choice`, `not_an_integer`, `too_long`, `invalid_date`, `invalid_id` | an order's answer the catalog item refuses ([`CatalogItem::check_order`](crate::CatalogItem::check_order)) |
+/// | `approver_missing` | an order whose item's approvers cannot be found (no manager, an approving group with no active member) |
 /// | `unknown_change`, `link_mismatch`, `unapproved_change` | a release and its changes disagree, or it holds an unapproved change ([`Release::check_changes`](crate::Release::check_changes)) |
 pub trait Validate {
     /// Every rule this record breaks; empty when it is valid.

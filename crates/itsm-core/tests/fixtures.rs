@@ -82,6 +82,21 @@ fn check_example(name: &str, text: &str) {
                 "{name}: unused"
             );
         }
+        "request_item" => valid::<RequestItem>(name, text),
+        "catalog_item" => valid::<CatalogItem>(name, text),
+        "standard_change_template" => valid::<StandardChangeTemplate>(name, text),
+        "catalog" => valid::<Catalog>(name, text),
+        "order" => {
+            round_trip::<Order>(name, text);
+        }
+        "ordered" => {
+            let ordered: Ordered = round_trip(name, text);
+            assert!(ordered.request.validate().is_empty(), "{name}: request");
+            assert!(ordered.item.validate().is_empty(), "{name}: item");
+            if let Some(change) = &ordered.change {
+                assert!(change.validate().is_empty(), "{name}: change");
+            }
+        }
         "timeline" => valid::<Timeline>(name, text),
         "priority_matrix" => {
             let definition: PriorityMatrixDefinition = round_trip(name, text);
@@ -163,4 +178,11 @@ fn schemas_refuse_broken_examples() {
     check("software_licence", "/entitlements", (-1).into());
     check("installation", "/cores", "many".into());
     check("licence_position", "/consumed", (-3).into());
+    check("catalog_item", "/variables/0/kind/type", "colour".into());
+    check("catalog_item", "/approval/kind", "anyone".into());
+    check("catalog", "/items/0/fulfilment_tasks/0/order", (-1).into());
+    check("standard_change_template", "/risk", "tiny".into());
+    check("request_item", "/number", "RITM12".into());
+    check("order", "/quantity", (-1).into());
+    check("ordered", "/tasks/0/parent/kind", "release".into());
 }

@@ -41,6 +41,16 @@ proptest! {
     #[test]
     fn service_request_round_trips(v in service_request()) { round_trip(&v)?; }
     #[test]
+    fn request_item_round_trips(v in request_item()) { round_trip(&v)?; }
+    #[test]
+    fn catalog_item_round_trips(v in catalog_item()) { round_trip(&v)?; }
+    #[test]
+    fn standard_change_template_round_trips(v in standard_change_template()) { round_trip(&v)?; }
+    #[test]
+    fn catalog_round_trips(v in catalog()) { round_trip(&v)?; }
+    #[test]
+    fn order_round_trips(v in order()) { round_trip(&v)?; }
+    #[test]
     fn service_round_trips(v in service()) { round_trip(&v)?; }
     #[test]
     fn configuration_item_ref_round_trips(v in configuration_item_ref()) { round_trip(&v)?; }

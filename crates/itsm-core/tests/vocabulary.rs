@@ -705,6 +705,7 @@ fn serde_strum_and_from_str_agree_on_every_enum() {
             "CommentVisibility",
             check_wire_names::<CommentVisibility>("CommentVisibility"),
         ),
+        ("TaskState", check_state_names::<TaskState>("TaskState")),
         ("AssetKind", check_wire_names::<AssetKind>("AssetKind")),
         ("AssetState", check_wire_names::<AssetState>("AssetState")),
         (

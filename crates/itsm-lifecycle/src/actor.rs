@@ -310,7 +310,7 @@ fn event_names(kind: RecordKind) -> Vec<&'static str> {
         RecordKind::KnownError => names(KnownErrorEvent::ALL),
         RecordKind::Change => names(ChangeEvent::ALL),
         RecordKind::Release => names(ReleaseEvent::ALL),
-        RecordKind::ServiceRequest => names(ServiceRequestEvent::ALL),
+        RecordKind::ServiceRequest | RecordKind::RequestItem => names(ServiceRequestEvent::ALL),
         RecordKind::KnowledgeArticle => names(KnowledgeEvent::ALL),
         _ => Vec::new(),
     }

@@ -55,6 +55,10 @@ impl Guard {
     /// links back to it: the caller, who holds the changes, decides it
     /// (`itsm_core::Release::check_changes`); the desk does.
     pub const CHANGES_APPROVED: &'static str = "changes_approved";
+    /// The record needs no approval: its `approval` is `not_required` (a
+    /// request item whose catalog item has no approval policy), so it may
+    /// go straight to fulfilment.
+    pub const APPROVAL_NOT_REQUIRED: &'static str = "approval_not_required";
     /// Every guard of the default ITIL flows.
     pub const ITIL: &'static [&'static str] = &[
         Self::AWAITING_CALLER,
@@ -62,6 +66,7 @@ impl Guard {
         Self::APPROVED,
         Self::REJECTED,
         Self::CHANGES_APPROVED,
+        Self::APPROVAL_NOT_REQUIRED,
     ];
 }
 

@@ -192,6 +192,18 @@ pub enum LifecycleError {
         /// The approvals not cancelled.
         approvals: usize,
     },
+    /// An edit of a field that a change's standard change template fixes.
+    #[error(
+        "{number}: {field} is fixed by standard change template {template} and may not be edited; make a normal change to deviate from the template"
+    )]
+    FixedByTemplate {
+        /// The change's number.
+        number: String,
+        /// The field.
+        field: String,
+        /// The template's id.
+        template: String,
+    },
     /// A string is not a known name of an enumeration.
     #[error("invalid {field} {value_q}: expected one of {expected}", value_q = itsm_core::quoted(value))]
     InvalidName {

@@ -371,9 +371,12 @@ pub fn release_flow() -> WorkflowDefinition<ReleaseState, ReleaseEvent> {
     }
 }
 
-/// The service request flow: submitted → awaiting approval → approved |
-/// rejected; approved → fulfilment → closed complete; closed incomplete from
-/// any open state.
+/// The service request flow, which request items follow too: submitted →
+/// awaiting approval → approved | rejected; approved → fulfilment → closed
+/// complete; closed incomplete from any open state. An item that needs no
+/// approval (its `approval` is `not_required`, guard
+/// [`Guard::APPROVAL_NOT_REQUIRED`]) goes from submitted straight to
+/// fulfilment.
 #[must_use]
 pub fn service_request_flow() -> WorkflowDefinition<ServiceRequestState, ServiceRequestEvent> {
     use ServiceRequestEvent as Ev;
@@ -401,6 +404,7 @@ pub fn service_request_flow() -> WorkflowDefinition<ServiceRequestState, Service
         ],
         transitions: vec![
             T::new(St::Submitted, Ev::RequestApproval, St::AwaitingApproval),
+            T::new(St::Submitted, Ev::Fulfil, St::Fulfilment).guard(Guard::APPROVAL_NOT_REQUIRED),
             T::new(St::AwaitingApproval, Ev::Approve, St::Approved).guard(Guard::APPROVED),
             T::new(St::AwaitingApproval, Ev::Reject, St::Rejected)
                 .guard(Guard::REJECTED)

@@ -132,7 +132,7 @@
 //!   [`problem_flow`], [`known_error_flow`], [`change_flow`] (normal,
 //!   standard, emergency), [`release_flow`], [`service_request_flow`],
 //!   [`knowledge_flow`].
-//! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`],
+//! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`], [`check_standard_change_edit`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
 //! - Who acts: an [`Actor`] built from an `itsm_core::Directory` (their
 //!   roles, directly and through groups, and those roles' permissions);
@@ -195,7 +195,7 @@ pub use major::{
 };
 pub use policy::{
     ApprovalOutcome, ApprovalPolicy, AutoClose, cancel_pending_approvals, check_change_type_change,
-    incidents_to_resolve, retire_superseded,
+    check_standard_change_edit, incidents_to_resolve, retire_superseded,
 };
 pub use record::Record;
 pub use typed::{Input, InputComment, Lifecycle, Step};

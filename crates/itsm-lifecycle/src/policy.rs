@@ -186,6 +186,39 @@ pub fn check_change_type_change(change: &Change, to: ChangeType) -> Result<(), L
     }
 }
 
+/// Refuses an edit of a change made from a standard change template that
+/// changes one of the fields the template fixed
+/// ([`STANDARD_CHANGE_FIXED`](itsm_core::STANDARD_CHANGE_FIXED)): its
+/// pre-approval covers the procedure as the template wrote it. A change
+/// without a template may be edited freely.
+///
+/// # Errors
+/// [`LifecycleError::FixedByTemplate`] naming the first such field.
+pub fn check_standard_change_edit(change: &Change, edited: &Change) -> Result<(), LifecycleError> {
+    let Some(template) = change.template else {
+        return Ok(());
+    };
+    let differs = |field: &str| match field {
+        "change_type" => change.change_type != edited.change_type,
+        "template" => change.template != edited.template,
+        "category" => change.category != edited.category,
+        "risk" => change.risk != edited.risk,
+        "impact" => change.impact != edited.impact,
+        "implementation_plan" => change.implementation_plan != edited.implementation_plan,
+        "backout_plan" => change.backout_plan != edited.backout_plan,
+        "test_plan" => change.test_plan != edited.test_plan,
+        _ => false,
+    };
+    match itsm_core::STANDARD_CHANGE_FIXED.iter().find(|f| differs(f)) {
+        Some(field) => Err(LifecycleError::FixedByTemplate {
+            number: change.number.to_string(),
+            field: (*field).to_owned(),
+            template: template.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// When resolved incidents close by themselves: `days` calendar days after
 /// they were resolved (ServiceNow's `glide.ui.autoclose.time`); 0 disables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]

@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use itsm_core::{
     Change, ChangeState, ChangeType, Incident, IncidentState, KnowledgeArticle, KnowledgeState,
     KnownError, KnownErrorState, Problem, ProblemState, RecordKind, RecordNumber, RecordState,
-    Release, ReleaseState, ServiceRequest, ServiceRequestState, Validate,
+    Release, ReleaseState, RequestItem, ServiceRequest, ServiceRequestState, Validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -15,8 +15,8 @@ use crate::key::{EventKey, StateKey};
 use crate::{
     ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, LifecycleError, ProblemEvent,
     ReleaseEvent, ServiceRequestEvent, WorkflowDefinition, change_flow, check_change_type_change,
-    incident_flow, knowledge_flow, known_error_flow, problem_flow, release_flow,
-    service_request_flow,
+    check_standard_change_edit, incident_flow, knowledge_flow, known_error_flow, problem_flow,
+    release_flow, service_request_flow,
 };
 
 pub(crate) mod sealed {
@@ -106,7 +106,8 @@ macro_rules! record {
         }
 
         fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {
-            check_change_type_change(self, edited.change_type)
+            check_change_type_change(self, edited.change_type)?;
+            check_standard_change_edit(self, edited)
         }
     };
     (@extra KnowledgeArticle) => {
@@ -174,6 +175,14 @@ record!(
     ServiceRequestState,
     ServiceRequestEvent,
     ServiceRequest,
+    "opened_at",
+    vec![service_request_flow()]
+);
+record!(
+    RequestItem,
+    ServiceRequestState,
+    ServiceRequestEvent,
+    RequestItem,
     "opened_at",
     vec![service_request_flow()]
 );

@@ -858,7 +858,8 @@ impl<R: Record> Lifecycle<R> {
 
     /// Sets what the record's own fields decide: the priority (from impact
     /// and urgency, when a matrix is set) and the approval summary (from
-    /// the approvals and the policy).
+    /// the approvals and the policy; `not_required` stays while no approval
+    /// is asked).
     fn derive(&self, obj: &mut Object) -> Result<(), LifecycleError> {
         if let Some(matrix) = &self.matrix
             && self.derives_priority(obj)
@@ -871,7 +872,14 @@ impl<R: Record> Lifecycle<R> {
         if obj.contains_key(APPROVAL) {
             let approvals: Vec<Approval> = read(obj, APPROVALS)?.unwrap_or_default();
             let status = self.policy.status(&approvals);
-            obj.insert(APPROVAL.to_owned(), json(APPROVAL, &status)?);
+            // A record that needs no approval (a standard change, an item
+            // whose catalog item has none) keeps saying so until somebody
+            // is asked after all.
+            let not_required = status == ApprovalStatus::NotRequested
+                && obj.get(APPROVAL).and_then(Value::as_str) == Some("not_required");
+            if !not_required {
+                obj.insert(APPROVAL.to_owned(), json(APPROVAL, &status)?);
+            }
         }
         Ok(())
     }
@@ -1118,6 +1126,9 @@ impl GuardContext for RecordFacts<'_> {
                     .is_some_and(Vec::is_empty) =>
             {
                 true
+            }
+            (Guard::APPROVAL_NOT_REQUIRED, _) => {
+                self.obj.get("approval").and_then(Value::as_str) == Some("not_required")
             }
             (Guard::APPROVED, Some(outcome)) => outcome == ApprovalOutcome::Approved,
             (Guard::REJECTED, Some(outcome)) => {

@@ -522,7 +522,31 @@ fn service_request_flow_table() {
                 "",
                 Refused(&["guard:rejected"]),
             ),
-            (S::Submitted, E::Fulfil, "", NotAllowed),
+            // An item that needs no approval goes straight to fulfilment.
+            (
+                S::Submitted,
+                E::Fulfil,
+                "g:approval_not_required",
+                To(S::Fulfilment),
+            ),
+            (
+                S::Submitted,
+                E::Fulfil,
+                "",
+                Refused(&["guard:approval_not_required"]),
+            ),
+            (
+                S::Submitted,
+                E::Fulfil,
+                "g:approved",
+                Refused(&["guard:approval_not_required"]),
+            ),
+            (
+                S::AwaitingApproval,
+                E::Fulfil,
+                "g:approval_not_required",
+                NotAllowed,
+            ),
             (S::Submitted, E::Approve, "g:approved", NotAllowed),
             (S::Rejected, E::Approve, "g:approved", Terminal),
             (S::ClosedComplete, E::CloseIncomplete, "", Terminal),

@@ -167,6 +167,9 @@ fn change(state: ChangeState, spec: &str) -> Change {
         related_problems: vec![],
         related_incidents: vec![],
         release: None,
+        template: None,
+        service_request: None,
+        request_item: None,
         extensions: Default::default(),
     }
 }

@@ -52,6 +52,7 @@ id_strategies!(
     article_id => KnowledgeArticleId, service_id => ServiceId, ci_id => CiId,
     person_id => PersonId, group_id => GroupId, role_id => RoleId, catalog_item_id => CatalogItemId,
     asset_id => AssetId, software_licence_id => SoftwareLicenceId,
+    request_item_id => RequestItemId, template_id => StandardChangeTemplateId,
 );
 
 /// Any JSON value that survives a round trip: integers that fit `i64` are
@@ -454,8 +455,13 @@ pub fn change() -> impl Strategy<Value = Change> {
             vec(problem_id(), 0..2),
         ),
         (vec(incident_id(), 0..2), opt(release_id()), extensions()),
+        (
+            opt(template_id()),
+            opt(service_request_id()),
+            opt(request_item_id()),
+        ),
     )
-        .prop_map(|(a, b, c, d, e, f, g)| {
+        .prop_map(|(a, b, c, d, e, f, g, h)| {
             let (id, number, change_type, short_description, description, justification) = a;
             let (category, service, configuration_items, risk, impact) = b;
             let (priority, state, requested_by, assignment_group, assigned_to) = c;
@@ -463,6 +469,7 @@ pub fn change() -> impl Strategy<Value = Change> {
             let (implementation_plan, backout_plan, test_plan, approval, approvals) = e;
             let (close_code, close_notes, closed_at, related_problems) = f;
             let (related_incidents, release, extensions) = g;
+            let (template, service_request, request_item) = h;
             Change {
                 id,
                 number,
@@ -496,6 +503,9 @@ pub fn change() -> impl Strategy<Value = Change> {
                 related_problems,
                 related_incidents,
                 release,
+                template,
+                service_request,
+                request_item,
                 extensions,
             }
         })
@@ -583,12 +593,14 @@ pub fn service_request() -> impl Strategy<Value = ServiceRequest> {
             opt(instant()),
             extensions(),
         ),
+        (vec(request_item_id(), 0..3), vec(change_id(), 0..2)),
     )
-        .prop_map(|(a, b, c, d)| {
+        .prop_map(|(a, b, c, d, e)| {
             let (id, number, catalog_item, short_description, quantity) = a;
             let (requested_by, requested_for, channel, state) = b;
             let (approval, approvals, priority, assignment_group) = c;
             let (assigned_to, opened_at, due_at, closed_at, extensions) = d;
+            let (items, changes) = e;
             ServiceRequest {
                 id,
                 number,
@@ -607,6 +619,8 @@ pub fn service_request() -> impl Strategy<Value = ServiceRequest> {
                 opened_at,
                 due_at,
                 closed_at,
+                items,
+                changes,
                 extensions,
             }
         })
@@ -1036,6 +1050,9 @@ pub fn valid_change() -> Change {
         related_problems: vec![ProblemId::from_u128(1)],
         related_incidents: vec![],
         release: None,
+        template: None,
+        service_request: None,
+        request_item: None,
         extensions: Extensions::new(),
     }
 }
@@ -1091,6 +1108,8 @@ pub fn valid_service_request() -> ServiceRequest {
         opened_at: at(9, 0),
         due_at: Some(at(17, 0)),
         closed_at: None,
+        items: Vec::new(),
+        changes: Vec::new(),
         extensions: Extensions::new(),
     }
 }
@@ -1262,4 +1281,274 @@ pub fn licence_position() -> impl Strategy<Value = LicencePosition> {
             shortfall: consumed.saturating_sub(entitled),
             unused: entitled.saturating_sub(consumed),
         })
+}
+
+pub fn request_item() -> impl Strategy<Value = RequestItem> {
+    (
+        (
+            request_item_id(),
+            number(NumberPrefix::RequestItem),
+            service_request_id(),
+            catalog_item_id(),
+            text(),
+            any::<u32>(),
+        ),
+        (
+            person_id(),
+            person_id(),
+            variant::<ServiceRequestState>(),
+            variant::<ApprovalStatus>(),
+            vec(approval(), 0..3),
+            extensions(),
+        ),
+        (
+            opt(group_id()),
+            opt(person_id()),
+            instant(),
+            opt(instant()),
+            opt(instant()),
+            opt(change_id()),
+            extensions(),
+        ),
+    )
+        .prop_map(|(a, b, c)| {
+            let (id, number, request, catalog_item, short_description, quantity) = a;
+            let (requested_by, requested_for, state, approval, approvals, variables) = b;
+            let (assignment_group, assigned_to, opened_at, due_at, closed_at, change, extensions) =
+                c;
+            RequestItem {
+                id,
+                number,
+                request,
+                catalog_item,
+                short_description,
+                quantity,
+                requested_by,
+                requested_for,
+                state,
+                approval,
+                approvals,
+                variables,
+                assignment_group,
+                assigned_to,
+                opened_at,
+                due_at,
+                closed_at,
+                change,
+                extensions,
+            }
+        })
+}
+
+fn finite() -> impl Strategy<Value = f64> {
+    any::<f64>().prop_filter("finite", |x| x.is_finite())
+}
+
+pub fn variable_kind() -> impl Strategy<Value = VariableKind> {
+    prop_oneof![
+        opt(any::<u32>()).prop_map(|max_length| VariableKind::Text { max_length }),
+        vec(text(), 0..4).prop_map(|choices| VariableKind::Choice { choices }),
+        (opt(finite()), opt(finite()), any::<bool>())
+            .prop_map(|(min, max, integer)| VariableKind::Number { min, max, integer }),
+        Just(VariableKind::Boolean),
+        Just(VariableKind::Date),
+        Just(VariableKind::Person),
+        Just(VariableKind::Group),
+        Just(VariableKind::ConfigurationItem),
+    ]
+}
+
+pub fn catalog_variable() -> impl Strategy<Value = CatalogVariable> {
+    (
+        "[a-z][a-z0-9_]{0,8}",
+        text(),
+        variable_kind(),
+        any::<bool>(),
+        // On the wire a `null` default is no default.
+        opt(field_value().prop_filter("not null", |v| *v != FieldValue::Null)),
+        opt_text(),
+    )
+        .prop_map(
+            |(name, label, kind, required, default, help)| CatalogVariable {
+                name,
+                label,
+                kind,
+                required,
+                default,
+                help,
+            },
+        )
+}
+
+pub fn catalog_task_template() -> impl Strategy<Value = TaskTemplate> {
+    (text(), text(), opt_text(), opt(group_id()), any::<u32>()).prop_map(
+        |(name, short_description, description, assignment_group, order)| TaskTemplate {
+            name,
+            short_description,
+            description,
+            assignment_group,
+            order,
+        },
+    )
+}
+
+pub fn catalog_approval() -> impl Strategy<Value = CatalogApproval> {
+    prop_oneof![
+        Just(CatalogApproval::None),
+        Just(CatalogApproval::Manager),
+        group_id().prop_map(|group| CatalogApproval::Group { group }),
+        vec(person_id(), 0..3).prop_map(|approvers| CatalogApproval::People { approvers }),
+    ]
+}
+
+pub fn catalog_item() -> impl Strategy<Value = CatalogItem> {
+    (
+        (
+            catalog_item_id(),
+            text(),
+            text(),
+            opt_text(),
+            opt_text(),
+            opt(service_id()),
+            any::<bool>(),
+        ),
+        (
+            vec(catalog_variable(), 0..3),
+            catalog_approval(),
+            opt(group_id()),
+            opt_text(),
+            vec(catalog_task_template(), 0..3),
+            opt(template_id()),
+            extensions(),
+        ),
+    )
+        .prop_map(|(a, b)| {
+            let (id, name, short_description, description, category, service, active) = a;
+            let (
+                variables,
+                approval,
+                fulfilment_group,
+                workflow,
+                fulfilment_tasks,
+                standard_change,
+                extensions,
+            ) = b;
+            CatalogItem {
+                id,
+                name,
+                short_description,
+                description,
+                category,
+                service,
+                active,
+                variables,
+                approval,
+                fulfilment_group,
+                workflow,
+                fulfilment_tasks,
+                standard_change,
+                extensions,
+            }
+        })
+}
+
+pub fn standard_change_template() -> impl Strategy<Value = StandardChangeTemplate> {
+    (
+        (
+            template_id(),
+            text(),
+            text(),
+            opt_text(),
+            opt_text(),
+            variant::<ChangeRisk>(),
+            variant::<Impact>(),
+        ),
+        (
+            opt(service_id()),
+            vec(ci_id(), 0..3),
+            opt(group_id()),
+            text(),
+            text(),
+            opt_text(),
+        ),
+        (
+            vec(catalog_task_template(), 0..3),
+            any::<bool>(),
+            extensions(),
+        ),
+    )
+        .prop_map(|(a, b, c)| {
+            let (id, name, short_description, description, category, risk, impact) = a;
+            let (
+                service,
+                configuration_items,
+                assignment_group,
+                implementation_plan,
+                backout_plan,
+                test_plan,
+            ) = b;
+            let (tasks, active, extensions) = c;
+            StandardChangeTemplate {
+                id,
+                name,
+                short_description,
+                description,
+                category,
+                risk,
+                impact,
+                service,
+                configuration_items,
+                assignment_group,
+                implementation_plan,
+                backout_plan,
+                test_plan,
+                tasks,
+                active,
+                extensions,
+            }
+        })
+}
+
+pub fn catalog() -> impl Strategy<Value = Catalog> {
+    (
+        vec(catalog_item(), 0..3),
+        vec(standard_change_template(), 0..2),
+    )
+        .prop_map(|(items, standard_changes)| Catalog {
+            items,
+            standard_changes,
+        })
+}
+
+pub fn order() -> impl Strategy<Value = Order> {
+    (
+        catalog_item_id(),
+        person_id(),
+        opt(person_id()),
+        any::<u32>(),
+        extensions(),
+        opt(variant::<Channel>()),
+        instant(),
+    )
+        .prop_map(
+            |(
+                catalog_item,
+                requested_by,
+                requested_for,
+                quantity,
+                variables,
+                channel,
+                opened_at,
+            )| {
+                Order {
+                    catalog_item,
+                    requested_by,
+                    requested_for,
+                    quantity,
+                    variables,
+                    channel,
+                    opened_at,
+                }
+            },
+        )
 }

@@ -1,0 +1,273 @@
+//! Records ordered from the catalog, moved by the typed path: a request
+//! item that needs no approval goes straight to fulfilment, one that does
+//! waits for its approvers; a standard change made from a template is
+//! scheduled without a CAB and keeps the fields its template fixed.
+
+use chrono::{DateTime, Duration, Utc};
+use itsm_core::*;
+use itsm_lifecycle::*;
+use serde_json::json;
+
+const ANN: PersonId = PersonId::from_u128(1);
+const MIA: PersonId = PersonId::from_u128(2);
+const FREE: CatalogItemId = CatalogItemId::from_u128(20);
+const RESTART: CatalogItemId = CatalogItemId::from_u128(21);
+const APPROVED: CatalogItemId = CatalogItemId::from_u128(22);
+const TEMPLATE: StandardChangeTemplateId = StandardChangeTemplateId::from_u128(30);
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+#[derive(Default)]
+struct Seq(u64);
+
+impl Numbering for Seq {
+    fn next_number(&mut self, prefix: NumberPrefix) -> RecordNumber {
+        self.0 += 1;
+        RecordNumber::new(prefix, self.0).unwrap()
+    }
+
+    fn random(&mut self) -> [u8; 10] {
+        self.0 += 1;
+        [self.0 as u8; 10]
+    }
+}
+
+fn catalog() -> Catalog {
+    serde_json::from_value(json!({
+        "items": [
+            {"id": FREE, "name": "Mouse", "short_description": "A mouse",
+             "approval": {"kind": "none"},
+             "fulfilment_tasks": [{"name": "ship", "short_description": "Ship it"}]},
+            {"id": RESTART, "name": "Restart", "short_description": "Restart the web tier",
+             "standard_change": TEMPLATE},
+            {"id": APPROVED, "name": "Admin rights", "short_description": "Local admin",
+             "approval": {"kind": "people", "approvers": [MIA]}}
+        ],
+        "standard_changes": [{
+            "id": TEMPLATE, "name": "Restart", "short_description": "Rolling restart",
+            "category": "maintenance", "risk": "low", "impact": "low",
+            "implementation_plan": "One node at a time.", "backout_plan": "Re-enable the node.",
+            "tasks": [{"name": "restart", "short_description": "Restart", "order": 1}]
+        }]
+    }))
+    .unwrap()
+}
+
+fn place(item: CatalogItemId) -> Ordered {
+    let order = Order {
+        catalog_item: item,
+        requested_by: ANN,
+        requested_for: None,
+        quantity: 1,
+        variables: Extensions::new(),
+        channel: None,
+        opened_at: at("2026-12-07T09:00:00Z"),
+    };
+    catalog()
+        .order(&order, &OrderRefs::default(), &mut Seq::default())
+        .unwrap()
+}
+
+#[test]
+fn an_item_without_approval_goes_straight_to_fulfilment() {
+    let items = Lifecycle::<RequestItem>::itil().unwrap();
+    let ordered = place(FREE);
+    let t = at("2026-12-07T09:01:00Z");
+    let opened = items.open(ordered.item, Some(ANN), t).unwrap().record;
+    let step = items
+        .apply(
+            &opened,
+            ServiceRequestEvent::Fulfil,
+            &Input::new(),
+            Some(ANN),
+            t,
+        )
+        .unwrap();
+    assert_eq!(step.record.state, ServiceRequestState::Fulfilment);
+    let done = items
+        .apply(
+            &step.record,
+            ServiceRequestEvent::Complete,
+            &Input::new(),
+            Some(ANN),
+            t + Duration::hours(1),
+        )
+        .unwrap()
+        .record;
+    assert_eq!(done.state, ServiceRequestState::ClosedComplete);
+    assert!(done.validate().is_empty(), "{:#?}", done.validate());
+}
+
+#[test]
+fn an_item_with_approvers_waits_for_them() {
+    let items = Lifecycle::<RequestItem>::itil().unwrap();
+    let ordered = place(APPROVED);
+    assert_eq!(ordered.item.approval, ApprovalStatus::Requested);
+    let t = at("2026-12-07T09:01:00Z");
+    let item = items.open(ordered.item, Some(ANN), t).unwrap().record;
+    let err = items
+        .apply(
+            &item,
+            ServiceRequestEvent::Fulfil,
+            &Input::new(),
+            Some(ANN),
+            t,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("approval_not_required"),
+        "the guard is named: {err}"
+    );
+    // Even a caller vouching for `approval_not_required` cannot skip the
+    // approval: the record decides that guard.
+    let vouched = Input::new().with_guard(Guard::APPROVAL_NOT_REQUIRED);
+    assert!(
+        items
+            .apply(&item, ServiceRequestEvent::Fulfil, &vouched, Some(ANN), t)
+            .is_err()
+    );
+    let waiting = items
+        .apply(
+            &item,
+            ServiceRequestEvent::RequestApproval,
+            &Input::new(),
+            Some(ANN),
+            t,
+        )
+        .unwrap()
+        .record;
+    let decided = items
+        .decide(&waiting, MIA, ApprovalDecision::Approved, None, t)
+        .unwrap()
+        .record;
+    let approved = items
+        .apply(
+            &decided,
+            ServiceRequestEvent::Approve,
+            &Input::new(),
+            Some(MIA),
+            t,
+        )
+        .unwrap()
+        .record;
+    let fulfilling = items
+        .apply(
+            &approved,
+            ServiceRequestEvent::Fulfil,
+            &Input::new(),
+            Some(ANN),
+            t,
+        )
+        .unwrap()
+        .record;
+    assert_eq!(fulfilling.state, ServiceRequestState::Fulfilment);
+    // The requester may not approve their own item.
+    let err = items
+        .decide(&waiting, ANN, ApprovalDecision::Approved, None, t)
+        .unwrap_err();
+    assert!(err.to_string().contains("may not approve"), "{err}");
+}
+
+#[test]
+fn a_standard_change_from_a_template_is_scheduled_without_a_cab() {
+    let changes = Lifecycle::<Change>::itil().unwrap();
+    let ordered = place(RESTART);
+    let t = at("2026-12-07T09:01:00Z");
+    let change = changes
+        .open(ordered.change.unwrap(), Some(ANN), t)
+        .unwrap()
+        .record;
+    let planned = Input::new()
+        .with_value("planned_start", &at("2026-12-08T22:00:00Z"))
+        .unwrap()
+        .with_value("planned_end", &at("2026-12-08T23:00:00Z"))
+        .unwrap();
+    let scheduled = changes
+        .apply(&change, ChangeEvent::Schedule, &planned, Some(ANN), t)
+        .unwrap()
+        .record;
+    assert_eq!(scheduled.state, ChangeState::Scheduled);
+    assert_eq!(scheduled.approval, ApprovalStatus::NotRequired);
+    assert!(
+        scheduled.validate().is_empty(),
+        "{:#?}",
+        scheduled.validate()
+    );
+}
+
+/// Edits `field` of a change made from the template to `value`.
+fn check_edit(field: &str, value: serde_json::Value, allowed: bool) {
+    let changes = Lifecycle::<Change>::itil().unwrap();
+    let ordered = place(RESTART);
+    let t = at("2026-12-07T09:01:00Z");
+    let change = changes
+        .open(ordered.change.unwrap(), Some(ANN), t)
+        .unwrap()
+        .record;
+    let input = Input::new().with_value(field, &value).unwrap();
+    let result = changes.update(&change, &input, Some(ANN), t);
+    match (allowed, result) {
+        (true, Ok(_)) => {}
+        (false, Err(LifecycleError::FixedByTemplate { field: f, .. })) => {
+            assert_eq!(f, field);
+        }
+        (allowed, other) => panic!("edit of {field} to {value}: allowed {allowed}, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_fields_a_template_fixes_cannot_be_edited() {
+    check_edit("risk", json!("high"), false);
+    check_edit("impact", json!("high"), false);
+    check_edit("category", json!("hardware"), false);
+    check_edit("implementation_plan", json!("All nodes at once."), false);
+    check_edit("backout_plan", json!("Hope."), false);
+    check_edit("test_plan", json!("None."), false);
+    check_edit("change_type", json!("normal"), false);
+    check_edit("template", json!(null), false);
+    check_edit("short_description", json!("Rolling restart, node 3"), true);
+    check_edit("assigned_to", json!(MIA), true);
+    // Every fixed field has a case above.
+    for field in STANDARD_CHANGE_FIXED {
+        assert!(
+            [
+                "change_type",
+                "template",
+                "category",
+                "risk",
+                "impact",
+                "implementation_plan",
+                "backout_plan",
+                "test_plan"
+            ]
+            .contains(field),
+            "{field} has no case above"
+        );
+    }
+}
+
+#[test]
+fn a_change_without_a_template_may_change_those_fields() {
+    let changes = Lifecycle::<Change>::itil().unwrap();
+    let t = at("2026-12-07T09:01:00Z");
+    let change = Change::new(
+        ChangeId::from_u128(5),
+        "CHG0000005".parse().unwrap(),
+        ChangeType::Normal,
+        ANN,
+        "Patch",
+        t,
+    );
+    let change = changes.open(change, Some(ANN), t).unwrap().record;
+    let input = Input::new().with_value("risk", &json!("high")).unwrap();
+    assert_eq!(
+        changes
+            .update(&change, &input, Some(ANN), t)
+            .unwrap()
+            .record
+            .risk,
+        ChangeRisk::High
+    );
+}
