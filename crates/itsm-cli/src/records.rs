@@ -140,6 +140,15 @@ pub(crate) enum Kind {
     Release,
     /// A service request.
     ServiceRequest,
+    /// A request item (one catalog item ordered in a service request).
+    RequestItem,
+    /// A service catalog item.
+    CatalogItem,
+    /// A standard change template.
+    StandardChangeTemplate,
+    /// A service catalog (items and standard change templates) checked
+    /// together; with `--directory`, its approvers and groups too.
+    Catalog,
     /// A service.
     Service,
     /// A reference to a configuration item.
@@ -245,14 +254,14 @@ pub(crate) fn validate(
                     .to_owned(),
             });
         }
-        (Kind::Asset | Kind::SoftwareLicence, Some(path)) => {
+        (Kind::Asset | Kind::SoftwareLicence | Kind::Catalog, Some(path)) => {
             let source = inputs.read(path)?;
             Some(parse_text::<Directory>(&source, "directory")?)
         }
         (_, Some(_)) => {
             return Err(CliError::Usage {
                 message: format!(
-                    "--directory is for assignment_rules, asset and software_licence, not {what}"
+                    "--directory is for assignment_rules, asset, software_licence and catalog, not {what}"
                 ),
             });
         }
@@ -271,6 +280,13 @@ pub(crate) fn validate(
         Kind::Change => record_problems::<Change>(&source, &what),
         Kind::Release => record_problems::<Release>(&source, &what),
         Kind::ServiceRequest => record_problems::<ServiceRequest>(&source, &what),
+        Kind::RequestItem => record_problems::<itsm_core::RequestItem>(&source, &what),
+        Kind::CatalogItem => record_problems::<itsm_core::CatalogItem>(&source, &what),
+        Kind::StandardChangeTemplate => {
+            record_problems::<itsm_core::StandardChangeTemplate>(&source, &what)
+        }
+        Kind::Catalog => parse_text::<itsm_core::Catalog>(&source, &what)
+            .map(|catalog| catalog.check(directory.as_ref())),
         Kind::Service => record_problems::<Service>(&source, &what),
         Kind::ConfigurationItemRef => record_problems::<ConfigurationItemRef>(&source, &what),
         Kind::Person => record_problems::<Person>(&source, &what),

@@ -916,6 +916,69 @@ fn records_and_priority() {
             Out::Has(&[r#""valid":true"#]),
             &[],
         ),
+        case(
+            &[
+                "validate",
+                "catalog",
+                "../repo/docs/examples/core/catalog.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "catalog_item",
+                "../repo/docs/examples/core/catalog_item.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "standard_change_template",
+                "../repo/docs/examples/core/standard_change_template.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "request_item",
+                "../repo/docs/examples/core/request_item.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // A high-risk "standard" change, an item carrying a template the
+        // catalog lacks, a variable that is no key and a choice without
+        // choices, approval by an inactive group: every problem, at its path.
+        case(
+            &[
+                "validate",
+                "catalog",
+                "catalog_broken.json",
+                "--directory",
+                "../repo/docs/examples/core/directory.json",
+            ],
+            1,
+            Out::Has(&[
+                r#""path":"items[0].variables[0].name","rule":"invalid_name""#,
+                r#""path":"items[0].variables[0].kind.choices","rule":"empty""#,
+                r#""path":"standard_changes[0].risk","rule":"not_low_risk""#,
+                r#""path":"items[0].standard_change","rule":"unknown_reference""#,
+                r#""path":"items[0].approval.group","rule":"inactive_group""#,
+            ]),
+            &["catalog_broken.json", "5 problem(s) found"],
+        ),
         // Checked against a directory, the example's person is known and active.
         case(
             &[
@@ -1004,7 +1067,7 @@ fn records_and_priority() {
             ],
             2,
             Out::Empty,
-            &["--directory is for assignment_rules, asset and software_licence, not role"],
+            &["--directory is for assignment_rules, asset, software_licence and catalog, not role"],
         ),
         // Every problem of a directory, with its path: an inactive member
         // of an active group, a cycle of parent groups, an event no kind of
