@@ -60,6 +60,8 @@ fn check_example(name: &str, text: &str) {
         "change" => valid::<Change>(name, text),
         "release" => valid::<Release>(name, text),
         "service_request" => valid::<ServiceRequest>(name, text),
+        "task" => valid::<Task>(name, text),
+        "task_template" => valid::<TaskTemplate>(name, text),
         "service" => valid::<Service>(name, text),
         "configuration_item_ref" => valid::<ConfigurationItemRef>(name, text),
         "person" => valid::<Person>(name, text),
@@ -163,4 +165,8 @@ fn schemas_refuse_broken_examples() {
     check("software_licence", "/entitlements", (-1).into());
     check("installation", "/cores", "many".into());
     check("licence_position", "/consumed", (-3).into());
+    check("task", "/state", "done".into());
+    check("task", "/parent/kind", "release".into());
+    check("task", "/order", (-1).into());
+    check("task_template", "/order", "first".into());
 }

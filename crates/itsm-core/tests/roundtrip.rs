@@ -41,6 +41,10 @@ proptest! {
     #[test]
     fn service_request_round_trips(v in service_request()) { round_trip(&v)?; }
     #[test]
+    fn task_round_trips(v in task()) { round_trip(&v)?; }
+    #[test]
+    fn task_template_round_trips(v in task_template()) { round_trip(&v)?; }
+    #[test]
     fn service_round_trips(v in service()) { round_trip(&v)?; }
     #[test]
     fn configuration_item_ref_round_trips(v in configuration_item_ref()) { round_trip(&v)?; }
