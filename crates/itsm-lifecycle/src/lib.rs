@@ -239,7 +239,6 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<KnowledgeEvent>("knowledge_event")
         .with::<TaskEvent>("task_event")
         .with::<TaskRule>("task_rule")
-        .with::<ChildTask>("child_task")
         .with::<MajorIncidentRules>("major_incident_rules")
         .with::<MajorIncidentAssessment>("major_incident_assessment")
         .with::<RelatedIncident>("related_incident")

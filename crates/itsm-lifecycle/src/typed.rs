@@ -82,7 +82,11 @@ pub struct Input {
     /// ([`LifecycleError::OpenTasks`]). Tasks of another parent are
     /// ignored. The lifecycle reads no store: tasks not given here are
     /// not seen.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ///
+    /// Not on the wire: the program that keeps the tasks gives them
+    /// ([`with_tasks`](Self::with_tasks)), so that a client sending a
+    /// command cannot vouch that a record has none.
+    #[serde(skip)]
     pub tasks: Vec<ChildTask>,
 }
 
