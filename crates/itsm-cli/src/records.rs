@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use itsm_core::{
     Change, ConfigurationItemRef, Directory, Group, Impact, Incident, KnowledgeArticle, KnownError,
     Person, PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, SchemaDocument,
-    Service, ServiceRequest, Timeline, Urgency, Validate, Violation,
+    Service, ServiceRequest, Task, TaskTemplate, Timeline, Urgency, Validate, Violation,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -140,6 +140,10 @@ pub(crate) enum Kind {
     Release,
     /// A service request.
     ServiceRequest,
+    /// A task of an incident, a problem, a change or a request item.
+    Task,
+    /// A task template, as a catalog item or a standard change lists it.
+    TaskTemplate,
     /// A service.
     Service,
     /// A reference to a configuration item.
@@ -271,6 +275,8 @@ pub(crate) fn validate(
         Kind::Change => record_problems::<Change>(&source, &what),
         Kind::Release => record_problems::<Release>(&source, &what),
         Kind::ServiceRequest => record_problems::<ServiceRequest>(&source, &what),
+        Kind::Task => record_problems::<Task>(&source, &what),
+        Kind::TaskTemplate => record_problems::<TaskTemplate>(&source, &what),
         Kind::Service => record_problems::<Service>(&source, &what),
         Kind::ConfigurationItemRef => record_problems::<ConfigurationItemRef>(&source, &what),
         Kind::Person => record_problems::<Person>(&source, &what),
