@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use itsm_core::{
     Change, ConfigurationItemRef, Directory, Group, Impact, Incident, KnowledgeArticle, KnownError,
     Person, PriorityMatrix, PriorityMatrixDefinition, Problem, Release, Role, SchemaDocument,
-    Service, ServiceRequest, Timeline, Urgency, Validate, Violation,
+    Service, ServiceRequest, Task, TaskTemplate, Timeline, Urgency, Validate, Violation,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -149,6 +149,10 @@ pub(crate) enum Kind {
     /// A service catalog (items and standard change templates) checked
     /// together; with `--directory`, its approvers and groups too.
     Catalog,
+    /// A task of an incident, a problem, a change or a request item.
+    Task,
+    /// A task template, as a catalog item or a standard change lists it.
+    TaskTemplate,
     /// A service.
     Service,
     /// A reference to a configuration item.
@@ -287,6 +291,8 @@ pub(crate) fn validate(
         }
         Kind::Catalog => parse_text::<itsm_core::Catalog>(&source, &what)
             .map(|catalog| catalog.check(directory.as_ref())),
+        Kind::Task => record_problems::<Task>(&source, &what),
+        Kind::TaskTemplate => record_problems::<TaskTemplate>(&source, &what),
         Kind::Service => record_problems::<Service>(&source, &what),
         Kind::ConfigurationItemRef => record_problems::<ConfigurationItemRef>(&source, &what),
         Kind::Person => record_problems::<Person>(&source, &what),

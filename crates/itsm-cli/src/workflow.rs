@@ -27,7 +27,7 @@ pub(crate) enum Format {
 }
 
 /// The default flows `workflow show` and `workflow apply` know by name.
-pub(crate) const FLOW_NAMES: [&str; 9] = [
+pub(crate) const FLOW_NAMES: [&str; 10] = [
     "incident",
     "major_incident",
     "problem",
@@ -37,6 +37,7 @@ pub(crate) const FLOW_NAMES: [&str; 9] = [
     "change_emergency",
     "release",
     "service_request",
+    "task",
 ];
 
 /// A default flow by name, in its string-keyed form.
@@ -50,6 +51,7 @@ fn default_flow(name: &str) -> Option<Definition> {
         "change_emergency" => itsm_lifecycle::change_flow(ChangeType::Emergency).to_dynamic(),
         "release" => itsm_lifecycle::release_flow().to_dynamic(),
         "service_request" => itsm_lifecycle::service_request_flow().to_dynamic(),
+        "task" => itsm_lifecycle::task_flow().to_dynamic(),
         _ => return None,
     })
 }

@@ -1006,6 +1006,34 @@ fn records_and_priority() {
             Out::Has(&[r#""path":"assigned_to[0]","rule":"unknown_reference""#]),
             &["software_licence_unknown_user.json", "1 problem(s) found"],
         ),
+        case(
+            &["validate", "task", "../repo/docs/examples/core/task.json"],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        case(
+            &[
+                "validate",
+                "task_template",
+                "../repo/docs/examples/core/task_template.json",
+            ],
+            0,
+            Out::Has(&[r#""valid":true"#]),
+            &[],
+        ),
+        // A skipped task numbered as a change, without close notes, closed
+        // before it started.
+        case(
+            &["validate", "task", "task_broken.json"],
+            1,
+            Out::Has(&[
+                r#""path":"number","rule":"wrong_number_prefix""#,
+                r#""path":"close_notes","rule":"required_when_closed""#,
+                r#""path":"closed_at","rule":"before_started_at""#,
+            ]),
+            &["task_broken.json", "3 problem(s) found"],
+        ),
         // A retired asset still assigned, without a tag, its warranty
         // ending before its purchase.
         case(

@@ -705,8 +705,9 @@ impl Catalog {
     ///   in), its approvals asked of the item's approvers (`requested`), or
     ///   `approval` `not_required` when the item needs none, so that the
     ///   service request flow's `fulfil` takes it straight to fulfilment;
-    /// - its fulfilment tasks (parent: the item), the lowest order `open`
-    ///   and the rest `pending`;
+    /// - its fulfilment tasks (parent: the item), `pending`: the lowest
+    ///   order may start (`itsm_lifecycle::ready_tasks`, and the task flow's
+    ///   `ready`), as the desk's `Desk::order` does;
     /// - when the item carries a standard change: the change (`standard`,
     ///   `new`, `approval` `not_required`, the template's fixed fields, the
     ///   item's requester), naming the request and the item, with the
@@ -897,7 +898,7 @@ impl Catalog {
     }
 }
 
-/// The tasks of `templates`, the lowest order open and the others pending.
+/// The tasks of `templates`, all pending.
 fn instantiate_all(
     templates: &[TaskTemplate],
     parent: TaskParent,
@@ -905,7 +906,6 @@ fn instantiate_all(
     at: DateTime<Utc>,
     numbering: &mut dyn Numbering,
 ) -> Vec<Task> {
-    let first = templates.iter().map(|t| t.order).min();
     templates
         .iter()
         .map(|t| {
@@ -914,7 +914,6 @@ fn instantiate_all(
                 numbering.next_number(NumberPrefix::Task),
                 parent,
                 fallback_group,
-                Some(t.order) == first,
                 at,
             )
         })

@@ -49,6 +49,9 @@
 //!   [`KnownError`], [`KnowledgeArticle`], [`Change`], [`Release`],
 //!   [`ServiceRequest`], [`Service`], [`ConfigurationItemRef`], [`Person`],
 //!   [`Group`], [`Role`], each with an [`Extensions`] map of custom fields.
+//! - [`Task`]s: incident, problem, change and request tasks, one record
+//!   with a typed [`TaskParent`], its own [`TaskState`]s, assignment,
+//!   timestamps and `order` (lower first); [`TaskTemplate`]s make them.
 //! - [`Directory`]: people, groups and roles checked together (unknown
 //!   references, inactive members and managers of active groups, cycles of
 //!   parent groups), the roles a person holds ([`Directory::roles_of`]) and
@@ -172,6 +175,8 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<Catalog>("catalog")
         .with::<Order>("order")
         .with::<Ordered>("ordered")
+        .with::<Task>("task")
+        .with::<TaskTemplate>("task_template")
         .with::<Service>("service")
         .with::<ConfigurationItemRef>("configuration_item_ref")
         .with::<Person>("person")

@@ -14,7 +14,8 @@ use crate::{
     ChangeState, ChangeType, Group, GroupId, Impact, KnowledgeArticle, KnowledgeArticleId,
     KnowledgeState, KnownError, KnownErrorId, KnownErrorState, Person, PersonId, Priority, Problem,
     ProblemId, ProblemState, RecordNumber, Release, ReleaseId, ReleaseState, ReleaseType, Role,
-    RoleId, ServiceRequest, ServiceRequestId, ServiceRequestState, Urgency,
+    RoleId, ServiceRequest, ServiceRequestId, ServiceRequestState, Task, TaskId, TaskParent,
+    TaskState, Urgency,
 };
 
 impl Problem {
@@ -208,6 +209,42 @@ impl ServiceRequest {
             closed_at: None,
             items: Vec::new(),
             changes: Vec::new(),
+            extensions: crate::Extensions::new(),
+        }
+    }
+}
+
+impl Task {
+    /// A task of `parent` in state `pending` (the task flow's initial
+    /// state: the `ready` event opens it), first in order, nothing
+    /// assigned, no dates but its opening.
+    #[must_use]
+    pub fn new(
+        id: TaskId,
+        number: RecordNumber,
+        parent: TaskParent,
+        short_description: impl Into<String>,
+        opened_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            number,
+            parent,
+            short_description: short_description.into(),
+            description: None,
+            state: TaskState::Pending,
+            order: 0,
+            assignment_group: None,
+            assigned_to: None,
+            opened_at,
+            started_at: None,
+            due_at: None,
+            planned_start: None,
+            planned_end: None,
+            closed_at: None,
+            closed_by: None,
+            close_notes: None,
+            template: None,
             extensions: crate::Extensions::new(),
         }
     }

@@ -13,8 +13,8 @@ use crate::{
     ConfigurationItemRef, Group, Incident, IncidentResolutionCode, IncidentState, KnowledgeArticle,
     KnowledgeState, KnownError, KnownErrorState, MajorIncidentState, NumberPrefix, OnHoldReason,
     Permission, Person, Problem, ProblemResolutionCode, ProblemState, RecordKind, RecordNumber,
-    Release, ReleaseState, RequestItem, Role, Service, ServiceRequest, ServiceRequestState,
-    Timeline, Validate, Violation, WILDCARD,
+    Release, ReleaseState, RequestItem, Role, Service, ServiceRequest, ServiceRequestState, Task,
+    TaskState, TaskTemplate, Timeline, Validate, Violation, WILDCARD,
 };
 use strum::IntoEnumIterator;
 
@@ -1350,6 +1350,177 @@ fn request_rules(r: &mut Rules, f: RequestFacts<'_>) {
     );
     r.not_before("due_at", f.due_at, "opened_at", opened, "before_opened_at");
     approval_rules(r, approval, f.approvals, ("opened_at", f.opened_at));
+}
+
+/// A field of a [`Task`] that its state requires or forbids.
+#[derive(Clone, Copy)]
+enum TaskField {
+    StartedAt,
+    ClosedAt,
+    ClosedBy,
+    CloseNotes,
+}
+
+/// What a task's state asks of a field.
+#[derive(Clone, Copy)]
+enum Need {
+    /// Set (and, for a text, not blank), else the rule code given.
+    Required(&'static str),
+    /// Unset (`not_allowed_in_state`).
+    Forbidden,
+}
+
+impl TaskField {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::StartedAt => "started_at",
+            Self::ClosedAt => "closed_at",
+            Self::ClosedBy => "closed_by",
+            Self::CloseNotes => "close_notes",
+        }
+    }
+
+    /// The field's value, and whether it is a blank text.
+    fn value(self, task: &Task) -> Option<(&dyn Display, bool)> {
+        match self {
+            Self::StartedAt => task.started_at.as_ref().map(|v| (v as &dyn Display, false)),
+            Self::ClosedAt => task.closed_at.as_ref().map(|v| (v as &dyn Display, false)),
+            Self::ClosedBy => task.closed_by.as_ref().map(|v| (v as &dyn Display, false)),
+            Self::CloseNotes => task
+                .close_notes
+                .as_ref()
+                .map(|v| (v as &dyn Display, blank(v))),
+        }
+    }
+}
+
+/// The states in which a task is still active.
+const TASK_ACTIVE: &[TaskState] = &[
+    TaskState::Pending,
+    TaskState::Open,
+    TaskState::WorkInProgress,
+    TaskState::OnHold,
+];
+
+/// The states that end a task.
+const TASK_CLOSED: &[TaskState] = &[
+    TaskState::ClosedComplete,
+    TaskState::ClosedIncomplete,
+    TaskState::ClosedSkipped,
+];
+
+/// What each task state asks of its fields, one row per rule: the field,
+/// the need, and the states it applies in. Read by [`task_state_rules`].
+///
+/// Close notes may be written while the task is active (ServiceNow lets
+/// the assignee draft them); a task that ends without its work done says
+/// why.
+const TASK_STATE_FIELDS: &[(TaskField, Need, &[TaskState])] = &[
+    (
+        TaskField::StartedAt,
+        Need::Required("required_in_state"),
+        &[TaskState::WorkInProgress, TaskState::OnHold],
+    ),
+    (
+        TaskField::ClosedAt,
+        Need::Required("required_when_closed"),
+        TASK_CLOSED,
+    ),
+    (TaskField::ClosedAt, Need::Forbidden, TASK_ACTIVE),
+    (TaskField::ClosedBy, Need::Forbidden, TASK_ACTIVE),
+    (
+        TaskField::CloseNotes,
+        Need::Required("required_when_closed"),
+        &[TaskState::ClosedIncomplete, TaskState::ClosedSkipped],
+    ),
+];
+
+/// The interpreter of [`TASK_STATE_FIELDS`].
+fn task_state_rules(r: &mut Rules, task: &Task) {
+    let state = task.state;
+    for (field, need, states) in TASK_STATE_FIELDS {
+        if !states.contains(&state) {
+            continue;
+        }
+        let path = field.name();
+        match (need, field.value(task)) {
+            (Need::Required(rule), None) => {
+                r.add(path, rule, format!("{path} is required in state {state}"));
+            }
+            (Need::Required(rule), Some((_, true))) => {
+                r.add(
+                    path,
+                    rule,
+                    format!("{path} is required in state {state} but is blank"),
+                );
+            }
+            (Need::Forbidden, Some((value, _))) => {
+                r.add(
+                    path,
+                    "not_allowed_in_state",
+                    format!("{path} ({value}) must not be set while the state is {state}"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Validate for Task {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.number(&self.number, NumberPrefix::Task);
+        r.text("short_description", &self.short_description);
+        r.opt_text("description", self.description.as_ref());
+        r.opt_text("template", self.template.as_ref());
+        // A blank close note where one is required is reported by the state
+        // table; elsewhere it is reported here.
+        if !matches!(
+            self.state,
+            TaskState::ClosedIncomplete | TaskState::ClosedSkipped
+        ) {
+            r.opt_text("close_notes", self.close_notes.as_ref());
+        }
+        task_state_rules(&mut r, self);
+        r.window(
+            "planned_start",
+            self.planned_start,
+            "planned_end",
+            self.planned_end,
+        );
+        let opened = Some(self.opened_at);
+        for (path, value) in [
+            ("started_at", self.started_at),
+            ("due_at", self.due_at),
+            ("closed_at", self.closed_at),
+        ] {
+            r.not_before(path, value, "opened_at", opened, "before_opened_at");
+        }
+        r.not_before(
+            "closed_at",
+            self.closed_at,
+            "started_at",
+            self.started_at,
+            "before_started_at",
+        );
+        r.by_without_at(
+            "closed_by",
+            self.closed_by.as_ref(),
+            "closed_at",
+            self.closed_at,
+        );
+        r.finish()
+    }
+}
+
+impl Validate for TaskTemplate {
+    fn validate(&self) -> Vec<Violation> {
+        let mut r = Rules::new();
+        r.text("name", &self.name);
+        r.text("short_description", &self.short_description);
+        r.opt_text("description", self.description.as_ref());
+        r.finish()
+    }
 }
 
 impl Validate for Service {

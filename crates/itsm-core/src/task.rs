@@ -139,10 +139,11 @@ pub struct TaskTemplate {
 }
 
 impl TaskTemplate {
-    /// The task this template makes, in state `open` when its order is the
-    /// lowest of its list (`first`), else `pending` until the tasks before
-    /// it close. `fallback_group` is the parent's group, used when the
-    /// template names none.
+    /// The task this template makes, in state `pending` (the task flow's
+    /// first state): which tasks of a list may start is for the caller to
+    /// decide, by `order` (`itsm_lifecycle::ready_tasks`), and the `ready`
+    /// event opens them. `fallback_group` is the parent's group, used when
+    /// the template names none.
     #[must_use]
     pub fn instantiate(
         &self,
@@ -150,7 +151,6 @@ impl TaskTemplate {
         number: RecordNumber,
         parent: TaskParent,
         fallback_group: Option<GroupId>,
-        first: bool,
         opened_at: DateTime<Utc>,
     ) -> Task {
         Task {
@@ -159,11 +159,7 @@ impl TaskTemplate {
             parent,
             short_description: self.short_description.clone(),
             description: self.description.clone(),
-            state: if first {
-                TaskState::Open
-            } else {
-                TaskState::Pending
-            },
+            state: TaskState::Pending,
             order: self.order,
             assignment_group: self.assignment_group.or(fallback_group),
             assigned_to: None,

@@ -54,10 +54,10 @@ impl fmt::Display for Violation {
 /// | `wrong_number_prefix` | the record number has another kind's prefix (`PRB…` on an incident) |
 /// | `required_when_on_hold` | on hold without a reason, or awaiting a problem/change that is not linked |
 /// | `required_when_resolved` | resolved or closed without a resolution code, notes or time |
-/// | `required_when_closed` | closed without a closing time or close code |
-/// | `required_in_state` | a field the current state needs is missing |
+/// | `required_when_closed` | closed without a closing time or close code; a task closed incomplete or skipped without close notes |
+/// | `required_in_state` | a field the current state needs is missing (a task in progress without `started_at`) |
 /// | `not_allowed_in_state` | a field is set in a state that cannot have it (`closed_at` on an open record) |
-/// | `before_opened_at`, `before_created_at`, `before_resolved_at`, `before_requested_at`, `before_last_reopened_at`, `before_published_at`, `before_actual_end` | an instant is earlier than the one it must follow |
+/// | `before_opened_at`, `before_created_at`, `before_resolved_at`, `before_requested_at`, `before_last_reopened_at`, `before_published_at`, `before_actual_end`, `before_started_at` | an instant is earlier than the one it must follow |
 /// | `end_before_start` | a window ends before it starts |
 /// | `without_start` | a window has an end but no start |
 /// | `without_timestamp` | a "by" field is set without its "at" field |

@@ -579,7 +579,7 @@ fn ordering_a_standard_change_creates_it_pre_approved_and_linked_both_ways() {
     assert_eq!(
         tasks,
         vec![
-            ("drain", TaskState::Open, Some(CAB)),
+            ("drain", TaskState::Pending, Some(CAB)),
             ("restart", TaskState::Pending, Some(CAB)),
             ("verify", TaskState::Pending, Some(DESK)),
         ]
@@ -612,7 +612,7 @@ fn ordering_an_item_asks_its_approvers_and_fills_defaults() {
         Some(&FieldValue::from("16"))
     );
     assert_eq!(item.assignment_group, Some(DESK));
-    // Fulfilment tasks: the lowest order open, the other pending.
+    // Fulfilment tasks, pending until the caller readies them.
     let tasks: Vec<(&str, TaskState)> = ordered
         .tasks
         .iter()
@@ -622,7 +622,7 @@ fn ordering_an_item_asks_its_approvers_and_fills_defaults() {
         tasks,
         vec![
             ("deliver", TaskState::Pending),
-            ("prepare", TaskState::Open)
+            ("prepare", TaskState::Pending)
         ]
     );
 }

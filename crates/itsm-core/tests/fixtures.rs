@@ -60,6 +60,8 @@ fn check_example(name: &str, text: &str) {
         "change" => valid::<Change>(name, text),
         "release" => valid::<Release>(name, text),
         "service_request" => valid::<ServiceRequest>(name, text),
+        "task" => valid::<Task>(name, text),
+        "task_template" => valid::<TaskTemplate>(name, text),
         "service" => valid::<Service>(name, text),
         "configuration_item_ref" => valid::<ConfigurationItemRef>(name, text),
         "person" => valid::<Person>(name, text),
@@ -185,4 +187,8 @@ fn schemas_refuse_broken_examples() {
     check("request_item", "/number", "RITM12".into());
     check("order", "/quantity", (-1).into());
     check("ordered", "/tasks/0/parent/kind", "release".into());
+    check("task", "/state", "done".into());
+    check("task", "/parent/kind", "release".into());
+    check("task", "/order", (-1).into());
+    check("task_template", "/order", "first".into());
 }

@@ -50,6 +50,9 @@ proptest! {
     fn catalog_round_trips(v in catalog()) { round_trip(&v)?; }
     #[test]
     fn order_round_trips(v in order()) { round_trip(&v)?; }
+    fn task_round_trips(v in task()) { round_trip(&v)?; }
+    #[test]
+    fn task_template_round_trips(v in task_template()) { round_trip(&v)?; }
     #[test]
     fn service_round_trips(v in service()) { round_trip(&v)?; }
     #[test]

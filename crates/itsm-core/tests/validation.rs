@@ -1136,6 +1136,7 @@ paths_name_real_fields!(
     change_paths_name_real_fields => change(),
     release_paths_name_real_fields => release(),
     service_request_paths_name_real_fields => service_request(),
+    task_paths_name_real_fields => task(),
     service_paths_name_real_fields => service(),
     ci_paths_name_real_fields => configuration_item_ref(),
     person_paths_name_real_fields => person(),
@@ -1211,6 +1212,13 @@ fn every_constructor_builds_a_valid_record_that_round_trips() {
         CatalogItemId::from_u128(7),
         person,
         "A laptop",
+        at,
+    ));
+    check(&Task::new(
+        TaskId::from_u128(9),
+        n("TASK0000001"),
+        TaskParent::Change(ChangeId::from_u128(4)),
+        "Fail over to the secondary concentrator",
         at,
     ));
     check(&KnowledgeArticle::new(

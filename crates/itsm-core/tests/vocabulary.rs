@@ -712,6 +712,7 @@ fn serde_strum_and_from_str_agree_on_every_enum() {
             "LicenceMetric",
             check_wire_names::<LicenceMetric>("LicenceMetric"),
         ),
+        ("TaskState", check_wire_names::<TaskState>("TaskState")),
     ];
     // Every string enum of the schema bundle is tested above, with the same names.
     let bundle = schema_bundle()

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ChangeEvent, Guard, GuardContext, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
-    LifecycleError, ProblemEvent, ReleaseEvent, ServiceRequestEvent,
+    LifecycleError, ProblemEvent, ReleaseEvent, ServiceRequestEvent, TaskEvent,
 };
 
 /// Which roles pass each guard that a role decides: a guard named here
@@ -312,6 +312,7 @@ fn event_names(kind: RecordKind) -> Vec<&'static str> {
         RecordKind::Release => names(ReleaseEvent::ALL),
         RecordKind::ServiceRequest | RecordKind::RequestItem => names(ServiceRequestEvent::ALL),
         RecordKind::KnowledgeArticle => names(KnowledgeEvent::ALL),
+        RecordKind::Task => names(TaskEvent::ALL),
         _ => Vec::new(),
     }
 }

@@ -118,6 +118,8 @@ impl Field {
     pub const PUBLISHED_AT: &'static str = "published_at";
     /// When a knowledge article was retired.
     pub const RETIRED_AT: &'static str = "retired_at";
+    /// When work on a task started.
+    pub const STARTED_AT: &'static str = "started_at";
 }
 
 /// A plain [`GuardContext`]: sets of known guards, passing guards and filled

@@ -295,6 +295,19 @@ pub enum LifecycleError {
         /// The rule (`requester_cannot_approve`).
         rule: String,
     },
+    /// A parent would enter a state category that [`TaskRule`](crate::TaskRule)
+    /// blocks while some of its tasks are active.
+    #[error("{kind} {record} cannot become {category} while its task(s) {} are active", tasks.join(", "))]
+    OpenTasks {
+        /// The parent's kind.
+        kind: String,
+        /// The parent's number.
+        record: String,
+        /// The category it would enter (`resolved`, `closed`).
+        category: String,
+        /// The numbers of its active tasks.
+        tasks: Vec<String>,
+    },
     /// Assignment rules have problems; every one is listed with its path.
     #[error("assignment rules are invalid: {} problem(s): {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     InvalidAssignmentRules {

@@ -203,3 +203,27 @@ events!(
         Retire,
     }
 );
+
+events!(
+    /// What may happen to a task.
+    TaskEvent {
+        /// The tasks before it are done, or its parent reached the stage
+        /// that starts it (pending → open).
+        Ready,
+        /// The assignee starts work (open → work in progress); sets
+        /// `started_at`.
+        Start,
+        /// Work waits on someone else (work in progress → on hold).
+        Hold,
+        /// Work resumes (on hold → work in progress).
+        Resume,
+        /// The work is done (open or work in progress → closed complete).
+        Complete,
+        /// Ended without the work done (open, work in progress or on hold →
+        /// closed incomplete); needs close notes.
+        CloseIncomplete,
+        /// Not needed after all (pending or open → closed skipped); needs
+        /// close notes.
+        Skip,
+    }
+);

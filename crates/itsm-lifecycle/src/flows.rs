@@ -3,14 +3,15 @@
 use itsm_core::{
     ChangeState, ChangeType, CommentVisibility, IncidentState, KnowledgeState, KnownErrorState,
     MajorIncidentState, OnHoldReason, ProblemState, RecordState, ReleaseState, ServiceRequestState,
+    TaskState,
 };
 use strum::IntoEnumIterator;
 
 use crate::context::{Field, Guard};
 use crate::{
     ChangeEvent, Effect, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent,
-    ProblemEvent, ReleaseEvent, ServiceRequestEvent, StateDefinition, TransitionDefinition as T,
-    WorkflowDefinition,
+    ProblemEvent, ReleaseEvent, ServiceRequestEvent, StateDefinition, TaskEvent,
+    TransitionDefinition as T, WorkflowDefinition,
 };
 
 fn state<S: RecordState>(key: S, description: &str) -> StateDefinition<S> {
@@ -486,5 +487,66 @@ pub fn knowledge_flow() -> WorkflowDefinition<KnowledgeState, KnowledgeEvent> {
             T::new(St::Published, Ev::Retire, St::Retired).effect(set_at(Field::RETIRED_AT)),
         ],
         terminal: vec![St::Retired],
+    }
+}
+
+/// The task flow (incident, problem, change and request tasks): pending →
+/// open → work in progress ⇄ on hold, then closed complete, closed
+/// incomplete or closed skipped, all final.
+///
+/// A task is opened pending and made ready when the tasks before it are
+/// done ([`ready_tasks`](crate::ready_tasks)); starting sets `started_at`;
+/// every closing sets `closed_at` and `closed_by`; closing incomplete and
+/// skipping need close notes. Whether the parent may close while a task is
+/// active is the parent's rule: [`TaskRule`](crate::TaskRule).
+#[must_use]
+pub fn task_flow() -> WorkflowDefinition<TaskState, TaskEvent> {
+    use TaskEvent as Ev;
+    use TaskState as St;
+    let close = |from, event, to| {
+        T::new(from, event, to)
+            .effect(set_at(Field::CLOSED_AT))
+            .effect(set_by(Field::CLOSED_BY))
+    };
+    WorkflowDefinition {
+        name: "task".to_owned(),
+        description: Some(
+            "A task of an incident, a problem, a change or a request item.".to_owned(),
+        ),
+        initial: St::Pending,
+        states: vec![
+            state(
+                St::Pending,
+                "Waiting for the tasks before it, or for its parent's stage.",
+            ),
+            state(St::Open, "Ready to be worked on."),
+            state(St::WorkInProgress, "Being worked on."),
+            state(
+                St::OnHold,
+                "Waiting on someone outside the assignee's control.",
+            ),
+            state(St::ClosedComplete, "Done; final."),
+            state(St::ClosedIncomplete, "Ended without the work done; final.")
+                .requiring(Field::CLOSE_NOTES),
+            state(St::ClosedSkipped, "Not needed after all; final.").requiring(Field::CLOSE_NOTES),
+        ],
+        transitions: vec![
+            T::new(St::Pending, Ev::Ready, St::Open),
+            T::new(St::Open, Ev::Start, St::WorkInProgress).effect(set_at(Field::STARTED_AT)),
+            T::new(St::WorkInProgress, Ev::Hold, St::OnHold),
+            T::new(St::OnHold, Ev::Resume, St::WorkInProgress),
+            close(St::Open, Ev::Complete, St::ClosedComplete),
+            close(St::WorkInProgress, Ev::Complete, St::ClosedComplete),
+            close(St::Open, Ev::CloseIncomplete, St::ClosedIncomplete),
+            close(
+                St::WorkInProgress,
+                Ev::CloseIncomplete,
+                St::ClosedIncomplete,
+            ),
+            close(St::OnHold, Ev::CloseIncomplete, St::ClosedIncomplete),
+            close(St::Pending, Ev::Skip, St::ClosedSkipped),
+            close(St::Open, Ev::Skip, St::ClosedSkipped),
+        ],
+        terminal: vec![St::ClosedComplete, St::ClosedIncomplete, St::ClosedSkipped],
     }
 }

@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use itsm_core::{
     ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState, ProblemState,
-    RecordState, ReleaseState, ServiceRequestState, StateCategory,
+    RecordState, ReleaseState, ServiceRequestState, StateCategory, TaskState,
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -88,4 +88,5 @@ core_state_key! {
     ServiceRequestState { Submitted, AwaitingApproval, Approved, Rejected, Fulfilment, ClosedComplete, ClosedIncomplete }
     KnownErrorState { Open, Fixed, Retired }
     KnowledgeState { Draft, Review, Published, Retired }
+    TaskState { Pending, Open, WorkInProgress, OnHold, ClosedComplete, ClosedIncomplete, ClosedSkipped }
 }

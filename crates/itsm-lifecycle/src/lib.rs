@@ -123,15 +123,23 @@
 //!   [`KnownError`](itsm_core::KnownError), [`Change`](itsm_core::Change)
 //!   (its approval summary follows [`ApprovalPolicy::status`]),
 //!   [`Release`](itsm_core::Release),
-//!   [`ServiceRequest`](itsm_core::ServiceRequest) and
-//!   [`KnowledgeArticle`](itsm_core::KnowledgeArticle).
+//!   [`ServiceRequest`](itsm_core::ServiceRequest),
+//!   [`KnowledgeArticle`](itsm_core::KnowledgeArticle) and
+//!   [`Task`](itsm_core::Task).
 //! - [`Workflow`]: validation with paths, dense compiled tables, `apply`,
 //!   [`Workflow::allowed_events`], [`Workflow::replay`] (a million entries in
 //!   about ten milliseconds on one core).
 //! - The default flows: [`incident_flow`], [`major_incident_flow`],
 //!   [`problem_flow`], [`known_error_flow`], [`change_flow`] (normal,
 //!   standard, emergency), [`release_flow`], [`service_request_flow`],
-//!   [`knowledge_flow`].
+//!   [`knowledge_flow`], [`task_flow`].
+//! - Tasks: a parent cannot be resolved or closed while one of its tasks
+//!   is active, a rule that is data ([`TaskRule`], on by default, for
+//!   incidents, problems, changes and request items) and that the typed
+//!   path enforces when given the parent's tasks
+//!   ([`Lifecycle::with_task_rule`], [`Input::with_tasks`]); the same check
+//!   as a pure function ([`open_tasks_blocking`]); sequencing by `order`
+//!   ([`ready_tasks`]).
 //! - Pure rules: [`ApprovalPolicy`], [`AutoClose`], [`check_change_type_change`], [`check_standard_change_edit`],
 //!   [`incidents_to_resolve`], [`cancel_pending_approvals`].
 //! - Who acts: an [`Actor`] built from an `itsm_core::Directory` (their
@@ -168,6 +176,7 @@ mod key;
 mod major;
 mod policy;
 mod record;
+mod tasks;
 mod typed;
 
 pub use actor::{Actor, ActorContext, GuardRoles, SeparationOfDuties, permission_problems};
@@ -182,11 +191,11 @@ pub use engine::{AuditEntry, MAX_NAME_CHARS, Transition, Workflow};
 pub use error::{LifecycleError, Refusal, ReplayFault};
 pub use events::{
     ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent, ProblemEvent,
-    ReleaseEvent, ServiceRequestEvent,
+    ReleaseEvent, ServiceRequestEvent, TaskEvent,
 };
 pub use flows::{
     change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
-    problem_flow, release_flow, service_request_flow,
+    problem_flow, release_flow, service_request_flow, task_flow,
 };
 pub use key::{EventKey, StateKey, WorkflowKey};
 pub use major::{
@@ -198,6 +207,7 @@ pub use policy::{
     check_standard_change_edit, incidents_to_resolve, retire_superseded,
 };
 pub use record::Record;
+pub use tasks::{ChildTask, TaskRule, open_tasks_blocking, ready_tasks};
 pub use typed::{Input, InputComment, Lifecycle, Step};
 
 use itsm_core::SchemaBundle;
@@ -227,6 +237,8 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<ServiceRequestEvent>("service_request_event")
         .with::<KnownErrorEvent>("known_error_event")
         .with::<KnowledgeEvent>("knowledge_event")
+        .with::<TaskEvent>("task_event")
+        .with::<TaskRule>("task_rule")
         .with::<MajorIncidentRules>("major_incident_rules")
         .with::<MajorIncidentAssessment>("major_incident_assessment")
         .with::<RelatedIncident>("related_incident")

@@ -1,12 +1,13 @@
 //! [`Record`]: what the typed path needs of an ITIL record, implemented for
-//! the seven records of `itsm-core` that have a lifecycle.
+//! the eight records of `itsm-core` that have a lifecycle.
 
 use std::fmt::Debug;
 
 use itsm_core::{
     Change, ChangeState, ChangeType, Incident, IncidentState, KnowledgeArticle, KnowledgeState,
     KnownError, KnownErrorState, Problem, ProblemState, RecordKind, RecordNumber, RecordState,
-    Release, ReleaseState, RequestItem, ServiceRequest, ServiceRequestState, Validate,
+    Release, ReleaseState, RequestItem, ServiceRequest, ServiceRequestState, Task, TaskState,
+    Validate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -14,9 +15,9 @@ use serde::de::DeserializeOwned;
 use crate::key::{EventKey, StateKey};
 use crate::{
     ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, LifecycleError, ProblemEvent,
-    ReleaseEvent, ServiceRequestEvent, WorkflowDefinition, change_flow, check_change_type_change,
-    check_standard_change_edit, incident_flow, knowledge_flow, known_error_flow, problem_flow,
-    release_flow, service_request_flow,
+    ReleaseEvent, ServiceRequestEvent, TaskEvent, WorkflowDefinition, change_flow,
+    check_change_type_change, check_standard_change_edit, incident_flow, knowledge_flow,
+    known_error_flow, problem_flow, release_flow, service_request_flow, task_flow,
 };
 
 pub(crate) mod sealed {
@@ -26,7 +27,8 @@ pub(crate) mod sealed {
 }
 
 /// An ITIL record that [`Lifecycle`](crate::Lifecycle) moves: incident,
-/// problem, known error, change, release, service request, knowledge article.
+/// problem, known error, change, release, service request, knowledge
+/// article, task.
 ///
 /// Sealed: implemented for the records of `itsm-core` only. Fields are
 /// reached by their JSON key, so the same interpreter serves every record.
@@ -113,6 +115,19 @@ macro_rules! record {
     (@extra KnowledgeArticle) => {
         const REQUESTER: &'static str = "author";
     };
+    (@extra Task) => {
+        fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {
+            if self.parent == edited.parent {
+                Ok(())
+            } else {
+                Err(LifecycleError::InvalidEdit {
+                    record: self.number.to_string(),
+                    field: "parent".to_owned(),
+                    reason: "a task stays with the record it was opened for".to_owned(),
+                })
+            }
+        }
+    };
     (@extra $ty:ty) => {};
 }
 
@@ -193,4 +208,12 @@ record!(
     KnowledgeArticle,
     "created_at",
     vec![knowledge_flow()]
+);
+record!(
+    Task,
+    TaskState,
+    TaskEvent,
+    Task,
+    "opened_at",
+    vec![task_flow()]
 );

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use itsm_core::{
     Approval, ApprovalDecision, ApprovalStatus, CommentVisibility, FieldValue, GroupId, Impact,
-    Incident, MajorIncidentState, PersonId, PriorityMatrix, RecordState, StateCategory,
+    Incident, MajorIncidentState, PersonId, PriorityMatrix, RecordState, StateCategory, Task,
     TimelineChange, TimelineEvent, Urgency,
 };
 use schemars::JsonSchema;
@@ -19,9 +19,9 @@ use serde_json::{Map, Value};
 use crate::key::WorkflowKey;
 use crate::policy::ApprovalOutcome;
 use crate::{
-    Actor, ApprovalPolicy, AuditEntry, Effect, Guard, GuardContext, GuardRoles, LifecycleError,
-    MajorIncidentEvent, PlainContext, Record, SeparationOfDuties, Transition, Workflow,
-    cancel_pending_approvals, major_incident_flow,
+    Actor, ApprovalPolicy, AuditEntry, ChildTask, Effect, Guard, GuardContext, GuardRoles,
+    LifecycleError, MajorIncidentEvent, PlainContext, Record, SeparationOfDuties, TaskRule,
+    Transition, Workflow, cancel_pending_approvals, major_incident_flow,
 };
 
 type Object = Map<String, Value>;
@@ -76,6 +76,18 @@ pub struct Input {
     /// putting an incident on hold `awaiting_caller` requires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<InputComment>,
+    /// The record's tasks, as the caller holds them: with a [`TaskRule`]
+    /// on, an event that would take the record into a blocked category
+    /// while one of them is active is refused
+    /// ([`LifecycleError::OpenTasks`]). Tasks of another parent are
+    /// ignored. The lifecycle reads no store: tasks not given here are
+    /// not seen.
+    ///
+    /// Not on the wire: the program that keeps the tasks gives them
+    /// ([`with_tasks`](Self::with_tasks)), so that a client sending a
+    /// command cannot vouch that a record has none.
+    #[serde(skip)]
+    pub tasks: Vec<ChildTask>,
 }
 
 /// A comment that comes with an event or an edit.
@@ -152,6 +164,14 @@ impl Input {
         self.guards.insert(guard.into());
         self
     }
+
+    /// This input with `tasks`, the record's tasks, added to those it
+    /// holds, for the [`TaskRule`] to check.
+    #[must_use]
+    pub fn with_tasks(mut self, tasks: &[Task]) -> Self {
+        self.tasks.extend(tasks.iter().map(ChildTask::from));
+        self
+    }
 }
 
 /// What one command did to a record: the record as it is now, the audit
@@ -202,6 +222,8 @@ pub struct Lifecycle<R: Record> {
     guard_roles: GuardRoles,
     /// Who may not approve what.
     separation: SeparationOfDuties,
+    /// Which categories a parent may not enter while its tasks are active.
+    task_rule: TaskRule,
 }
 
 impl<R: Record> Lifecycle<R> {
@@ -251,6 +273,7 @@ impl<R: Record> Lifecycle<R> {
             effect_fields,
             guard_roles: GuardRoles::default(),
             separation: SeparationOfDuties::default(),
+            task_rule: TaskRule::default(),
         })
     }
 
@@ -285,6 +308,23 @@ impl<R: Record> Lifecycle<R> {
     pub fn with_separation_of_duties(mut self, rules: SeparationOfDuties) -> Self {
         self.separation = rules;
         self
+    }
+
+    /// This lifecycle under `rule` for the record's tasks (by default
+    /// [`TaskRule::default`]: no resolving or closing an incident, a
+    /// problem or a change while one of its tasks is active;
+    /// [`TaskRule::off`] switches it off). The rule sees the tasks an
+    /// event's [`Input`] gives ([`Input::with_tasks`]).
+    #[must_use]
+    pub fn with_task_rule(mut self, rule: TaskRule) -> Self {
+        self.task_rule = rule;
+        self
+    }
+
+    /// The rule for the record's tasks.
+    #[must_use]
+    pub fn task_rule(&self) -> &TaskRule {
+        &self.task_rule
     }
 
     /// Which roles pass the role guards.
@@ -388,7 +428,8 @@ impl<R: Record> Lifecycle<R> {
     /// [`LifecycleError::Json`] for a value of the wrong type; the errors of
     /// [`Workflow::apply`] (not allowed, refused with every reason);
     /// [`LifecycleError::ChangeTypeLocked`] for a change's type changed
-    /// too late.
+    /// too late; [`LifecycleError::OpenTasks`] when the [`TaskRule`]
+    /// blocks the state entered while a task `input` gives is active.
     pub fn apply(
         &self,
         record: &R,
@@ -400,9 +441,15 @@ impl<R: Record> Lifecycle<R> {
         let before = to_object(record)?;
         let (edited, mut mid, mut timeline) = self.edited(record, &before, input, actor, at)?;
         let facts = RecordFacts::new(&mid, input, self.policy)?;
-        let transition =
-            self.workflow(&edited)
-                .apply(&edited.state(), &event, actor, at, &facts)?;
+        let workflow = self.workflow(&edited);
+        let transition = workflow.apply(&edited.state(), &event, actor, at, &facts)?;
+        let target = &transition.audit.to;
+        self.check_tasks(
+            &before,
+            record,
+            workflow.category(target).unwrap_or(target.category()),
+            &input.tasks,
+        )?;
         timeline.extend(comment_event(record, input, actor, at)?);
         mid.insert(STATE.to_owned(), json(STATE, &transition.audit.to)?);
         let mut after = mid.clone();
@@ -674,7 +721,8 @@ impl<R: Record> Lifecycle<R> {
     }
 
     /// The events whose guards allow them for `record` (for a UI's
-    /// buttons), with the guards `input` vouches for.
+    /// buttons), with the guards `input` vouches for, less those the
+    /// [`TaskRule`] blocks while a task `input` gives is active.
     ///
     /// # Errors
     /// [`LifecycleError::Json`] if the record's approvals cannot be read.
@@ -685,12 +733,57 @@ impl<R: Record> Lifecycle<R> {
     ) -> Result<Vec<R::Event>, LifecycleError> {
         let obj = to_object(record)?;
         let facts = RecordFacts::new(&obj, input, self.policy)?;
-        Ok(self
-            .workflow(record)
-            .allowed_events(&record.state(), &facts)
-            .into_iter()
-            .copied()
-            .collect())
+        let workflow = self.workflow(record);
+        let state = record.state();
+        let mut events = Vec::new();
+        for event in workflow.allowed_events(&state, &facts) {
+            let blocked = match workflow.target(&state, event) {
+                Some(to) => {
+                    let category = workflow.category(to).unwrap_or(to.category());
+                    self.check_tasks(&obj, record, category, &input.tasks)
+                        .is_err()
+                }
+                None => false,
+            };
+            if !blocked {
+                events.push(*event);
+            }
+        }
+        Ok(events)
+    }
+
+    /// [`LifecycleError::OpenTasks`] when the task rule keeps `record`
+    /// (whose JSON is `obj`) from entering `category` while one of its
+    /// `tasks` is active.
+    fn check_tasks(
+        &self,
+        obj: &Object,
+        record: &R,
+        category: StateCategory,
+        tasks: &[ChildTask],
+    ) -> Result<(), LifecycleError> {
+        if tasks.is_empty() || !self.task_rule.blocks(R::KIND, category) {
+            return Ok(());
+        }
+        let Some(id) = obj.get("id").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        let open: Vec<String> = tasks
+            .iter()
+            .filter(|t| t.parent.kind() == R::KIND && t.parent.uuid().to_string() == id)
+            .filter(|t| t.state.category().is_active())
+            .map(|t| t.number.to_string())
+            .collect();
+        if open.is_empty() {
+            Ok(())
+        } else {
+            Err(LifecycleError::OpenTasks {
+                kind: R::KIND.to_string(),
+                record: record.number().to_string(),
+                category: category.to_string(),
+                tasks: open,
+            })
+        }
     }
 
     /// Folds `timeline` into `opened`, the record as it was before the

@@ -9,7 +9,7 @@ use itsm_core::ChangeType;
 use itsm_lifecycle::{
     Effect, EventKey, PlainContext, StateKey, Workflow, WorkflowDefinition, change_flow,
     incident_flow, knowledge_flow, known_error_flow, major_incident_flow, problem_flow,
-    release_flow, service_request_flow,
+    release_flow, service_request_flow, task_flow,
 };
 
 fn effect_text(e: &Effect) -> String {
@@ -180,6 +180,17 @@ fn workflow_docs_match_the_default_flows() {
             "- `publish` needs the approval policy met over the article's approvals (guard `approved`); `rework` cancels pending approvals.\n\
              - `publish` sets `published_at` and `retire` sets `retired_at`, as `KnowledgeArticle::validate` requires.\n\
              - publishing a version that supersedes a published one retires it: `itsm_lifecycle::retire_superseded`.",
+        ),
+        markdown(
+            task_flow(),
+            "itsm_lifecycle::task_flow()",
+            "- One flow for incident, problem, change and request tasks (`TaskParent` names the parent).\n\
+             - A task opens `pending`; `ready` opens it when the tasks of lower `order` under the same parent are \
+             closed: `itsm_lifecycle::ready_tasks` lists those. Tasks of one order run in parallel.\n\
+             - `start` sets `started_at`, which `Task::validate` requires in `work_in_progress` and `on_hold`.\n\
+             - Every closing sets `closed_at` and `closed_by`; `close_incomplete` and `skip` need `close_notes`.\n\
+             - The parent's side: with `TaskRule` on (the default), an incident, problem, change or request item \
+             may not become resolved or closed while a task is active (`LifecycleError::OpenTasks`).",
         ),
     ];
     let mut problems = Vec::new();

@@ -7,14 +7,14 @@ use std::fmt::Debug;
 use chrono::{DateTime, TimeZone, Utc};
 use itsm_core::{
     ChangeState, ChangeType, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState,
-    PersonId, ProblemState, ReleaseState, ServiceRequestState, TimelineChange,
+    PersonId, ProblemState, ReleaseState, ServiceRequestState, TaskState, TimelineChange,
 };
 use itsm_lifecycle::{
     ChangeEvent, Effect, EventKey, Field, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
     LifecycleError, MajorIncidentEvent, PlainContext, ProblemEvent, Refusal, ReleaseEvent,
-    ServiceRequestEvent, StateKey, Workflow, WorkflowDefinition, change_flow, incident_flow,
-    knowledge_flow, known_error_flow, major_incident_flow, problem_flow, release_flow,
-    service_request_flow,
+    ServiceRequestEvent, StateKey, TaskEvent, Workflow, WorkflowDefinition, change_flow,
+    incident_flow, knowledge_flow, known_error_flow, major_incident_flow, problem_flow,
+    release_flow, service_request_flow, task_flow,
 };
 
 /// What a move should do.
@@ -802,5 +802,88 @@ fn knowledge_flow_table() {
             (S::Published, E::Submit, "", NotAllowed),
             (S::Retired, E::Submit, "", Terminal),
         ],
+    );
+}
+
+#[test]
+fn task_flow_table() {
+    use TaskEvent as E;
+    use TaskState as S;
+    const NOTES: &str = "f:close_notes";
+    run(
+        task_flow(),
+        &[
+            (S::Pending, E::Ready, "", To(S::Open)),
+            (S::Open, E::Start, "", To(S::WorkInProgress)),
+            (S::WorkInProgress, E::Hold, "", To(S::OnHold)),
+            (S::OnHold, E::Resume, "", To(S::WorkInProgress)),
+            (S::Open, E::Complete, "", To(S::ClosedComplete)),
+            (S::WorkInProgress, E::Complete, "", To(S::ClosedComplete)),
+            (S::Open, E::CloseIncomplete, NOTES, To(S::ClosedIncomplete)),
+            (
+                S::WorkInProgress,
+                E::CloseIncomplete,
+                NOTES,
+                To(S::ClosedIncomplete),
+            ),
+            (
+                S::OnHold,
+                E::CloseIncomplete,
+                NOTES,
+                To(S::ClosedIncomplete),
+            ),
+            (
+                S::OnHold,
+                E::CloseIncomplete,
+                "",
+                Refused(&["field:close_notes"]),
+            ),
+            (S::Pending, E::Skip, NOTES, To(S::ClosedSkipped)),
+            (S::Open, E::Skip, NOTES, To(S::ClosedSkipped)),
+            (S::Pending, E::Skip, "", Refused(&["field:close_notes"])),
+            (S::Pending, E::Start, "", NotAllowed),
+            (S::Pending, E::Complete, "", NotAllowed),
+            (S::Open, E::Hold, "", NotAllowed),
+            (S::OnHold, E::Complete, "", NotAllowed),
+            (S::WorkInProgress, E::Skip, NOTES, NotAllowed),
+            (S::ClosedComplete, E::Ready, "", Terminal),
+            (S::ClosedIncomplete, E::Start, "", Terminal),
+            (S::ClosedSkipped, E::Ready, "", Terminal),
+        ],
+    );
+}
+
+#[test]
+fn closing_a_task_stamps_when_and_who_and_starting_stamps_when() {
+    let wf = Workflow::new(task_flow(), &PlainContext::itil()).unwrap();
+    let actor = Some(PersonId::from_u128(1));
+    let start = wf
+        .apply(&TaskState::Open, &TaskEvent::Start, actor, at(), &facts(""))
+        .unwrap();
+    assert_eq!(
+        start.effects,
+        [Effect::SetTimestamp {
+            field: Field::STARTED_AT.to_owned()
+        }]
+    );
+    let complete = wf
+        .apply(
+            &TaskState::WorkInProgress,
+            &TaskEvent::Complete,
+            actor,
+            at(),
+            &facts(""),
+        )
+        .unwrap();
+    assert_eq!(
+        complete.effects,
+        [
+            Effect::SetTimestamp {
+                field: Field::CLOSED_AT.to_owned()
+            },
+            Effect::SetActor {
+                field: Field::CLOSED_BY.to_owned()
+            },
+        ]
     );
 }

@@ -60,8 +60,8 @@ fn example_and_default_workflow_definitions_validate_against_the_schema() {
         .chain(json_files("docs/workflows"))
         .collect();
     assert!(
-        files.len() >= 11,
-        "expected the example and the 10 default flows, found {}",
+        files.len() >= 12,
+        "expected the example and the 11 default flows, found {}",
         files.len()
     );
     for (path, value) in files {
@@ -74,9 +74,9 @@ fn example_and_default_workflow_definitions_validate_against_the_schema() {
 }
 
 /// The root type other than a workflow definition that an example is
-/// named after (`assignment_rules.json`).
+/// named after (`assignment_rules.json`, `task_rule.json`).
 fn other_root(path: &str) -> Option<&'static str> {
-    const OTHERS: &[&str] = &["assignment_rules"];
+    const OTHERS: &[&str] = &["assignment_rules", "task_rule"];
     let stem = std::path::Path::new(path).file_stem()?.to_str()?;
     OTHERS.iter().copied().find(|o| *o == stem)
 }
@@ -95,15 +95,19 @@ fn examples_named_after_a_root_type_validate_against_its_schema() {
             .collect();
         assert!(errors.is_empty(), "{path}: {errors:#?}");
         let mut broken = value.clone();
-        broken["rules"][0]["pick"] = "whoever".into();
+        let (pointer, bad) = match name {
+            "assignment_rules" => ("/rules/0/pick", "whoever"),
+            _ => ("/blocked_categories/0", "sleeping"),
+        };
+        *broken.pointer_mut(pointer).unwrap() = bad.into();
         assert!(
             !validator(name).is_valid(&broken),
-            "{path}: the schema accepts any pick"
+            "{path}: the schema accepts {bad:?} at {pointer}"
         );
     }
     assert_eq!(
-        seen, 1,
-        "expected docs/examples/lifecycle/assignment_rules.json"
+        seen, 2,
+        "expected docs/examples/lifecycle/assignment_rules.json and task_rule.json"
     );
 }
 

@@ -5,7 +5,7 @@
 //! - its audit trail replays, through its workflow, to its state;
 //! - the timeline's state changes are exactly the audit entries (same
 //!   states, instant, actor and reason), and the timeline is well-formed;
-//! - for incidents, known errors, releases and articles, whose flows and
+//! - for incidents, known errors, releases, articles and tasks, whose flows and
 //!   `itsm-core` rules were written apart, the record never breaks a rule.
 //!
 //! Commands are drawn at random; those the engine refuses are skipped, as
@@ -14,7 +14,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm_core::{
     ApprovalDecision, Change, CommentVisibility, GroupId, Incident, IncidentId, KnowledgeArticle,
-    KnownError, PersonId, PriorityMatrix, Problem, Release, ServiceRequest, Timeline,
+    KnownError, PersonId, PriorityMatrix, Problem, Release, ServiceRequest, Task, Timeline,
     TimelineChange, TimelineEvent,
 };
 use itsm_lifecycle::{
@@ -403,5 +403,29 @@ proptest! {
             keeps_rules: true,
         };
         law::<KnowledgeArticle>(&lc, article, &pool, &ops, None);
+    }
+
+    #[test]
+    fn tasks_are_the_fold_of_their_timeline(ops in ops()) {
+        let lc = Lifecycle::<Task>::itil().unwrap();
+        let task = json_record(json!({
+            "id": "01958f3c-0011-7001-8001-000000011001",
+            "number": "TASK0010001",
+            "parent": {"kind": "change", "id": "01958f3c-0008-7001-8001-000000008001"},
+            "short_description": "Fail over to the secondary concentrator",
+            "state": "pending",
+            "opened_at": "2026-05-04T09:00:00Z"
+        }));
+        let pool = Pool {
+            fields: vec![
+                ("close_notes", json!("Not needed: the secondary was already active.")),
+                ("description", json!("Fail over, update, fail back.")),
+                ("due_at", json!("2026-05-05T17:00:00Z")),
+                ("order", json!(200)),
+            ],
+            reasons: &[],
+            keeps_rules: true,
+        };
+        law::<Task>(&lc, task, &pool, &ops, None);
     }
 }

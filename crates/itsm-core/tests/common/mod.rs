@@ -1340,6 +1340,70 @@ pub fn request_item() -> impl Strategy<Value = RequestItem> {
         })
 }
 
+// Tasks.
+
+pub fn task_id() -> impl Strategy<Value = TaskId> {
+    any::<u128>().prop_map(TaskId::from_u128)
+}
+
+pub fn task_parent() -> impl Strategy<Value = TaskParent> {
+    prop_oneof![
+        incident_id().prop_map(TaskParent::Incident),
+        problem_id().prop_map(TaskParent::Problem),
+        change_id().prop_map(TaskParent::Change),
+        any::<u128>().prop_map(|v| TaskParent::RequestItem(RequestItemId::from_u128(v))),
+    ]
+}
+
+pub fn task() -> impl Strategy<Value = Task> {
+    (
+        (
+            task_id(),
+            number(NumberPrefix::Task),
+            task_parent(),
+            text(),
+            opt_text(),
+            variant::<TaskState>(),
+            any::<u32>(),
+        ),
+        (opt(group_id()), opt(person_id()), instant(), opt(instant())),
+        (
+            opt(instant()),
+            opt(instant()),
+            opt(instant()),
+            opt(instant()),
+        ),
+        (opt(person_id()), opt_text(), opt_text(), extensions()),
+    )
+        .prop_map(|(a, b, c, d)| {
+            let (id, number, parent, short_description, description, state, order) = a;
+            let (assignment_group, assigned_to, opened_at, started_at) = b;
+            let (due_at, planned_start, planned_end, closed_at) = c;
+            let (closed_by, close_notes, template, extensions) = d;
+            Task {
+                id,
+                number,
+                parent,
+                short_description,
+                description,
+                state,
+                order,
+                assignment_group,
+                assigned_to,
+                opened_at,
+                started_at,
+                due_at,
+                planned_start,
+                planned_end,
+                closed_at,
+                closed_by,
+                close_notes,
+                template,
+                extensions,
+            }
+        })
+}
+
 fn finite() -> impl Strategy<Value = f64> {
     any::<f64>().prop_filter("finite", |x| x.is_finite())
 }
@@ -1380,7 +1444,7 @@ pub fn catalog_variable() -> impl Strategy<Value = CatalogVariable> {
         )
 }
 
-pub fn catalog_task_template() -> impl Strategy<Value = TaskTemplate> {
+pub fn task_template() -> impl Strategy<Value = TaskTemplate> {
     (text(), text(), opt_text(), opt(group_id()), any::<u32>()).prop_map(
         |(name, short_description, description, assignment_group, order)| TaskTemplate {
             name,
@@ -1417,7 +1481,7 @@ pub fn catalog_item() -> impl Strategy<Value = CatalogItem> {
             catalog_approval(),
             opt(group_id()),
             opt_text(),
-            vec(catalog_task_template(), 0..3),
+            vec(task_template(), 0..3),
             opt(template_id()),
             extensions(),
         ),
@@ -1471,11 +1535,7 @@ pub fn standard_change_template() -> impl Strategy<Value = StandardChangeTemplat
             text(),
             opt_text(),
         ),
-        (
-            vec(catalog_task_template(), 0..3),
-            any::<bool>(),
-            extensions(),
-        ),
+        (vec(task_template(), 0..3), any::<bool>(), extensions()),
     )
         .prop_map(|(a, b, c)| {
             let (id, name, short_description, description, category, risk, impact) = a;
@@ -1551,4 +1611,29 @@ pub fn order() -> impl Strategy<Value = Order> {
                 }
             },
         )
+}
+
+/// A valid change task in progress: started, due and planned.
+pub fn valid_task() -> Task {
+    Task {
+        id: TaskId::from_u128(11),
+        number: num("TASK0000011"),
+        parent: TaskParent::Change(ChangeId::from_u128(4)),
+        short_description: "Update the primary concentrator".to_owned(),
+        description: Some("Fail over, update, fail back.".to_owned()),
+        state: TaskState::WorkInProgress,
+        order: 200,
+        assignment_group: Some(GroupId::from_u128(2)),
+        assigned_to: Some(PersonId::from_u128(3)),
+        opened_at: at(9, 0),
+        started_at: Some(at(10, 0)),
+        due_at: Some(at(14, 0)),
+        planned_start: Some(at(10, 0)),
+        planned_end: Some(at(12, 0)),
+        closed_at: None,
+        closed_by: None,
+        close_notes: None,
+        template: Some("update_firmware".to_owned()),
+        extensions: Extensions::new(),
+    }
 }
