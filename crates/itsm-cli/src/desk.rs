@@ -78,10 +78,14 @@ pub(crate) enum Kind {
     ServiceRequest,
     /// A knowledge article.
     KnowledgeArticle,
+    /// A request item.
+    RequestItem,
+    /// A task.
+    Task,
 }
 
 impl Kind {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 9] = [
         Self::Incident,
         Self::Problem,
         Self::KnownError,
@@ -89,6 +93,8 @@ impl Kind {
         Self::Release,
         Self::ServiceRequest,
         Self::KnowledgeArticle,
+        Self::RequestItem,
+        Self::Task,
     ];
 
     fn record_kind(self) -> RecordKind {
@@ -100,6 +106,8 @@ impl Kind {
             Self::Release => RecordKind::Release,
             Self::ServiceRequest => RecordKind::ServiceRequest,
             Self::KnowledgeArticle => RecordKind::KnowledgeArticle,
+            Self::RequestItem => RecordKind::RequestItem,
+            Self::Task => RecordKind::Task,
         }
     }
 }
@@ -739,6 +747,8 @@ fn parse_record(source: &Source, kind: Kind) -> Result<Record, CliError> {
         Kind::KnowledgeArticle => {
             Record::KnowledgeArticle(parse_text(source, "knowledge article")?)
         }
+        Kind::RequestItem => Record::RequestItem(parse_text(source, "request item")?),
+        Kind::Task => Record::Task(parse_text(source, "task")?),
     })
 }
 

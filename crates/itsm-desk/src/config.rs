@@ -35,6 +35,10 @@ pub struct FollowOnRules {
     /// the caller is their reply: it resumes the incident
     /// (`caller_updated`), in the same transaction.
     pub caller_reply_resumes: bool,
+    /// When a task ends, the pending tasks of its parent whose turn has
+    /// come (every task of a lower `order` ended) are made ready, in the
+    /// same transaction ([`itsm_lifecycle::ready_tasks`]).
+    pub ready_next_tasks: bool,
 }
 
 impl Default for FollowOnRules {
@@ -46,6 +50,7 @@ impl Default for FollowOnRules {
             release_deploys_changes: true,
             resolve_children_with_parent: true,
             caller_reply_resumes: true,
+            ready_next_tasks: true,
         }
     }
 }
@@ -75,12 +80,16 @@ pub struct Workflows {
     pub service_request: Vec<WorkflowDefinition<String, String>>,
     /// Knowledge articles.
     pub knowledge_article: Vec<WorkflowDefinition<String, String>>,
+    /// Request items (the service request flow by default).
+    pub request_item: Vec<WorkflowDefinition<String, String>>,
+    /// Tasks.
+    pub task: Vec<WorkflowDefinition<String, String>>,
 }
 
 impl Workflows {
     /// The kinds' names (as in `workflows/<kind>.json`) and their workflows.
     #[must_use]
-    pub fn by_kind(&self) -> [(&'static str, &Vec<WorkflowDefinition<String, String>>); 7] {
+    pub fn by_kind(&self) -> [(&'static str, &Vec<WorkflowDefinition<String, String>>); 9] {
         [
             ("incident", &self.incident),
             ("problem", &self.problem),
@@ -89,6 +98,8 @@ impl Workflows {
             ("release", &self.release),
             ("service_request", &self.service_request),
             ("knowledge_article", &self.knowledge_article),
+            ("request_item", &self.request_item),
+            ("task", &self.task),
         ]
     }
 
@@ -101,6 +112,8 @@ impl Workflows {
             "release" => &mut self.release,
             "service_request" => &mut self.service_request,
             "knowledge_article" => &mut self.knowledge_article,
+            "request_item" => &mut self.request_item,
+            "task" => &mut self.task,
             _ => return None,
         })
     }
@@ -127,6 +140,12 @@ pub struct Config {
     /// Custom workflows; the ITIL default flows where empty.
     #[serde(default)]
     pub workflows: Workflows,
+    /// Which records may not be resolved or closed while one of their
+    /// tasks is active; on by default for incidents, problems, changes and
+    /// request items, [`TaskRule::off`](itsm_lifecycle::TaskRule::off) to
+    /// switch it off.
+    #[serde(default)]
+    pub task_rule: itsm_lifecycle::TaskRule,
     /// The criteria that propose an incident as a major incident.
     #[serde(default)]
     pub major_incident_rules: MajorIncidentRules,
@@ -159,6 +178,7 @@ impl Default for Config {
             rules: FollowOnRules::default(),
             separation_of_duties: SeparationOfDuties::default(),
             workflows: Workflows::default(),
+            task_rule: itsm_lifecycle::TaskRule::default(),
             major_incident_rules: MajorIncidentRules::default(),
         }
     }
@@ -175,8 +195,10 @@ impl Config {
     /// - `separation_of_duties.json`: the rules of separation of duties;
     /// - `major_incident_rules.json`: the criteria that propose a major incident;
     /// - `workflows/<kind>.json` (`incident`, `problem`, `known_error`,
-    ///   `change`, `release`, `service_request`, `knowledge_article`): a
-    ///   workflow definition, or an array of them (a change's three).
+    ///   `change`, `release`, `service_request`, `knowledge_article`,
+    ///   `request_item`, `task`): a workflow definition, or an array of them
+    ///   (a change's three);
+    /// - `task_rule.json`: which parents wait for their active tasks;
     ///
     /// # Errors
     /// [`DeskError::Config`] listing every file that cannot be read or
@@ -208,6 +230,7 @@ impl Config {
             ("policy.json", 0),
             ("rules.json", 1),
             ("separation_of_duties.json", 2),
+            ("task_rule.json", 3),
         ] {
             let path = dir.join(name);
             if !path.exists() {
@@ -220,8 +243,10 @@ impl Config {
                 0 => itsm_core::from_json::<ApprovalPolicy>(&text)
                     .map(|p| config.approval_policy = p),
                 1 => itsm_core::from_json::<FollowOnRules>(&text).map(|r| config.rules = r),
-                _ => itsm_core::from_json::<SeparationOfDuties>(&text)
+                2 => itsm_core::from_json::<SeparationOfDuties>(&text)
                     .map(|r| config.separation_of_duties = r),
+                _ => itsm_core::from_json::<itsm_lifecycle::TaskRule>(&text)
+                    .map(|r| config.task_rule = r),
             };
             if let Err(e) = parsed {
                 problems.push(format!("{}: {e}", path.display()));
@@ -269,7 +294,8 @@ impl Config {
             let Some(target) = config.workflows.by_kind_mut(&kind) else {
                 problems.push(format!(
                     "{}: {kind:?} is not a kind of record with a workflow (incident, problem, \
-                     known_error, change, release, service_request, knowledge_article)",
+                     known_error, change, release, service_request, knowledge_article, \
+                     request_item, task)",
                     path.display()
                 ));
                 continue;
@@ -306,7 +332,11 @@ impl Config {
         let mut problems = Vec::new();
         crate::flows::Flows::compile(
             &self.workflows,
-            (self.approval_policy, self.separation_of_duties),
+            (
+                self.approval_policy,
+                self.separation_of_duties,
+                &self.task_rule,
+            ),
             None,
             &mut problems,
         );

@@ -7,13 +7,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use itsm_cmdb::QueryOptions;
 use itsm_core::{
-    AffectedService, ApprovalDecision, ChangeState, CiId, CommentVisibility, FieldValue, GroupId,
-    Impact, Incident, IncidentState, KnownError, PersonId, RecordKind, RecordNumber, ReleaseState,
-    ServiceEffect, Timeline, TimelineEvent, Urgency,
+    AffectedService, ApprovalDecision, Catalog, ChangeState, CiId, CommentVisibility, FieldValue,
+    GroupId, Impact, Incident, IncidentState, KnownError, Numbering, Order, OrderRefs, Ordered,
+    PersonId, RecordKind, RecordNumber, RecordState, ReleaseState, ServiceEffect, Task, TaskId,
+    TaskParent, Timeline, TimelineEvent, Urgency,
 };
 use itsm_lifecycle::{
     Effect, Input, LifecycleError, MajorIncidentAssessment, MajorIncidentEvent, MajorIncidentFacts,
-    RelatedIncident,
+    RelatedIncident, TaskEvent,
 };
 use itsm_sla::{
     BusinessDuration, CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation,
@@ -366,6 +367,14 @@ macro_rules! step {
                 let $lc = &$self.engines.flows.knowledge;
                 finish!(Record::KnowledgeArticle, $call)
             }
+            Record::RequestItem($r) => {
+                let $lc = &$self.engines.flows.request_item;
+                finish!(Record::RequestItem, $call)
+            }
+            Record::Task($r) => {
+                let $lc = &$self.engines.flows.task;
+                finish!(Record::Task, $call)
+            }
             other => {
                 return Err(refused(
                     other.number(),
@@ -425,7 +434,11 @@ impl Desk {
         let mut problems = Vec::new();
         let Some(flows) = crate::flows::Flows::compile(
             &config.workflows,
-            (config.approval_policy, config.separation_of_duties),
+            (
+                config.approval_policy,
+                config.separation_of_duties,
+                &config.task_rule,
+            ),
             Some(&matrix),
             &mut problems,
         ) else {
@@ -899,6 +912,24 @@ impl Desk {
         let (record, audit, timeline, _) =
             step!(self, record, &number, |r, lc| lc.open(r, ctx.actor, ctx.at));
         let mut also = Vec::new();
+        // A task joins its parent's list of tasks, in the same transaction.
+        if let Record::Task(task) = &record {
+            let parent = self.task_parent(task)?;
+            let edit = crate::links::task_input(&parent.record, &record)
+                .ok_or_else(|| refused(&number, "the task cannot join its parent's list"))?;
+            let parent_number = *parent.record.number();
+            let (pr, pa, pt, _) = step!(self, &parent.record, &parent_number, |r, lc| lc
+                .update(r, &edit, ctx.actor, ctx.at));
+            also.push(self.pending(
+                Some((parent.version, parent.timeline)),
+                pr,
+                pa,
+                pt,
+                Vec::new(),
+                ctx,
+                &format!("task {number} added"),
+            )?);
+        }
         // A known error's workaround is recorded on its problem's incidents.
         if let Record::KnownError(ke) = &record
             && self.config.rules.workaround_to_incidents
@@ -908,6 +939,124 @@ impl Desk {
         let main = self.pending(None, record, audit, timeline, Vec::new(), ctx, "opened")?;
         let mut pendings = vec![main];
         pendings.extend(also);
+        self.commit(pendings, Vec::new())
+    }
+
+    /// Places an order from the service catalog ([`Catalog::order`]) and
+    /// opens what it makes in one transaction: the service request (the
+    /// outcome's record), its request item, their tasks and, for an item
+    /// that carries one, the pre-approved standard change, linked both
+    /// ways. Each parent lists its tasks' numbers in `extensions.tasks`.
+    /// `numbering` gives the numbers and the ids' random bits; `refs`
+    /// what people, groups and CIs in the answers are checked against.
+    ///
+    /// # Errors
+    /// [`DeskError::Order`] with every problem of the order;
+    /// [`DeskError::Refused`] when a number it was given is taken; the
+    /// lifecycle's and the store's errors. Nothing is written on an error.
+    pub fn order(
+        &mut self,
+        catalog: &Catalog,
+        order: &Order,
+        refs: &OrderRefs<'_>,
+        numbering: &mut dyn Numbering,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let ordered =
+            catalog
+                .order(order, refs, numbering)
+                .map_err(|problems| DeskError::Order {
+                    catalog_item: order.catalog_item.to_string(),
+                    problems,
+                })?;
+        let Ordered {
+            request,
+            mut item,
+            mut change,
+            tasks,
+        } = ordered;
+        let numbers = |parent: TaskParent| -> FieldValue {
+            FieldValue::Array(
+                tasks
+                    .iter()
+                    .filter(|t| t.parent == parent)
+                    .map(|t| FieldValue::String(t.number.to_string()))
+                    .collect(),
+            )
+        };
+        if tasks
+            .iter()
+            .any(|t| t.parent == TaskParent::RequestItem(item.id))
+        {
+            item.extensions.insert(
+                "tasks".to_owned(),
+                numbers(TaskParent::RequestItem(item.id)),
+            );
+        }
+        if let Some(change) = change.as_mut()
+            && tasks
+                .iter()
+                .any(|t| t.parent == TaskParent::Change(change.id))
+        {
+            change
+                .extensions
+                .insert("tasks".to_owned(), numbers(TaskParent::Change(change.id)));
+        }
+        let ready: BTreeSet<TaskId> = itsm_lifecycle::ready_tasks(&tasks)
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        let mut records = vec![Record::ServiceRequest(request), Record::RequestItem(item)];
+        records.extend(change.map(Record::Change));
+        records.extend(tasks.into_iter().map(Record::Task));
+        if records.len() > MAX_RECORDS_PER_COMMAND {
+            return Err(refused(
+                records[0].number(),
+                format!(
+                    "the order makes {} records; a command writes at most {MAX_RECORDS_PER_COMMAND}",
+                    records.len()
+                ),
+            ));
+        }
+        let mut pendings = Vec::with_capacity(records.len());
+        for record in records {
+            let number = *record.number();
+            if self
+                .batch
+                .as_ref()
+                .is_some_and(|b| b.by_number(&number).is_some())
+                || self.store.record_by_number(&number)?.is_some()
+                || pendings.iter().any(|p: &Pending| p.number == number)
+            {
+                return Err(refused(&number, "a record with this number exists"));
+            }
+            let (record, audit, mut timeline, _) =
+                step!(self, record, &number, |r, lc| lc.open(r, ctx.actor, ctx.at));
+            // The first tasks of each parent may start at once.
+            let (record, audit) = match record {
+                Record::Task(t) if ready.contains(&t.id) => {
+                    let step = self
+                        .engines
+                        .flows
+                        .task
+                        .apply(&t, TaskEvent::Ready, &Input::new(), ctx.actor, ctx.at)
+                        .map_err(lifecycle_error(&number))?;
+                    timeline.extend(step.timeline);
+                    let audit = audit_json(&number, step.audit.as_ref())?;
+                    (Record::Task(step.record), audit)
+                }
+                other => (other, audit),
+            };
+            pendings.push(self.pending(
+                None,
+                record,
+                audit,
+                timeline,
+                Vec::new(),
+                ctx,
+                "ordered",
+            )?);
+        }
         self.commit(pendings, Vec::new())
     }
 
@@ -929,6 +1078,21 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        // The task rule needs the record's tasks as they are now.
+        let with_tasks;
+        let input = if self.config.task_rule.enabled
+            && self
+                .config
+                .task_rule
+                .parents
+                .contains(&loaded.record.kind())
+            && !crate::links::task_numbers(&loaded.record).is_empty()
+        {
+            with_tasks = input.clone().with_tasks(&self.tasks_of(&loaded.record)?);
+            &with_tasks
+        } else {
+            input
+        };
         let (record, audit, timeline, follow_ups) =
             match (&loaded.record, event.strip_prefix("major_")) {
                 (Record::Incident(i), Some(major)) => {
@@ -1450,6 +1614,121 @@ impl Desk {
         self.commit(vec![main, other], Vec::new())
     }
 
+    /// The record `task` belongs to, loaded: it must exist, be of the kind
+    /// the task names, and still be active.
+    fn task_parent(&mut self, task: &Task) -> Result<Loaded> {
+        let id = match task.parent {
+            TaskParent::Incident(id) => StreamId::from(id),
+            TaskParent::Problem(id) => StreamId::from(id),
+            TaskParent::Change(id) => StreamId::from(id),
+            TaskParent::RequestItem(id) => StreamId::from(id),
+            other => {
+                return Err(refused(
+                    &task.number,
+                    format!("a task of a {} is not kept here", other.kind()),
+                ));
+            }
+        };
+        let kind = task.parent.kind();
+        let parent = self.load_id(id)?.ok_or_else(|| {
+            refused(
+                &task.number,
+                format!("its parent, {kind} {id}, is not a record of the desk"),
+            )
+        })?;
+        if parent.record.kind() != kind {
+            return Err(refused(
+                &task.number,
+                format!(
+                    "its parent {id} is a {}, not a {kind}",
+                    parent.record.kind()
+                ),
+            ));
+        }
+        if !parent.record.category().is_active() {
+            return Err(refused(
+                &task.number,
+                format!(
+                    "its parent {} is {}: a finished record takes no new task",
+                    parent.record.number(),
+                    parent.record.state_name()
+                ),
+            ));
+        }
+        Ok(parent)
+    }
+
+    /// The tasks `parent` lists in `extensions.tasks`, as they are now.
+    fn tasks_of(&mut self, parent: &Record) -> Result<Vec<Task>> {
+        let mut tasks = Vec::new();
+        for n in crate::links::task_numbers(parent)
+            .into_iter()
+            .take(MAX_RECORDS_PER_COMMAND)
+        {
+            let Ok(number) = n.parse::<RecordNumber>() else {
+                return Err(refused(
+                    parent.number(),
+                    format!("extensions.tasks lists {n:?}, which is not a record number"),
+                ));
+            };
+            let current = match self.batch.as_ref().and_then(|b| b.by_number(&number)) {
+                Some((record, _, _)) => Some(record.clone()),
+                None => self.store.record_by_number(&number)?.map(|s| s.record),
+            };
+            match current {
+                Some(Record::Task(t)) => tasks.push(t),
+                _ => {
+                    return Err(refused(
+                        parent.number(),
+                        format!("extensions.tasks lists {number}, which is not a task of the desk"),
+                    ));
+                }
+            }
+        }
+        Ok(tasks)
+    }
+
+    /// The pending siblings of `ended` whose turn has come, made ready.
+    fn ready_next_tasks(&mut self, ended: &Task, ctx: &Ctx) -> Result<Vec<Pending>> {
+        let parent = match self.task_parent(ended) {
+            Ok(parent) => parent,
+            // A parent that has ended meanwhile starts no task.
+            Err(DeskError::Refused { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut siblings = self.tasks_of(&parent.record)?;
+        for s in &mut siblings {
+            if s.id == ended.id {
+                s.clone_from(ended);
+            }
+        }
+        let ready: Vec<Task> = itsm_lifecycle::ready_tasks(&siblings)
+            .into_iter()
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for task in ready {
+            let loaded = self.load(&task.number)?;
+            let step = self
+                .engines
+                .flows
+                .task
+                .apply(&task, TaskEvent::Ready, &Input::new(), ctx.actor, ctx.at)
+                .map_err(lifecycle_error(&task.number))?;
+            let audit = audit_json(&task.number, step.audit.as_ref())?;
+            out.push(self.pending(
+                Some((loaded.version, loaded.timeline)),
+                Record::Task(step.record),
+                audit,
+                step.timeline,
+                Vec::new(),
+                ctx,
+                &format!("its turn came when {} ended", ended.number),
+            )?);
+        }
+        Ok(out)
+    }
+
     /// The follow-on rules a step triggers: the other records' writes, and
     /// the effects no rule performed.
     fn follow_ons(
@@ -1502,6 +1781,13 @@ impl Desk {
             }
         }
         match (before, after) {
+            (Record::Task(b), Record::Task(t))
+                if rules.ready_next_tasks
+                    && b.state.category().is_active()
+                    && !t.state.category().is_active() =>
+            {
+                pendings.extend(self.ready_next_tasks(t, ctx)?);
+            }
             (Record::Incident(b), Record::Incident(i))
                 if rules.resolve_children_with_parent
                     && b.state != IncidentState::Resolved

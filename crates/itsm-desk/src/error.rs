@@ -40,6 +40,15 @@ pub enum DeskError {
         #[source]
         source: Box<itsm_lifecycle::LifecycleError>,
     },
+    /// An order from the service catalog was refused; every problem is
+    /// listed with its path (`variables.memory_gb`, `quantity`).
+    #[error("order of catalog item {catalog_item} refused: {} problem(s): {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Order {
+        /// The catalog item ordered.
+        catalog_item: String,
+        /// Every problem of the order.
+        problems: Vec<itsm_core::Violation>,
+    },
     /// An SLA could not be evaluated.
     #[error("{number}: sla {definition_q}: {source}", definition_q = itsm_core::quoted(definition))]
     Sla {

@@ -3,11 +3,12 @@
 //! events.
 
 use itsm_core::{
-    Change, Incident, KnowledgeArticle, KnownError, PriorityMatrix, Problem, Release,
-    ServiceRequest,
+    Change, Incident, KnowledgeArticle, KnownError, PriorityMatrix, Problem, Release, RequestItem,
+    ServiceRequest, Task,
 };
 use itsm_lifecycle::{
-    ApprovalPolicy, Lifecycle, PlainContext, SeparationOfDuties, Workflow, WorkflowDefinition,
+    ApprovalPolicy, Lifecycle, PlainContext, SeparationOfDuties, TaskRule, Workflow,
+    WorkflowDefinition,
 };
 
 use crate::config::Workflows;
@@ -22,16 +23,19 @@ pub(crate) struct Flows {
     pub release: Lifecycle<Release>,
     pub request: Lifecycle<ServiceRequest>,
     pub knowledge: Lifecycle<KnowledgeArticle>,
+    pub request_item: Lifecycle<RequestItem>,
+    pub task: Lifecycle<Task>,
 }
 
 impl Flows {
     /// The lifecycles of `workflows` (the ITIL default where a kind has
     /// none), with `policy` deciding approvals under the rules of
-    /// `separation` (changes and requests), and `matrix` deriving
-    /// priorities; `None` with every problem pushed when any kind fails.
+    /// `separation` (changes and requests), `matrix` deriving priorities
+    /// and `tasks` keeping parents open while their tasks are; `None` with
+    /// every problem pushed when any kind fails.
     pub(crate) fn compile(
         workflows: &Workflows,
-        (policy, separation): (ApprovalPolicy, SeparationOfDuties),
+        (policy, separation, tasks): (ApprovalPolicy, SeparationOfDuties, &TaskRule),
         matrix: Option<&PriorityMatrix>,
         problems: &mut Vec<String>,
     ) -> Option<Self> {
@@ -44,6 +48,8 @@ impl Flows {
             typed::<ServiceRequest>(&workflows.service_request, "service_request", problems);
         let knowledge =
             typed::<KnowledgeArticle>(&workflows.knowledge_article, "knowledge_article", problems);
+        let request_item = typed::<RequestItem>(&workflows.request_item, "request_item", problems);
+        let task = typed::<Task>(&workflows.task, "task", problems);
         let (
             Some(incident),
             Some(problem),
@@ -52,6 +58,8 @@ impl Flows {
             Some(release),
             Some(request),
             Some(knowledge),
+            Some(request_item),
+            Some(task),
         ) = (
             incident,
             problem,
@@ -60,6 +68,8 @@ impl Flows {
             release,
             request,
             knowledge,
+            request_item,
+            task,
         )
         else {
             return None;
@@ -72,17 +82,23 @@ impl Flows {
             None => (incident, problem),
         };
         Some(Self {
-            incident,
-            problem,
+            incident: incident.with_task_rule(tasks.clone()),
+            problem: problem.with_task_rule(tasks.clone()),
             known_error,
             change: change
                 .with_policy(policy)
-                .with_separation_of_duties(separation),
+                .with_separation_of_duties(separation)
+                .with_task_rule(tasks.clone()),
             release,
             request: request
                 .with_policy(policy)
                 .with_separation_of_duties(separation),
             knowledge,
+            request_item: request_item
+                .with_policy(policy)
+                .with_separation_of_duties(separation)
+                .with_task_rule(tasks.clone()),
+            task,
         })
     }
 }

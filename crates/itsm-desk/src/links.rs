@@ -153,6 +153,26 @@ fn input(record: &Record, end: End, other: &Record) -> Option<Input> {
     Some(Input::new().with_field(field, FieldValue::Array(items)))
 }
 
+/// The custom field in which a parent lists its tasks' numbers (a task
+/// names its parent in its own `parent`).
+pub(crate) const TASKS: &str = "extensions.tasks";
+
+/// The edit that adds `task` to `parent`'s list of tasks.
+pub(crate) fn task_input(parent: &Record, task: &Record) -> Option<Input> {
+    input(parent, Numbers(TASKS), task)
+}
+
+/// The numbers of the tasks `parent` lists, as written.
+pub(crate) fn task_numbers(parent: &Record) -> Vec<String> {
+    match current(&object(parent), TASKS) {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The edits that link `a` and `b`, each end's; `None` when their kinds do
 /// not link (in either order).
 pub(crate) fn link_inputs(a: &Record, b: &Record) -> Option<(Input, Input)> {
@@ -197,6 +217,11 @@ pub(crate) fn links_of(record: &Record) -> Vec<(String, String)> {
             }
         }
     }
+    out.extend(
+        task_numbers(record)
+            .into_iter()
+            .map(|n| (TASKS.to_owned(), n)),
+    );
     out.sort();
     out.dedup();
     out

@@ -1837,3 +1837,233 @@ fn the_requester_of_a_change_cannot_approve_it_unless_the_rule_is_off() {
         assert!(desk.check().unwrap().is_clean(), "{url}");
     }
 }
+
+/// Numbers 1, 2, 3, … per prefix from `start`, and random bits from a counter.
+struct Numbers(u64);
+
+impl itsm_core::Numbering for Numbers {
+    fn next_number(&mut self, prefix: itsm_core::NumberPrefix) -> RecordNumber {
+        self.0 += 1;
+        RecordNumber::new(prefix, self.0).unwrap()
+    }
+
+    fn random(&mut self) -> [u8; 10] {
+        self.0 += 1;
+        let b = self.0.to_le_bytes();
+        [b[0], b[1], b[2], b[3], 0, 0, 0, 0, 0, 1]
+    }
+}
+
+fn example<T: serde::de::DeserializeOwned>(name: &str) -> T {
+    let path = format!(
+        "{}/tests/repo/docs/examples/core/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    itsm_core::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn an_order_opens_its_request_item_standard_change_and_tasks_at_once() {
+    let catalog: itsm_core::Catalog = example("catalog");
+    let order: itsm_core::Order = example("order");
+    let refs = itsm_core::OrderRefs::default();
+    for url in urls("catalog order") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        let ctx = Ctx::at(t(0)).by(order.requested_by);
+        let outcome = desk
+            .order(&catalog, &order, &refs, &mut Numbers(100), &ctx)
+            .unwrap();
+        let Record::ServiceRequest(request) = &outcome.record else {
+            panic!("the outcome's record is the request: {:?}", outcome.record);
+        };
+        assert_eq!(outcome.also.len(), 5, "item, change, three tasks");
+        let opened: Vec<Record> = outcome
+            .also
+            .iter()
+            .map(|t| desk.show(&t.number).unwrap().record)
+            .collect();
+        let Some(Record::RequestItem(item)) = opened
+            .iter()
+            .find(|r| matches!(r, Record::RequestItem(_)))
+            .cloned()
+        else {
+            panic!("the request item is opened");
+        };
+        let item_number = item.number;
+        assert_eq!(item.request, request.id);
+        assert_eq!(request.items, vec![item.id]);
+        assert_eq!(item.approval, itsm_core::ApprovalStatus::NotRequired);
+        let Some(Record::Change(change)) = opened
+            .iter()
+            .find(|r| matches!(r, Record::Change(c) if Some(c.id) == item.change))
+            .cloned()
+        else {
+            panic!("the standard change is opened");
+        };
+        assert_eq!(request.changes, vec![change.id]);
+        assert_eq!(change.request_item, Some(item.id));
+        assert_eq!(change.service_request, Some(request.id));
+        assert_eq!(change.approval, itsm_core::ApprovalStatus::NotRequired);
+        // The change lists its tasks; each task is stored and names it.
+        let listed = change.extensions.get("tasks").cloned().unwrap();
+        let itsm_core::FieldValue::Array(listed) = listed else {
+            panic!("a list of numbers");
+        };
+        assert_eq!(listed.len(), 3);
+        for n in &listed {
+            let number = num(n.as_str().unwrap());
+            let Record::Task(task) = desk.show(&number).unwrap().record else {
+                panic!("{number} is a task");
+            };
+            assert_eq!(task.parent, itsm_core::TaskParent::Change(change.id));
+        }
+        // The first task is ready, the others wait their turn.
+        let states = |desk: &mut Desk| -> Vec<String> {
+            listed
+                .iter()
+                .map(
+                    |n| match desk.show(&num(n.as_str().unwrap())).unwrap().record {
+                        Record::Task(t) => t.state.to_string(),
+                        other => panic!("{other:?}"),
+                    },
+                )
+                .collect()
+        };
+        assert_eq!(states(&mut desk), ["open", "pending", "pending"]);
+        // The change is scheduled and implemented without a CAB, but cannot
+        // be reviewed while its tasks are active.
+        let planned = Input::new()
+            .with_value("planned_start", &t(60))
+            .unwrap()
+            .with_value("planned_end", &t(120))
+            .unwrap();
+        desk.apply(&change.number, "schedule", &planned, &Ctx::at(t(1)))
+            .unwrap();
+        desk.apply(&change.number, "implement", &Input::new(), &Ctx::at(t(60)))
+            .unwrap();
+        let blocked = desk.apply(&change.number, "review", &Input::new(), &Ctx::at(t(90)));
+        let message = blocked.unwrap_err().to_string();
+        for n in &listed {
+            assert!(message.contains(n.as_str().unwrap()), "{message}");
+        }
+        // Ending a task readies the next, in the same transaction.
+        let task = |i: usize| num(listed[i].as_str().unwrap());
+        for (i, expect) in [
+            ["closed_complete", "open", "pending"],
+            ["closed_complete", "closed_complete", "open"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            desk.apply(&task(i), "start", &Input::new(), &Ctx::at(t(61)))
+                .unwrap();
+            let done = desk
+                .apply(&task(i), "complete", &Input::new(), &Ctx::at(t(62)))
+                .unwrap();
+            assert_eq!(done.also.len(), 1, "the next task is readied");
+            assert_eq!(states(&mut desk), *expect);
+        }
+        desk.apply(
+            &task(2),
+            "skip",
+            &Input::new().with_field("close_notes", "Probes already green."),
+            &Ctx::at(t(63)),
+        )
+        .unwrap();
+        let reviewed = desk
+            .apply(&change.number, "review", &Input::new(), &Ctx::at(t(90)))
+            .unwrap();
+        let Record::Change(reviewed) = reviewed.record else {
+            panic!()
+        };
+        assert_eq!(reviewed.state, itsm_core::ChangeState::Review);
+
+        // No approval needed: straight to fulfilment.
+        let fulfil = desk
+            .apply(&item_number, "fulfil", &Input::new(), &Ctx::at(t(1)))
+            .unwrap();
+        let Record::RequestItem(item) = fulfil.record else {
+            panic!()
+        };
+        assert_eq!(item.state, itsm_core::ServiceRequestState::Fulfilment);
+
+        // The same numbers again: refused, and nothing of the second order
+        // is written.
+        let before = desk.export_page(0, 10_000).unwrap().len();
+        let again = desk.order(&catalog, &order, &refs, &mut Numbers(100), &ctx);
+        assert!(matches!(again, Err(DeskError::Refused { .. })), "{again:?}");
+        // A bad answer: every problem, nothing written.
+        let mut bad = order.clone();
+        bad.quantity = 0;
+        bad.variables
+            .insert("colour".into(), itsm_core::FieldValue::from("red"));
+        match desk.order(&catalog, &bad, &refs, &mut Numbers(500), &ctx) {
+            Err(DeskError::Order { problems, .. }) => {
+                let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+                assert_eq!(paths, vec!["quantity", "variables.colour"], "{problems:?}");
+            }
+            other => panic!("refused with every problem, not {other:?}"),
+        }
+        assert_eq!(desk.export_page(0, 10_000).unwrap().len(), before);
+    }
+}
+
+#[test]
+fn a_task_joins_its_parent_and_holds_it_open_unless_the_rule_is_off() {
+    for (n, on) in [(0, true), (1, false)] {
+        for url in urls(&format!("task rule {n}")) {
+            let mut config = Config::default();
+            if !on {
+                config.task_rule = itsm_lifecycle::TaskRule::off();
+            }
+            let mut desk = Desk::open(&url, config).unwrap();
+            let incident = record("incident", 1, "INC0000001", json!({}));
+            let Record::Incident(i) = &incident else {
+                panic!()
+            };
+            let parent = itsm_core::TaskParent::Incident(i.id);
+            desk.open_record(incident.clone(), &Ctx::at(t(0))).unwrap();
+            let task = itsm_core::Task::new(
+                itsm_core::TaskId::from_u128(7),
+                num("TASK0000007"),
+                parent,
+                "Replace the failed disk",
+                t(1),
+            );
+            let opened = desk
+                .open_record(Record::Task(task.clone()), &Ctx::at(t(1)))
+                .unwrap();
+            assert_eq!(opened.also.len(), 1, "the parent lists it");
+            let shown = desk.show(&num("INC0000001")).unwrap();
+            assert!(
+                shown
+                    .links
+                    .iter()
+                    .any(|l| serde_json::to_string(l).unwrap().contains("TASK0000007")),
+                "{:?}",
+                shown.links
+            );
+            let resolved = desk.apply(
+                &num("INC0000001"),
+                "resolve",
+                &resolve("solution_provided"),
+                &Ctx::at(t(2)),
+            );
+            match (on, resolved) {
+                (false, Ok(_)) => {}
+                (true, Err(e)) => assert!(e.to_string().contains("TASK0000007"), "{e}"),
+                (on, other) => panic!("rule on: {on}, got {other:?}"),
+            }
+            // A task of a record that is not there, or of another kind, is refused.
+            let mut stray = task.clone();
+            stray.id = itsm_core::TaskId::from_u128(8);
+            stray.number = num("TASK0000008");
+            stray.parent =
+                itsm_core::TaskParent::Change(itsm_core::ChangeId::from_u128(i.id.as_u128()));
+            assert!(matches!(
+                desk.open_record(Record::Task(stray), &Ctx::at(t(3))),
+                Err(DeskError::Refused { .. })
+            ));
+        }
+    }
+}

@@ -103,6 +103,8 @@ stream_id_from!(
     itsm_core::ReleaseId,
     itsm_core::ServiceRequestId,
     itsm_core::KnowledgeArticleId,
+    itsm_core::RequestItemId,
+    itsm_core::TaskId,
 );
 
 /// The longest stream kind name.

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use itsm_core::{
     Change, CiId, GroupId, Incident, KnowledgeArticle, KnownError, PersonId, Priority, Problem,
-    RecordKind, RecordNumber, RecordState, Release, ServiceRequest, StateCategory,
+    RecordKind, RecordNumber, RecordState, Release, RequestItem, ServiceRequest, StateCategory,
+    Task,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,10 @@ pub enum Record {
     ServiceRequest(ServiceRequest),
     /// A knowledge article.
     KnowledgeArticle(KnowledgeArticle),
+    /// A request item.
+    RequestItem(RequestItem),
+    /// A task.
+    Task(Task),
 }
 
 /// The sort rank of "no priority": after P6.
@@ -47,6 +52,8 @@ macro_rules! each_record {
             Record::Release($r) => $body,
             Record::ServiceRequest($r) => $body,
             Record::KnowledgeArticle($r) => $body,
+            Record::RequestItem($r) => $body,
+            Record::Task($r) => $body,
         }
     };
 }
@@ -63,6 +70,8 @@ impl Record {
             Self::Release(_) => RecordKind::Release,
             Self::ServiceRequest(_) => RecordKind::ServiceRequest,
             Self::KnowledgeArticle(_) => RecordKind::KnowledgeArticle,
+            Self::RequestItem(_) => RecordKind::RequestItem,
+            Self::Task(_) => RecordKind::Task,
         }
     }
 
@@ -98,7 +107,11 @@ impl Record {
             Self::Problem(r) => Some(r.priority),
             Self::Change(r) => r.priority,
             Self::ServiceRequest(r) => r.priority,
-            Self::KnownError(_) | Self::Release(_) | Self::KnowledgeArticle(_) => None,
+            Self::KnownError(_)
+            | Self::Release(_)
+            | Self::KnowledgeArticle(_)
+            | Self::RequestItem(_)
+            | Self::Task(_) => None,
         }
     }
 
@@ -110,6 +123,8 @@ impl Record {
             Self::Problem(r) => r.assignment_group,
             Self::Change(r) => r.assignment_group,
             Self::ServiceRequest(r) => r.assignment_group,
+            Self::RequestItem(r) => r.assignment_group,
+            Self::Task(r) => r.assignment_group,
             Self::KnownError(_) | Self::Release(_) | Self::KnowledgeArticle(_) => None,
         }
     }
@@ -124,6 +139,8 @@ impl Record {
             Self::ServiceRequest(r) => r.assigned_to,
             Self::Release(r) => r.manager,
             Self::KnowledgeArticle(r) => Some(r.author),
+            Self::RequestItem(r) => r.assigned_to,
+            Self::Task(r) => r.assigned_to,
             Self::KnownError(_) => None,
         }
     }
@@ -137,7 +154,10 @@ impl Record {
             Self::KnownError(r) => &r.configuration_items,
             Self::Change(r) => &r.configuration_items,
             Self::Release(r) => &r.configuration_items,
-            Self::ServiceRequest(_) | Self::KnowledgeArticle(_) => &[],
+            Self::ServiceRequest(_)
+            | Self::KnowledgeArticle(_)
+            | Self::RequestItem(_)
+            | Self::Task(_) => &[],
         }
     }
 
@@ -152,6 +172,8 @@ impl Record {
             Self::ServiceRequest(r) => r.opened_at,
             Self::KnownError(r) => r.created_at,
             Self::KnowledgeArticle(r) => r.created_at,
+            Self::RequestItem(r) => r.opened_at,
+            Self::Task(r) => r.opened_at,
         }
     }
 }
@@ -237,6 +259,8 @@ pub(crate) fn decode_record(kind: &StreamKind, doc: &str, at: &str) -> Result<Re
         "release" => Record::Release(parse(doc, at, k)?),
         "service_request" => Record::ServiceRequest(parse(doc, at, k)?),
         "knowledge_article" => Record::KnowledgeArticle(parse(doc, at, k)?),
+        "request_item" => Record::RequestItem(parse(doc, at, k)?),
+        "task" => Record::Task(parse(doc, at, k)?),
         other => {
             return Err(StoreError::invalid(
                 format!("projection at {at}"),
