@@ -859,6 +859,7 @@ impl Catalog {
             due_at: None,
             closed_at: None,
             change: None,
+            workflow: item.workflow.clone(),
             extensions: Extensions::new(),
         };
         let mut tasks = instantiate_all(
@@ -869,24 +870,12 @@ impl Catalog {
             numbering,
         );
         let change = template.map(|t| {
-            let change_id = ChangeId::new_v7(at, numbering.random());
-            let mut change = t.instantiate(
-                change_id,
-                numbering.next_number(NumberPrefix::Change),
-                order.requested_by,
-                at,
-            );
+            let (mut change, change_tasks) = t.make(order.requested_by, at, numbering);
             change.service_request = Some(request_id);
             change.request_item = Some(item_id);
-            request.changes = vec![change_id];
-            request_item.change = Some(change_id);
-            tasks.extend(instantiate_all(
-                &t.tasks,
-                TaskParent::Change(change_id),
-                t.assignment_group,
-                at,
-                numbering,
-            ));
+            request.changes = vec![change.id];
+            request_item.change = Some(change.id);
+            tasks.extend(change_tasks);
             change
         });
         Ordered {
@@ -1267,6 +1256,33 @@ fn answer_problems(
 }
 
 impl StandardChangeTemplate {
+    /// A change made from this template ([`instantiate`](Self::instantiate),
+    /// its id and number from `numbering`) with its implementation tasks
+    /// (parent: the change, `pending`, the template's group where a task
+    /// names none).
+    pub fn make(
+        &self,
+        requested_by: PersonId,
+        opened_at: DateTime<Utc>,
+        numbering: &mut dyn Numbering,
+    ) -> (Change, Vec<Task>) {
+        let id = ChangeId::new_v7(opened_at, numbering.random());
+        let change = self.instantiate(
+            id,
+            numbering.next_number(NumberPrefix::Change),
+            requested_by,
+            opened_at,
+        );
+        let tasks = instantiate_all(
+            &self.tasks,
+            TaskParent::Change(id),
+            self.assignment_group,
+            opened_at,
+            numbering,
+        );
+        (change, tasks)
+    }
+
     /// The change this template makes: type `standard`, state `new`,
     /// `approval` `not_required` (pre-approved), with the template's
     /// description, category, risk, impact, service, configuration items,

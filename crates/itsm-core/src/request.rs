@@ -139,6 +139,10 @@ pub struct RequestItem {
     /// The standard change it ordered, which names it in `request_item`.
     #[serde(default)]
     pub change: Option<ChangeId>,
+    /// The name of the workflow it follows: its catalog item's fulfilment
+    /// workflow; absent, the service request flow. Fixed once opened.
+    #[serde(default)]
+    pub workflow: Option<String>,
     /// Custom fields, round-tripped untouched.
     #[serde(default, deserialize_with = "crate::unique_fields")]
     pub extensions: Extensions,

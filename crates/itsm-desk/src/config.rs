@@ -80,7 +80,9 @@ pub struct Workflows {
     pub service_request: Vec<WorkflowDefinition<String, String>>,
     /// Knowledge articles.
     pub knowledge_article: Vec<WorkflowDefinition<String, String>>,
-    /// Request items (the service request flow by default).
+    /// Request items (the service request flow by default): one or more,
+    /// with distinct names; an item follows the one its catalog item names
+    /// (`workflow`), else the first.
     pub request_item: Vec<WorkflowDefinition<String, String>>,
     /// Tasks.
     pub task: Vec<WorkflowDefinition<String, String>>,

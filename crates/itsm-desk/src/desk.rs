@@ -9,8 +9,8 @@ use itsm_cmdb::QueryOptions;
 use itsm_core::{
     AffectedService, ApprovalDecision, Catalog, ChangeState, CiId, CommentVisibility, FieldValue,
     GroupId, Impact, Incident, IncidentState, KnownError, Numbering, Order, OrderRefs, Ordered,
-    PersonId, RecordKind, RecordNumber, RecordState, ReleaseState, ServiceEffect, Task, TaskId,
-    TaskParent, Timeline, TimelineEvent, Urgency,
+    PersonId, RecordKind, RecordNumber, RecordState, ReleaseState, ServiceEffect,
+    StandardChangeTemplate, Task, TaskId, TaskParent, Timeline, TimelineEvent, Urgency, Validate,
 };
 use itsm_lifecycle::{
     Effect, Input, LifecycleError, MajorIncidentAssessment, MajorIncidentEvent, MajorIncidentFacts,
@@ -1002,18 +1002,80 @@ impl Desk {
                 .extensions
                 .insert("tasks".to_owned(), numbers(TaskParent::Change(change.id)));
         }
+        let mut records = vec![Record::ServiceRequest(request), Record::RequestItem(item)];
+        records.extend(change.map(Record::Change));
+        records.extend(tasks.into_iter().map(Record::Task));
+        self.open_all(records, ctx, "ordered")
+    }
+
+    /// Opens a standard change from `template` for `requested_by`, with
+    /// the template's implementation tasks, in one transaction: the change
+    /// (type `standard`, pre-approved, the template's fixed fields) lists
+    /// its tasks, and the first of them is ready.
+    ///
+    /// # Errors
+    /// [`DeskError::Refused`] for an inactive or invalid template and for
+    /// a number already taken; the lifecycle's and the store's errors.
+    pub fn open_standard_change(
+        &mut self,
+        template: &StandardChangeTemplate,
+        requested_by: PersonId,
+        numbering: &mut dyn Numbering,
+        ctx: &Ctx,
+    ) -> Result<Outcome> {
+        let problems = template.validate();
+        if !template.active || !problems.is_empty() {
+            let why = if template.active {
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            } else {
+                "it is inactive".to_owned()
+            };
+            return Err(DeskError::Refused {
+                number: template.name.clone(),
+                message: format!("no change can be made from this template: {why}"),
+            });
+        }
+        let (mut change, tasks) = template.make(requested_by, ctx.at, numbering);
+        if !tasks.is_empty() {
+            change.extensions.insert(
+                "tasks".to_owned(),
+                FieldValue::Array(
+                    tasks
+                        .iter()
+                        .map(|t| FieldValue::String(t.number.to_string()))
+                        .collect(),
+                ),
+            );
+        }
+        let mut records = vec![Record::Change(change)];
+        records.extend(tasks.into_iter().map(Record::Task));
+        self.open_all(records, ctx, "opened from a template")
+    }
+
+    /// Opens `records` (none of them opened yet) in one transaction, the
+    /// first as the outcome's record; the tasks among them whose turn has
+    /// come ([`itsm_lifecycle::ready_tasks`]) are made ready.
+    fn open_all(&mut self, records: Vec<Record>, ctx: &Ctx, why: &str) -> Result<Outcome> {
+        let tasks: Vec<Task> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Task(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
         let ready: BTreeSet<TaskId> = itsm_lifecycle::ready_tasks(&tasks)
             .iter()
             .map(|t| t.id)
             .collect();
-        let mut records = vec![Record::ServiceRequest(request), Record::RequestItem(item)];
-        records.extend(change.map(Record::Change));
-        records.extend(tasks.into_iter().map(Record::Task));
         if records.len() > MAX_RECORDS_PER_COMMAND {
             return Err(refused(
                 records[0].number(),
                 format!(
-                    "the order makes {} records; a command writes at most {MAX_RECORDS_PER_COMMAND}",
+                    "the command makes {} records; a command writes at most {MAX_RECORDS_PER_COMMAND}",
                     records.len()
                 ),
             ));
@@ -1047,15 +1109,7 @@ impl Desk {
                 }
                 other => (other, audit),
             };
-            pendings.push(self.pending(
-                None,
-                record,
-                audit,
-                timeline,
-                Vec::new(),
-                ctx,
-                "ordered",
-            )?);
+            pendings.push(self.pending(None, record, audit, timeline, Vec::new(), ctx, why)?);
         }
         self.commit(pendings, Vec::new())
     }

@@ -2067,3 +2067,44 @@ fn a_task_joins_its_parent_and_holds_it_open_unless_the_rule_is_off() {
         }
     }
 }
+
+#[test]
+fn a_standard_change_opens_from_its_template_with_its_tasks() {
+    let catalog: itsm_core::Catalog = example("catalog");
+    let template = catalog.standard_changes[0].clone();
+    for url in urls("standard change") {
+        let mut desk = Desk::open(&url, Config::default()).unwrap();
+        let requester = PersonId::from_u128(5);
+        let outcome = desk
+            .open_standard_change(&template, requester, &mut Numbers(10), &Ctx::at(t(0)))
+            .unwrap();
+        let Record::Change(change) = &outcome.record else {
+            panic!("{:?}", outcome.record)
+        };
+        assert_eq!(change.template, Some(template.id));
+        assert_eq!(change.approval, itsm_core::ApprovalStatus::NotRequired);
+        assert_eq!(change.requested_by, requester);
+        let states: Vec<(String, String)> = outcome
+            .also
+            .iter()
+            .map(|t| match desk.show(&t.number).unwrap().record {
+                Record::Task(task) => (task.template.unwrap(), task.state.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("drain".to_owned(), "open".to_owned()),
+                ("restart".to_owned(), "pending".to_owned()),
+                ("verify".to_owned(), "pending".to_owned()),
+            ]
+        );
+        let mut inactive = template.clone();
+        inactive.active = false;
+        assert!(matches!(
+            desk.open_standard_change(&inactive, requester, &mut Numbers(50), &Ctx::at(t(1))),
+            Err(DeskError::Refused { .. })
+        ));
+    }
+}

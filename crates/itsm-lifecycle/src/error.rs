@@ -192,6 +192,26 @@ pub enum LifecycleError {
         /// The approvals not cancelled.
         approvals: usize,
     },
+    /// A record names a workflow the lifecycle does not have (a request
+    /// item whose catalog item names a fulfilment workflow the desk was not
+    /// configured with).
+    #[error("{record}: workflow {name_q} is not one of this lifecycle's ({known})", name_q = itsm_core::quoted(name))]
+    UnknownWorkflow {
+        /// The record's number.
+        record: String,
+        /// The workflow it names.
+        name: String,
+        /// The workflows there are.
+        known: String,
+    },
+    /// Two workflows of a kind whose records name their workflow share a name.
+    #[error("two {kind} workflows are named {name_q}; a record names the one it follows", name_q = itsm_core::quoted(name))]
+    DuplicateWorkflow {
+        /// The kind of record.
+        kind: String,
+        /// The name given twice.
+        name: String,
+    },
     /// An edit of a field that a change's standard change template fixes.
     #[error(
         "{number}: {field} is fixed by standard change template {template} and may not be edited; make a normal change to deviate from the template"

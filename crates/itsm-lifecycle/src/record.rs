@@ -44,6 +44,10 @@ pub trait Record:
     /// The JSON key of the instant the record was opened
     /// (`opened_at`, or `created_at` for known errors and articles).
     const OPENED_AT: &'static str;
+    /// Whether a record names the workflow it follows
+    /// ([`flow_name`](Record::flow_name)): a lifecycle of such records takes
+    /// any number of workflows (at least one), told apart by name.
+    const NAMED_FLOWS: bool = false;
     /// The keys fixed when the record is opened, which no edit may change.
     const FIXED: &'static [&'static str];
     /// The JSON key of the person who asks for the record's approval, whom
@@ -64,6 +68,14 @@ pub trait Record:
     /// Which of [`flows`](Record::flows) this record follows.
     fn flow_index(&self) -> usize {
         0
+    }
+
+    /// The name of the workflow this record follows, when it names one (a
+    /// request item, its catalog item's fulfilment workflow): the
+    /// lifecycle's workflow of that name, and an error when it has none.
+    /// `None` (every other record): [`flow_index`](Record::flow_index).
+    fn flow_name(&self) -> Option<&str> {
+        None
     }
 
     /// Checks an edit that the generic rules cannot: a change may change
@@ -114,6 +126,25 @@ macro_rules! record {
     };
     (@extra KnowledgeArticle) => {
         const REQUESTER: &'static str = "author";
+    };
+    (@extra RequestItem) => {
+        const NAMED_FLOWS: bool = true;
+
+        fn flow_name(&self) -> Option<&str> {
+            self.workflow.as_deref()
+        }
+
+        fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {
+            if self.workflow == edited.workflow {
+                Ok(())
+            } else {
+                Err(LifecycleError::InvalidEdit {
+                    record: self.number.to_string(),
+                    field: "workflow".to_owned(),
+                    reason: "a request item keeps the workflow it was opened with".to_owned(),
+                })
+            }
+        }
     };
     (@extra Task) => {
         fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {

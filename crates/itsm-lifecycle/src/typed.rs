@@ -242,16 +242,35 @@ impl<R: Record> Lifecycle<R> {
     }
 
     /// Custom workflows, one for each of `R`'s default flows and in the same
-    /// order (changes: standard, normal, emergency).
+    /// order (changes: standard, normal, emergency). A record that names its
+    /// workflow ([`Record::NAMED_FLOWS`], request items) takes one or more,
+    /// with distinct names, the first followed by records that name none.
     ///
     /// # Errors
     /// [`LifecycleError::FlowCount`] when the number of workflows differs
-    /// from the number of default flows.
+    /// from the number of default flows (is zero, for named flows);
+    /// [`LifecycleError::DuplicateWorkflow`] when two named flows share a
+    /// name.
     pub fn with_workflows(
         flows: Vec<Workflow<R::State, R::Event>>,
     ) -> Result<Self, LifecycleError> {
         let expected = R::flows().len();
-        if flows.len() != expected {
+        if R::NAMED_FLOWS {
+            for (i, w) in flows.iter().enumerate() {
+                if flows[..i].iter().any(|o| o.name() == w.name()) {
+                    return Err(LifecycleError::DuplicateWorkflow {
+                        kind: R::KIND.to_string(),
+                        name: w.name().to_owned(),
+                    });
+                }
+            }
+        }
+        let count_ok = if R::NAMED_FLOWS {
+            !flows.is_empty()
+        } else {
+            flows.len() == expected
+        };
+        if !count_ok {
             return Err(LifecycleError::FlowCount {
                 kind: R::KIND.to_string(),
                 expected,
@@ -342,8 +361,32 @@ impl<R: Record> Lifecycle<R> {
     /// The workflow `record` follows (for a change, the one of its type).
     #[must_use]
     pub fn workflow(&self, record: &R) -> &Workflow<R::State, R::Event> {
+        if let Some(name) = record.flow_name()
+            && let Some(named) = self.flows.iter().find(|w| w.name() == name)
+        {
+            return named;
+        }
         let i = record.flow_index().min(self.flows.len().saturating_sub(1));
         &self.flows[i]
+    }
+
+    /// Refuses a record that names a workflow this lifecycle does not have.
+    fn check_flow_name(&self, record: &R) -> Result<(), LifecycleError> {
+        match record.flow_name() {
+            Some(name) if !self.flows.iter().any(|w| w.name() == name) => {
+                Err(LifecycleError::UnknownWorkflow {
+                    record: record.number().to_string(),
+                    name: name.to_owned(),
+                    known: self
+                        .flows
+                        .iter()
+                        .map(|w| w.name().to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The approval policy.
@@ -372,6 +415,7 @@ impl<R: Record> Lifecycle<R> {
         actor: Option<PersonId>,
         at: DateTime<Utc>,
     ) -> Result<Step<R>, LifecycleError> {
+        self.check_flow_name(&record)?;
         let workflow = self.workflow(&record);
         let state = record.state();
         if state != *workflow.initial() {
@@ -438,6 +482,7 @@ impl<R: Record> Lifecycle<R> {
         actor: Option<PersonId>,
         at: DateTime<Utc>,
     ) -> Result<Step<R>, LifecycleError> {
+        self.check_flow_name(record)?;
         let before = to_object(record)?;
         let (edited, mut mid, mut timeline) = self.edited(record, &before, input, actor, at)?;
         let facts = RecordFacts::new(&mid, input, self.policy)?;

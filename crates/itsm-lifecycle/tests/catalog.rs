@@ -271,3 +271,90 @@ fn a_change_without_a_template_may_change_those_fields() {
         ChangeRisk::High
     );
 }
+
+/// The service request flow renamed `name`; `direct` lets any submitted
+/// item go to fulfilment (a fulfilment with its approval done elsewhere).
+fn named_flow(name: &str, direct: bool) -> Workflow<ServiceRequestState, ServiceRequestEvent> {
+    let mut definition = service_request_flow();
+    definition.name = name.to_owned();
+    if direct {
+        for t in &mut definition.transitions {
+            if t.from == ServiceRequestState::Submitted && t.event == ServiceRequestEvent::Fulfil {
+                t.guards.clear();
+            }
+        }
+    }
+    Workflow::new(definition, &PlainContext::itil()).unwrap()
+}
+
+#[test]
+fn an_item_follows_the_fulfilment_workflow_its_catalog_item_names() {
+    let items = Lifecycle::<RequestItem>::with_workflows(vec![
+        named_flow("service_request", false),
+        named_flow("hardware_fulfilment", true),
+    ])
+    .unwrap();
+    let t = at("2026-12-07T09:01:00Z");
+    let mut ordered = place(APPROVED).item;
+    assert_eq!(ordered.approval, ApprovalStatus::Requested);
+    // Without a name: the first workflow, whose fulfil waits for approval.
+    let plain = items.open(ordered.clone(), Some(ANN), t).unwrap().record;
+    assert!(
+        items
+            .apply(
+                &plain,
+                ServiceRequestEvent::Fulfil,
+                &Input::new(),
+                Some(ANN),
+                t
+            )
+            .is_err()
+    );
+    // Named: that workflow.
+    ordered.workflow = Some("hardware_fulfilment".to_owned());
+    let named = items.open(ordered.clone(), Some(ANN), t).unwrap().record;
+    assert_eq!(items.workflow(&named).name(), "hardware_fulfilment");
+    let step = items
+        .apply(
+            &named,
+            ServiceRequestEvent::Fulfil,
+            &Input::new(),
+            Some(ANN),
+            t,
+        )
+        .unwrap();
+    assert_eq!(step.record.state, ServiceRequestState::Fulfilment);
+    // The workflow is fixed once opened.
+    let edit = Input::new()
+        .with_value("workflow", &json!("service_request"))
+        .unwrap();
+    assert!(matches!(
+        items.update(&named, &edit, Some(ANN), t),
+        Err(LifecycleError::InvalidEdit { field, .. }) if field == "workflow"
+    ));
+    // A name the lifecycle does not have is refused, not replaced by the default.
+    ordered.workflow = Some("laptops".to_owned());
+    match items.open(ordered, Some(ANN), t) {
+        Err(LifecycleError::UnknownWorkflow { name, known, .. }) => {
+            assert_eq!(name, "laptops");
+            assert_eq!(known, "service_request, hardware_fulfilment");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Two workflows of one name cannot be told apart.
+    assert!(matches!(
+        Lifecycle::<RequestItem>::with_workflows(vec![
+            named_flow("a", false),
+            named_flow("a", true)
+        ]),
+        Err(LifecycleError::DuplicateWorkflow { .. })
+    ));
+    // Other kinds still take exactly one workflow per default flow.
+    assert!(matches!(
+        Lifecycle::<ServiceRequest>::with_workflows(vec![
+            named_flow("a", false),
+            named_flow("b", true)
+        ]),
+        Err(LifecycleError::FlowCount { .. })
+    ));
+}

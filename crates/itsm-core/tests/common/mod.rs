@@ -1310,8 +1310,9 @@ pub fn request_item() -> impl Strategy<Value = RequestItem> {
             opt(change_id()),
             extensions(),
         ),
+        opt_text(),
     )
-        .prop_map(|(a, b, c)| {
+        .prop_map(|(a, b, c, workflow)| {
             let (id, number, request, catalog_item, short_description, quantity) = a;
             let (requested_by, requested_for, state, approval, approvals, variables) = b;
             let (assignment_group, assigned_to, opened_at, due_at, closed_at, change, extensions) =
@@ -1335,6 +1336,7 @@ pub fn request_item() -> impl Strategy<Value = RequestItem> {
                 due_at,
                 closed_at,
                 change,
+                workflow,
                 extensions,
             }
         })
