@@ -620,66 +620,40 @@ impl Catalog {
             }
         }
         if let Some(directory) = directory {
+            let mut groups: Vec<(String, GroupId)> = Vec::new();
             for (i, item) in self.items.iter().enumerate() {
                 match &item.approval {
                     CatalogApproval::Group { group } => {
-                        group_ref(
-                            &mut out,
-                            directory,
-                            &format!("items[{i}].approval.group"),
-                            *group,
-                        );
+                        groups.push((format!("items[{i}].approval.group"), *group));
                     }
                     CatalogApproval::People { approvers } => {
                         for (j, p) in approvers.iter().enumerate() {
-                            person_ref(
-                                &mut out,
-                                directory,
-                                &format!("items[{i}].approval.approvers[{j}]"),
-                                *p,
-                            );
+                            let path = format!("items[{i}].approval.approvers[{j}]");
+                            person_ref(&mut out, directory, &path, *p);
                         }
                     }
                     _ => {}
                 }
-                if let Some(g) = item.fulfilment_group {
-                    group_ref(
-                        &mut out,
-                        directory,
-                        &format!("items[{i}].fulfilment_group"),
-                        g,
-                    );
-                }
-                for (j, t) in item.fulfilment_tasks.iter().enumerate() {
-                    if let Some(g) = t.assignment_group {
-                        group_ref(
-                            &mut out,
-                            directory,
-                            &format!("items[{i}].fulfilment_tasks[{j}].assignment_group"),
-                            g,
-                        );
-                    }
-                }
+                let at = format!("items[{i}]");
+                groups.extend(
+                    item.fulfilment_group
+                        .map(|g| (format!("{at}.fulfilment_group"), g)),
+                );
+                groups.extend(task_groups(
+                    &format!("{at}.fulfilment_tasks"),
+                    &item.fulfilment_tasks,
+                ));
             }
             for (i, t) in self.standard_changes.iter().enumerate() {
-                if let Some(g) = t.assignment_group {
-                    group_ref(
-                        &mut out,
-                        directory,
-                        &format!("standard_changes[{i}].assignment_group"),
-                        g,
-                    );
-                }
-                for (j, task) in t.tasks.iter().enumerate() {
-                    if let Some(g) = task.assignment_group {
-                        group_ref(
-                            &mut out,
-                            directory,
-                            &format!("standard_changes[{i}].tasks[{j}].assignment_group"),
-                            g,
-                        );
-                    }
-                }
+                let at = format!("standard_changes[{i}]");
+                groups.extend(
+                    t.assignment_group
+                        .map(|g| (format!("{at}.assignment_group"), g)),
+                );
+                groups.extend(task_groups(&format!("{at}.tasks"), &t.tasks));
+            }
+            for (path, group) in groups {
+                group_ref(&mut out, directory, &path, group);
             }
         }
         out
@@ -885,6 +859,18 @@ impl Catalog {
             tasks,
         }
     }
+}
+
+/// The groups `tasks` name, with their paths under `list`.
+fn task_groups(list: &str, tasks: &[TaskTemplate]) -> Vec<(String, GroupId)> {
+    tasks
+        .iter()
+        .enumerate()
+        .filter_map(|(j, t)| {
+            t.assignment_group
+                .map(|g| (format!("{list}[{j}].assignment_group"), g))
+        })
+        .collect()
 }
 
 /// The tasks of `templates`, all pending.

@@ -1097,15 +1097,9 @@ impl Desk {
             // The first tasks of each parent may start at once.
             let (record, audit) = match record {
                 Record::Task(t) if ready.contains(&t.id) => {
-                    let step = self
-                        .engines
-                        .flows
-                        .task
-                        .apply(&t, TaskEvent::Ready, &Input::new(), ctx.actor, ctx.at)
-                        .map_err(lifecycle_error(&number))?;
-                    timeline.extend(step.timeline);
-                    let audit = audit_json(&number, step.audit.as_ref())?;
-                    (Record::Task(step.record), audit)
+                    let (task, audit, more) = self.ready_task(&t, ctx)?;
+                    timeline.extend(more);
+                    (task, audit)
                 }
                 other => (other, audit),
             };
@@ -1742,6 +1736,22 @@ impl Desk {
         Ok(tasks)
     }
 
+    /// `task` made ready: the record, its audit entry, its timeline events.
+    fn ready_task(
+        &self,
+        task: &Task,
+        ctx: &Ctx,
+    ) -> Result<(Record, Option<String>, Vec<TimelineEvent>)> {
+        let step = self
+            .engines
+            .flows
+            .task
+            .apply(task, TaskEvent::Ready, &Input::new(), ctx.actor, ctx.at)
+            .map_err(lifecycle_error(&task.number))?;
+        let audit = audit_json(&task.number, step.audit.as_ref())?;
+        Ok((Record::Task(step.record), audit, step.timeline))
+    }
+
     /// The pending siblings of `ended` whose turn has come, made ready.
     fn ready_next_tasks(&mut self, ended: &Task, ctx: &Ctx) -> Result<Vec<Pending>> {
         let parent = match self.task_parent(ended) {
@@ -1763,18 +1773,12 @@ impl Desk {
         let mut out = Vec::new();
         for task in ready {
             let loaded = self.load(&task.number)?;
-            let step = self
-                .engines
-                .flows
-                .task
-                .apply(&task, TaskEvent::Ready, &Input::new(), ctx.actor, ctx.at)
-                .map_err(lifecycle_error(&task.number))?;
-            let audit = audit_json(&task.number, step.audit.as_ref())?;
+            let (record, audit, timeline) = self.ready_task(&task, ctx)?;
             out.push(self.pending(
                 Some((loaded.version, loaded.timeline)),
-                Record::Task(step.record),
+                record,
                 audit,
-                step.timeline,
+                timeline,
                 Vec::new(),
                 ctx,
                 &format!("its turn came when {} ended", ended.number),
