@@ -166,8 +166,8 @@ enum WorkflowCommand {
     ///
     /// NAME is one of the default flows: incident, major_incident, problem,
     /// change (the normal change), change_normal, change_standard,
-    /// change_emergency, release, service_request, task. Anything else is
-    /// read as a workflow definition file.
+    /// change_emergency, release, service_request, task, asset. Anything
+    /// else is read as a workflow definition file.
     Show {
         /// A default flow's name, or a workflow definition file.
         #[arg(value_name = "NAME|FILE")]

@@ -27,7 +27,7 @@ pub(crate) enum Format {
 }
 
 /// The default flows `workflow show` and `workflow apply` know by name.
-pub(crate) const FLOW_NAMES: [&str; 10] = [
+pub(crate) const FLOW_NAMES: [&str; 11] = [
     "incident",
     "major_incident",
     "problem",
@@ -38,6 +38,7 @@ pub(crate) const FLOW_NAMES: [&str; 10] = [
     "release",
     "service_request",
     "task",
+    "asset",
 ];
 
 /// A default flow by name, in its string-keyed form.
@@ -52,6 +53,7 @@ fn default_flow(name: &str) -> Option<Definition> {
         "release" => itsm_lifecycle::release_flow().to_dynamic(),
         "service_request" => itsm_lifecycle::service_request_flow().to_dynamic(),
         "task" => itsm_lifecycle::task_flow().to_dynamic(),
+        "asset" => itsm_lifecycle::asset_flow().to_dynamic(),
         _ => return None,
     })
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::directory::nested;
 use crate::state::plain_enum;
 use crate::{
-    AssetId, CiId, CoreError, Directory, Extensions, PersonId, SoftwareLicenceId, Validate,
-    Violation,
+    AssetId, CiId, CoreError, Directory, Extensions, PersonId, RecordState, SoftwareLicenceId,
+    StateCategory, Validate, Violation,
 };
 
 plain_enum!(
@@ -83,6 +83,42 @@ impl AssetState {
     #[must_use]
     pub fn may_be_assigned(self) -> bool {
         !matches!(self, Self::Retired | Self::Disposed)
+    }
+}
+
+/// An asset state is a record state, so that the asset lifecycle runs as a
+/// workflow (`itsm_lifecycle::asset_flow`) whose categories reporting
+/// understands. The wire names are the enum's own.
+///
+/// | state | category | why |
+/// |---|---|---|
+/// | `on_order` | `new` | not yet here |
+/// | `in_stock` | `new` | here and ready, not yet in service |
+/// | `in_use` | `open` | in service |
+/// | `in_maintenance` | `paused` | out of service for a while, coming back |
+/// | `retired` | `closed` | out of service for good |
+/// | `disposed` | `closed` | gone; final |
+impl RecordState for AssetState {
+    const ALL: &'static [Self] = &[
+        Self::OnOrder,
+        Self::InStock,
+        Self::InUse,
+        Self::InMaintenance,
+        Self::Retired,
+        Self::Disposed,
+    ];
+
+    fn category(self) -> StateCategory {
+        match self {
+            Self::OnOrder | Self::InStock => StateCategory::New,
+            Self::InUse => StateCategory::Open,
+            Self::InMaintenance => StateCategory::Paused,
+            Self::Retired | Self::Disposed => StateCategory::Closed,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.into()
     }
 }
 

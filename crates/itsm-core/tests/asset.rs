@@ -275,6 +275,33 @@ fn asset_state_moves() {
     assert!(!OnOrder.can_move_to(InUse), "an asset is received first");
 }
 
+#[test]
+fn asset_state_categories() {
+    use AssetState::*;
+    let check = |state: AssetState, expected: StateCategory| {
+        assert_eq!(state.category(), expected, "{state}");
+        assert_eq!(state.name(), state.to_string(), "{state}: wire name");
+    };
+    check(OnOrder, StateCategory::New);
+    check(InStock, StateCategory::New);
+    check(InUse, StateCategory::Open);
+    check(InMaintenance, StateCategory::Paused);
+    check(Retired, StateCategory::Closed);
+    check(Disposed, StateCategory::Closed);
+    assert_eq!(
+        <AssetState as RecordState>::ALL,
+        AssetState::iter().collect::<Vec<_>>().as_slice()
+    );
+    // A state that may keep an assignment is an active one, and back.
+    for state in AssetState::iter() {
+        assert_eq!(
+            state.may_be_assigned(),
+            state.category().is_active(),
+            "{state}"
+        );
+    }
+}
+
 fn licence(n: u128, product: &str, metric: LicenceMetric, entitlements: u32) -> SoftwareLicence {
     SoftwareLicence {
         id: SoftwareLicenceId::from_u128(400 + n),

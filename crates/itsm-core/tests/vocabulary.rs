@@ -707,7 +707,7 @@ fn serde_strum_and_from_str_agree_on_every_enum() {
         ),
         ("TaskState", check_state_names::<TaskState>("TaskState")),
         ("AssetKind", check_wire_names::<AssetKind>("AssetKind")),
-        ("AssetState", check_wire_names::<AssetState>("AssetState")),
+        ("AssetState", check_state_names::<AssetState>("AssetState")),
         (
             "LicenceMetric",
             check_wire_names::<LicenceMetric>("LicenceMetric"),

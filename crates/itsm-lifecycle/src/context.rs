@@ -120,6 +120,8 @@ impl Field {
     pub const RETIRED_AT: &'static str = "retired_at";
     /// When work on a task started.
     pub const STARTED_AT: &'static str = "started_at";
+    /// The person an asset is provided to.
+    pub const ASSIGNED_TO: &'static str = "assigned_to";
 }
 
 /// A plain [`GuardContext`]: sets of known guards, passing guards and filled

@@ -227,3 +227,33 @@ events!(
         Skip,
     }
 );
+
+events!(
+    /// What may happen to an IT asset: exactly the moves of
+    /// `itsm_core::AssetState::TRANSITIONS`, each with a name.
+    AssetEvent {
+        /// The ordered asset arrived (on order → in stock); clears
+        /// `assigned_to`, as a stocked asset is with no one.
+        Receive,
+        /// The order was cancelled before it arrived (on order → retired);
+        /// clears `assigned_to`.
+        CancelOrder,
+        /// Provided to a person (in stock → in use); needs `assigned_to`.
+        Deploy,
+        /// Given back, or sent back to the store after maintenance (in use
+        /// or in maintenance → in stock); clears `assigned_to`.
+        Return,
+        /// Sent for repair or servicing (in stock or in use → in
+        /// maintenance); a deployed asset keeps its assignment.
+        Repair,
+        /// Repaired and back in service (in maintenance → in use); needs
+        /// `assigned_to`.
+        Restore,
+        /// Withdrawn from use (in stock, in use or in maintenance →
+        /// retired); clears `assigned_to`.
+        Retire,
+        /// Sold, recycled or destroyed (retired → disposed); clears
+        /// `assigned_to`.
+        Dispose,
+    }
+);

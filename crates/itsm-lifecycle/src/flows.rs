@@ -1,17 +1,17 @@
 //! The default ITIL flows, as workflow definitions (plain data).
 
 use itsm_core::{
-    ChangeState, ChangeType, CommentVisibility, IncidentState, KnowledgeState, KnownErrorState,
-    MajorIncidentState, OnHoldReason, ProblemState, RecordState, ReleaseState, ServiceRequestState,
-    TaskState,
+    AssetState, ChangeState, ChangeType, CommentVisibility, IncidentState, KnowledgeState,
+    KnownErrorState, MajorIncidentState, OnHoldReason, ProblemState, RecordState, ReleaseState,
+    ServiceRequestState, TaskState,
 };
 use strum::IntoEnumIterator;
 
 use crate::context::{Field, Guard};
 use crate::{
-    ChangeEvent, Effect, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent,
-    ProblemEvent, ReleaseEvent, ServiceRequestEvent, StateDefinition, TaskEvent,
-    TransitionDefinition as T, WorkflowDefinition,
+    AssetEvent, ChangeEvent, Effect, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
+    MajorIncidentEvent, ProblemEvent, ReleaseEvent, ServiceRequestEvent, StateDefinition,
+    TaskEvent, TransitionDefinition as T, WorkflowDefinition,
 };
 
 fn state<S: RecordState>(key: S, description: &str) -> StateDefinition<S> {
@@ -548,5 +548,60 @@ pub fn task_flow() -> WorkflowDefinition<TaskState, TaskEvent> {
             close(St::Open, Ev::Skip, St::ClosedSkipped),
         ],
         terminal: vec![St::ClosedComplete, St::ClosedIncomplete, St::ClosedSkipped],
+    }
+}
+
+/// The IT asset flow: on order → in stock ⇄ in use, either of them ⇄ in
+/// maintenance, then retired → disposed; an order may be cancelled (on
+/// order → retired).
+///
+/// Its moves are exactly `itsm_core::AssetState::TRANSITIONS`, one event
+/// per move or group of like moves, so the flow and
+/// `AssetState::can_move_to` cannot disagree (a test compares them).
+/// `in_use` needs `assigned_to`, the person the asset is provided to: a
+/// rack server is provided to the person who answers for it. Every move to
+/// `in_stock`, `retired` or `disposed` clears `assigned_to`, since a stored,
+/// retired or disposed asset is with no one (`itsm_core::validate_assets`
+/// refuses a retired asset still assigned), whatever the update that moves
+/// it writes; `repair` keeps it, as a laptop in repair is still its user's.
+/// `disposed` is the only terminal state.
+#[must_use]
+pub fn asset_flow() -> WorkflowDefinition<AssetState, AssetEvent> {
+    use AssetEvent as Ev;
+    use AssetState as St;
+    let unassigning = |from, event, to| T::new(from, event, to).effect(clear(Field::ASSIGNED_TO));
+    WorkflowDefinition {
+        name: "asset".to_owned(),
+        description: Some(
+            "An IT asset, hardware or software: order, stock, use, maintenance, retirement, disposal."
+                .to_owned(),
+        ),
+        initial: St::OnOrder,
+        states: vec![
+            state(St::OnOrder, "Ordered, not yet received."),
+            state(St::InStock, "Received and in the store, assigned to no one."),
+            state(St::InUse, "Deployed: provided to a person.").requiring(Field::ASSIGNED_TO),
+            state(St::InMaintenance, "Out for repair or servicing."),
+            state(St::Retired, "Withdrawn from use, awaiting disposal."),
+            state(
+                St::Disposed,
+                "Sold, recycled or destroyed: the end of its life; final.",
+            ),
+        ],
+        transitions: vec![
+            unassigning(St::OnOrder, Ev::Receive, St::InStock),
+            unassigning(St::OnOrder, Ev::CancelOrder, St::Retired),
+            T::new(St::InStock, Ev::Deploy, St::InUse),
+            unassigning(St::InUse, Ev::Return, St::InStock),
+            unassigning(St::InMaintenance, Ev::Return, St::InStock),
+            T::new(St::InStock, Ev::Repair, St::InMaintenance),
+            T::new(St::InUse, Ev::Repair, St::InMaintenance),
+            T::new(St::InMaintenance, Ev::Restore, St::InUse),
+            unassigning(St::InStock, Ev::Retire, St::Retired),
+            unassigning(St::InUse, Ev::Retire, St::Retired),
+            unassigning(St::InMaintenance, Ev::Retire, St::Retired),
+            unassigning(St::Retired, Ev::Dispose, St::Disposed),
+        ],
+        terminal: vec![St::Disposed],
     }
 }

@@ -6,8 +6,8 @@ use std::fmt::Debug;
 use std::hash::Hash;
 
 use itsm_core::{
-    ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState, ProblemState,
-    RecordState, ReleaseState, ServiceRequestState, StateCategory, TaskState,
+    AssetState, ChangeState, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState,
+    ProblemState, RecordState, ReleaseState, ServiceRequestState, StateCategory, TaskState,
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -89,4 +89,5 @@ core_state_key! {
     KnownErrorState { Open, Fixed, Retired }
     KnowledgeState { Draft, Review, Published, Retired }
     TaskState { Pending, Open, WorkInProgress, OnHold, ClosedComplete, ClosedIncomplete, ClosedSkipped }
+    AssetState { OnOrder, InStock, InUse, InMaintenance, Retired, Disposed }
 }

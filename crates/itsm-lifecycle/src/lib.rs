@@ -132,7 +132,8 @@
 //! - The default flows: [`incident_flow`], [`major_incident_flow`],
 //!   [`problem_flow`], [`known_error_flow`], [`change_flow`] (normal,
 //!   standard, emergency), [`release_flow`], [`service_request_flow`],
-//!   [`knowledge_flow`], [`task_flow`].
+//!   [`knowledge_flow`], [`task_flow`], and [`asset_flow`] for IT assets
+//!   (run through [`Workflow`]: an asset has no record number).
 //! - Tasks: a parent cannot be resolved or closed while one of its tasks
 //!   is active, a rule that is data ([`TaskRule`], on by default, for
 //!   incidents, problems, changes and request items) and that the typed
@@ -190,11 +191,11 @@ pub use definition::{
 pub use engine::{AuditEntry, MAX_NAME_CHARS, Transition, Workflow};
 pub use error::{LifecycleError, Refusal, ReplayFault};
 pub use events::{
-    ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent, ProblemEvent,
-    ReleaseEvent, ServiceRequestEvent, TaskEvent,
+    AssetEvent, ChangeEvent, IncidentEvent, KnowledgeEvent, KnownErrorEvent, MajorIncidentEvent,
+    ProblemEvent, ReleaseEvent, ServiceRequestEvent, TaskEvent,
 };
 pub use flows::{
-    change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
+    asset_flow, change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
     problem_flow, release_flow, service_request_flow, task_flow,
 };
 pub use key::{EventKey, StateKey, WorkflowKey};
@@ -238,6 +239,7 @@ pub fn schema_bundle() -> SchemaBundle {
         .with::<KnownErrorEvent>("known_error_event")
         .with::<KnowledgeEvent>("knowledge_event")
         .with::<TaskEvent>("task_event")
+        .with::<AssetEvent>("asset_event")
         .with::<TaskRule>("task_rule")
         .with::<MajorIncidentRules>("major_incident_rules")
         .with::<MajorIncidentAssessment>("major_incident_assessment")

@@ -7,9 +7,9 @@ mod common;
 
 use itsm_core::ChangeType;
 use itsm_lifecycle::{
-    Effect, EventKey, PlainContext, StateKey, Workflow, WorkflowDefinition, change_flow,
-    incident_flow, knowledge_flow, known_error_flow, major_incident_flow, problem_flow,
-    release_flow, service_request_flow, task_flow,
+    Effect, EventKey, PlainContext, StateKey, Workflow, WorkflowDefinition, asset_flow,
+    change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
+    problem_flow, release_flow, service_request_flow, task_flow,
 };
 
 fn effect_text(e: &Effect) -> String {
@@ -191,6 +191,19 @@ fn workflow_docs_match_the_default_flows() {
              - Every closing sets `closed_at` and `closed_by`; `close_incomplete` and `skip` need `close_notes`.\n\
              - The parent's side: with `TaskRule` on (the default), an incident, problem, change or request item \
              may not become resolved or closed while a task is active (`LifecycleError::OpenTasks`).",
+        ),
+        markdown(
+            asset_flow(),
+            "itsm_lifecycle::asset_flow()",
+            "- The moves are exactly `itsm_core::AssetState::TRANSITIONS`, which `AssetState::can_move_to` reads; \
+             a test compares the two.\n\
+             - `in_use` needs `assigned_to`, the person the asset is provided to; every move into `in_stock`, \
+             `retired` or `disposed` (`receive`, `return`, `cancel_order`, `retire`, `dispose`) clears it, \
+             so a stored, retired or disposed asset is assigned to no one (`itsm_core::validate_assets` refuses a \
+             retired asset still assigned). `repair` keeps it: a laptop in repair is still its user's.\n\
+             - `cancel_order` retires an asset that never arrived; `retired` is not terminal (`dispose` follows) \
+             but counts as an end state for validation because its category is `closed`.\n\
+             - `in_maintenance` is in the `paused` category: out of service for a while, coming back.",
         ),
     ];
     let mut problems = Vec::new();

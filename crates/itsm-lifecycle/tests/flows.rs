@@ -6,15 +6,16 @@ use std::fmt::Debug;
 
 use chrono::{DateTime, TimeZone, Utc};
 use itsm_core::{
-    ChangeState, ChangeType, IncidentState, KnowledgeState, KnownErrorState, MajorIncidentState,
-    PersonId, ProblemState, ReleaseState, ServiceRequestState, TaskState, TimelineChange,
+    AssetState, ChangeState, ChangeType, IncidentState, KnowledgeState, KnownErrorState,
+    MajorIncidentState, PersonId, ProblemState, ReleaseState, ServiceRequestState, TaskState,
+    TimelineChange,
 };
 use itsm_lifecycle::{
-    ChangeEvent, Effect, EventKey, Field, IncidentEvent, KnowledgeEvent, KnownErrorEvent,
-    LifecycleError, MajorIncidentEvent, PlainContext, ProblemEvent, Refusal, ReleaseEvent,
-    ServiceRequestEvent, StateKey, TaskEvent, Workflow, WorkflowDefinition, change_flow,
-    incident_flow, knowledge_flow, known_error_flow, major_incident_flow, problem_flow,
-    release_flow, service_request_flow, task_flow,
+    AssetEvent, ChangeEvent, Effect, EventKey, Field, IncidentEvent, KnowledgeEvent,
+    KnownErrorEvent, LifecycleError, MajorIncidentEvent, PlainContext, ProblemEvent, Refusal,
+    ReleaseEvent, ServiceRequestEvent, StateKey, TaskEvent, Workflow, WorkflowDefinition,
+    asset_flow, change_flow, incident_flow, knowledge_flow, known_error_flow, major_incident_flow,
+    problem_flow, release_flow, service_request_flow, task_flow,
 };
 
 /// What a move should do.
@@ -886,4 +887,179 @@ fn closing_a_task_stamps_when_and_who_and_starting_stamps_when() {
             },
         ]
     );
+}
+
+/// The person an asset is provided to, given.
+const ASSIGNED: &str = "f:assigned_to";
+
+#[test]
+fn asset_flow_table() {
+    use AssetEvent as E;
+    use AssetState as S;
+    run(
+        asset_flow(),
+        &[
+            (S::OnOrder, E::Receive, "", To(S::InStock)),
+            (S::OnOrder, E::CancelOrder, "", To(S::Retired)),
+            (S::InStock, E::Deploy, ASSIGNED, To(S::InUse)),
+            (S::InStock, E::Deploy, "", Refused(&["field:assigned_to"])),
+            (S::InUse, E::Return, ASSIGNED, To(S::InStock)),
+            (S::InMaintenance, E::Return, "", To(S::InStock)),
+            (S::InStock, E::Repair, "", To(S::InMaintenance)),
+            (S::InUse, E::Repair, ASSIGNED, To(S::InMaintenance)),
+            (S::InMaintenance, E::Restore, ASSIGNED, To(S::InUse)),
+            (
+                S::InMaintenance,
+                E::Restore,
+                "",
+                Refused(&["field:assigned_to"]),
+            ),
+            (S::InStock, E::Retire, "", To(S::Retired)),
+            (S::InUse, E::Retire, ASSIGNED, To(S::Retired)),
+            (S::InMaintenance, E::Retire, "", To(S::Retired)),
+            (S::Retired, E::Dispose, "", To(S::Disposed)),
+            (S::OnOrder, E::Deploy, ASSIGNED, NotAllowed),
+            (S::OnOrder, E::Repair, "", NotAllowed),
+            (S::InStock, E::Receive, "", NotAllowed),
+            (S::InStock, E::Return, "", NotAllowed),
+            (S::InStock, E::Dispose, "", NotAllowed),
+            (S::InUse, E::Deploy, ASSIGNED, NotAllowed),
+            (S::InUse, E::Restore, ASSIGNED, NotAllowed),
+            (S::InMaintenance, E::CancelOrder, "", NotAllowed),
+            (S::Retired, E::Deploy, ASSIGNED, NotAllowed),
+            (S::Retired, E::Return, "", NotAllowed),
+            (S::Disposed, E::Receive, "", Terminal),
+            (S::Disposed, E::Deploy, ASSIGNED, Terminal),
+        ],
+    );
+}
+
+#[test]
+fn stocking_retiring_or_disposing_of_an_asset_clears_its_assignment_and_repair_keeps_it() {
+    use AssetEvent as E;
+    use AssetState as S;
+    let wf = Workflow::new(asset_flow(), &PlainContext::itil()).unwrap();
+    let clears = [Effect::ClearField {
+        field: Field::ASSIGNED_TO.to_owned(),
+    }];
+    let check = |from: S, event: E, expected: &[Effect]| {
+        let t = wf
+            .apply(&from, &event, None, at(), &facts(ASSIGNED))
+            .unwrap_or_else(|e| panic!("{from} --{event}-->: {e}"));
+        assert_eq!(t.effects, expected, "{from} --{event}-->");
+    };
+    check(S::InUse, E::Return, &clears);
+    check(S::InMaintenance, E::Return, &clears);
+    check(S::InStock, E::Retire, &clears);
+    check(S::InUse, E::Retire, &clears);
+    check(S::InMaintenance, E::Retire, &clears);
+    check(S::OnOrder, E::CancelOrder, &clears);
+    check(S::Retired, E::Dispose, &clears);
+    check(S::OnOrder, E::Receive, &clears);
+    check(S::InUse, E::Repair, &[]);
+    check(S::InStock, E::Deploy, &[]);
+    check(S::InMaintenance, E::Restore, &[]);
+}
+
+/// The differential check: the flow's moves, as `(from, to)` pairs, are
+/// exactly `AssetState::TRANSITIONS`, the table `can_move_to` reads; and the
+/// compiled workflow agrees with `can_move_to` on every state and event.
+#[test]
+fn asset_flow_moves_are_exactly_the_asset_state_transitions() {
+    let definition = asset_flow();
+    let moves: BTreeSet<(AssetState, AssetState)> = definition
+        .transitions
+        .iter()
+        .map(|t| (t.from, t.to))
+        .collect();
+    let table: BTreeSet<(AssetState, AssetState)> =
+        AssetState::TRANSITIONS.iter().copied().collect();
+    assert_eq!(
+        table.len(),
+        AssetState::TRANSITIONS.len(),
+        "a row of AssetState::TRANSITIONS is repeated"
+    );
+    assert_eq!(
+        moves, table,
+        "asset_flow differs from AssetState::TRANSITIONS"
+    );
+    let wf = Workflow::new(definition, &PlainContext::itil()).unwrap();
+    use strum::IntoEnumIterator;
+    let mut reached = BTreeSet::new();
+    for from in AssetState::iter() {
+        for event in AssetEvent::ALL {
+            if let Some(to) = wf.target(&from, event) {
+                assert!(from.can_move_to(*to), "{from} --{event}--> {to}");
+                reached.insert((from, *to));
+            }
+        }
+    }
+    assert_eq!(reached, table, "some allowed move has no event");
+    // The one terminal state is the one with no move out.
+    for state in AssetState::iter() {
+        assert_eq!(
+            wf.is_terminal(&state),
+            !AssetState::iter().any(|to| state.can_move_to(to)),
+            "{state}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 256, ..proptest::test_runner::Config::default() })]
+
+    /// Any sequence of events, each with or without an assignment written
+    /// by the caller's update (applied before the flow's effects): every
+    /// accepted event makes a move `can_move_to` allows, a refused one
+    /// changes nothing, an asset in use is always assigned, and a stocked,
+    /// retired or disposed asset never stays assigned.
+    #[test]
+    fn asset_events_only_make_allowed_moves_and_never_leave_a_retired_asset_assigned(
+        steps in proptest::collection::vec((0..AssetEvent::ALL.len(), proptest::bool::ANY), 0..60)
+    ) {
+        let wf = Workflow::new(asset_flow(), &PlainContext::itil()).unwrap();
+        let mut state = *wf.initial();
+        let mut assigned = false;
+        for (i, give) in steps {
+            let event = AssetEvent::ALL[i];
+            let mut facts = PlainContext::itil();
+            if assigned || give {
+                facts = facts.with_field(Field::ASSIGNED_TO);
+            }
+            match wf.apply(&state, &event, None, at(), &facts) {
+                Ok(t) => {
+                    proptest::prop_assert!(
+                        state.can_move_to(t.audit.to),
+                        "{} --{}--> {} is not in AssetState::TRANSITIONS", state, event, t.audit.to
+                    );
+                    proptest::prop_assert_eq!(t.audit.from, state);
+                    assigned = assigned || give;
+                    for effect in &t.effects {
+                        match effect {
+                            Effect::ClearField { field } if field == Field::ASSIGNED_TO => {
+                                assigned = false;
+                            }
+                            other => proptest::prop_assert!(false, "unexpected effect {:?}", other),
+                        }
+                    }
+                    state = t.audit.to;
+                }
+                Err(
+                    LifecycleError::NotAllowed { .. }
+                    | LifecycleError::Terminal { .. }
+                    | LifecycleError::Refused { .. },
+                ) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected error {}", other),
+            }
+            if state == AssetState::InStock {
+                proptest::prop_assert!(!assigned, "in stock and assigned");
+            }
+            if state == AssetState::InUse {
+                proptest::prop_assert!(assigned, "in use with no one assigned");
+            }
+            if !state.may_be_assigned() {
+                proptest::prop_assert!(!assigned, "{} and still assigned", state);
+            }
+        }
+    }
 }

@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use itsm_core::{ChangeState, ChangeType, IncidentState, PersonId, StateCategory, TimelineChange};
 use itsm_lifecycle::{
     AuditEntry, ChangeEvent, Guard, IncidentEvent, LifecycleError, PlainContext, Transition,
-    Workflow, change_flow, incident_flow, major_incident_flow, problem_flow, release_flow,
-    service_request_flow,
+    Workflow, asset_flow, change_flow, incident_flow, major_incident_flow, problem_flow,
+    release_flow, service_request_flow,
 };
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
@@ -352,6 +352,7 @@ proptest! {
         }
         walk(release_flow().to_dynamic(), &picks);
         walk(service_request_flow().to_dynamic(), &picks);
+        walk(asset_flow().to_dynamic(), &picks);
     }
 }
 
