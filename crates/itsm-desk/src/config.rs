@@ -151,6 +151,18 @@ pub struct Config {
     /// The criteria that propose an incident as a major incident.
     #[serde(default)]
     pub major_incident_rules: MajorIncidentRules,
+    /// The people, groups and roles the desk acts for. With one, a command
+    /// by a person is checked against their roles' permissions, the guards
+    /// roles decide (`guard_roles`) come from their roles and no longer from
+    /// the caller, assignments go only to active members of active groups,
+    /// and approvers are active people of the directory. Without one, the
+    /// desk trusts its caller, as before.
+    #[serde(default)]
+    pub directory: Option<itsm_core::Directory>,
+    /// Which roles pass which guards (by default `problem_manager` passes
+    /// `reanalyze_role`); read only with a directory.
+    #[serde(default)]
+    pub guard_roles: itsm_lifecycle::GuardRoles,
 }
 
 // The crate's own copies (a published crate holds no file outside its
@@ -182,6 +194,8 @@ impl Default for Config {
             workflows: Workflows::default(),
             task_rule: itsm_lifecycle::TaskRule::default(),
             major_incident_rules: MajorIncidentRules::default(),
+            directory: None,
+            guard_roles: itsm_lifecycle::GuardRoles::default(),
         }
     }
 }
@@ -196,6 +210,8 @@ impl Config {
     /// - `rules.json`: the follow-on rules;
     /// - `separation_of_duties.json`: the rules of separation of duties;
     /// - `major_incident_rules.json`: the criteria that propose a major incident;
+    /// - `directory.json`: the people, groups and roles the desk acts for;
+    /// - `guard_roles.json`: which roles pass which guards;
     /// - `workflows/<kind>.json` (`incident`, `problem`, `known_error`,
     ///   `change`, `release`, `service_request`, `knowledge_article`,
     ///   `request_item`, `task`): a workflow definition, or an array of them
@@ -252,6 +268,24 @@ impl Config {
             };
             if let Err(e) = parsed {
                 problems.push(format!("{}: {e}", path.display()));
+            }
+        }
+        let directory = dir.join("directory.json");
+        if directory.exists()
+            && let Some(text) = read(&directory, &mut problems)
+        {
+            match itsm_core::from_json::<itsm_core::Directory>(&text) {
+                Ok(d) => config.directory = Some(d),
+                Err(e) => problems.push(format!("{}: {e}", directory.display())),
+            }
+        }
+        let guard_roles = dir.join("guard_roles.json");
+        if guard_roles.exists()
+            && let Some(text) = read(&guard_roles, &mut problems)
+        {
+            match itsm_core::from_json::<itsm_lifecycle::GuardRoles>(&text) {
+                Ok(g) => config.guard_roles = g,
+                Err(e) => problems.push(format!("{}: {e}", guard_roles.display())),
             }
         }
         let major = dir.join("major_incident_rules.json");
@@ -344,6 +378,33 @@ impl Config {
         );
         if let Err(e) = PriorityMatrix::new(self.matrix.clone()) {
             problems.push(format!("matrix: {e}"));
+        }
+        if let Some(directory) = &self.directory {
+            use itsm_core::Validate;
+            problems.extend(
+                directory
+                    .validate()
+                    .iter()
+                    .map(|v| format!("directory.{v}")),
+            );
+            for (i, role) in directory.roles.iter().enumerate() {
+                problems.extend(
+                    itsm_lifecycle::permission_problems(role)
+                        .iter()
+                        .map(|v| format!("directory.roles[{i}].{v}")),
+                );
+            }
+            // The default names `problem_manager`, which a directory may
+            // leave out (nobody re-analyses then); roles a product chose
+            // must exist.
+            if self.guard_roles != itsm_lifecycle::GuardRoles::default() {
+                problems.extend(
+                    self.guard_roles
+                        .validate(directory)
+                        .iter()
+                        .map(|v| format!("guard_roles.{v}")),
+                );
+            }
         }
         let mut names = std::collections::BTreeSet::new();
         for (i, c) in self.calendars.iter().enumerate() {

@@ -11,10 +11,11 @@ use itsm_core::{
     GroupId, Impact, Incident, IncidentState, KnownError, Numbering, Order, OrderRefs, Ordered,
     PersonId, RecordKind, RecordNumber, RecordState, ReleaseState, ServiceEffect,
     StandardChangeTemplate, Task, TaskId, TaskParent, Timeline, TimelineEvent, Urgency, Validate,
+    Violation,
 };
 use itsm_lifecycle::{
-    Effect, Input, LifecycleError, MajorIncidentAssessment, MajorIncidentEvent, MajorIncidentFacts,
-    RelatedIncident, TaskEvent,
+    Actor, Effect, Input, LifecycleError, MajorIncidentAssessment, MajorIncidentEvent,
+    MajorIncidentFacts, RelatedIncident, TaskEvent,
 };
 use itsm_sla::{
     BusinessDuration, CompiledCalendar, CompiledSla, ComplianceReport, SlaEvaluation,
@@ -383,6 +384,24 @@ macro_rules! step {
             }
         }
     }};
+}
+
+/// A refusal listing `problems` of `what`, or `Ok` when there are none.
+fn refuse_problems(number: &RecordNumber, what: &str, problems: &[Violation]) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(refused(
+        number,
+        format!(
+            "{what} is refused: {}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    ))
 }
 
 fn parse_event<E: serde::de::DeserializeOwned>(
@@ -962,9 +981,14 @@ impl Desk {
         numbering: &mut dyn Numbering,
         ctx: &Ctx,
     ) -> Result<Outcome> {
+        let directory = self.config.directory.clone();
+        let refs = OrderRefs {
+            directory: refs.directory.or(directory.as_ref()),
+            configuration_items: refs.configuration_items,
+        };
         let ordered =
             catalog
-                .order(order, refs, numbering)
+                .order(order, &refs, numbering)
                 .map_err(|problems| DeskError::Order {
                     catalog_item: order.catalog_item.to_string(),
                     problems,
@@ -1126,9 +1150,19 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        let mut owned: Option<Input> = None;
+        // With a directory, the actor's roles decide: their permission, and
+        // the guards roles pass (a caller's claim to them is dropped).
+        if !event.starts_with("major_")
+            && let Some(actor) = self.actor(number, ctx)?
+        {
+            actor
+                .check_permission(loaded.record.kind(), event)
+                .map_err(lifecycle_error(number))?;
+            owned = Some(input.clone().with_actor(&actor, &self.config.guard_roles));
+        }
         // The task rule needs the record's tasks as they are now.
-        let with_tasks;
-        let input = if self.config.task_rule.enabled
+        if self.config.task_rule.enabled
             && self
                 .config
                 .task_rule
@@ -1136,11 +1170,10 @@ impl Desk {
                 .contains(&loaded.record.kind())
             && !crate::links::task_numbers(&loaded.record).is_empty()
         {
-            with_tasks = input.clone().with_tasks(&self.tasks_of(&loaded.record)?);
-            &with_tasks
-        } else {
-            input
-        };
+            let tasks = self.tasks_of(&loaded.record)?;
+            owned = Some(owned.unwrap_or_else(|| input.clone()).with_tasks(&tasks));
+        }
+        let input = owned.as_ref().unwrap_or(input);
         let (record, audit, timeline, follow_ups) =
             match (&loaded.record, event.strip_prefix("major_")) {
                 (Record::Incident(i), Some(major)) => {
@@ -1293,6 +1326,14 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        if let Some(directory) = &self.config.directory {
+            let problems = match (group, person) {
+                (Some(g), p) => directory.assignment_problems(g, p),
+                (None, Some(p)) => self.person_problems(p, "assigned_to"),
+                (None, None) => Vec::new(),
+            };
+            refuse_problems(number, "the assignment", &problems)?;
+        }
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .assign(r, group, person, ctx.actor, ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
@@ -1382,6 +1423,13 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        if self.config.directory.is_some() {
+            let problems: Vec<Violation> = approvers
+                .iter()
+                .flat_map(|p| self.person_problems(*p, "approver"))
+                .collect();
+            refuse_problems(number, "the approval request", &problems)?;
+        }
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .request_approvals(r, approvers, group, ctx.actor, ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
@@ -1403,6 +1451,10 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        if self.config.directory.is_some() {
+            let problems = self.person_problems(approver, "approver");
+            refuse_problems(number, "the decision", &problems)?;
+        }
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .decide(r, approver, decision, comment.clone(), ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
@@ -1660,6 +1712,38 @@ impl Desk {
             &format!("linked to {a}"),
         )?;
         self.commit(vec![main, other], Vec::new())
+    }
+
+    /// The person acting, as the configured directory knows them; `None`
+    /// without a directory or for the system.
+    fn actor(&self, number: &RecordNumber, ctx: &Ctx) -> Result<Option<Actor>> {
+        match (&self.config.directory, ctx.actor) {
+            (Some(directory), Some(person)) => Actor::from_directory(directory, person)
+                .map(Some)
+                .map_err(lifecycle_error(number)),
+            _ => Ok(None),
+        }
+    }
+
+    /// `unknown_reference` or `inactive_person` when `person` is not an
+    /// active person of the configured directory.
+    fn person_problems(&self, person: PersonId, path: &str) -> Vec<Violation> {
+        let Some(directory) = &self.config.directory else {
+            return Vec::new();
+        };
+        match directory.person(person) {
+            None => vec![Violation::new(
+                path,
+                "unknown_reference",
+                format!("{path} ({person}) is not a person of the directory"),
+            )],
+            Some(p) if !p.active => vec![Violation::new(
+                path,
+                "inactive_person",
+                format!("{path} ({person}, {:?}) is inactive", p.name),
+            )],
+            Some(_) => Vec::new(),
+        }
     }
 
     /// The record `task` belongs to, loaded: it must exist, be of the kind

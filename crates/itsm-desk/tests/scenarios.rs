@@ -2108,3 +2108,125 @@ fn a_standard_change_opens_from_its_template_with_its_tasks() {
         ));
     }
 }
+
+#[test]
+fn with_a_directory_roles_decide_permissions_guards_and_assignments() {
+    use itsm_core::{Directory, Group, GroupId, Permission, Person, Role, RoleId};
+    let (agent, viewer, manager, analyst, gone) = (
+        PersonId::from_u128(11),
+        PersonId::from_u128(12),
+        PersonId::from_u128(13),
+        PersonId::from_u128(14),
+        PersonId::from_u128(15),
+    );
+    let desk_group = GroupId::from_u128(21);
+    let role = |n: u128, name: &str, kinds: &[&str], events: &[&str]| {
+        let mut r = Role::new(RoleId::from_u128(n), name);
+        r.permissions = vec![Permission::new(
+            kinds.iter().copied(),
+            events.iter().copied(),
+        )];
+        r
+    };
+    let person = |id: PersonId, name: &str, roles: &[u128], active: bool| {
+        let mut p = Person::new(id, name);
+        p.roles = roles.iter().map(|r| RoleId::from_u128(*r)).collect();
+        p.active = active;
+        p
+    };
+    let mut group = Group::new(desk_group, "Service desk");
+    group.members = vec![agent];
+    let directory = Directory {
+        people: vec![
+            person(agent, "Agent", &[31], true),
+            person(viewer, "Viewer", &[], true),
+            person(manager, "Manager", &[32], true),
+            person(analyst, "Analyst", &[33], true),
+            person(gone, "Gone", &[31], false),
+        ],
+        groups: vec![group],
+        roles: vec![
+            role(
+                31,
+                "agent",
+                &["incident"],
+                &["start", "hold", "resume", "resolve"],
+            ),
+            role(32, "problem_manager", &["problem"], &["*"]),
+            role(33, "problem_analyst", &["problem"], &["*"]),
+        ],
+    };
+    for url in urls("directory roles") {
+        let mut config = Config::default();
+        config.directory = Some(directory.clone());
+        let mut desk = Desk::open(&url, config).unwrap();
+        desk.open_record(
+            record("incident", 1, "INC0000001", json!({})),
+            &Ctx::at(t(0)),
+        )
+        .unwrap();
+        let inc = num("INC0000001");
+        // No role allows it: refused, whatever the caller says.
+        let refused = desk.apply(&inc, "start", &Input::new(), &Ctx::at(t(1)).by(viewer));
+        assert!(
+            refused
+                .unwrap_err()
+                .to_string()
+                .contains("none of their roles"),
+            "a person without the permission is refused"
+        );
+        let refused = desk.apply(&inc, "start", &Input::new(), &Ctx::at(t(1)).by(gone));
+        assert!(refused.unwrap_err().to_string().contains("inactive"));
+        let refused = desk.apply(
+            &inc,
+            "start",
+            &Input::new(),
+            &Ctx::at(t(1)).by(PersonId::from_u128(99)),
+        );
+        assert!(refused.is_err(), "somebody the directory does not know");
+        desk.apply(&inc, "start", &Input::new(), &Ctx::at(t(1)).by(agent))
+            .unwrap();
+        // Assignments go to active members of the group.
+        let bad = desk.assign(&inc, Some(desk_group), Some(viewer), &Ctx::at(t(2)));
+        assert!(bad.unwrap_err().to_string().contains("not_a_member"));
+        let bad = desk.assign(&inc, None, Some(gone), &Ctx::at(t(2)));
+        assert!(bad.unwrap_err().to_string().contains("inactive_person"));
+        desk.assign(&inc, Some(desk_group), Some(agent), &Ctx::at(t(2)))
+            .unwrap();
+
+        // Re-analysing a closed problem is the problem manager's: an
+        // analyst vouching for the guard is refused.
+        desk.open_record(
+            record("problem", 2, "PRB0000002", json!({})),
+            &Ctx::at(t(3)),
+        )
+        .unwrap();
+        let prb = num("PRB0000002");
+        let resolve = Input::new().with_field("resolution_code", "risk_accepted");
+        desk.apply(&prb, "resolve", &resolve, &Ctx::at(t(4)).by(manager))
+            .unwrap();
+        desk.apply(&prb, "close", &Input::new(), &Ctx::at(t(5)).by(manager))
+            .unwrap();
+        let vouched = Input::new().with_guard("reanalyze_role");
+        assert!(
+            desk.apply(&prb, "reanalyze", &vouched, &Ctx::at(t(6)).by(analyst))
+                .is_err()
+        );
+        let again = desk
+            .apply(&prb, "reanalyze", &Input::new(), &Ctx::at(t(6)).by(manager))
+            .unwrap();
+        assert_eq!(again.record.state_name(), "root_cause_analysis");
+    }
+    // A directory that breaks its own rules is a configuration problem.
+    let mut broken = directory.clone();
+    broken.people[0].roles.push(RoleId::from_u128(77));
+    let mut config = Config::default();
+    config.directory = Some(broken);
+    let problems = config.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("directory.people[0].roles")),
+        "{problems:?}"
+    );
+}
