@@ -2157,8 +2157,10 @@ fn with_a_directory_roles_decide_permissions_guards_and_assignments() {
         ],
     };
     for url in urls("directory roles") {
-        let mut config = Config::default();
-        config.directory = Some(directory.clone());
+        let config = Config {
+            directory: Some(directory.clone()),
+            ..Config::default()
+        };
         let mut desk = Desk::open(&url, config).unwrap();
         desk.open_record(
             record("incident", 1, "INC0000001", json!({})),
@@ -2220,8 +2222,10 @@ fn with_a_directory_roles_decide_permissions_guards_and_assignments() {
     // A directory that breaks its own rules is a configuration problem.
     let mut broken = directory.clone();
     broken.people[0].roles.push(RoleId::from_u128(77));
-    let mut config = Config::default();
-    config.directory = Some(broken);
+    let config = Config {
+        directory: Some(broken),
+        ..Config::default()
+    };
     let problems = config.problems();
     assert!(
         problems
