@@ -162,10 +162,11 @@ pub(crate) fn task_input(parent: &Record, task: &Record) -> Option<Input> {
     input(parent, Numbers(TASKS), task)
 }
 
-/// The numbers of the tasks `parent` lists, as written.
+/// The numbers of the tasks `parent` lists, as written (read from its
+/// custom fields directly: this runs on every command).
 pub(crate) fn task_numbers(parent: &Record) -> Vec<String> {
-    match current(&object(parent), TASKS) {
-        Some(Value::Array(a)) => a
+    match parent.extensions().get("tasks") {
+        Some(FieldValue::Array(a)) => a
             .iter()
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect(),

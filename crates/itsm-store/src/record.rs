@@ -81,6 +81,12 @@ impl Record {
         each_record!(self, r => StreamId::from(r.id))
     }
 
+    /// Its custom fields.
+    #[must_use]
+    pub fn extensions(&self) -> &itsm_core::Extensions {
+        each_record!(self, r => &r.extensions)
+    }
+
     /// Its human number.
     #[must_use]
     pub fn number(&self) -> &RecordNumber {
