@@ -742,7 +742,12 @@ impl Catalog {
                 person_ref(&mut out, directory, "requested_for", requested_for);
             }
         }
-        let approvers = approvers(item, requested_for, refs.directory, &mut out);
+        let approvers = approvers(
+            item,
+            (order.requested_by, requested_for),
+            refs.directory,
+            &mut out,
+        );
         let template = match item.standard_change {
             None => None,
             Some(id) => match self.standard_change(id) {
@@ -796,7 +801,9 @@ impl Catalog {
         request.quantity = order.quantity;
         request.channel = order.channel;
         request.items = vec![item_id];
+        // A `null` answer is no answer: the default, if any, stands in.
         let mut variables = order.variables.clone();
+        variables.retain(|_, v| !matches!(v, FieldValue::Null));
         for v in &item.variables {
             if let Some(default) = &v.default {
                 variables
@@ -813,7 +820,11 @@ impl Catalog {
         } else {
             ApprovalStatus::Requested
         };
-        request.approval = approval;
+        // The approvals are the item's; the request says only whether none
+        // is needed.
+        if approval == ApprovalStatus::NotRequired {
+            request.approval = approval;
+        }
         let mut request_item = RequestItem {
             id: item_id,
             number: numbering.next_number(NumberPrefix::RequestItem),
@@ -899,18 +910,33 @@ fn instantiate_all(
 /// problems finding them.
 fn approvers(
     item: &CatalogItem,
-    requested_for: PersonId,
+    (requested_by, requested_for): (PersonId, PersonId),
     directory: Option<&Directory>,
     out: &mut Vec<Violation>,
 ) -> Vec<(PersonId, Option<GroupId>)> {
+    // Separation of duties: whoever orders does not approve their order.
+    let not_requester = |out: &mut Vec<Violation>, path: &str, p: PersonId| {
+        if p == requested_by {
+            violation(
+                out,
+                path,
+                "requester_cannot_approve",
+                format_args!("{path} ({p}) ordered the item and may not approve it"),
+            );
+        }
+    };
     match &item.approval {
         CatalogApproval::Manager => {
             let manager = directory
                 .and_then(|d| d.person(requested_for))
                 .and_then(|p| p.manager);
-            match manager {
-                Some(m) => vec![(m, None)],
-                None => {
+            match (manager, directory) {
+                (Some(m), Some(d)) => {
+                    person_ref(out, d, "requested_for.manager", m);
+                    not_requester(out, "requested_for.manager", m);
+                    vec![(m, None)]
+                }
+                _ => {
                     violation(
                         out,
                         "requested_for",
@@ -934,6 +960,7 @@ fn approvers(
                 .map(|d| {
                     d.members(*group)
                         .into_iter()
+                        .filter(|p| *p != requested_by)
                         .filter(|p| d.person(*p).is_some_and(|p| p.active))
                         .collect()
                 })
@@ -947,7 +974,7 @@ fn approvers(
                         "catalog item {:?} is approved by group {group}, which has no active member{}",
                         item.name,
                         if directory.is_some() {
-                            ""
+                            " but the person who ordered"
                         } else {
                             " known (no directory was given)"
                         }
@@ -956,7 +983,16 @@ fn approvers(
             }
             members.into_iter().map(|p| (p, Some(*group))).collect()
         }
-        CatalogApproval::People { approvers } => approvers.iter().map(|p| (*p, None)).collect(),
+        CatalogApproval::People { approvers } => {
+            for (i, p) in approvers.iter().enumerate() {
+                let path = format!("catalog_item.approval.approvers[{i}]");
+                if let Some(d) = directory {
+                    person_ref(out, d, &path, *p);
+                }
+                not_requester(out, &path, *p);
+            }
+            approvers.iter().map(|p| (*p, None)).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -1149,6 +1185,12 @@ fn answer_problems(
             };
             match number {
                 None => wrong(&mut out, "a number"),
+                Some(n) if !n.is_finite() => violation(
+                    &mut out,
+                    &path,
+                    "out_of_range",
+                    format_args!("{path} is {n}, not a finite number"),
+                ),
                 Some(n) => {
                     if *integer && matches!(value, FieldValue::Float(f) if f.fract() != 0.0) {
                         violation(

@@ -90,7 +90,8 @@ impl fmt::Display for Violation {
 /// | `not_low_risk` | a standard change template whose risk is not `low` |
 /// | `inactive_reference` | a catalog item carries an inactive standard change template, or an order names an inactive item or template |
 /// | `unknown_variable`, `required_variable`, `wrong_type`, `not_a_choice`, `not_an_integer`, `too_long`, `invalid_date`, `invalid_id` | an order's answer the catalog item refuses ([`CatalogItem::check_order`](crate::CatalogItem::check_order)) |
-/// | `approver_missing` | an order whose item's approvers cannot be found (no manager, an approving group with no active member) |
+/// | `approver_missing` | an order whose item's approvers cannot be found (no manager, an approving group with no active member but the requester) |
+/// | `requester_cannot_approve` | an order whose approver would be the person who ordered it |
 /// | `unknown_change`, `link_mismatch`, `unapproved_change` | a release and its changes disagree, or it holds an unapproved change ([`Release::check_changes`](crate::Release::check_changes)) |
 pub trait Validate {
     /// Every rule this record breaks; empty when it is valid.

@@ -802,3 +802,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn whoever_orders_does_not_approve_and_a_null_answer_takes_the_default() {
+    // Zed orders production access: the CAB's other members approve.
+    let mut o = order(ACCESS, json!({}));
+    o.requested_by = ZED;
+    let ordered = place(&o).unwrap();
+    let approvers: Vec<PersonId> = ordered.item.approvals.iter().map(|a| a.approver).collect();
+    assert_eq!(approvers, vec![MIA]);
+    // Named approvers: the person ordering may not be one of them.
+    let mut c = catalog();
+    c.items[2].approval = CatalogApproval::People {
+        approvers: vec![MIA, ANN],
+    };
+    let directory = directory();
+    let problems = c
+        .order(
+            &order(ACCESS, json!({})),
+            &OrderRefs {
+                directory: Some(&directory),
+                configuration_items: None,
+            },
+            &mut Seq::default(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        pairs(&problems),
+        expected(&[(
+            "catalog_item.approval.approvers[1]",
+            "requester_cannot_approve"
+        )])
+    );
+    // Ann's manager is Mia; Mia ordering for Ann may not approve it.
+    let mut o = order(LAPTOP, json!({"memory_gb": "8"}));
+    o.requested_by = MIA;
+    o.requested_for = Some(ANN);
+    assert_eq!(
+        pairs(&place(&o).unwrap_err()),
+        expected(&[("requested_for.manager", "requester_cannot_approve")])
+    );
+    // `null` is no answer: the default stands.
+    let ordered = place(&order(
+        LAPTOP,
+        json!({"memory_gb": "8", "operating_system": null}),
+    ))
+    .unwrap();
+    assert_eq!(
+        ordered.item.variables.get("operating_system"),
+        Some(&FieldValue::from("linux"))
+    );
+}

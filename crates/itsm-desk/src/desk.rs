@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Utc};
 use itsm_cmdb::QueryOptions;
 use itsm_core::{
-    AffectedService, ApprovalDecision, Catalog, ChangeState, CiId, CommentVisibility, FieldValue,
-    GroupId, Impact, Incident, IncidentState, KnownError, Numbering, Order, OrderRefs, Ordered,
-    PersonId, RecordKind, RecordNumber, RecordState, ReleaseState, ServiceEffect,
-    StandardChangeTemplate, Task, TaskId, TaskParent, Timeline, TimelineEvent, Urgency, Validate,
-    Violation,
+    AffectedService, ApprovalDecision, ApprovalStatus, Catalog, ChangeState, CiId,
+    CommentVisibility, FieldValue, GroupId, Impact, Incident, IncidentState, KnownError, Numbering,
+    Order, OrderRefs, Ordered, PersonId, RecordKind, RecordNumber, RecordState, ReleaseState,
+    ServiceEffect, StandardChangeTemplate, Task, TaskId, TaskParent, Timeline, TimelineEvent,
+    Urgency, Validate, Violation,
 };
 use itsm_lifecycle::{
     Actor, Effect, Input, LifecycleError, MajorIncidentAssessment, MajorIncidentEvent,
@@ -384,6 +384,29 @@ macro_rules! step {
             }
         }
     }};
+}
+
+/// Whether `record`'s tasks may be worked: an active incident or problem,
+/// a change being implemented, a request item in fulfilment.
+fn at_work(record: &Record) -> bool {
+    match record {
+        Record::Incident(_) | Record::Problem(_) => record.category().is_active(),
+        Record::Change(c) => c.state == ChangeState::Implement,
+        Record::RequestItem(r) => r.state == itsm_core::ServiceRequestState::Fulfilment,
+        _ => false,
+    }
+}
+
+/// Refuses an input that sets what only the desk writes: a record's list
+/// of tasks (`extensions.tasks`).
+fn desk_owned(number: &RecordNumber, input: &Input) -> Result<()> {
+    if input.fields.contains_key(crate::links::TASKS) {
+        return Err(refused(
+            number,
+            "extensions.tasks lists the record's tasks; the desk writes it when a task is opened",
+        ));
+    }
+    Ok(())
 }
 
 /// A refusal listing `problems` of `what`, or `Ok` when there are none.
@@ -928,7 +951,20 @@ impl Desk {
         {
             return Err(refused(&number, "a record with this number exists"));
         }
-        let (record, audit, timeline, _) =
+        let pre_approved = match &record {
+            Record::Change(c) => c.template.is_some() || c.approval == ApprovalStatus::NotRequired,
+            Record::ServiceRequest(r) => r.approval == ApprovalStatus::NotRequired,
+            Record::RequestItem(r) => r.approval == ApprovalStatus::NotRequired,
+            _ => false,
+        };
+        if pre_approved {
+            return Err(refused(
+                &number,
+                "a record that needs no approval is made by an order (`order`) or a standard \
+                 change template (`open_standard_change`), not opened as given",
+            ));
+        }
+        let (record, audit, mut timeline, _) =
             step!(self, record, &number, |r, lc| lc.open(r, ctx.actor, ctx.at));
         let mut also = Vec::new();
         // A task joins its parent's list of tasks, in the same transaction.
@@ -949,6 +985,15 @@ impl Desk {
                 &format!("task {number} added"),
             )?);
         }
+        // Its turn may have come at once.
+        let (record, audit) = match record {
+            Record::Task(t) if self.may_start(&t)? => {
+                let (task, audit, more) = self.ready_task(&t, ctx)?;
+                timeline.extend(more);
+                (task, audit)
+            }
+            other => (other, audit),
+        };
         // A known error's workaround is recorded on its problem's incidents.
         if let Record::KnownError(ke) = &record
             && self.config.rules.workaround_to_incidents
@@ -983,9 +1028,20 @@ impl Desk {
     ) -> Result<Outcome> {
         let directory = self.config.directory.clone();
         let refs = OrderRefs {
-            directory: refs.directory.or(directory.as_ref()),
+            directory: directory.as_ref().or(refs.directory),
             configuration_items: refs.configuration_items,
         };
+        let catalog_problems = catalog.check(refs.directory);
+        if !catalog_problems.is_empty() {
+            return Err(DeskError::Order {
+                catalog_item: order.catalog_item.to_string(),
+                problems: catalog_problems,
+            });
+        }
+        // Everything the order makes is stamped with the desk's instant.
+        let mut order = order.clone();
+        order.opened_at = ctx.at;
+        let order = &order;
         let ordered =
             catalog
                 .order(order, &refs, numbering)
@@ -1091,8 +1147,14 @@ impl Desk {
                 _ => None,
             })
             .collect();
+        let working: BTreeSet<u128> = records
+            .iter()
+            .filter(|r| at_work(r))
+            .map(|r| r.stream_id().as_u128())
+            .collect();
         let ready: BTreeSet<TaskId> = itsm_lifecycle::ready_tasks(&tasks)
             .iter()
+            .filter(|t| working.contains(&t.parent.uuid().as_u128()))
             .map(|t| t.id)
             .collect();
         if records.len() > MAX_RECORDS_PER_COMMAND {
@@ -1148,8 +1210,21 @@ impl Desk {
         input: &Input,
         ctx: &Ctx,
     ) -> Result<Outcome> {
+        desk_owned(number, input)?;
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        // A task starts when its turn has come and its parent is at work.
+        if let Record::Task(task) = &loaded.record
+            && event == "ready"
+            && !self.may_start(task)?
+        {
+            return Err(refused(
+                number,
+                "its turn has not come: a task is ready once every task of a lower order \
+                 has ended and its parent is at work (a change implementing, an item in \
+                 fulfilment)",
+            ));
+        }
         let mut owned: Option<Input> = None;
         // With a directory, the actor's roles decide: their permission, and
         // the guards roles pass (a caller's claim to them is dropped).
@@ -1168,7 +1243,7 @@ impl Desk {
                 .task_rule
                 .parents
                 .contains(&loaded.record.kind())
-            && !crate::links::task_numbers(&loaded.record).is_empty()
+            && crate::links::task_numbers(&loaded.record).map_or(true, |n| !n.is_empty())
         {
             let tasks = self.tasks_of(&loaded.record)?;
             owned = Some(owned.unwrap_or_else(|| input.clone()).with_tasks(&tasks));
@@ -1306,6 +1381,7 @@ impl Desk {
     /// # Errors
     /// As [`apply`](Self::apply).
     pub fn update(&mut self, number: &RecordNumber, input: &Input, ctx: &Ctx) -> Result<Outcome> {
+        desk_owned(number, input)?;
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
@@ -1424,10 +1500,16 @@ impl Desk {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
         if self.config.directory.is_some() {
-            let problems: Vec<Violation> = approvers
-                .iter()
-                .flat_map(|p| self.person_problems(*p, "approver"))
-                .collect();
+            let problems: Vec<Violation> = match (group, &self.config.directory) {
+                (Some(g), Some(directory)) => approvers
+                    .iter()
+                    .flat_map(|p| directory.assignment_problems(g, Some(*p)))
+                    .collect(),
+                _ => approvers
+                    .iter()
+                    .flat_map(|p| self.person_problems(*p, "approver"))
+                    .collect(),
+            };
             refuse_problems(number, "the approval request", &problems)?;
         }
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
@@ -1452,7 +1534,18 @@ impl Desk {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
         if self.config.directory.is_some() {
-            let problems = self.person_problems(approver, "approver");
+            let mut problems = self.person_problems(approver, "approver");
+            if ctx.actor != Some(approver) {
+                problems.push(Violation::new(
+                    "approver",
+                    "not_the_approver",
+                    format!(
+                        "approver ({approver}) decides for themselves; the command is by {}",
+                        ctx.actor
+                            .map_or_else(|| "the system".to_owned(), |a| a.to_string())
+                    ),
+                ));
+            }
             refuse_problems(number, "the decision", &problems)?;
         }
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
@@ -1749,6 +1842,42 @@ impl Desk {
     /// The record `task` belongs to, loaded: it must exist, be of the kind
     /// the task names, and still be active.
     fn task_parent(&mut self, task: &Task) -> Result<Loaded> {
+        let parent = self.parent_of(task)?;
+        if !parent.record.category().is_active() {
+            return Err(refused(
+                &task.number,
+                format!(
+                    "its parent {} is {}: a finished record takes no new task",
+                    parent.record.number(),
+                    parent.record.state_name()
+                ),
+            ));
+        }
+        Ok(parent)
+    }
+
+    /// Whether `task` may start now: pending, its turn come among its
+    /// parent's tasks, and its parent at work.
+    fn may_start(&mut self, task: &Task) -> Result<bool> {
+        if task.state != itsm_core::TaskState::Pending {
+            return Ok(false);
+        }
+        let parent = self.parent_of(task)?;
+        if !at_work(&parent.record) {
+            return Ok(false);
+        }
+        let mut siblings = self.tasks_of(&parent.record)?;
+        if !siblings.iter().any(|s| s.id == task.id) {
+            siblings.push(task.clone());
+        }
+        Ok(itsm_lifecycle::ready_tasks(&siblings)
+            .iter()
+            .any(|t| t.id == task.id))
+    }
+
+    /// The record `task` belongs to, loaded: it must exist and be of the
+    /// kind the task names.
+    fn parent_of(&mut self, task: &Task) -> Result<Loaded> {
         let id = match task.parent {
             TaskParent::Incident(id) => StreamId::from(id),
             TaskParent::Problem(id) => StreamId::from(id),
@@ -1777,26 +1906,24 @@ impl Desk {
                 ),
             ));
         }
-        if !parent.record.category().is_active() {
-            return Err(refused(
-                &task.number,
-                format!(
-                    "its parent {} is {}: a finished record takes no new task",
-                    parent.record.number(),
-                    parent.record.state_name()
-                ),
-            ));
-        }
         Ok(parent)
     }
 
     /// The tasks `parent` lists in `extensions.tasks`, as they are now.
     fn tasks_of(&mut self, parent: &Record) -> Result<Vec<Task>> {
         let mut tasks = Vec::new();
-        for n in crate::links::task_numbers(parent)
-            .into_iter()
-            .take(MAX_RECORDS_PER_COMMAND)
-        {
+        let numbers =
+            crate::links::task_numbers(parent).map_err(|why| refused(parent.number(), why))?;
+        if numbers.len() > MAX_RECORDS_PER_COMMAND {
+            return Err(refused(
+                parent.number(),
+                format!(
+                    "it lists {} tasks, more than a command reads ({MAX_RECORDS_PER_COMMAND})",
+                    numbers.len()
+                ),
+            ));
+        }
+        for n in numbers {
             let Ok(number) = n.parse::<RecordNumber>() else {
                 return Err(refused(
                     parent.number(),
@@ -1836,14 +1963,39 @@ impl Desk {
         Ok((Record::Task(step.record), audit, step.timeline))
     }
 
+    /// The tasks of `parent`, which has just come to work, whose turn has
+    /// come, made ready.
+    fn ready_first_tasks(&mut self, parent: &Record, ctx: &Ctx) -> Result<Vec<Pending>> {
+        let tasks = self.tasks_of(parent)?;
+        let ready: Vec<Task> = itsm_lifecycle::ready_tasks(&tasks)
+            .into_iter()
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for task in ready {
+            let loaded = self.load(&task.number)?;
+            let (record, audit, timeline) = self.ready_task(&task, ctx)?;
+            out.push(self.pending(
+                Some((loaded.version, loaded.timeline)),
+                record,
+                audit,
+                timeline,
+                Vec::new(),
+                ctx,
+                &format!("its parent {} is at work", parent.number()),
+            )?);
+        }
+        Ok(out)
+    }
+
     /// The pending siblings of `ended` whose turn has come, made ready.
     fn ready_next_tasks(&mut self, ended: &Task, ctx: &Ctx) -> Result<Vec<Pending>> {
-        let parent = match self.task_parent(ended) {
-            Ok(parent) => parent,
-            // A parent that has ended meanwhile starts no task.
-            Err(DeskError::Refused { .. }) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
-        };
+        let parent = self.parent_of(ended)?;
+        // A parent that is not at work (ended, or not yet implementing or
+        // fulfilling) starts no task.
+        if !at_work(&parent.record) {
+            return Ok(Vec::new());
+        }
         let mut siblings = self.tasks_of(&parent.record)?;
         for s in &mut siblings {
             if s.id == ended.id {
@@ -1923,6 +2075,14 @@ impl Desk {
             }
         }
         match (before, after) {
+            (b, a)
+                if rules.ready_next_tasks
+                    && !at_work(b)
+                    && at_work(a)
+                    && !matches!(a, Record::Incident(_) | Record::Problem(_)) =>
+            {
+                pendings.extend(self.ready_first_tasks(a, ctx)?);
+            }
             (Record::Task(b), Record::Task(t))
                 if rules.ready_next_tasks
                     && b.state.category().is_active()
@@ -2089,15 +2249,23 @@ impl Desk {
     }
 
     fn resolve_incident(
-        &self,
+        &mut self,
         incident: &Incident,
         loaded: Loaded,
         why: &str,
         ctx: &Ctx,
     ) -> Result<Pending> {
+        // The task rule holds here too: an incident with active tasks is
+        // not resolved by a follow-on, and the command is refused naming them.
+        let tasks = if self.config.task_rule.enabled {
+            self.tasks_of(&loaded.record)?
+        } else {
+            Vec::new()
+        };
         let input = Input::new()
             .with_field("resolution_code", "solution_provided")
-            .with_field("resolution_notes", why);
+            .with_field("resolution_notes", why)
+            .with_tasks(&tasks);
         let step = self
             .engines
             .flows

@@ -162,15 +162,23 @@ pub(crate) fn task_input(parent: &Record, task: &Record) -> Option<Input> {
     input(parent, Numbers(TASKS), task)
 }
 
-/// The numbers of the tasks `parent` lists, as written (read from its
-/// custom fields directly: this runs on every command).
-pub(crate) fn task_numbers(parent: &Record) -> Vec<String> {
+/// The numbers of the tasks `parent` lists (read from its custom fields
+/// directly: this runs on every command); why not, when the list is not a
+/// list of texts.
+pub(crate) fn task_numbers(parent: &Record) -> Result<Vec<String>, String> {
     match parent.extensions().get("tasks") {
+        None | Some(FieldValue::Null) => Ok(Vec::new()),
         Some(FieldValue::Array(a)) => a
             .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("extensions.tasks holds {v}, not a task number"))
+            })
             .collect(),
-        _ => Vec::new(),
+        Some(other) => Err(format!(
+            "extensions.tasks is {other}, not a list of task numbers"
+        )),
     }
 }
 
@@ -220,6 +228,7 @@ pub(crate) fn links_of(record: &Record) -> Vec<(String, String)> {
     }
     out.extend(
         task_numbers(record)
+            .unwrap_or_default()
             .into_iter()
             .map(|n| (TASKS.to_owned(), n)),
     );

@@ -1917,7 +1917,7 @@ fn an_order_opens_its_request_item_standard_change_and_tasks_at_once() {
             };
             assert_eq!(task.parent, itsm_core::TaskParent::Change(change.id));
         }
-        // The first task is ready, the others wait their turn.
+        // Nothing starts before the change is implemented.
         let states = |desk: &mut Desk| -> Vec<String> {
             listed
                 .iter()
@@ -1929,7 +1929,17 @@ fn an_order_opens_its_request_item_standard_change_and_tasks_at_once() {
                 )
                 .collect()
         };
-        assert_eq!(states(&mut desk), ["open", "pending", "pending"]);
+        assert_eq!(states(&mut desk), ["pending", "pending", "pending"]);
+        let early = desk.apply(
+            &num(listed[0].as_str().unwrap()),
+            "ready",
+            &Input::new(),
+            &Ctx::at(t(1)),
+        );
+        assert!(
+            early.is_err(),
+            "a task of a change not yet implementing waits"
+        );
         // The change is scheduled and implemented without a CAB, but cannot
         // be reviewed while its tasks are active.
         let planned = Input::new()
@@ -1939,8 +1949,28 @@ fn an_order_opens_its_request_item_standard_change_and_tasks_at_once() {
             .unwrap();
         desk.apply(&change.number, "schedule", &planned, &Ctx::at(t(1)))
             .unwrap();
-        desk.apply(&change.number, "implement", &Input::new(), &Ctx::at(t(60)))
+        let implementing = desk
+            .apply(&change.number, "implement", &Input::new(), &Ctx::at(t(60)))
             .unwrap();
+        assert_eq!(implementing.also.len(), 1, "its first task is readied");
+        assert_eq!(states(&mut desk), ["open", "pending", "pending"]);
+        // A client cannot start the third task out of turn, nor rewrite
+        // the list of tasks.
+        assert!(
+            desk.apply(
+                &num(listed[2].as_str().unwrap()),
+                "ready",
+                &Input::new(),
+                &Ctx::at(t(60))
+            )
+            .is_err()
+        );
+        let cleared =
+            Input::new().with_field("extensions.tasks", itsm_core::FieldValue::Array(Vec::new()));
+        assert!(
+            desk.update(&change.number, &cleared, &Ctx::at(t(60)))
+                .is_err()
+        );
         let blocked = desk.apply(&change.number, "review", &Input::new(), &Ctx::at(t(90)));
         let message = blocked.unwrap_err().to_string();
         for n in &listed {
@@ -2095,7 +2125,7 @@ fn a_standard_change_opens_from_its_template_with_its_tasks() {
         assert_eq!(
             states,
             [
-                ("drain".to_owned(), "open".to_owned()),
+                ("drain".to_owned(), "pending".to_owned()),
                 ("restart".to_owned(), "pending".to_owned()),
                 ("verify".to_owned(), "pending".to_owned()),
             ]

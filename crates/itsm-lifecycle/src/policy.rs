@@ -190,26 +190,32 @@ pub fn check_change_type_change(change: &Change, to: ChangeType) -> Result<(), L
 /// changes one of the fields the template fixed
 /// ([`STANDARD_CHANGE_FIXED`](itsm_core::STANDARD_CHANGE_FIXED)): its
 /// pre-approval covers the procedure as the template wrote it. A change
-/// without a template may be edited freely.
+/// without a template may be edited freely, but cannot be given one: only
+/// [`StandardChangeTemplate::instantiate`](itsm_core::StandardChangeTemplate::instantiate)
+/// makes a change of a template.
 ///
 /// # Errors
 /// [`LifecycleError::FixedByTemplate`] naming the first such field.
 pub fn check_standard_change_edit(change: &Change, edited: &Change) -> Result<(), LifecycleError> {
-    let Some(template) = change.template else {
+    let Some(template) = change.template.or(edited.template) else {
         return Ok(());
     };
-    let differs = |field: &str| match field {
-        "change_type" => change.change_type != edited.change_type,
-        "template" => change.template != edited.template,
-        "category" => change.category != edited.category,
-        "risk" => change.risk != edited.risk,
-        "impact" => change.impact != edited.impact,
-        "implementation_plan" => change.implementation_plan != edited.implementation_plan,
-        "backout_plan" => change.backout_plan != edited.backout_plan,
-        "test_plan" => change.test_plan != edited.test_plan,
-        _ => false,
+    // Every fixed field compared by its JSON value, so that a field added
+    // to the list is enforced without code here.
+    let (before, after) = match (serde_json::to_value(change), serde_json::to_value(edited)) {
+        (Ok(b), Ok(a)) => (b, a),
+        _ => {
+            return Err(LifecycleError::FixedByTemplate {
+                number: change.number.to_string(),
+                field: "template".to_owned(),
+                template: template.to_string(),
+            });
+        }
     };
-    match itsm_core::STANDARD_CHANGE_FIXED.iter().find(|f| differs(f)) {
+    match itsm_core::STANDARD_CHANGE_FIXED
+        .iter()
+        .find(|f| before.get(**f) != after.get(**f))
+    {
         Some(field) => Err(LifecycleError::FixedByTemplate {
             number: change.number.to_string(),
             field: (*field).to_owned(),

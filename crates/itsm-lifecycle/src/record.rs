@@ -135,14 +135,22 @@ macro_rules! record {
         }
 
         fn check_edit(&self, edited: &Self) -> Result<(), LifecycleError> {
-            if self.workflow == edited.workflow {
-                Ok(())
-            } else {
-                Err(LifecycleError::InvalidEdit {
+            // What was ordered stays as ordered: the catalog item, its
+            // answers (checked when ordered), the request, the workflow.
+            let changed = [
+                ("catalog_item", self.catalog_item != edited.catalog_item),
+                ("request", self.request != edited.request),
+                ("variables", self.variables != edited.variables),
+                ("workflow", self.workflow != edited.workflow),
+            ];
+            match changed.iter().find(|(_, c)| *c) {
+                Some((field, _)) => Err(LifecycleError::InvalidEdit {
                     record: self.number.to_string(),
-                    field: "workflow".to_owned(),
-                    reason: "a request item keeps the workflow it was opened with".to_owned(),
-                })
+                    field: (*field).to_owned(),
+                    reason: "a request item keeps what was ordered; order again to change it"
+                        .to_owned(),
+                }),
+                None => Ok(()),
             }
         }
     };

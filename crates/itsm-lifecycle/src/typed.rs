@@ -973,6 +973,10 @@ impl<R: Record> Lifecycle<R> {
             Some("custom fields are edited one by one, as extensions.<key>")
         } else if field == APPROVAL && obj.contains_key(APPROVALS) {
             Some("it is derived from the approvals and the approval policy")
+        } else if field == APPROVALS {
+            Some("approvals change only by asking approvers and by their decisions")
+        } else if field == R::REQUESTER && asked(obj) {
+            Some("the requester is fixed once approvers are asked (separation of duties reads it)")
         } else if [
             MAJOR,
             MAJOR_PROPOSED_AT,
@@ -1013,8 +1017,8 @@ impl<R: Record> Lifecycle<R> {
             // A record that needs no approval (a standard change, an item
             // whose catalog item has none) keeps saying so until somebody
             // is asked after all.
-            let not_required = status == ApprovalStatus::NotRequested
-                && obj.get(APPROVAL).and_then(Value::as_str) == Some("not_required");
+            let not_required =
+                !asked(obj) && obj.get(APPROVAL).and_then(Value::as_str) == Some("not_required");
             if !not_required {
                 obj.insert(APPROVAL.to_owned(), json(APPROVAL, &status)?);
             }
@@ -1290,6 +1294,16 @@ impl GuardContext for RecordFacts<'_> {
             .as_ref()
             .is_some_and(|c| c.visibility == visibility && !c.text.trim().is_empty())
     }
+}
+
+/// Whether `obj` holds an approval that is not cancelled.
+fn asked(obj: &Object) -> bool {
+    obj.get(APPROVALS)
+        .and_then(Value::as_array)
+        .is_some_and(|a| {
+            a.iter()
+                .any(|v| v.get("decision").and_then(Value::as_str) != Some("canceled"))
+        })
 }
 
 /// "public comment" or "work note", for messages.
