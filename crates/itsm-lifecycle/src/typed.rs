@@ -555,6 +555,7 @@ impl<R: Record> Lifecycle<R> {
                 reason: "a reason comes with an event".to_owned(),
             });
         }
+        self.check_flow_name(record)?;
         let before = to_object(record)?;
         let (edited, _, mut timeline) = self.edited(record, &before, input, actor, at)?;
         timeline.extend(comment_event(record, input, actor, at)?);
@@ -776,6 +777,7 @@ impl<R: Record> Lifecycle<R> {
         record: &R,
         input: &Input,
     ) -> Result<Vec<R::Event>, LifecycleError> {
+        self.check_flow_name(record)?;
         let obj = to_object(record)?;
         let facts = RecordFacts::new(&obj, input, self.policy)?;
         let workflow = self.workflow(record);

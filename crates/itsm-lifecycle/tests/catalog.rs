@@ -358,3 +358,45 @@ fn an_item_follows_the_fulfilment_workflow_its_catalog_item_names() {
         Err(LifecycleError::FlowCount { .. })
     ));
 }
+
+#[test]
+fn approvals_change_only_by_asking_and_deciding() {
+    let items = Lifecycle::<RequestItem>::itil().unwrap();
+    let t = at("2026-12-07T09:01:00Z");
+    let item = items
+        .open(place(APPROVED).item, Some(ANN), t)
+        .unwrap()
+        .record;
+    // Writing the approvals, or who asked once approvers are asked, is refused.
+    let forged = Input::new()
+        .with_value(
+            "approvals",
+            &json!([{"approver": MIA, "decision": "approved", "decided_at": t}]),
+        )
+        .unwrap();
+    assert!(matches!(
+        items.update(&item, &forged, Some(ANN), t),
+        Err(LifecycleError::InvalidEdit { field, .. }) if field == "approvals"
+    ));
+    let other = Input::new().with_value("requested_by", &MIA).unwrap();
+    assert!(matches!(
+        items.update(&item, &other, Some(ANN), t),
+        Err(LifecycleError::InvalidEdit { field, .. }) if field == "requested_by"
+    ));
+    // A change cannot be given a template by an edit.
+    let changes = Lifecycle::<Change>::itil().unwrap();
+    let change = Change::new(
+        ChangeId::from_u128(6),
+        "CHG0000006".parse().unwrap(),
+        ChangeType::Standard,
+        ANN,
+        "Patch",
+        t,
+    );
+    let change = changes.open(change, Some(ANN), t).unwrap().record;
+    let templated = Input::new().with_value("template", &TEMPLATE).unwrap();
+    assert!(matches!(
+        changes.update(&change, &templated, Some(ANN), t),
+        Err(LifecycleError::FixedByTemplate { field, .. }) if field == "template"
+    ));
+}
