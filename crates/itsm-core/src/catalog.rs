@@ -998,39 +998,11 @@ fn approvers(
 }
 
 fn person_ref(out: &mut Vec<Violation>, directory: &Directory, path: &str, id: PersonId) {
-    match directory.person(id) {
-        None => violation(
-            out,
-            path,
-            "unknown_reference",
-            format_args!("{path} ({id}) is not a person of the directory"),
-        ),
-        Some(p) if !p.active => violation(
-            out,
-            path,
-            "inactive_person",
-            format_args!("{path} ({id}, {:?}) is inactive", p.name),
-        ),
-        Some(_) => {}
-    }
+    out.extend(directory.person_problems(path, id));
 }
 
 fn group_ref(out: &mut Vec<Violation>, directory: &Directory, path: &str, id: GroupId) {
-    match directory.group(id) {
-        None => violation(
-            out,
-            path,
-            "unknown_reference",
-            format_args!("{path} ({id}) is not a group of the directory"),
-        ),
-        Some(g) if !g.active => violation(
-            out,
-            path,
-            "inactive_group",
-            format_args!("{path} ({id}, {:?}) is inactive", g.name),
-        ),
-        Some(_) => {}
-    }
+    out.extend(directory.group_problems(path, id));
 }
 
 impl CatalogItem {

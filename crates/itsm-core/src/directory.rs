@@ -135,6 +135,44 @@ impl Directory {
         ids.iter().filter_map(|id| self.role(*id)).collect()
     }
 
+    /// At `path`, `person` as a reference: `unknown_reference` when the
+    /// directory does not have them, `inactive_person` when inactive.
+    #[must_use]
+    pub fn person_problems(&self, path: &str, person: PersonId) -> Vec<Violation> {
+        match self.person(person) {
+            None => vec![Violation::new(
+                path,
+                "unknown_reference",
+                format!("{path} ({person}) is not a person of the directory"),
+            )],
+            Some(p) if !p.active => vec![Violation::new(
+                path,
+                "inactive_person",
+                format!("{path} ({person}, {:?}) is inactive", p.name),
+            )],
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// At `path`, `group` as a reference: `unknown_reference` when the
+    /// directory does not have it, `inactive_group` when inactive.
+    #[must_use]
+    pub fn group_problems(&self, path: &str, group: GroupId) -> Vec<Violation> {
+        match self.group(group) {
+            None => vec![Violation::new(
+                path,
+                "unknown_reference",
+                format!("{path} ({group}) is not a group of the directory"),
+            )],
+            Some(g) if !g.active => vec![Violation::new(
+                path,
+                "inactive_group",
+                format!("{path} ({group}, {:?}) is inactive", g.name),
+            )],
+            Some(_) => Vec::new(),
+        }
+    }
+
     /// Every reason why work may not be assigned to `group` and, when
     /// given, `person`, with the path of the record field (`assignment_group`,
     /// `assigned_to`): an unknown or inactive group (`unknown_reference`,

@@ -1821,22 +1821,11 @@ impl Desk {
     /// `unknown_reference` or `inactive_person` when `person` is not an
     /// active person of the configured directory.
     fn person_problems(&self, person: PersonId, path: &str) -> Vec<Violation> {
-        let Some(directory) = &self.config.directory else {
-            return Vec::new();
-        };
-        match directory.person(person) {
-            None => vec![Violation::new(
-                path,
-                "unknown_reference",
-                format!("{path} ({person}) is not a person of the directory"),
-            )],
-            Some(p) if !p.active => vec![Violation::new(
-                path,
-                "inactive_person",
-                format!("{path} ({person}, {:?}) is inactive", p.name),
-            )],
-            Some(_) => Vec::new(),
-        }
+        self.config
+            .directory
+            .as_ref()
+            .map(|d| d.person_problems(path, person))
+            .unwrap_or_default()
     }
 
     /// The record `task` belongs to, loaded: it must exist, be of the kind
