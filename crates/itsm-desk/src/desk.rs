@@ -1384,6 +1384,7 @@ impl Desk {
         desk_owned(number, input)?;
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        self.works_on(number, &loaded.record, ctx)?;
         let (record, audit, timeline, follow_ups) = step!(self, &loaded.record, number, |r, lc| lc
             .update(r, input, ctx.actor, ctx.at));
         self.finish(loaded, record, audit, timeline, follow_ups, ctx)
@@ -1402,6 +1403,7 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        self.works_on(number, &loaded.record, ctx)?;
         if let Some(directory) = &self.config.directory {
             let problems = match (group, person) {
                 (Some(g), p) => directory.assignment_problems(g, p),
@@ -1499,6 +1501,7 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        self.works_on(number, &loaded.record, ctx)?;
         if self.config.directory.is_some() {
             let problems: Vec<Violation> = match (group, &self.config.directory) {
                 (Some(g), Some(directory)) => approvers
@@ -1568,6 +1571,7 @@ impl Desk {
     ) -> Result<Outcome> {
         let loaded = self.load(number)?;
         self.expect(&loaded, ctx)?;
+        self.works_on(number, &loaded.record, ctx)?;
         let mut all: Vec<CiId> = loaded.record.configuration_items().to_vec();
         for ci in cis {
             if !all.contains(ci) {
@@ -1772,6 +1776,8 @@ impl Desk {
         let left = self.load(a)?;
         self.expect(&left, ctx)?;
         let right = self.load(b)?;
+        self.works_on(a, &left.record, ctx)?;
+        self.works_on(b, &right.record, ctx)?;
         let (li, ri) = crate::links::link_inputs(&left.record, &right.record).ok_or_else(|| {
             refused(
                 a,
@@ -1815,6 +1821,38 @@ impl Desk {
                 .map(Some)
                 .map_err(lifecycle_error(number)),
             _ => Ok(None),
+        }
+    }
+
+    /// With a directory, refuses a person who holds no permission on
+    /// `record`'s kind: edits, assignments, approval requests, CIs and
+    /// links are work on the record, though not events of its flow.
+    fn works_on(&self, number: &RecordNumber, record: &Record, ctx: &Ctx) -> Result<()> {
+        let Some(actor) = self.actor(number, ctx)? else {
+            return Ok(());
+        };
+        let kind: &str = record.kind().into();
+        let allowed = actor.active
+            && actor.permissions.iter().any(|p| {
+                p.kinds
+                    .iter()
+                    .any(|k| k == itsm_core::WILDCARD || k == kind)
+            });
+        if allowed {
+            Ok(())
+        } else {
+            Err(refused(
+                number,
+                format!(
+                    "{} {} no role that works on {kind} records",
+                    actor.person,
+                    if actor.active {
+                        "holds"
+                    } else {
+                        "is inactive and holds"
+                    }
+                ),
+            ))
         }
     }
 

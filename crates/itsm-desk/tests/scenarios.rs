@@ -2225,6 +2225,26 @@ fn with_a_directory_roles_decide_permissions_guards_and_assignments() {
         assert!(bad.unwrap_err().to_string().contains("inactive_person"));
         desk.assign(&inc, Some(desk_group), Some(agent), &Ctx::at(t(2)))
             .unwrap();
+        // Edits and assignments are work on the record: a person with no
+        // role on incidents may do neither; the agent may.
+        let edit = Input::new().with_field("short_description", "Mail is down");
+        let viewer_edit = desk.update(&inc, &edit, &Ctx::at(t(2)).by(viewer));
+        assert!(
+            viewer_edit
+                .unwrap_err()
+                .to_string()
+                .contains("no role that works on incident records")
+        );
+        assert!(
+            desk.assign(
+                &inc,
+                Some(desk_group),
+                Some(agent),
+                &Ctx::at(t(2)).by(viewer)
+            )
+            .is_err()
+        );
+        desk.update(&inc, &edit, &Ctx::at(t(2)).by(agent)).unwrap();
 
         // Re-analysing a closed problem is the problem manager's: an
         // analyst vouching for the guard is refused.
