@@ -1031,9 +1031,12 @@ impl CatalogItem {
                 }
                 None => {
                     let path = format!("variables.{name}");
-                    let hint = nearest(name, self.variables.iter().map(|v| v.name.as_str()))
-                        .map(|n| format!(" (did you mean `{n}`?)"))
-                        .unwrap_or_default();
+                    let hint = crate::json::nearest_name(
+                        name,
+                        self.variables.iter().map(|v| v.name.as_str()),
+                    )
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
                     violation(
                         &mut out,
                         &path,
@@ -1065,35 +1068,6 @@ impl CatalogItem {
         }
         out
     }
-}
-
-/// The known name fewest single-character edits from `name`, when that is
-/// at most a third of its length.
-fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
-    known
-        .map(|k| (edits(name, k), k))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-/// The Levenshtein distance between `a` and `b`, in characters.
-fn edits(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(here + 1);
-            prev = here;
-        }
-    }
-    row[b.len()]
 }
 
 /// The problems of one answer, at `variables.<name>`.

@@ -106,16 +106,10 @@ pub fn did_you_mean(message: String) -> String {
     let Some((unknown, expected)) = rest.split_once('`') else {
         return message;
     };
-    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let limit = (unknown.chars().count() / 3).max(1);
-    let best = known
-        .iter()
-        .map(|k| (edits(unknown, k), *k))
-        .filter(|(d, _)| *d <= limit)
-        .min();
-    match best {
+    let known = expected.split('`').skip(1).step_by(2);
+    match nearest_name(unknown, known) {
         // Before serde's " at line …", so that the position ends the message.
-        Some((_, name)) => match message.rfind(" at line ") {
+        Some(name) => match message.rfind(" at line ") {
             Some(i) => format!(
                 "{} (did you mean `{name}`?){}",
                 &message[..i],
@@ -125,6 +119,21 @@ pub fn did_you_mean(message: String) -> String {
         },
         None => message,
     }
+}
+
+/// The name of `known` fewest edits from `name`, when that is at most a
+/// third of its length (and at least one edit); of equals, the first in
+/// lexical order.
+pub(crate) fn nearest_name<'a>(
+    name: &str,
+    known: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .map(|k| (edits(name, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k)
 }
 
 /// The edit distance between `a` and `b` over characters, counting an

@@ -1243,19 +1243,7 @@ impl Validate for ServiceRequest {
     fn validate(&self) -> Vec<Violation> {
         let mut r = Rules::new();
         r.number(&self.number, NumberPrefix::ServiceRequest);
-        request_rules(
-            &mut r,
-            RequestFacts {
-                short_description: &self.short_description,
-                quantity: self.quantity,
-                state: self.state,
-                approval: self.approval,
-                approvals: &self.approvals,
-                opened_at: self.opened_at,
-                due_at: self.due_at,
-                closed_at: self.closed_at,
-            },
-        );
+        request_rules(&mut r, request_facts!(self));
         r.unique("items", &self.items);
         r.unique("changes", &self.changes);
         r.finish()
@@ -1268,22 +1256,28 @@ impl Validate for RequestItem {
     fn validate(&self) -> Vec<Violation> {
         let mut r = Rules::new();
         r.number(&self.number, NumberPrefix::RequestItem);
-        request_rules(
-            &mut r,
-            RequestFacts {
-                short_description: &self.short_description,
-                quantity: self.quantity,
-                state: self.state,
-                approval: self.approval,
-                approvals: &self.approvals,
-                opened_at: self.opened_at,
-                due_at: self.due_at,
-                closed_at: self.closed_at,
-            },
-        );
+        request_rules(&mut r, request_facts!(self));
         r.finish()
     }
 }
+
+/// The [`RequestFacts`] of a service request or a request item, whose
+/// fields share their names.
+macro_rules! request_facts {
+    ($r:expr) => {
+        RequestFacts {
+            short_description: &$r.short_description,
+            quantity: $r.quantity,
+            state: $r.state,
+            approval: $r.approval,
+            approvals: &$r.approvals,
+            opened_at: $r.opened_at,
+            due_at: $r.due_at,
+            closed_at: $r.closed_at,
+        }
+    };
+}
+use request_facts;
 
 /// What a service request and a request item share.
 struct RequestFacts<'a> {

@@ -1055,32 +1055,13 @@ impl Desk {
             mut change,
             tasks,
         } = ordered;
-        let numbers = |parent: TaskParent| -> FieldValue {
-            FieldValue::Array(
-                tasks
-                    .iter()
-                    .filter(|t| t.parent == parent)
-                    .map(|t| FieldValue::String(t.number.to_string()))
-                    .collect(),
-            )
-        };
-        if tasks
-            .iter()
-            .any(|t| t.parent == TaskParent::RequestItem(item.id))
-        {
-            item.extensions.insert(
-                "tasks".to_owned(),
-                numbers(TaskParent::RequestItem(item.id)),
-            );
+        if let Some(list) = crate::links::task_list(&tasks, TaskParent::RequestItem(item.id)) {
+            item.extensions.insert("tasks".to_owned(), list);
         }
         if let Some(change) = change.as_mut()
-            && tasks
-                .iter()
-                .any(|t| t.parent == TaskParent::Change(change.id))
+            && let Some(list) = crate::links::task_list(&tasks, TaskParent::Change(change.id))
         {
-            change
-                .extensions
-                .insert("tasks".to_owned(), numbers(TaskParent::Change(change.id)));
+            change.extensions.insert("tasks".to_owned(), list);
         }
         let mut records = vec![Record::ServiceRequest(request), Record::RequestItem(item)];
         records.extend(change.map(Record::Change));
@@ -1120,16 +1101,8 @@ impl Desk {
             });
         }
         let (mut change, tasks) = template.make(requested_by, ctx.at, numbering);
-        if !tasks.is_empty() {
-            change.extensions.insert(
-                "tasks".to_owned(),
-                FieldValue::Array(
-                    tasks
-                        .iter()
-                        .map(|t| FieldValue::String(t.number.to_string()))
-                        .collect(),
-                ),
-            );
+        if let Some(list) = crate::links::task_list(&tasks, TaskParent::Change(change.id)) {
+            change.extensions.insert("tasks".to_owned(), list);
         }
         let mut records = vec![Record::Change(change)];
         records.extend(tasks.into_iter().map(Record::Task));
@@ -1905,18 +1878,7 @@ impl Desk {
     /// The record `task` belongs to, loaded: it must exist and be of the
     /// kind the task names.
     fn parent_of(&mut self, task: &Task) -> Result<Loaded> {
-        let id = match task.parent {
-            TaskParent::Incident(id) => StreamId::from(id),
-            TaskParent::Problem(id) => StreamId::from(id),
-            TaskParent::Change(id) => StreamId::from(id),
-            TaskParent::RequestItem(id) => StreamId::from(id),
-            other => {
-                return Err(refused(
-                    &task.number,
-                    format!("a task of a {} is not kept here", other.kind()),
-                ));
-            }
-        };
+        let id = StreamId::from_u128(task.parent.uuid().as_u128());
         let kind = task.parent.kind();
         let parent = self.load_id(id)?.ok_or_else(|| {
             refused(
@@ -1994,7 +1956,17 @@ impl Desk {
     /// come, made ready.
     fn ready_first_tasks(&mut self, parent: &Record, ctx: &Ctx) -> Result<Vec<Pending>> {
         let tasks = self.tasks_of(parent)?;
-        let ready: Vec<Task> = itsm_lifecycle::ready_tasks(&tasks)
+        self.ready_stored(
+            &tasks,
+            &format!("its parent {} is at work", parent.number()),
+            ctx,
+        )
+    }
+
+    /// The stored tasks among `tasks` whose turn has come
+    /// ([`itsm_lifecycle::ready_tasks`]), made ready.
+    fn ready_stored(&mut self, tasks: &[Task], why: &str, ctx: &Ctx) -> Result<Vec<Pending>> {
+        let ready: Vec<Task> = itsm_lifecycle::ready_tasks(tasks)
             .into_iter()
             .cloned()
             .collect();
@@ -2009,7 +1981,7 @@ impl Desk {
                 timeline,
                 Vec::new(),
                 ctx,
-                &format!("its parent {} is at work", parent.number()),
+                why,
             )?);
         }
         Ok(out)
@@ -2029,25 +2001,11 @@ impl Desk {
                 s.clone_from(ended);
             }
         }
-        let ready: Vec<Task> = itsm_lifecycle::ready_tasks(&siblings)
-            .into_iter()
-            .cloned()
-            .collect();
-        let mut out = Vec::new();
-        for task in ready {
-            let loaded = self.load(&task.number)?;
-            let (record, audit, timeline) = self.ready_task(&task, ctx)?;
-            out.push(self.pending(
-                Some((loaded.version, loaded.timeline)),
-                record,
-                audit,
-                timeline,
-                Vec::new(),
-                ctx,
-                &format!("its turn came when {} ended", ended.number),
-            )?);
-        }
-        Ok(out)
+        self.ready_stored(
+            &siblings,
+            &format!("its turn came when {} ended", ended.number),
+            ctx,
+        )
     }
 
     /// The follow-on rules a step triggers: the other records' writes, and

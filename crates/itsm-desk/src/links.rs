@@ -162,6 +162,20 @@ pub(crate) fn task_input(parent: &Record, task: &Record) -> Option<Input> {
     input(parent, Numbers(TASKS), task)
 }
 
+/// The value of `extensions.tasks` for `parent` among `tasks`: their
+/// numbers, or `None` when it has none.
+pub(crate) fn task_list(
+    tasks: &[itsm_core::Task],
+    parent: itsm_core::TaskParent,
+) -> Option<FieldValue> {
+    let numbers: Vec<FieldValue> = tasks
+        .iter()
+        .filter(|t| t.parent == parent)
+        .map(|t| FieldValue::String(t.number.to_string()))
+        .collect();
+    (!numbers.is_empty()).then_some(FieldValue::Array(numbers))
+}
+
 /// The numbers of the tasks `parent` lists (read from its custom fields
 /// directly: this runs on every command); why not, when the list is not a
 /// list of texts.
